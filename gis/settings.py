@@ -1,0 +1,174 @@
+"""Indicator parameters and targets: one frozen configuration, passed in explicitly.
+
+Numbers come from 豫百城提质〔2017〕1号 and the national standards listed in
+docs/indicators.md.  Nothing here is read from the environment: ``api/`` and
+the CLI build an :class:`IndicatorSettings` (possibly with overrides) and pass it
+to each indicator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+
+# GB/T 51328-2018 road classes mapped from OSM ``highway`` values.
+URBAN_ROAD_CLASSES: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "motorway": "expressway",
+        "motorway_link": "expressway",
+        "trunk": "expressway",
+        "trunk_link": "expressway",
+        "primary": "arterial",
+        "primary_link": "arterial",
+        "secondary": "secondary",
+        "secondary_link": "secondary",
+        "tertiary": "branch",
+        "tertiary_link": "branch",
+        "unclassified": "branch",
+        "residential": "branch",
+        "living_street": "branch",
+    }
+)
+ROAD_CLASS_NAMES: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
+    {
+        "expressway": ("快速路", "expressway"),
+        "arterial": ("主干路", "arterial road"),
+        "secondary": ("次干路", "secondary road"),
+        "branch": ("支路", "branch road"),
+        "other": ("其他道路", "other (not an urban road class)"),
+    }
+)
+
+# Ways a pedestrian cannot use.
+NON_WALKABLE_HIGHWAYS: frozenset[str] = frozenset(
+    {
+        "motorway",
+        "motorway_link",
+        "construction",
+        "proposed",
+        "planned",
+        "abandoned",
+        "razed",
+        "raceway",
+        "bus_guideway",
+        "busway",
+        "platform",
+        "elevator",
+        "no",
+    }
+)
+
+SPORTS_LEISURE: frozenset[str] = frozenset(
+    {
+        "sports_centre",
+        "stadium",
+        "pitch",
+        "fitness_centre",
+        "fitness_station",
+        "track",
+        "swimming_pool",
+        "sports_hall",
+    }
+)
+PARK_LEISURE: frozenset[str] = frozenset({"park", "garden"})
+GREEN_LANDUSE: frozenset[str] = frozenset(
+    {"grass", "forest", "meadow", "village_green", "recreation_ground", "greenery"}
+)
+GREEN_NATURAL: frozenset[str] = frozenset({"wood", "scrub", "grassland"})
+URBAN_LANDUSE: frozenset[str] = frozenset(
+    {
+        "residential",
+        "commercial",
+        "retail",
+        "industrial",
+        "railway",
+        "education",
+        "institutional",
+        "construction",
+        "religious",
+    }
+)
+APPROVED_PLAN_STATUSES: frozenset[str] = frozenset(
+    {"approved", "批准", "已批准", "已批复", "批复", "审批通过", "生效"}
+)
+
+
+@dataclass(frozen=True)
+class YearTargets:
+    """Targets in force for one assessment year."""
+
+    road_density_km_per_km2: float
+    fitness_coverage_pct: float = 100.0
+    park_m2_per_capita: float = 8.5
+    green_space_ratio_pct: float = 33.0
+    park_service_coverage_pct: float = 80.0
+    plan_coverage_pct: float = 100.0
+    urban_design_coverage_pct: float = 100.0
+
+
+@dataclass(frozen=True)
+class IndicatorSettings:
+    """Every parameter an indicator uses, with defaults from the standards."""
+
+    year: int = 2020
+    walk_minutes: float = 15.0
+    walk_speed_m_s: float = 1.1
+    facility_snap_m: float = 100.0
+    sites_k: int = 5
+    big_park_m2: float = 5000.0
+    big_park_radius_m: float = 500.0
+    small_park_m2: float = 1000.0
+    small_park_radius_m: float = 300.0
+    dual_carriageway_gap_m: float = 60.0
+    dead_end_edge_buffer_m: float = 100.0
+    targets_by_year: MappingProxyType[int, YearTargets] = field(
+        default_factory=lambda: MappingProxyType(
+            {
+                2018: YearTargets(road_density_km_per_km2=7.0),
+                2020: YearTargets(road_density_km_per_km2=8.0),
+            }
+        )
+    )
+
+    @property
+    def max_walk_m(self) -> float:
+        """Walking distance of the fitness circle: minutes x 60 x speed, in metres."""
+        return self.walk_minutes * 60.0 * self.walk_speed_m_s
+
+    @property
+    def targets(self) -> YearTargets:
+        """Targets for :attr:`year` (the latest earlier year when not listed)."""
+        years = sorted(y for y in self.targets_by_year if y <= self.year)
+        if not years:
+            msg = f"no targets for year {self.year}; known years {sorted(self.targets_by_year)}"
+            raise ValueError(msg)
+        return self.targets_by_year[years[-1]]
+
+    def target_year(self) -> int:
+        """The year whose targets apply (2018 or 2020 for the seed's two road targets)."""
+        return max(y for y in self.targets_by_year if y <= self.year)
+
+    def with_overrides(self, **kwargs: Any) -> IndicatorSettings:
+        """Copy with some fields changed (``None`` values ignored), validated."""
+        clean = {k: v for k, v in kwargs.items() if v is not None}
+        new = replace(self, **clean)
+        new.validate()
+        return new
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` naming each parameter out of range."""
+        bad = []
+        if not 0 < self.walk_minutes <= 120:
+            bad.append(f"walk_minutes={self.walk_minutes} (expected 0 < minutes <= 120)")
+        if not 0.2 <= self.walk_speed_m_s <= 3.0:
+            bad.append(f"walk_speed_m_s={self.walk_speed_m_s} (expected 0.2-3.0 m/s)")
+        if not 0 <= self.sites_k <= 100:
+            bad.append(f"sites_k={self.sites_k} (expected 0-100)")
+        if self.year not in self.targets_by_year and self.year < min(self.targets_by_year):
+            bad.append(f"year={self.year} (expected one of {sorted(self.targets_by_year)})")
+        if bad:
+            raise ValueError("invalid parameters: " + "; ".join(bad))
+
+
+DEFAULT_SETTINGS = IndicatorSettings()
