@@ -1,0 +1,53 @@
+"""Command-line entry point: one module per sub-command, each with ``register(subparsers)``.
+
+Every sub-command returns an exit code.  A :class:`gis.errors.GisError` (or a
+missing file) becomes one clear line on stderr and exit code 2, never a
+traceback; ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from gis.errors import GisError
+
+# Sub-command modules in gis/cli/, each defining ``register(subparsers)`` which adds a
+# parser with ``set_defaults(func=...)``; ``func(args) -> int``.
+COMMAND_MODULES = ("ingest", "info", "indicators", "batch", "fetch_osm")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser with every available sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="python -m gis", description="百城提质 planning indicators from county geodata"
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"gis.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"gis.cli.{name}":
+                continue  # sub-command not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (GisError, FileNotFoundError, PermissionError) as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,102 @@
+"""Reading and writing workspaces: the only module (with gis.ingest's writer) that touches files."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import rasterio
+from pyproj import CRS, Transformer
+
+from gis.errors import InputFileError, NotFoundError
+from gis.workspace import OPTIONAL_LAYERS, REQUIRED_LAYERS, PopulationCells, Workspace
+
+GPKG_NAME = "workspace.gpkg"
+POPULATION_NAME = "population.tif"
+METADATA_NAME = "metadata.json"
+
+
+def read_metadata(path: str | Path) -> dict[str, Any]:
+    """The workspace's metadata.json as a dict."""
+    meta_path = Path(path) / METADATA_NAME
+    if not meta_path.is_file():
+        msg = f"{path}: not a workspace (no {METADATA_NAME}); create one with `python -m gis ingest`"
+        raise NotFoundError(msg)
+    with meta_path.open(encoding="utf-8") as f:
+        data: dict[str, Any] = json.load(f)
+    return data
+
+
+def list_layers(path: str | Path) -> list[str]:
+    """Names of the layers in the workspace GeoPackage."""
+    gpkg = Path(path) / GPKG_NAME
+    if not gpkg.is_file():
+        msg = f"{path}: no {GPKG_NAME}"
+        raise NotFoundError(msg)
+    return [str(row[0]) for row in pyogrio.list_layers(gpkg)]
+
+
+def read_layer(path: str | Path, name: str) -> gpd.GeoDataFrame:
+    """One layer of the workspace GeoPackage (storage CRS)."""
+    gpkg = Path(path) / GPKG_NAME
+    if name not in list_layers(path):
+        msg = f"{path}: no layer {name!r}"
+        raise NotFoundError(msg)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # GDAL notes on empty layers
+        gdf = pyogrio.read_dataframe(gpkg, layer=name)
+    return gdf
+
+
+def read_population_cells(tif_path: str | Path, metric_crs: CRS) -> PopulationCells:
+    """Cells with a positive population from a GeoTIFF, as centres in ``metric_crs``.
+
+    Cells in a geographic raster are given the mean cell size in metres at the
+    raster's centre.  Nodata and negative cells are dropped.
+    """
+    tif_path = Path(tif_path)
+    try:
+        src = rasterio.open(tif_path)
+    except rasterio.errors.RasterioIOError as exc:
+        msg = f"{tif_path.name}: cannot read the raster ({exc})"
+        raise InputFileError(msg) from exc
+    with src:
+        if src.crs is None:
+            msg = f"{tif_path.name}: the raster has no CRS; add one (e.g. with gdal_edit.py -a_srs)"
+            raise InputFileError(msg)
+        band = src.read(1, masked=True).astype("float64")
+        values = np.ma.filled(band, 0.0)
+        rows, cols = np.nonzero(values > 0)
+        xs, ys = rasterio.transform.xy(src.transform, rows, cols, offset="center")
+        src_crs = CRS.from_user_input(src.crs.to_wkt())
+        res_x, res_y = abs(src.transform.a), abs(src.transform.e)
+        persons = values[rows, cols]
+    to_metric = Transformer.from_crs(src_crs, metric_crs, always_xy=True)
+    x_m, y_m = to_metric.transform(np.asarray(xs, dtype="float64"), np.asarray(ys, dtype="float64"))
+    if src_crs.is_geographic and len(ys):
+        lat_rad = float(np.radians(np.mean(ys)))
+        res_x, res_y = res_x * 111_320.0 * np.cos(lat_rad), res_y * 110_574.0
+    cell_m = float(np.sqrt(res_x * res_y))
+    return PopulationCells(np.asarray(x_m), np.asarray(y_m), persons, cell_m, metric_crs)
+
+
+def read_workspace(path: str | Path) -> Workspace:
+    """Load a whole workspace (storage CRS) with its population cells and metadata."""
+    path = Path(path)
+    metadata = read_metadata(path)
+    present = set(list_layers(path))
+    missing = [name for name in REQUIRED_LAYERS if name not in present]
+    if missing:
+        msg = f"{path}: workspace is missing layers {missing}; re-run `python -m gis ingest`"
+        raise InputFileError(msg)
+    names = [*REQUIRED_LAYERS, *(n for n in OPTIONAL_LAYERS if n in present)]
+    layers = {name: read_layer(path, name) for name in names}
+    metric_crs = CRS.from_user_input(metadata["metric_crs"])
+    tif = path / POPULATION_NAME
+    population = read_population_cells(tif, metric_crs) if tif.is_file() else None
+    return Workspace(layers, metadata, population, str(path), metric_crs)
