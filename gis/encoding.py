@@ -1,0 +1,160 @@
+"""Character encoding of shapefile attributes: honour the .cpg, else detect GBK or UTF-8.
+
+Chinese shapefiles are usually GBK (code page 936) and often come without a
+.cpg file, in which case GDAL would decode them as Latin-1 and produce
+mojibake.  :func:`choose_dbf_encoding` reads the .cpg when there is one and
+checks that the attribute bytes actually decode with it; otherwise it reads
+the raw text of the .dbf and tries UTF-8 (strict) and then GB18030 (a superset
+of GBK and GB2312).
+"""
+
+from __future__ import annotations
+
+import codecs
+import struct
+from dataclasses import dataclass
+
+# .cpg contents seen in the wild → Python codec name.
+_CPG_ALIASES = {
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "65001": "utf-8",
+    "gbk": "gbk",
+    "936": "gbk",
+    "cp936": "gbk",
+    "ansi 936": "gbk",
+    "gb2312": "gbk",
+    "gb18030": "gb18030",
+    "54936": "gb18030",
+    "big5": "big5",
+    "950": "big5",
+    "88591": "latin-1",
+    "8859_1": "latin-1",
+    "iso-8859-1": "latin-1",
+    "iso88591": "latin-1",
+    "1252": "cp1252",
+    "ansi 1252": "cp1252",
+    "ascii": "ascii",
+}
+# dBase language driver IDs that name a Chinese code page.
+_LDID_CODECS = {0x4D: "gbk", 0x7A: "gbk", 0x4F: "big5", 0x78: "big5"}
+
+
+@dataclass(frozen=True)
+class EncodingChoice:
+    """The encoding to read a .dbf with, how it was chosen, and any problem.
+
+    Attributes
+    ----------
+    codec : str or None
+        Python codec name, ``None`` when no encoding decodes the attributes.
+    how : str
+        ``"cpg"``, ``"ldid"``, ``"detected"`` or ``"ascii"``.
+    problem : str
+        Empty, ``"cpg_unknown"``, ``"cpg_mismatch"`` or ``"undecodable"``.
+    """
+
+    codec: str | None
+    how: str
+    problem: str = ""
+    cpg_text: str = ""
+
+
+def codec_from_cpg(text: str) -> str | None:
+    """The codec a .cpg file names, or ``None`` when it is not recognised.
+
+    >>> codec_from_cpg("GBK\\n"), codec_from_cpg("UTF-8"), codec_from_cpg("ANSI 936")
+    ('gbk', 'utf-8', 'gbk')
+    >>> codec_from_cpg("klingon") is None
+    True
+    """
+    key = text.strip().strip("\ufeff").lower()
+    if key in _CPG_ALIASES:
+        return _CPG_ALIASES[key]
+    try:
+        return codecs.lookup(key).name
+    except LookupError:
+        return None
+
+
+def dbf_text_bytes(dbf: bytes) -> bytes:
+    """The raw bytes of every character field of a dBase file, concatenated.
+
+    Returns ``b""`` for a file too short or malformed to hold records.
+    """
+    if len(dbf) < 32:
+        return b""
+    n_records, header_len, record_len = struct.unpack("<IHH", dbf[4:12])
+    fields: list[tuple[int, int]] = []  # (offset in record, length) of C fields
+    offset = 1  # deletion flag
+    pos = 32
+    while pos + 32 <= min(header_len, len(dbf)) and dbf[pos] != 0x0D:
+        ftype = chr(dbf[pos + 11])
+        flen = dbf[pos + 16]
+        if ftype == "C":
+            fields.append((offset, flen))
+        offset += flen
+        pos += 32
+    if record_len <= 0:
+        return b""
+    chunks = []
+    data = dbf[header_len:]
+    n_records = min(n_records, len(data) // record_len)
+    for r in range(n_records):
+        rec = data[r * record_len : (r + 1) * record_len]
+        chunks.extend(rec[o : o + n].rstrip(b" \x00") for o, n in fields)
+    return b"\n".join(chunks)
+
+
+def dbf_ldid(dbf: bytes) -> int:
+    """The language driver ID byte of a dBase header (0 when absent)."""
+    return dbf[29] if len(dbf) > 29 else 0
+
+
+def _decodes(raw: bytes, codec: str) -> bool:
+    try:
+        raw.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
+def detect_encoding(raw: bytes) -> str | None:
+    """UTF-8 when the bytes are valid UTF-8, else GB18030 (GBK) when they decode as such.
+
+    >>> detect_encoding("人民公园".encode("gbk")), detect_encoding("人民公园".encode("utf-8"))
+    ('gb18030', 'utf-8')
+    >>> detect_encoding(b"plain"), detect_encoding(b"\\x81\\xff\\xff") is None
+    ('utf-8', True)
+    """
+    if _decodes(raw, "utf-8"):
+        return "utf-8"
+    if _decodes(raw, "gb18030"):
+        return "gb18030"
+    return None
+
+
+def choose_dbf_encoding(dbf: bytes, cpg_text: str | None) -> EncodingChoice:
+    """Pick the encoding of a .dbf: the .cpg's when given and valid, else detected.
+
+    >>> choose_dbf_encoding(b"", "GBK").codec
+    'gbk'
+    """
+    raw = dbf_text_bytes(dbf)
+    if cpg_text is not None:
+        codec = codec_from_cpg(cpg_text)
+        if codec is None:
+            detected = detect_encoding(raw)
+            return EncodingChoice(detected, "detected", "cpg_unknown", cpg_text.strip())
+        if _decodes(raw, codec):
+            return EncodingChoice(codec, "cpg", "", cpg_text.strip())
+        return EncodingChoice(detect_encoding(raw), "detected", "cpg_mismatch", cpg_text.strip())
+    if raw.isascii():
+        return EncodingChoice("utf-8", "ascii")
+    ldid_codec = _LDID_CODECS.get(dbf_ldid(dbf))
+    if ldid_codec and _decodes(raw, ldid_codec):
+        return EncodingChoice(ldid_codec, "ldid")
+    detected = detect_encoding(raw)
+    if detected is None:
+        return EncodingChoice(None, "detected", "undecodable")
+    return EncodingChoice(detected, "detected")

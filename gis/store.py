@@ -1,0 +1,484 @@
+"""Versioned layer store on a county workspace, with atomic writes and one writer at a time.
+
+Layout inside the workspace folder (docs/uploads.md)::
+
+    workspace.gpkg                 current layers (what the indicators and maps read)
+    population.tif                 current population raster
+    metadata.json                  layers[<layer>] says provenance "uploaded" and the version
+    versions/<layer>/v0003.gpkg    the data of version 3 (v0003.tif for population)
+    versions/<layer>/v0003.json    who, when, original file name, sha256, feature count, report
+    .store.lock                    fcntl.flock lock serialising writers
+
+**Commit point.** A version becomes current in one step: a complete copy of
+``workspace.gpkg`` holding the new layer, whose GeoPackage ``gpkg_contents``
+description records ``{"gis_version": N}``, is fsynced and ``os.replace``-d
+over the old file (for the raster, the GeoTIFF tag ``GIS_VERSION``).  Before
+that step nothing a reader sees has changed; after it the new version is
+current.  Version files and records written for a commit that never happened
+(a killed process) have a number above the current one; they are ignored and
+overwritten by the next upload.  ``metadata.json`` is rewritten atomically
+after the commit and re-synchronised by the next writer if a crash came in
+between.
+
+Versions only grow: a rollback to version 2 commits a new version whose data
+is a copy of version 2, so the history stays linear and auditable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pyogrio
+import rasterio
+
+from gis.errors import GisError, NotFoundError
+
+GPKG_NAME = "workspace.gpkg"
+POPULATION_NAME = "population.tif"
+METADATA_NAME = "metadata.json"
+VERSIONS_DIR = "versions"
+LOCK_NAME = ".store.lock"
+TMP_PREFIX = ".tmp-"
+RASTER_LAYER = "population"
+_VERSION_TAG = "GIS_VERSION"
+
+Hook = Callable[[str], None]
+
+
+class StoreBusyError(GisError):
+    """Another upload to this workspace holds the lock for too long."""
+
+    status = 503
+    code = "store_busy"
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """What to commit: vector data (EPSG:4326) or a raster file, and its provenance."""
+
+    layer: str
+    user: str
+    original_name: str
+    sha256: str
+    feature_count: int
+    report: dict[str, Any]
+    gdf: gpd.GeoDataFrame | None = None
+    raster_path: Path | None = None
+    action: str = "upload"
+    rollback_of: int | None = None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("rb+") as f:
+        os.fsync(f.fileno())
+
+
+def _tmp_path(folder: Path, name: str) -> Path:
+    return folder / f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}-{name}"
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file, fsync and ``os.replace``."""
+    tmp = _tmp_path(path.parent, path.name)
+    try:
+        with tmp.open("wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(path.parent)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON (UTF-8, indented) atomically."""
+    write_bytes_atomic(path, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+
+
+@contextlib.contextmanager
+def workspace_lock(workspace: str | Path, *, timeout_s: float = 300.0) -> Iterator[None]:
+    """Hold the workspace's exclusive writer lock (``fcntl.flock``; threads and processes).
+
+    Raises :class:`StoreBusyError` after ``timeout_s`` seconds of waiting.
+    """
+    lock_path = Path(workspace) / LOCK_NAME
+    deadline = time.monotonic() + timeout_s
+    with lock_path.open("a+") as f:
+        while True:
+            try:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    msg = f"{Path(workspace).name}: another upload is still being written; try again in a minute"
+                    raise StoreBusyError(msg) from None
+                time.sleep(0.02)
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
+def _versions_dir(workspace: Path, layer: str) -> Path:
+    return workspace / VERSIONS_DIR / layer
+
+
+def _data_name(layer: str, version: int) -> str:
+    return f"v{version:04d}.tif" if layer == RASTER_LAYER else f"v{version:04d}.gpkg"
+
+
+def current_version(workspace: str | Path, layer: str) -> int | None:
+    """The committed version of ``layer``: ``0`` for the ingested one, ``None`` if there is no layer."""
+    workspace = Path(workspace)
+    if layer == RASTER_LAYER:
+        tif = workspace / POPULATION_NAME
+        if not tif.is_file():
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with rasterio.open(tif) as src:
+                return int(src.tags().get(_VERSION_TAG, 0))
+    gpkg = workspace / GPKG_NAME
+    if not gpkg.is_file():
+        msg = f"{workspace}: no {GPKG_NAME}; create the workspace with `python -m gis ingest`"
+        raise NotFoundError(msg)
+    con = sqlite3.connect(f"file:{gpkg}?mode=ro", uri=True)
+    try:
+        row = con.execute("SELECT description FROM gpkg_contents WHERE table_name = ?", (layer,)).fetchone()
+    finally:
+        con.close()
+    if row is None:
+        return None
+    try:
+        return int(json.loads(row[0] or "{}").get("gis_version", 0))
+    except (ValueError, AttributeError):
+        return 0
+
+
+def history(workspace: str | Path, layer: str) -> list[dict[str, Any]]:
+    """Every committed version of ``layer``, oldest first, each with ``current`` set."""
+    workspace = Path(workspace)
+    current = current_version(workspace, layer)
+    folder = _versions_dir(workspace, layer)
+    if current is None or not folder.is_dir():
+        return []
+    records = []
+    for n in range(current + 1):
+        path = folder / f"v{n:04d}.json"
+        if path.is_file():
+            record = json.loads(path.read_text(encoding="utf-8"))
+            record["current"] = n == current
+            records.append(record)
+    return records
+
+
+def read_version(workspace: str | Path, layer: str, version: int) -> gpd.GeoDataFrame:
+    """The data of one committed vector version."""
+    workspace = Path(workspace)
+    current = current_version(workspace, layer)
+    path = _versions_dir(workspace, layer) / _data_name(layer, version)
+    if current is None or version > current or not path.is_file():
+        msg = f"{layer}: no version {version}; see GET …/layers/{layer}/versions for the history"
+        raise NotFoundError(msg)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pyogrio.read_dataframe(path, layer=layer)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _cleanup_tmp(workspace: Path) -> None:
+    """Remove temporary files left by a killed writer (call with the lock held)."""
+    for folder in (workspace, *(p for p in (workspace / VERSIONS_DIR).glob("*") if p.is_dir())):
+        for tmp in folder.glob(f"{TMP_PREFIX}*"):
+            tmp.unlink(missing_ok=True)
+
+
+def _write_vector_file(gdf: gpd.GeoDataFrame, path: Path, layer: str, description: str = "") -> None:
+    options = {"DESCRIPTION": description} if description else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pyogrio.write_dataframe(gdf, path, layer=layer, driver="GPKG", layer_options=options)
+
+
+def _write_version_data(workspace: Path, new: NewVersion, version: int) -> Path:
+    folder = _versions_dir(workspace, new.layer)
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / _data_name(new.layer, version)
+    tmp = _tmp_path(folder, final.name)
+    try:
+        if new.layer == RASTER_LAYER:
+            assert new.raster_path is not None
+            shutil.copyfile(new.raster_path, tmp)
+        else:
+            assert new.gdf is not None
+            _write_vector_file(new.gdf, tmp, new.layer)
+        _fsync_file(tmp)
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return final
+
+
+def _snapshot_initial(workspace: Path, layer: str, metadata: dict[str, Any]) -> None:
+    """Keep the ingested layer as version 0 before the first upload replaces it."""
+    folder = _versions_dir(workspace, layer)
+    if (folder / "v0000.json").is_file():
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / _data_name(layer, 0)
+    if layer == RASTER_LAYER:
+        shutil.copyfile(workspace / POPULATION_NAME, final)
+        entry = metadata.get("population", {})
+        count = None
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gdf = pyogrio.read_dataframe(workspace / GPKG_NAME, layer=layer)
+        _write_vector_file(gdf, final, layer)
+        entry = metadata.get("layers", {}).get(layer, {})
+        count = len(gdf)
+    record = {
+        "version": 0, "layer": layer, "action": "initial", "user": "ingest",
+        "created": metadata.get("created", ""), "original_name": "",
+        "provenance": entry.get("provenance", "unknown"), "feature_count": count,
+        "sha256": "", "data_sha256": _sha256(final), "report": {}, "metadata_entry": entry,
+    }
+    write_json_atomic(folder / "v0000.json", record)
+
+
+def _swap_vector(workspace: Path, layer: str, data_file: Path, version: int, hook: Hook) -> None:
+    """Commit: a full copy of workspace.gpkg with the new layer replaces the old file."""
+    gpkg = workspace / GPKG_NAME
+    tmp = _tmp_path(workspace, GPKG_NAME)
+    try:
+        shutil.copyfile(gpkg, tmp)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gdf = pyogrio.read_dataframe(data_file, layer=layer)
+        _write_vector_file(gdf, tmp, layer, json.dumps({"gis_version": version}))
+        hook("gpkg_written")
+        _fsync_file(tmp)
+        os.replace(tmp, gpkg)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(workspace)
+
+
+def _swap_raster(workspace: Path, data_file: Path, version: int, hook: Hook) -> None:
+    tif = workspace / POPULATION_NAME
+    tmp = _tmp_path(workspace, POPULATION_NAME)
+    try:
+        shutil.copyfile(data_file, tmp)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with rasterio.open(tmp, "r+") as dst:
+                dst.update_tags(**{_VERSION_TAG: str(version)})
+        hook("gpkg_written")
+        _fsync_file(tmp)
+        os.replace(tmp, tif)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(workspace)
+
+
+def _read_metadata(workspace: Path) -> dict[str, Any]:
+    path = workspace / METADATA_NAME
+    if not path.is_file():
+        msg = f"{workspace}: not a workspace (no {METADATA_NAME}); create one with `python -m gis ingest`"
+        raise NotFoundError(msg)
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _metadata_entry(record: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
+    """The metadata.json entry of a committed version (``upload`` names the version)."""
+    upload = {k: record.get(k) for k in ("version", "user", "created", "original_name", "sha256", "action")}
+    if record.get("metadata_entry"):  # a rollback to the ingested data: provenance as it was
+        return {**record["metadata_entry"], "upload": upload}
+    base = {k: v for k, v in previous.items() if k not in ("provenance", "method", "count", "upload")}
+    base.update(
+        {
+            "provenance": "uploaded",
+            "method": f"uploaded by {record['user']} from {record['original_name']} (version {record['version']})",
+            "upload": upload,
+        }
+    )
+    if record["layer"] == RASTER_LAYER:
+        total = record.get("report", {}).get("population_total")
+        if total is not None:
+            base.update({"total": total, "urban_population": total})
+        base["is_estimate"] = False
+    else:
+        base["count"] = record["feature_count"]
+    return base
+
+
+def _set_entry(metadata: dict[str, Any], layer: str, entry: dict[str, Any]) -> None:
+    if layer == RASTER_LAYER:
+        metadata["population"] = entry
+    else:
+        metadata.setdefault("layers", {})[layer] = entry
+
+
+def _get_entry(metadata: dict[str, Any], layer: str) -> dict[str, Any]:
+    if layer == RASTER_LAYER:
+        return dict(metadata.get("population", {}))
+    return dict(metadata.get("layers", {}).get(layer, {}))
+
+
+def _sync_metadata(workspace: Path) -> None:
+    """Make metadata.json agree with the committed versions (repairs a crash after a commit)."""
+    root = workspace / VERSIONS_DIR
+    if not root.is_dir():
+        return
+    metadata = _read_metadata(workspace)
+    changed = False
+    for folder in sorted(p for p in root.glob("*") if p.is_dir()):
+        layer = folder.name
+        current = current_version(workspace, layer)
+        record_path = folder / f"v{(current or 0):04d}.json"
+        if not current or not record_path.is_file():
+            continue
+        section = _get_entry(metadata, layer)
+        if section.get("upload", {}).get("version") == current:
+            continue
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        _set_entry(metadata, layer, _metadata_entry(record, section))
+        changed = True
+    if changed:
+        write_json_atomic(workspace / METADATA_NAME, metadata)
+
+
+def _commit_locked(workspace: Path, new: NewVersion, hook: Hook) -> dict[str, Any]:
+    _cleanup_tmp(workspace)
+    _sync_metadata(workspace)
+    metadata = _read_metadata(workspace)
+    current = current_version(workspace, new.layer)
+    if current == 0:
+        _snapshot_initial(workspace, new.layer, metadata)
+    version = (current or 0) + 1
+    data_file = _write_version_data(workspace, new, version)
+    previous = _get_entry(metadata, new.layer)
+    record = {
+        "version": version, "layer": new.layer, "action": new.action, "rollback_of": new.rollback_of,
+        "user": new.user, "created": _now(), "original_name": new.original_name, "sha256": new.sha256,
+        "data_sha256": _sha256(data_file), "feature_count": new.feature_count, "report": new.report,
+        "provenance": "uploaded",
+    }
+    if new.action == "rollback" and new.rollback_of is not None:
+        source = json.loads((_versions_dir(workspace, new.layer) / f"v{new.rollback_of:04d}.json").read_text("utf-8"))
+        if source.get("action") == "initial":
+            record["metadata_entry"] = source.get("metadata_entry") or {}
+            record["provenance"] = source.get("provenance", "unknown")
+    write_json_atomic(_versions_dir(workspace, new.layer) / f"v{version:04d}.json", record)
+    hook("version_written")
+    if new.layer == RASTER_LAYER:
+        _swap_raster(workspace, data_file, version, hook)
+    else:
+        _swap_vector(workspace, new.layer, data_file, version, hook)
+    hook("committed")
+    _set_entry(metadata, new.layer, _metadata_entry(record, previous))
+    write_json_atomic(workspace / METADATA_NAME, metadata)
+    return record
+
+
+def _no_hook(stage: str) -> None:
+    """Default hook: nothing."""
+
+
+def commit_version(workspace: str | Path, new: NewVersion, *, hook: Hook | None = None,
+                   lock_timeout_s: float = 300.0) -> dict[str, Any]:
+    """Store ``new`` as the next version of its layer and make it current, atomically.
+
+    Parameters
+    ----------
+    workspace : the county workspace folder.
+    new : the data and provenance of the version.
+    hook : called with ``"version_written"``, ``"gpkg_written"`` (the new copy
+        is complete but not yet in place) and ``"committed"``; tests use it to
+        kill or fail the writer at those points.
+
+    Returns
+    -------
+    dict
+        The version record (also stored as ``versions/<layer>/vNNNN.json``).
+    """
+    workspace = Path(workspace)
+    _read_metadata(workspace)
+    with workspace_lock(workspace, timeout_s=lock_timeout_s):
+        return _commit_locked(workspace, new, hook or _no_hook)
+
+
+def rollback(workspace: str | Path, layer: str, version: int, *, user: str,
+             hook: Hook | None = None) -> dict[str, Any]:
+    """Make a copy of ``version`` the new current version of ``layer`` (history stays linear)."""
+    workspace = Path(workspace)
+    with workspace_lock(workspace):
+        current = current_version(workspace, layer)
+        folder = _versions_dir(workspace, layer)
+        record_path = folder / f"v{version:04d}.json"
+        data_path = folder / _data_name(layer, version)
+        if current is None or version < 0 or version > current or not record_path.is_file():
+            msg = (
+                f"{layer}: no version {version} to roll back to (current is {current}); "
+                f"see …/layers/{layer}/versions"
+            )
+            raise NotFoundError(msg)
+        source = json.loads(record_path.read_text(encoding="utf-8"))
+        if layer == RASTER_LAYER:
+            gdf, raster = None, data_path
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                gdf, raster = pyogrio.read_dataframe(data_path, layer=layer), None
+        new = NewVersion(
+            layer=layer, user=user, original_name=source.get("original_name", ""), sha256=source.get("sha256", ""),
+            feature_count=source.get("feature_count") or (len(gdf) if gdf is not None else 0),
+            report={"rollback_of": version, **({"population_total": source.get("report", {}).get("population_total")}
+                                                if layer == RASTER_LAYER else {})},
+            gdf=gdf, raster_path=raster, action="rollback", rollback_of=version,
+        )
+        return _commit_locked(workspace, new, hook or _no_hook)
+
+
+def recover(workspace: str | Path) -> None:
+    """Remove a killed writer's temporary files and re-sync metadata.json (takes the lock)."""
+    workspace = Path(workspace)
+    with workspace_lock(workspace):
+        _cleanup_tmp(workspace)
+        _sync_metadata(workspace)
