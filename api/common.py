@@ -1,0 +1,103 @@
+"""Helpers shared by the blueprints: the store, query schemas, settings and cached responses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from apiflask import HTTPError, Schema
+from apiflask.fields import Float, Integer
+from apiflask.validators import Range
+from flask import Response, current_app, request
+
+from api.store import CountyStore, make_body
+from gis.settings import DEFAULT_SETTINGS, IndicatorSettings
+
+MIN_YEAR = min(DEFAULT_SETTINGS.targets_by_year)
+CACHE_MAX_AGE_S = 300
+
+
+def get_store() -> CountyStore:
+    """The app's :class:`CountyStore`."""
+    store: CountyStore = current_app.extensions["gis_store"]
+    return store
+
+
+class IndicatorQuery(Schema):
+    """Indicator parameters (omitted ones take the defaults of gis/settings.py)."""
+
+    year = Integer(
+        load_default=None,
+        validate=Range(min=MIN_YEAR, max=2100),
+        metadata={
+            "description": f"assessment year (targets of {MIN_YEAR} or later); default "
+            f"{DEFAULT_SETTINGS.year}"
+        },
+    )
+    minutes = Float(
+        load_default=None,
+        validate=Range(min=0, max=120, min_inclusive=False),
+        metadata={
+            "description": "walking time of the fitness circle in minutes (0-120]; "
+            f"default {DEFAULT_SETTINGS.walk_minutes:g}"
+        },
+    )
+    walk_speed = Float(
+        load_default=None,
+        validate=Range(min=0.2, max=3.0),
+        metadata={
+            "description": "walking speed in m/s (0.2-3.0); default "
+            f"{DEFAULT_SETTINGS.walk_speed_m_s:g}"
+        },
+    )
+
+
+def settings_from(query: dict[str, Any]) -> IndicatorSettings:
+    """:class:`IndicatorSettings` for validated query parameters (400 naming a bad one)."""
+    try:
+        return DEFAULT_SETTINGS.with_overrides(
+            year=query.get("year"),
+            walk_minutes=query.get("minutes"),
+            walk_speed_m_s=query.get("walk_speed"),
+        )
+    except ValueError as exc:
+        raise HTTPError(400, str(exc)) from exc
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """``"min_lon,min_lat,max_lon,max_lat"`` to a tuple; 400 naming ``bbox`` when malformed."""
+    if text is None or text == "":
+        return None
+    parts = text.split(",")
+    problem = ""
+    values: list[float] = []
+    if len(parts) != 4:
+        problem = "expected 4 comma-separated numbers min_lon,min_lat,max_lon,max_lat"
+    else:
+        try:
+            values = [float(p) for p in parts]
+        except ValueError:
+            problem = "every value must be a number"
+    if not problem:
+        minx, miny, maxx, maxy = values
+        if not all(abs(v) < float("inf") for v in values):
+            problem = "values must be finite"
+        elif not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+            problem = "need -180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90"
+    if problem:
+        raise HTTPError(
+            400, f"query parameter 'bbox': {problem}", detail={"query": {"bbox": [problem]}}
+        )
+    return values[0], values[1], values[2], values[3]
+
+
+def cached_json(
+    key: Any, compute: Callable[[], Any], *, max_age: int = CACHE_MAX_AGE_S
+) -> Response:
+    """A JSON response from the body cache with ETag and Cache-Control; 304 on If-None-Match."""
+    cached = get_store().bodies.get_or_compute(key, lambda: make_body(compute()))
+    response = Response(cached.body, mimetype=cached.mimetype)
+    response.set_etag(cached.etag)
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    return response.make_conditional(request)

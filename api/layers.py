@@ -1,0 +1,181 @@
+"""Map layers of a county: ``/api/v1/counties/<county_id>/layers``."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, String
+from apiflask.validators import Range
+from flask import Response, request
+
+from api.common import IndicatorQuery, cached_json, get_store, parse_bbox, settings_from
+from api.store import settings_key
+from layers.catalog import BIG_LAYER_DEFAULT_ZOOM, BIG_LAYER_FEATURES
+from layers.geojson import to_feature_collection
+from layers.simplify import MAX_ZOOM, simplify_tolerance_deg
+
+bp = APIBlueprint("layers", __name__, url_prefix="/api/v1", tag="Layers")
+
+DEFAULT_LIMIT = 1000
+MAX_LIMIT = 10000
+
+
+class LayerOut(Schema):
+    name = String()
+    kind = String(
+        metadata={
+            "description": "stored, population, gap, result (counted by an indicator), suggestion"
+        }
+    )
+    title_zh = String()
+    title_en = String()
+    feature_count = Integer()
+    geometry_types = List(String())
+    provenance = String()
+    sample = Boolean(metadata={"description": "made up for a demonstration (样例数据)"})
+    indicator_id = String(allow_none=True)
+    big = Boolean(
+        metadata={
+            "description": f"more than {BIG_LAYER_FEATURES} features: served "
+            f"simplified at zoom {BIG_LAYER_DEFAULT_ZOOM} unless "
+            "a zoom is given"
+        }
+    )
+    default_zoom = Integer(allow_none=True)
+    shown_by_default = Boolean()
+    style = Dict(metadata={"description": "Leaflet path options, variants and legend"})
+    links = Dict()
+
+
+class LayerListOut(Schema):
+    county_id = String()
+    layers = List(Nested(LayerOut))
+
+
+class FeatureQuery(IndicatorQuery):
+    limit = Integer(
+        load_default=DEFAULT_LIMIT,
+        validate=Range(min=1, max=MAX_LIMIT),
+        metadata={"description": f"features per page (1-{MAX_LIMIT})"},
+    )
+    offset = Integer(
+        load_default=0,
+        validate=Range(min=0, max=10_000_000),
+        metadata={"description": "features to skip"},
+    )
+    zoom = Integer(
+        load_default=None,
+        validate=Range(min=0, max=MAX_ZOOM),
+        metadata={
+            "description": "web-map zoom: geometry simplified to half a pixel (exact from zoom 17)"
+        },
+    )
+    bbox = String(
+        load_default=None,
+        metadata={
+            "description": "min_lon,min_lat,max_lon,max_lat (EPSG:4326): only "
+            "features intersecting it"
+        },
+    )
+
+
+class FeatureCollectionOut(Schema):
+    type = String()
+    bbox = List(Float())
+    numberMatched = Integer()  # noqa: N815 (GeoJSON / OGC API names)
+    numberReturned = Integer()  # noqa: N815
+    features = List(Dict())
+    links = List(Dict())
+
+
+def _layer_links(county_id: str, name: str) -> dict[str, str]:
+    base = f"/api/v1/counties/{county_id}"
+    return {"features": f"{base}/layers/{name}", "geopackage": f"{base}/exports/layers/{name}.gpkg"}
+
+
+@bp.get("/counties/<county_id>/layers")
+@bp.input(IndicatorQuery, location="query", arg_name="query")
+@bp.output(LayerListOut)
+@bp.doc(
+    summary="Layers of a county",
+    description="Stored layers, population cells and the "
+    "indicators' gap layers (for the given indicator parameters), each with feature count, "
+    "provenance, style and legend.",
+    responses={304: "Not modified"},
+)
+def list_layers(county_id: str, query: dict[str, Any]) -> Response:
+    store = get_store()
+    settings = settings_from(query)
+    key = ("layers", county_id, store.version(county_id), settings_key(settings))
+
+    def compute() -> dict[str, Any]:
+        infos = store.catalog(county_id, settings)
+        return {
+            "county_id": county_id,
+            "layers": [{**i.to_dict(), "links": _layer_links(county_id, i.name)} for i in infos],
+        }
+
+    return cached_json(key, compute)
+
+
+@bp.get("/counties/<county_id>/layers/<layer>")
+@bp.input(FeatureQuery, location="query", arg_name="query")
+@bp.output(FeatureCollectionOut, content_type="application/geo+json")
+@bp.doc(
+    summary="Features of a layer",
+    description="GeoJSON FeatureCollection in EPSG:4326 "
+    "with `bbox`, `numberMatched`, `numberReturned` and a `next` link while more pages "
+    "remain. Big layers are simplified at zoom 14 unless `zoom` is given. Carries an ETag; "
+    "answers 304 to a matching If-None-Match.",
+    responses={304: "Not modified"},
+)
+def get_features(county_id: str, layer: str, query: dict[str, Any]) -> Response:
+    store = get_store()
+    settings = settings_from(query)
+    bbox = parse_bbox(query.get("bbox"))
+    limit, offset, zoom = query["limit"], query["offset"], query.get("zoom")
+    key = (
+        "features",
+        county_id,
+        store.version(county_id),
+        layer,
+        settings_key(settings),
+        limit,
+        offset,
+        zoom,
+        bbox,
+    )
+
+    def compute() -> dict[str, Any]:
+        frame = store.frame(county_id, layer, settings)
+        effective_zoom = zoom
+        if effective_zoom is None and len(frame) > BIG_LAYER_FEATURES:
+            effective_zoom = BIG_LAYER_DEFAULT_ZOOM
+        page = to_feature_collection(
+            frame,
+            limit=limit,
+            offset=offset,
+            bbox=bbox,
+            tolerance_deg=simplify_tolerance_deg(effective_zoom),
+        )
+        collection = page.collection
+        collection["zoom"] = effective_zoom
+        links = []
+        if offset + limit < page.matched:
+            params = urlencode({**request.args.to_dict(), "limit": limit, "offset": offset + limit})
+            links.append(
+                {
+                    "rel": "next",
+                    "type": "application/geo+json",
+                    "href": f"/api/v1/counties/{county_id}/layers/{layer}?{params}",
+                }
+            )
+        collection["links"] = links
+        return collection
+
+    response = cached_json(key, compute)
+    if response.status_code == 200:
+        response.mimetype = "application/geo+json"
+    return response

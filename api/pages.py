@@ -1,0 +1,264 @@
+"""The pages: planner map ``/map/<county>``, public 阳光规划 map ``/public/<county>`` and ``/``.
+
+Both maps are Folium maps built from the same ``layers`` output the JSON API serves.  Every
+attribute text reaches the browser escaped: Jinja autoescapes the page, layer data is embedded
+with ``tojson`` and popups are built with ``textContent`` (static/js/gis-map.js).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request, url_for
+from werkzeug.exceptions import BadRequest
+
+from api.common import get_store, settings_from
+from api.counties import county_summary
+from api.disclosures import county_public_records
+from api.maps import (
+    BASEMAP_HOSTS,
+    OSM_ATTRIBUTION,
+    TIANDITU_ATTRIBUTION,
+    MapLayer,
+    build_map,
+    layer_label,
+    map_parts,
+)
+from layers.catalog import site_frame
+from layers.style import DISCLOSURE_TYPES
+
+bp = Blueprint("pages", __name__)
+
+PUBLIC_LAYERS = ("boundary", "built_up", "disclosures")
+MAX_QUERY_FLOAT = 1e6
+
+
+def fmt_number(value: Any) -> str:
+    """A value as shown on the pages: thousands separators, 2 decimals below 100, 1 above.
+
+    >>> fmt_number(7.2345), fmt_number(81234.56), fmt_number(None), fmt_number(100.0)
+    ('7.23', '81,234.6', '—', '100.0')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    number = float(value)
+    return f"{number:,.1f}" if abs(number) >= 100 else f"{number:,.2f}"
+
+
+def plain_sentence(ind: dict[str, Any], lang: str) -> str:
+    """One indicator in plain language, Chinese or English."""
+    unit = ind.get("unit") or ""
+    status = ind.get("status")
+    reason = ind.get("reason") or ""
+    if status == "no_data":
+        return (
+            f"{ind['name_zh']}：暂无数据。{reason}"
+            if lang == "zh"
+            else (f"{ind['name_en']}: no data yet. {reason}")
+        )
+    if status != "ok" or ind.get("value") is None:
+        return (
+            f"{ind['name_zh']}：无法计算。{reason}"
+            if lang == "zh"
+            else (f"{ind['name_en']}: cannot be computed. {reason}")
+        )
+    value, target = fmt_number(ind["value"]), fmt_number(ind["target"])
+    at_least = ind.get("comparison", ">=") == ">="
+    if lang == "zh":
+        verdict = "已达标" if ind.get("passed") else "未达标"
+        bound = "不低于" if at_least else "不高于"
+        return (
+            f"{ind['name_zh']}为 {value} {unit}，{ind.get('target_year')}年目标{bound} "
+            f"{target} {unit}，{verdict}。"
+        )
+    verdict = "target met" if ind.get("passed") else "target not met"
+    bound = "at least" if at_least else "at most"
+    return (
+        f"{ind['name_en']} is {value} {unit}; the {ind.get('target_year')} target is {bound} "
+        f"{target} {unit}: {verdict}."
+    )
+
+
+def bar_chart(ind: dict[str, Any]) -> dict[str, Any]:
+    """Geometry of the small inline SVG bar chart: value bar and target tick, in 0-200 px."""
+    width = 200.0
+    value, target = ind.get("value"), ind.get("target") or 0.0
+    if value is None:
+        return {"width": width, "value_px": 0.0, "target_px": None, "state": "none"}
+    scale = 100.0 if ind.get("unit") == "%" else max(float(target), float(value), 1e-9) * 1.15
+    value_px = max(0.0, min(float(value) / scale, 1.0)) * width
+    target_px = max(0.0, min(float(target) / scale, 1.0)) * width
+    state = "pass" if ind.get("passed") else "fail"
+    return {
+        "width": width,
+        "value_px": round(value_px, 1),
+        "target_px": round(target_px, 1),
+        "state": state,
+    }
+
+
+def _attributions(meta: dict[str, Any]) -> list[str]:
+    """The data attributions: OpenStreetMap's once, then any other source's, then the basemap's."""
+    items = [OSM_ATTRIBUTION + " (ODbL)"]
+    items += [str(a) for a in meta.get("attribution") or [] if "OpenStreetMap" not in str(a)]
+    if current_app.config["BASEMAP"] == "tianditu":
+        items.append(TIANDITU_ATTRIBUTION)
+    return items
+
+
+def _notes(summary: dict[str, Any], sample_titles: list[str], *, short: bool = False) -> list[str]:
+    """The lines of the note box on the map: 示范区, 样例数据 and estimate labels."""
+    notes = []
+    if summary["is_demonstration"]:
+        notes.append(
+            "示范区 / demonstration area — 不是河南省的县 (not a Henan county)"
+            if short
+            else f"示范区 / demonstration area: {summary['name']} — 不是河南省的县 "
+            "(not a Henan county)"
+        )
+    if sample_titles:
+        notes.append("样例数据 / sample data" + ("" if short else ": " + ", ".join(sample_titles)))
+    if summary["population"]["is_estimate"] and not short:
+        notes.append("人口为估算值 / population is an estimate")
+    return notes
+
+
+def _query_settings() -> Any:
+    """Indicator settings from the page's query string (400 naming a bad parameter)."""
+    query: dict[str, Any] = {}
+    for name, cast in (("year", int), ("minutes", float), ("walk_speed", float)):
+        raw = request.args.get(name)
+        if raw in (None, ""):
+            continue
+        try:
+            value = cast(raw)
+        except ValueError as exc:
+            raise BadRequest(f"query parameter {name!r}: {raw!r} is not a number") from exc
+        if isinstance(value, float) and not math.isfinite(value):
+            raise BadRequest(f"query parameter {name!r}: must be finite")
+        query[name] = value
+    return settings_from(query)
+
+
+def _static(path: str) -> str:
+    return url_for("static", filename=path)
+
+
+def _map_kwargs(meta: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "bounds": meta.get("bounds") or [0.0, 0.0, 0.0, 0.0],
+        "static_url": _static,
+        "basemap": current_app.config["BASEMAP"],
+        "tianditu_key": current_app.config["TIANDITU_KEY"],
+    }
+
+
+@bp.get("/map/<county_id>")
+def planner_map(county_id: str) -> str:
+    """The planner's map and indicator dashboard."""
+    store = get_store()
+    settings = _query_settings()
+    meta = store.metadata(county_id)
+    summary = county_summary(county_id, meta)
+    report, results = store.report(county_id, settings)
+    infos = store.catalog(county_id, settings)
+    estimate = summary["population"]["is_estimate"]
+    layers = [
+        MapLayer(
+            info,
+            store.frame(county_id, info.name, settings),
+            layer_label(info, estimate=estimate and info.kind == "population"),
+        )
+        for info in infos
+    ]
+    sample_titles = [i.title_zh for i in infos if i.sample]
+    fmap = build_map(
+        layers,
+        notes=_notes(summary, sample_titles),
+        attributions=_attributions(meta),
+        collapsed_control=False,
+        **_map_kwargs(meta),
+    )
+    sites = site_frame(results)
+    indicators = [
+        {
+            **ind,
+            "display": fmt_number(ind.get("value")),
+            "target_display": fmt_number(ind.get("target")),
+            "chart": bar_chart(ind),
+            "sentence_zh": plain_sentence(ind, "zh"),
+            "sentence_en": plain_sentence(ind, "en"),
+        }
+        for ind in report.get("indicators", [])
+    ]
+    return render_template(
+        "planner.html",
+        county=summary,
+        report=report,
+        indicators=indicators,
+        assessment=report.get("assessment") or {},
+        sites=[] if sites is None else sites.drop(columns="geometry").to_dict("records"),
+        sites_xy=[] if sites is None else [(g.y, g.x) for g in sites.geometry],
+        layers=infos,
+        settings=settings,
+        fmap=map_parts(fmap),
+        basemap_hosts=BASEMAP_HOSTS[current_app.config["BASEMAP"]],
+    )
+
+
+def _public_page(county_id: str) -> str:
+    store = get_store()
+    lang = "en" if request.args.get("lang") == "en" else "zh"
+    settings = _query_settings()
+    meta = store.metadata(county_id)
+    summary = county_summary(county_id, meta)
+    report, _results = store.report(county_id, settings)
+    ws = store.workspace(county_id)
+    infos = [i for i in store.catalog(county_id, settings) if i.name in PUBLIC_LAYERS]
+    layers = []
+    for info in infos:
+        frame = store.frame(county_id, info.name, settings)
+        if info.name == "disclosures" and "public" in frame.columns:
+            frame = frame[frame["public"].fillna(False).astype(bool)]
+            info = type(info)(**{**info.__dict__, "feature_count": len(frame)})
+        layers.append(MapLayer(info, frame, layer_label(info, lang=lang)))
+    sample_titles = [i.title_zh for i in infos if i.sample]
+    fmap = build_map(
+        layers,
+        notes=_notes(summary, sample_titles, short=True),
+        attributions=_attributions(meta),
+        collapsed_control=True,
+        **_map_kwargs(meta),
+    )
+    available, records = county_public_records(county_id)
+    indicators = [
+        {**ind, "sentence_zh": plain_sentence(ind, "zh"), "sentence_en": plain_sentence(ind, "en")}
+        for ind in report.get("indicators", [])
+    ]
+    return render_template(
+        "public.html",
+        lang=lang,
+        county=summary,
+        report=report,
+        indicators=indicators,
+        assessment=report.get("assessment") or {},
+        records=records,
+        records_available=available,
+        record_types=DISCLOSURE_TYPES,
+        has_sample_records=any(r["sample"] for r in records),
+        fmap=map_parts(fmap),
+        workspace_layers=sorted(ws.layers),
+    )
+
+
+@bp.get("/public/<county_id>")
+def public_map(county_id: str) -> str:
+    """The public 阳光规划 map of a county (read-only)."""
+    return _public_page(county_id)
+
+
+@bp.get("/")
+def index() -> str:
+    """The public map of the default county."""
+    return _public_page(current_app.config["DEFAULT_COUNTY"])

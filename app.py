@@ -1,0 +1,136 @@
+"""The web application: ``create_app(test_config=None)`` and ``python app.py --host --port``.
+
+Configuration, in order: the defaults below, then environment variables prefixed ``GIS_``
+(``GIS_WORKSPACES_DIR=/srv/workspaces``, ``GIS_BASEMAP=tianditu``, ``GIS_TIANDITU_KEY=...``;
+values are parsed as JSON where they can be), then ``test_config``.  The configuration is checked
+at start-up and a bad value stops the app with a message naming the key and the fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from apiflask import APIFlask
+
+from api import load_blueprints
+from api.errors import ERROR_SCHEMA, register_error_handlers
+from api.store import COUNTY_ID_RE, CountyStore
+
+ROOT = Path(__file__).resolve().parent
+BASEMAPS = ("osm", "tianditu", "none")
+VENDOR = "/static/vendor/swagger-ui-dist-5.32.0"
+
+
+class ConfigError(RuntimeError):
+    """The app's configuration is invalid; the message says which key and how to fix it."""
+
+
+def default_config(instance_path: str) -> dict[str, Any]:
+    """The defaults (see docs/api.md, "Configuration")."""
+    return {
+        "WORKSPACES_DIR": os.path.join(instance_path, "workspaces"),
+        "DEFAULT_COUNTY": "demo-chengdu-north",
+        "BASEMAP": "osm",
+        "TIANDITU_KEY": "",
+        "MAX_CONTENT_LENGTH": 200 * 1024 * 1024,
+        "SECRET_KEY": "",
+        "JSON_AS_ASCII": False,
+        # OpenAPI document and docs UI (APIFlask), served from vendored files only
+        "VALIDATION_ERROR_STATUS_CODE": 400,
+        "VALIDATION_ERROR_DESCRIPTION": "Bad parameter: the errors name it and say why",
+        "VALIDATION_ERROR_SCHEMA": ERROR_SCHEMA,
+        "HTTP_ERROR_SCHEMA": ERROR_SCHEMA,
+        "INFO": {
+            "description": "Planning indicators of the 百城建设提质工程 (Henan's hundred-cities "
+            "quality improvement project) from county geodata: counties, indicators against "
+            "their targets, map layers with styles, 阳光规划 public planning records and "
+            "exports. See docs/api.md.",
+            "license": {"name": "MIT"},
+        },
+        "SWAGGER_UI_CSS": f"{VENDOR}/swagger-ui.css",
+        "SWAGGER_UI_BUNDLE_JS": f"{VENDOR}/swagger-ui-bundle.js",
+        "SWAGGER_UI_STANDALONE_PRESET_JS": f"{VENDOR}/swagger-ui-standalone-preset.js",
+        "DOCS_FAVICON": f"{VENDOR}/favicon-32x32.png",
+        "AUTO_SERVERS": False,
+    }
+
+
+def check_config(config: Mapping[str, Any]) -> None:
+    """Raise :class:`ConfigError` listing every bad configuration value."""
+    problems = []
+    basemap = config.get("BASEMAP")
+    if basemap not in BASEMAPS:
+        problems.append(
+            f"BASEMAP={basemap!r}: expected one of {', '.join(BASEMAPS)} (set GIS_BASEMAP)"
+        )
+    if basemap == "tianditu" and not config.get("TIANDITU_KEY"):
+        problems.append(
+            "BASEMAP='tianditu' needs TIANDITU_KEY (a 天地图 key; set GIS_TIANDITU_KEY)"
+            " or use BASEMAP='osm'"
+        )
+    default = str(config.get("DEFAULT_COUNTY", ""))
+    if not COUNTY_ID_RE.match(default):
+        problems.append(
+            f"DEFAULT_COUNTY={default!r}: a county id is a folder name of letters, "
+            "digits, '_', '-' and '.'"
+        )
+    root = Path(str(config.get("WORKSPACES_DIR", "")))
+    if root.exists() and not root.is_dir():
+        problems.append(
+            f"WORKSPACES_DIR={str(root)!r} is a file; point it at a folder holding "
+            "one workspace folder per county"
+        )
+    max_len = config.get("MAX_CONTENT_LENGTH")
+    if not isinstance(max_len, int) or isinstance(max_len, bool) or max_len <= 0:
+        problems.append(f"MAX_CONTENT_LENGTH={max_len!r}: expected a positive number of bytes")
+    if problems:
+        raise ConfigError("invalid configuration: " + "; ".join(problems))
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> APIFlask:
+    """Build the app: configuration, the county store, blueprints and error handlers."""
+    app = APIFlask(
+        __name__,
+        title="百城提质 planning indicators API",
+        version="1.0.0",
+        spec_path="/api/v1/openapi.json",
+        docs_path="/api/v1/docs",
+        docs_ui="swagger-ui",
+        instance_relative_config=True,
+        static_folder=str(ROOT / "static"),
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.from_mapping(default_config(app.instance_path))
+    app.config.from_prefixed_env("GIS")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    check_config(app.config)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["gis_store"] = CountyStore(app.config["WORKSPACES_DIR"])
+    for blueprint in load_blueprints():
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve with the development server (use gunicorn or waitress in production)."""
+    parser = argparse.ArgumentParser(description="Serve the planning indicators web app")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--debug", action="store_true")
+    args = parser.parse_args(argv)
+    app = create_app()
+    app.run(host=args.host, port=args.port, debug=args.debug, threaded=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
