@@ -16,6 +16,8 @@ import json
 import shutil
 import threading
 import warnings
+import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +59,9 @@ _READ_ERRORS = (
     shapely.errors.ShapelyError,
 )
 _GDAL_CONFIG_LOCK = threading.Lock()
+# Python codec name → the iconv name GDAL understands.
+_GDAL_ENCODINGS = {"utf-8": "UTF-8", "gbk": "CP936", "gb18030": "GB18030", "big5": "BIG5",
+                   "latin-1": "ISO-8859-1", "iso8859-1": "ISO-8859-1", "cp1252": "CP1252", "ascii": "UTF-8"}
 _MAGIC = {
     ".zip": (b"PK\x03\x04", b"PK\x05\x06"),
     ".gpkg": (b"SQLite format 3\x00",),
@@ -274,7 +279,7 @@ def _read_zip(
     except ValidationError as exc:
         problems.problems.extend(exc.problems)
         return
-    except (OSError, EOFError, RuntimeError, ValueError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError, NotImplementedError, zlib.error) as exc:
         problems.add(label, f"{label}: the archive is damaged ({type(exc).__name__}); zip the files again",
                      f"{label}：压缩包已损坏；请重新压缩", "zip_corrupt")
         return
@@ -407,7 +412,7 @@ def _shapefile_encoding(
     cpg_text = present[".cpg"].read_bytes()[:200].decode("ascii", errors="replace") if ".cpg" in present else None
     choice = choose_dbf_encoding(present[".dbf"].read_bytes(), cpg_text)
     if choice.problem == "cpg_mismatch":
-        found = choice.codec.upper() if choice.codec else "neither UTF-8 nor GBK"
+        found = {"gb18030": "GBK", "gbk": "GBK", "utf-8": "UTF-8"}.get(choice.codec or "", "neither UTF-8 nor GBK")
         problems.add(
             f"{label}/{stem}.cpg",
             f"{label}: {stem}.cpg says {choice.cpg_text!r} but the attribute text is not valid "
@@ -430,10 +435,10 @@ def _shapefile_encoding(
             f"{label}：{stem}.dbf 中的属性文字既不是 UTF-8 也不是 GBK；请以 UTF-8 或 GBK 编码重新导出，并附 .cpg 文件",
             "encoding_undetected",
         )
-    if choice.problem:
-        return "latin-1"  # read on to find the other problems; the upload is refused anyway
+    if choice.problem:  # read on to find the other problems; the upload is refused anyway
+        return _GDAL_ENCODINGS.get(choice.codec or "", "ISO-8859-1")
     raw.encoding = f"{choice.codec} ({choice.how})"
-    return choice.codec or "utf-8"
+    return _GDAL_ENCODINGS.get(choice.codec or "utf-8", "UTF-8")
 
 
 def _read_gpkg(path: Path, options: UploadOptions, label: str, raw: RawUpload, problems: ProblemCollector) -> None:

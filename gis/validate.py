@@ -557,16 +557,18 @@ def _keep_dimension(geom: Any, schema: LayerSchema) -> Any:
 
 def _check_location(
     geoms: gpd.GeoSeries, boundary: gpd.GeoDataFrame | None, *, label: str, tolerance_m: float,
-    source_epsg: int | None, problems: ProblemCollector,
+    source_epsg: int | None, source_minx: float, problems: ProblemCollector,
 ) -> None:
     """Features must lie in (or touch) the county: not entirely outside its boundary ± tolerance."""
     finite = np.isfinite(shapely.get_coordinates(geoms.dropna().to_numpy())).all()
     if not finite:
+        hint = zone_prefix_hint(source_minx, source_epsg) if source_epsg else ""
         problems.add(
             label,
             f"{label}: coordinates do not convert to longitude/latitude; the CRS is wrong. "
-            "Check the .prj or the declared EPSG code",
-            f"{label}：坐标无法转换为经纬度，坐标系有误；请检查 .prj 或填写的 EPSG 代码",
+            f"Check the .prj or the declared EPSG code{'; ' + hint if hint else ''}",
+            f"{label}：坐标无法转换为经纬度，坐标系有误；请检查 .prj 或填写的 EPSG 代码"
+            f"{'（' + hint + '）' if hint else ''}",
             "bad_coordinates",
         )
         return
@@ -587,7 +589,7 @@ def _check_location(
     county_b = area.bounds
     hint = ""
     if source_epsg:
-        hint = zone_prefix_hint(_source_minx(geoms, source_epsg), source_epsg)
+        hint = zone_prefix_hint(source_minx, source_epsg)
     extra_en = f" Hint: {hint}." if hint else (
         " If the data comes from Amap/Baidu, declare GCJ-02/BD-09; otherwise check the CRS."
     )
@@ -600,13 +602,6 @@ def _check_location(
         "请检查坐标系（带号、EPSG 代码），高德/百度数据请声明 GCJ-02/BD-09",
         "outside_county",
     )
-
-
-def _source_minx(geoms_4326: gpd.GeoSeries, source_epsg: int) -> float:
-    try:
-        return float(geoms_4326.to_crs(source_epsg).total_bounds[0])
-    except Exception:  # noqa: BLE001 - a hint only
-        return 0.0
 
 
 def validate_attributes(
@@ -668,9 +663,11 @@ def validate_layer(
         )
     geoms = _geometry_problems(gdf.geometry, schema, label=label, problems=problems, report=report)
     if gdf.crs is not None:
-        geoms_4326 = geoms.to_crs(STORAGE_EPSG)
+        source_minx = float(geoms.total_bounds[0]) if len(geoms.dropna()) else 0.0
+        with np.errstate(all="ignore"):
+            geoms_4326 = geoms.to_crs(STORAGE_EPSG)
         _check_location(geoms_4326, boundary, label=label, tolerance_m=outside_tolerance_m,
-                        source_epsg=source_epsg, problems=problems)
+                        source_epsg=source_epsg, source_minx=source_minx, problems=problems)
     else:
         geoms_4326 = geoms
     values = validate_attributes(gdf.drop(columns=gdf.geometry.name), schema, label=label, problems=problems,
