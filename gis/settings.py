@@ -92,6 +92,10 @@ URBAN_LANDUSE: frozenset[str] = frozenset(
 APPROVED_PLAN_STATUSES: frozenset[str] = frozenset(
     {"approved", "批准", "已批准", "已批复", "批复", "审批通过", "生效"}
 )
+# An urban design counts once it is approved or its compilation is finished.
+COMPLETED_DESIGN_STATUSES: frozenset[str] = APPROVED_PLAN_STATUSES | frozenset(
+    {"completed", "complete", "finished", "完成", "已完成", "编制完成"}
+)
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,9 @@ class IndicatorSettings:
     small_park_radius_m: float = 300.0
     dual_carriageway_gap_m: float = 60.0
     dead_end_edge_buffer_m: float = 100.0
+    site_candidates_max: int = 300
+    sparsest_blocks_n: int = 5
+    fitness_within_built_up: bool = True
     targets_by_year: MappingProxyType[int, YearTargets] = field(
         default_factory=lambda: MappingProxyType(
             {

@@ -1,0 +1,185 @@
+"""Helpers shared by the indicator modules: results, dissolving, clipping, lon/lat."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+from shapely.geometry.base import BaseGeometry
+
+from gis.crs import require_metric
+from gis.errors import CrsError
+from gis.result import IndicatorResult, Status, empty_layer, judged
+from gis.settings import IndicatorSettings
+
+NAMES: dict[str, tuple[str, str]] = {
+    "road_density": ("道路网密度", "Road-network density"),
+    "fitness_15min_coverage": ("城市15分钟健身圈覆盖率", "15-minute fitness circle coverage"),
+    "park_green_per_capita": ("人均公园绿地面积", "Park green area per capita"),
+    "green_space_ratio": ("绿地率", "Green-space ratio"),
+    "park_service_coverage": ("公园绿地服务半径覆盖率", "Park service-radius coverage"),
+    "regulatory_plan_coverage": ("控制性详细规划覆盖率", "Regulatory detailed plan coverage"),
+    "urban_design_coverage": ("重点地区城市设计覆盖率", "Urban design coverage of key areas"),
+}
+
+
+def require_all_metric(layers: dict[str, gpd.GeoDataFrame | None]) -> CRS:
+    """Check every given layer is in a metric CRS (the same one); return that CRS."""
+    crs: CRS | None = None
+    for name, gdf in layers.items():
+        if gdf is None:
+            continue
+        require_metric(gdf, name)
+        if crs is None:
+            crs = CRS.from_user_input(gdf.crs)
+        elif not crs.equals(gdf.crs):
+            msg = (
+                f"{name}: CRS {gdf.crs} differs from the other inputs' {crs}; "
+                "use Workspace.to_metric()"
+            )
+            raise CrsError(msg)
+    if crs is None:
+        msg = "no input layer given"
+        raise ValueError(msg)
+    return crs
+
+
+def dissolve(gdf: gpd.GeoDataFrame | None) -> BaseGeometry:
+    """Union of a layer's (made valid) polygonal geometries; empty polygon for none."""
+    if gdf is None or len(gdf) == 0:
+        return shapely.Polygon()
+    geoms = shapely.make_valid(np.asarray(gdf.geometry.values, dtype=object))
+    geoms = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)]
+    polys = [_polygonal(g) for g in geoms]
+    return shapely.union_all([p for p in polys if not p.is_empty])
+
+
+def _polygonal(geom: BaseGeometry) -> BaseGeometry:
+    """The polygonal part of a geometry (make_valid may return collections)."""
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    if geom.geom_type == "GeometryCollection":
+        parts = [g for g in geom.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
+        return shapely.union_all(parts) if parts else shapely.Polygon()
+    return shapely.Polygon()
+
+
+def polygon_parts(geom: BaseGeometry) -> list[BaseGeometry]:
+    """Polygons of a (multi)polygon or collection, empty parts dropped."""
+    if geom.is_empty:
+        return []
+    parts = shapely.get_parts(_polygonal(geom))
+    return [p for p in parts if not p.is_empty and p.area > 0]
+
+
+def parts_layer(geom: BaseGeometry, crs: Any, **columns: Any) -> gpd.GeoDataFrame:
+    """A layer with one row per polygon part of ``geom`` and its ``area_m2``."""
+    parts = polygon_parts(geom)
+    if not parts:
+        layer = empty_layer(crs)
+        layer["area_m2"] = np.zeros(0)
+        return layer
+    data: dict[str, Any] = {"area_m2": [round(p.area, 2) for p in parts]}
+    data.update({k: [v] * len(parts) for k, v in columns.items()})
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(parts, crs=crs), crs=crs)
+
+
+@lru_cache(maxsize=32)
+def _to_lonlat(crs_wkt: str) -> Transformer:
+    """Transformer from a CRS (as WKT) to EPSG:4326 lon/lat (building one takes ~0.1 s)."""
+    return Transformer.from_crs(CRS.from_wkt(crs_wkt), CRS.from_epsg(4326), always_xy=True)
+
+
+def lonlat(x_m: Any, y_m: Any, crs: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude/latitude (EPSG:4326) of metric coordinates."""
+    to_geo = _to_lonlat(CRS.from_user_input(crs).to_wkt())
+    lon, lat = to_geo.transform(np.asarray(x_m, dtype=float), np.asarray(y_m, dtype=float))
+    return np.asarray(lon), np.asarray(lat)
+
+
+def has_sample(gdf: gpd.GeoDataFrame | None) -> bool:
+    """Whether any feature is flagged ``sample = true`` (made up for a demonstration)."""
+    if gdf is None or "sample" not in gdf.columns or len(gdf) == 0:
+        return False
+    flags = gdf["sample"].astype("string").str.lower().isin(["true", "1", "yes"])
+    return bool(flags.any())
+
+
+def make_result(
+    indicator_id: str,
+    value: float | None,
+    *,
+    unit: str,
+    target: float,
+    settings: IndicatorSettings,
+    layer: gpd.GeoDataFrame,
+    layer_name: str,
+    parameters: dict[str, Any],
+    provenance: dict[str, str],
+    details: dict[str, Any] | None = None,
+    status: Status = "ok",
+    reason: str = "",
+) -> IndicatorResult:
+    """Build an :class:`IndicatorResult`; ``value=None`` needs a non-ok status and a reason."""
+    name_zh, name_en = NAMES[indicator_id]
+    if value is None and status == "ok":
+        msg = f"{indicator_id}: a missing value needs status no_data/not_computable"
+        raise ValueError(msg)
+    passed = None if value is None else judged(value, target)
+    return IndicatorResult(
+        id=indicator_id,
+        name_zh=name_zh,
+        name_en=name_en,
+        value=None if value is None else float(value),
+        unit=unit,
+        target=float(target),
+        target_year=settings.target_year(),
+        passed=passed,
+        status=status,
+        layer=layer,
+        layer_name=layer_name,
+        reason=reason,
+        parameters=parameters,
+        provenance=dict(provenance),
+        details=details or {},
+    )
+
+
+def missing_result(
+    indicator_id: str,
+    status: Status,
+    reason: str,
+    *,
+    unit: str,
+    target: float,
+    settings: IndicatorSettings,
+    crs: Any,
+    layer_name: str,
+    parameters: dict[str, Any],
+    provenance: dict[str, str],
+    details: dict[str, Any] | None = None,
+) -> IndicatorResult:
+    """A result without a value: ``no_data`` (input absent) or ``not_computable`` (see reason)."""
+    return make_result(
+        indicator_id,
+        None,
+        unit=unit,
+        target=target,
+        settings=settings,
+        layer=empty_layer(crs),
+        layer_name=layer_name,
+        parameters=parameters,
+        provenance=provenance,
+        details=details,
+        status=status,
+        reason=reason,
+    )
+
+
+def area_of(gdf: gpd.GeoDataFrame | None) -> float:
+    """Area (m²) of the dissolved layer."""
+    return float(dissolve(gdf).area)

@@ -1,0 +1,449 @@
+"""15-minute fitness circle coverage (城市15分钟健身圈覆盖率, %), along the pedestrian network.
+
+A resident (population cell) is covered when
+
+.. math::
+
+    a_c + \\min_f \\left( o_f + d_{net}(n_f, n_c) \\right) \\le T \\cdot 60 \\cdot v
+
+where :math:`n_c` is the cell centre's nearest walk node and :math:`a_c` the
+straight walk to it, :math:`n_f` a walk node within ``facility_snap_m`` of
+facility :math:`f` (or at least its nearest node) and :math:`o_f` the distance
+from that node to the facility (0 inside a facility polygon), :math:`d_{net}`
+the shortest walk along the network (parallel edges: the shortest), :math:`T`
+the minutes and :math:`v` the walking speed.  All facilities are searched at
+once: one Dijkstra from a virtual source joined to every facility node by an
+edge of length :math:`o_f`, limited to :math:`T \\cdot 60 \\cdot v`.
+
+Coverage is population-weighted: covered persons ÷ all persons (in the built-up
+area when ``settings.fitness_within_built_up``).  The gap layer holds the
+uncovered cells as squares with their persons; the details suggest the ``k``
+network nodes that would cover most of the still-uncovered residents
+(greedy maximal covering, see :func:`suggest_sites`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+import shapely
+from pyproj import CRS
+from scipy.spatial import cKDTree
+
+from gis.errors import CrsError, ValidationError
+from gis.indicators._common import dissolve, lonlat, make_result, require_all_metric
+from gis.result import IndicatorResult, empty_layer
+from gis.routing import edge_graph, multi_source_distances, reach_matrix_batches
+from gis.settings import IndicatorSettings
+from gis.workspace import PopulationCells
+
+INDICATOR_ID = "fitness_15min_coverage"
+UNIT = "%"
+LAYER_NAME = "gap_fitness_uncovered_cells"
+CANDIDATE_RULE = (
+    "candidates: the walk nodes at which uncovered residents join the network, "
+    "the {n} with the most uncovered residents attached; each covers the uncovered cells "
+    "within the walking distance along the network (cell's walk to its node included)"
+)
+
+
+@dataclass(frozen=True)
+class CoverageArrays:
+    """Per-cell outcome of the coverage kernel (arrays aligned with the input cells)."""
+
+    cell_node: npt.NDArray[np.int64]
+    access_m: npt.NDArray[np.float64]
+    walk_m: npt.NDArray[np.float64]
+    covered: npt.NDArray[np.bool_]
+    facility_nodes: int
+
+    def fraction(self, persons: npt.NDArray[np.float64]) -> float:
+        """Population-weighted covered share in [0, 1] (0 when nobody lives there)."""
+        total = float(persons.sum())
+        return float(persons[self.covered].sum()) / total if total > 0 else 0.0
+
+
+def compute_fitness_15min_coverage(
+    walk_nodes: gpd.GeoDataFrame,
+    walk_edges: gpd.GeoDataFrame,
+    sports: gpd.GeoDataFrame | None,
+    population: PopulationCells | None,
+    built_up: gpd.GeoDataFrame | None = None,
+    *,
+    settings: IndicatorSettings,
+    provenance: dict[str, str],
+) -> IndicatorResult:
+    """Share of residents within ``walk_minutes`` at ``walk_speed_m_s`` of a sports facility.
+
+    Parameters
+    ----------
+    walk_nodes : geopandas.GeoDataFrame
+        Points with ``node_id`` (dense ``0..n-1``).  Metric CRS.
+    walk_edges : geopandas.GeoDataFrame
+        Undirected edges ``u``, ``v``, ``length_m`` (metres; geometry length when absent).
+    sports : geopandas.GeoDataFrame or None
+        Sports facilities, points or polygons.
+    population : PopulationCells or None
+        Persons per raster cell, centres in the same metric CRS.
+    built_up : geopandas.GeoDataFrame, optional
+        When given (and ``settings.fitness_within_built_up``), only cells whose
+        centre lies in it count: the fitness circle is an urban target.
+    settings : IndicatorSettings
+        ``walk_minutes``, ``walk_speed_m_s``, ``facility_snap_m``, ``sites_k``.
+    provenance : dict
+        Where each input came from.
+
+    Returns
+    -------
+    IndicatorResult
+        ``value`` in % of residents; ``not_computable`` without population,
+        network or facilities (the gap layer and site suggestions are still given
+        when only the facilities are missing).
+    """
+    crs = require_all_metric(
+        {"walk_nodes": walk_nodes, "walk_edges": walk_edges, "sports": sports, "built_up": built_up}
+    )
+    params = _parameters(settings, built_up is not None)
+    target = settings.targets.fitness_coverage_pct
+    base = {
+        "unit": UNIT,
+        "target": target,
+        "settings": settings,
+        "layer_name": LAYER_NAME,
+        "parameters": params,
+        "provenance": provenance,
+    }
+
+    def _why(reason: str) -> IndicatorResult:
+        return make_result(
+            INDICATOR_ID,
+            None,
+            layer=empty_layer(crs),
+            status="not_computable",
+            reason=reason,
+            **base,
+        )
+
+    if population is None:
+        return _why("not computable: no population raster (无人口数据); add population.tif")
+    if not CRS.from_user_input(population.crs).equals(crs):
+        msg = (
+            f"population: cells are in {population.crs}, the layers in {crs}; "
+            "use Workspace.to_metric()"
+        )
+        raise CrsError(msg)
+    if len(walk_nodes) == 0:
+        return _why("not computable: the pedestrian network is empty (无步行路网)")
+    cells_xy, persons = _cells(population, built_up if settings.fitness_within_built_up else None)
+    if persons.sum() <= 0:
+        return _why("not computable: no residents in the built-up area (建成区内无人口)")
+    node_xy = node_coordinates(walk_nodes)
+    graph = edge_graph(len(node_xy), *_edge_arrays(walk_edges))
+    facilities = _facility_geoms(sports)
+    arrays = coverage_arrays(
+        graph,
+        node_xy,
+        facilities,
+        cells_xy,
+        persons,
+        max_walk_m=settings.max_walk_m,
+        snap_m=settings.facility_snap_m,
+    )
+    details = _details(arrays, persons, len(facilities))
+    details["site_candidate_rule"] = CANDIDATE_RULE.format(n=settings.site_candidates_max)
+    details["suggested_sites"] = suggest_sites(
+        graph,
+        node_xy,
+        arrays,
+        persons,
+        k=settings.sites_k,
+        max_walk_m=settings.max_walk_m,
+        max_candidates=settings.site_candidates_max,
+        crs=crs,
+    )
+    layer = uncovered_cells_layer(cells_xy, persons, arrays, population.cell_size_m, crs)
+    if len(facilities) == 0:
+        return make_result(
+            INDICATOR_ID,
+            None,
+            layer=layer,
+            status="not_computable",
+            reason="not computable: no sports facilities (无体育设施); add the sports layer",
+            details=details,
+            **base,
+        )
+    return make_result(
+        INDICATOR_ID, 100.0 * arrays.fraction(persons), layer=layer, details=details, **base
+    )
+
+
+def _parameters(settings: IndicatorSettings, has_area: bool) -> dict[str, Any]:
+    """The parameters reported with the result."""
+    return {
+        "walk_minutes": settings.walk_minutes,
+        "walk_speed_m_s": settings.walk_speed_m_s,
+        "max_walk_m": round(settings.max_walk_m, 3),
+        "facility_snap_m": settings.facility_snap_m,
+        "sites_k": settings.sites_k,
+        "site_candidates_max": settings.site_candidates_max,
+        "within_built_up": bool(settings.fitness_within_built_up and has_area),
+    }
+
+
+def node_coordinates(walk_nodes: gpd.GeoDataFrame) -> npt.NDArray[np.float64]:
+    """``(n, 2)`` coordinates indexed by ``node_id`` (which must be dense ``0..n-1``)."""
+    ids = (
+        walk_nodes["node_id"].to_numpy(dtype=np.int64)
+        if "node_id" in walk_nodes.columns
+        else np.arange(len(walk_nodes))
+    )
+    n = len(ids)
+    if n and (ids.min() != 0 or ids.max() != n - 1 or len(np.unique(ids)) != n):
+        msg = "walk_nodes: node_id must be 0..n-1 without gaps or repeats; re-run the ingest"
+        raise ValidationError(msg)
+    xy = np.empty((n, 2))
+    xy[ids] = shapely.get_coordinates(np.asarray(walk_nodes.geometry.values, dtype=object))
+    return xy
+
+
+def _edge_arrays(walk_edges: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``u``, ``v`` and length in metres of each walk edge."""
+    if "length_m" in walk_edges.columns:
+        length = walk_edges["length_m"].to_numpy(dtype=np.float64)
+    else:
+        length = walk_edges.geometry.length.to_numpy(dtype=np.float64)
+    return walk_edges["u"].to_numpy(np.int64), walk_edges["v"].to_numpy(np.int64), length
+
+
+def _cells(
+    population: PopulationCells, built_up: gpd.GeoDataFrame | None
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Cell centres and persons, keeping only cells inside ``built_up`` when given."""
+    xy = np.column_stack([population.x_m, population.y_m]).astype(np.float64)
+    persons = np.asarray(population.persons, dtype=np.float64)
+    if built_up is not None:
+        area = dissolve(built_up)
+        shapely.prepare(area)
+        inside = shapely.contains_xy(area, xy[:, 0], xy[:, 1])
+        xy, persons = xy[inside], persons[inside]
+    return xy, persons
+
+
+def _facility_geoms(sports: gpd.GeoDataFrame | None) -> np.ndarray:
+    """Non-empty facility geometries (points or polygons)."""
+    if sports is None or len(sports) == 0:
+        return np.zeros(0, dtype=object)
+    geoms = np.asarray(sports.geometry.values, dtype=object)
+    return geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+
+
+def snap_facilities(
+    facilities: np.ndarray,
+    node_xy: npt.NDArray[np.float64],
+    snap_m: float,
+    tree: cKDTree | None = None,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Network entry nodes of the facilities and the walk from each node to its facility.
+
+    Every node within ``snap_m`` of a facility (distance to the polygon, 0
+    inside) is an entry, and at least the nearest node of each facility.
+
+    >>> nodes = np.array([[0.0, 0.0], [50.0, 0.0], [400.0, 0.0]])
+    >>> snap_facilities(np.array([shapely.Point(10, 0)]), nodes, 100.0)
+    (array([0, 1]), array([10., 40.]))
+    """
+    if len(facilities) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    tree = tree if tree is not None else cKDTree(node_xy)
+    if bool(np.all(shapely.get_type_id(facilities) == 0)):
+        xy = shapely.get_coordinates(facilities)
+        near_d, near_i = tree.query(xy, k=1)
+        pairs = tree.query_ball_point(xy, r=snap_m, return_sorted=False)
+        fac = np.repeat(np.arange(len(xy)), [len(p) for p in pairs])
+        nodes = (
+            np.concatenate([np.asarray(p, dtype=np.int64) for p in pairs])
+            if len(fac)
+            else np.zeros(0, dtype=np.int64)
+        )
+        offsets = np.hypot(*(node_xy[nodes] - xy[fac]).T) if len(fac) else np.zeros(0)
+    else:
+        points = shapely.points(node_xy)
+        node_tree = shapely.STRtree(points)
+        fac, nodes = node_tree.query(facilities, predicate="dwithin", distance=snap_m)
+        offsets = shapely.distance(facilities[fac], points[nodes])
+        (_, near_i), near_d = node_tree.query_nearest(
+            facilities, return_distance=True, all_matches=False
+        )
+    all_nodes = np.concatenate(
+        [np.asarray(nodes, dtype=np.int64), np.asarray(near_i, dtype=np.int64)]
+    )
+    all_off = np.concatenate(
+        [np.asarray(offsets, dtype=np.float64), np.asarray(near_d, dtype=np.float64)]
+    )
+    order = np.lexsort((all_off, all_nodes))
+    all_nodes, all_off = all_nodes[order], all_off[order]
+    first = np.r_[True, all_nodes[1:] != all_nodes[:-1]]
+    return all_nodes[first], all_off[first]
+
+
+def coverage_arrays(
+    graph: sp.csr_matrix,
+    node_xy: npt.NDArray[np.float64],
+    facilities: np.ndarray,
+    cells_xy: npt.NDArray[np.float64],
+    persons: npt.NDArray[np.float64],
+    *,
+    max_walk_m: float,
+    snap_m: float,
+) -> CoverageArrays:
+    """The coverage kernel: join cells and facilities to the network, one bounded Dijkstra.
+
+    ``persons`` is only checked for alignment; weighting is done by the caller.
+    """
+    if len(cells_xy) != len(persons):
+        msg = "population: cell coordinates and persons differ in length"
+        raise ValidationError(msg)
+    if len(node_xy) == 0:
+        msg = "walk_nodes: the pedestrian network has no nodes"
+        raise ValidationError(msg)
+    tree = cKDTree(node_xy)
+    if len(cells_xy):
+        access_m, cell_node = tree.query(cells_xy, k=1)
+    else:
+        access_m, cell_node = np.zeros(0), np.zeros(0, dtype=np.int64)
+    fac_nodes, fac_off = snap_facilities(facilities, node_xy, snap_m, tree)
+    dist = multi_source_distances(graph, fac_nodes, fac_off, max_walk_m)
+    walk_m = dist[cell_node] + access_m
+    covered = walk_m <= max_walk_m + 1e-9
+    return CoverageArrays(
+        np.asarray(cell_node, dtype=np.int64), np.asarray(access_m), walk_m, covered, len(fac_nodes)
+    )
+
+
+def _details(arrays: CoverageArrays, persons: np.ndarray, n_facilities: int) -> dict[str, Any]:
+    """Counts reported with the result."""
+    covered = float(persons[arrays.covered].sum())
+    total = float(persons.sum())
+    return {
+        "population_total": round(total, 2),
+        "population_covered": round(covered, 2),
+        "population_uncovered": round(total - covered, 2),
+        "coverage_fraction": round(covered / total, 6) if total > 0 else 0.0,
+        "cells": int(len(persons)),
+        "cells_uncovered": int((~arrays.covered).sum()),
+        "facilities": n_facilities,
+        "facility_entry_nodes": arrays.facility_nodes,
+    }
+
+
+def uncovered_cells_layer(
+    cells_xy: np.ndarray, persons: np.ndarray, arrays: CoverageArrays, cell_m: float, crs: Any
+) -> gpd.GeoDataFrame:
+    """Uncovered population cells as squares with persons and walk distances (m)."""
+    idx = np.flatnonzero(~arrays.covered)
+    half = cell_m / 2.0
+    x, y = cells_xy[idx, 0], cells_xy[idx, 1]
+    squares = shapely.box(x - half, y - half, x + half, y + half)
+    walk = arrays.walk_m[idx]
+    return gpd.GeoDataFrame(
+        {
+            "persons": np.round(persons[idx], 3),
+            "walk_m": np.where(np.isfinite(walk), np.round(walk, 1), np.nan),
+            "access_m": np.round(arrays.access_m[idx], 1),
+        },
+        geometry=gpd.GeoSeries(squares, crs=crs),
+        crs=crs,
+    )
+
+
+def suggest_sites(
+    graph: sp.csr_matrix,
+    node_xy: np.ndarray,
+    arrays: CoverageArrays,
+    persons: np.ndarray,
+    *,
+    k: int,
+    max_walk_m: float,
+    max_candidates: int,
+    crs: Any,
+) -> list[dict[str, Any]]:
+    """Greedy maximal covering: ``k`` walk nodes adding the most uncovered residents.
+
+    Candidates are the nodes at which uncovered residents join the network, the
+    ``max_candidates`` with the most uncovered persons attached.  Each candidate's
+    reach (uncovered cells within ``max_walk_m`` along the network, the cell's
+    walk to its node included) comes from bounded, batched Dijkstra searches; the
+    greedy step then picks, ``k`` times, the candidate adding the most persons not
+    yet covered.  Each site reports the persons it adds and the percentage points
+    of all residents.
+    """
+    unc = np.flatnonzero(~arrays.covered)
+    total = float(persons.sum())
+    if k <= 0 or len(unc) == 0 or total <= 0:
+        return []
+    attached = np.bincount(arrays.cell_node[unc], weights=persons[unc], minlength=len(node_xy))
+    ranked = np.argsort(-attached, kind="stable")
+    candidates = ranked[:max_candidates][attached[ranked[:max_candidates]] > 0]
+    reach = _candidate_reach(graph, candidates, arrays, unc, max_walk_m)
+    return _greedy(candidates, reach, unc, persons, node_xy, k=k, total=total, crs=crs)
+
+
+def _candidate_reach(
+    graph: sp.csr_matrix,
+    candidates: np.ndarray,
+    arrays: CoverageArrays,
+    unc: np.ndarray,
+    max_walk_m: float,
+) -> list[np.ndarray]:
+    """For each candidate, the positions (into ``unc``) of the uncovered cells it would cover."""
+    unc_node, unc_access = arrays.cell_node[unc], arrays.access_m[unc]
+    reach: list[np.ndarray] = []
+    for _, dist in reach_matrix_batches(graph, candidates, max_walk_m):
+        within = dist[:, unc_node] + unc_access[None, :] <= max_walk_m + 1e-9
+        reach.extend(np.flatnonzero(row) for row in within)
+    return reach
+
+
+def _greedy(
+    candidates: np.ndarray,
+    reach: list[np.ndarray],
+    unc: np.ndarray,
+    persons: np.ndarray,
+    node_xy: np.ndarray,
+    *,
+    k: int,
+    total: float,
+    crs: Any,
+) -> list[dict[str, Any]]:
+    """Pick ``k`` candidates one at a time, each adding the most still-uncovered persons."""
+    weights = persons[unc].astype(np.float64).copy()
+    sites: list[dict[str, Any]] = []
+    gained = 0.0
+    for rank in range(1, k + 1):
+        gains = np.array([weights[r].sum() for r in reach]) if reach else np.zeros(0)
+        if len(gains) == 0 or gains.max() <= 0:
+            break
+        best = int(np.argmax(gains))
+        node = int(candidates[best])
+        weights[reach[best]] = 0.0
+        gained += float(gains[best])
+        lon, lat = lonlat([node_xy[node, 0]], [node_xy[node, 1]], crs)
+        sites.append(
+            {
+                "rank": rank,
+                "node_id": node,
+                "lon": round(float(lon[0]), 6),
+                "lat": round(float(lat[0]), 6),
+                "x_m": round(float(node_xy[node, 0]), 2),
+                "y_m": round(float(node_xy[node, 1]), 2),
+                "persons_added": round(float(gains[best]), 2),
+                "coverage_added_pct": round(100.0 * float(gains[best]) / total, 4),
+                "cumulative_added_pct": round(100.0 * gained / total, 4),
+            }
+        )
+    return sites

@@ -1,0 +1,239 @@
+"""Park and green-space indicators (GB/T 50563-2010): per capita, ratio, service radius.
+
+* 人均公园绿地面积 park green area per capita (m²/person) = area of the dissolved
+  public parks inside the built-up area ÷ urban population (census 城区人口 when
+  known, else the workspace's total population; estimates are labelled).
+* 绿地率 green-space ratio (%) = dissolved green space (parks included) inside
+  the built-up area ÷ built-up area.
+* 公园绿地服务半径覆盖率 park service-radius coverage (%) = residential land in the
+  built-up area within ``big_park_radius_m`` of a park of at least
+  ``big_park_m2`` or ``small_park_radius_m`` of a park of at least
+  ``small_park_m2`` (parks dissolved first, so touching parks form one park)
+  ÷ residential land in the built-up area.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from gis.indicators._common import (
+    dissolve,
+    make_result,
+    missing_result,
+    parts_layer,
+    polygon_parts,
+    require_all_metric,
+)
+from gis.result import IndicatorResult
+from gis.settings import IndicatorSettings
+
+NOT_PUBLIC_ACCESS = frozenset({"private", "no", "customers", "permit"})
+
+
+def public_parks(parks: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """Parks open to the public (``access`` not private/no/customers/permit)."""
+    if parks is None or "access" not in parks.columns:
+        return parks
+    access = parks["access"].fillna("").astype(str).str.strip().str.lower()
+    return parks[~access.isin(NOT_PUBLIC_ACCESS).to_numpy()]
+
+
+def compute_park_green_per_capita(
+    parks: gpd.GeoDataFrame | None,
+    built_up: gpd.GeoDataFrame,
+    urban_population: float | None,
+    *,
+    settings: IndicatorSettings,
+    provenance: dict[str, str],
+    population_source: str = "urban_population",
+    population_is_estimate: bool = False,
+) -> IndicatorResult:
+    """Public park area (m², dissolved, inside the built-up area) per urban resident.
+
+    Examples
+    --------
+    Two overlapping 6,000 m² parks (union 9,000 m²) for 1,000 people: 9 m² each.
+
+    >>> from shapely.geometry import box
+    >>> from gis.settings import IndicatorSettings
+    >>> bu = gpd.GeoDataFrame(geometry=[box(0, 0, 1000, 1000)], crs=4547)
+    >>> pk = gpd.GeoDataFrame(geometry=[box(0, 0, 100, 60), box(50, 0, 150, 60)], crs=4547)
+    >>> compute_park_green_per_capita(pk, bu, 1000, settings=IndicatorSettings(),
+    ...                               provenance={}).value
+    9.0
+    """
+    crs = require_all_metric({"parks": parks, "built_up": built_up})
+    ident, unit = "park_green_per_capita", "m²/person"
+    target = settings.targets.park_m2_per_capita
+    params = {
+        "population_source": population_source,
+        "population_is_estimate": population_is_estimate,
+        "excluded_access": sorted(NOT_PUBLIC_ACCESS),
+    }
+    base: dict[str, Any] = {
+        "unit": unit,
+        "target": target,
+        "settings": settings,
+        "crs": crs,
+        "layer_name": "parks_in_built_up",
+        "parameters": params,
+        "provenance": provenance,
+    }
+    area = dissolve(built_up)
+    if area.area <= 0:
+        return missing_result(
+            ident,
+            "not_computable",
+            "not computable: the built-up area is empty (建成区为空)",
+            **base,
+        )
+    if urban_population is None or not urban_population > 0:
+        return missing_result(
+            ident,
+            "not_computable",
+            "not computable: no urban population "
+            "(无城区人口); add population.tif or the census figure",
+            **base,
+        )
+    inside = dissolve(public_parks(parks)).intersection(area)
+    details = {
+        "park_area_m2": round(inside.area, 2),
+        "urban_population": round(float(urban_population), 2),
+        "population_source": population_source,
+        "population_is_estimate": population_is_estimate,
+    }
+    base.pop("crs")
+    return make_result(
+        ident,
+        inside.area / float(urban_population),
+        layer=parts_layer(inside, crs),
+        details=details,
+        **base,
+    )
+
+
+def compute_green_space_ratio(
+    green_space: gpd.GeoDataFrame | None,
+    built_up: gpd.GeoDataFrame,
+    parks: gpd.GeoDataFrame | None = None,
+    *,
+    settings: IndicatorSettings,
+    provenance: dict[str, str],
+) -> IndicatorResult:
+    """Dissolved green space (and parks) inside the built-up area ÷ built-up area, in %.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> from gis.settings import IndicatorSettings
+    >>> bu = gpd.GeoDataFrame(geometry=[box(0, 0, 1000, 1000)], crs=4547)
+    >>> gs = gpd.GeoDataFrame(geometry=[box(-100, 0, 100, 1000)], crs=4547)
+    >>> compute_green_space_ratio(gs, bu, settings=IndicatorSettings(), provenance={}).value
+    10.0
+    """
+    crs = require_all_metric({"green_space": green_space, "built_up": built_up, "parks": parks})
+    ident = "green_space_ratio"
+    base: dict[str, Any] = {
+        "unit": "%",
+        "target": settings.targets.green_space_ratio_pct,
+        "settings": settings,
+        "layer_name": "green_in_built_up",
+        "parameters": {"includes_parks": parks is not None},
+        "provenance": provenance,
+    }
+    area = dissolve(built_up)
+    if area.area <= 0:
+        return missing_result(
+            ident,
+            "not_computable",
+            "not computable: the built-up area is empty (建成区为空)",
+            crs=crs,
+            **base,
+        )
+    green = shapely.union_all([dissolve(green_space), dissolve(parks)]).intersection(area)
+    details = {"green_area_m2": round(green.area, 2), "built_up_area_m2": round(area.area, 2)}
+    return make_result(
+        ident,
+        100.0 * green.area / area.area,
+        layer=parts_layer(green, crs),
+        details=details,
+        **base,
+    )
+
+
+def compute_park_service_coverage(
+    parks: gpd.GeoDataFrame | None,
+    residential: gpd.GeoDataFrame | None,
+    built_up: gpd.GeoDataFrame,
+    *,
+    settings: IndicatorSettings,
+    provenance: dict[str, str],
+) -> IndicatorResult:
+    """Residential land (in the built-up area) within a park's service radius ÷ all of it, in %.
+
+    Examples
+    --------
+    A 100 m x 100 m park (10,000 m², serves 500 m) beside residential land
+    reaching 1,000 m away: half of it is served.
+
+    >>> from shapely.geometry import box
+    >>> from gis.settings import IndicatorSettings
+    >>> bu = gpd.GeoDataFrame(geometry=[box(-200, 0, 1000, 100)], crs=4547)
+    >>> pk = gpd.GeoDataFrame(geometry=[box(-100, 0, 0, 100)], crs=4547)
+    >>> rs = gpd.GeoDataFrame(geometry=[box(0, 0, 1000, 100)], crs=4547)
+    >>> compute_park_service_coverage(pk, rs, bu, settings=IndicatorSettings(), provenance={}).value
+    50.0
+    """
+    crs = require_all_metric({"parks": parks, "residential": residential, "built_up": built_up})
+    ident = "park_service_coverage"
+    params = {
+        "big_park_m2": settings.big_park_m2,
+        "big_park_radius_m": settings.big_park_radius_m,
+        "small_park_m2": settings.small_park_m2,
+        "small_park_radius_m": settings.small_park_radius_m,
+    }
+    base: dict[str, Any] = {
+        "unit": "%",
+        "target": settings.targets.park_service_coverage_pct,
+        "settings": settings,
+        "layer_name": "gap_park_unserved_residential",
+        "parameters": params,
+        "provenance": provenance,
+    }
+    area = dissolve(built_up)
+    homes = dissolve(residential).intersection(area)
+    if homes.area <= 0:
+        return missing_result(
+            ident,
+            "not_computable",
+            "not computable: no residential land in the built-up area (建成区内无居住用地)",
+            crs=crs,
+            **base,
+        )
+    zone, counts = _service_zone(dissolve(public_parks(parks)), settings)
+    served = homes.intersection(zone)
+    details = {
+        "residential_area_m2": round(homes.area, 2),
+        "served_area_m2": round(served.area, 2),
+        **counts,
+    }
+    gap = parts_layer(homes.difference(zone), crs)
+    return make_result(ident, 100.0 * served.area / homes.area, layer=gap, details=details, **base)
+
+
+def _service_zone(
+    parks: BaseGeometry, settings: IndicatorSettings
+) -> tuple[BaseGeometry, dict[str, int]]:
+    """Union of the service buffers of big and small parks (after dissolving)."""
+    big, small = [], []
+    for park in polygon_parts(parks):
+        if park.area >= settings.big_park_m2:
+            big.append(park.buffer(settings.big_park_radius_m))
+        elif park.area >= settings.small_park_m2:
+            small.append(park.buffer(settings.small_park_radius_m))
+    zone = shapely.union_all(big + small) if big or small else shapely.Polygon()
+    return zone, {"big_parks": len(big), "small_parks": len(small)}

@@ -1,0 +1,178 @@
+"""Planning coverage: regulatory detailed plans (控规) and urban designs of key areas.
+
+* 控制性详细规划覆盖率 (%) = union of the **approved** plan units ∩ built-up area
+  ÷ built-up area.  Units with another status (draft, in review, …) do not count.
+* 重点地区城市设计覆盖率 (%) = union of the approved or completed urban designs ∩
+  key areas ÷ key areas.
+
+A county without the layer gets ``no_data`` (never 0 % or 100 %).  The gap
+layer is the uncovered part of the built-up area (or key areas).  Layers made up
+for a demonstration (``sample = true``) are named in the provenance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import geopandas as gpd
+
+from gis.indicators._common import (
+    dissolve,
+    has_sample,
+    make_result,
+    missing_result,
+    parts_layer,
+    require_all_metric,
+)
+from gis.result import IndicatorResult
+from gis.settings import APPROVED_PLAN_STATUSES, COMPLETED_DESIGN_STATUSES, IndicatorSettings
+
+
+def compute_regulatory_plan_coverage(
+    plans: gpd.GeoDataFrame | None,
+    built_up: gpd.GeoDataFrame,
+    *,
+    settings: IndicatorSettings,
+    provenance: dict[str, str],
+) -> IndicatorResult:
+    """Share of the built-up area covered by approved regulatory plan units, in %.
+
+    Examples
+    --------
+    An approved unit over the west half and a draft over the east half: 50 %.
+
+    >>> from shapely.geometry import box
+    >>> from gis.settings import IndicatorSettings
+    >>> bu = gpd.GeoDataFrame(geometry=[box(0, 0, 1000, 1000)], crs=4547)
+    >>> pl = gpd.GeoDataFrame({"status": ["Approved", "draft"]},
+    ...                       geometry=[box(0, 0, 500, 1000), box(500, 0, 1000, 1000)], crs=4547)
+    >>> compute_regulatory_plan_coverage(pl, bu, settings=IndicatorSettings(), provenance={}).value
+    50.0
+    >>> compute_regulatory_plan_coverage(None, bu, settings=IndicatorSettings(),
+    ...                                  provenance={}).status
+    'no_data'
+    """
+    return _coverage(
+        "regulatory_plan_coverage",
+        plans,
+        built_up,
+        "plans",
+        "built_up",
+        APPROVED_PLAN_STATUSES,
+        settings.targets.plan_coverage_pct,
+        "gap_plan_uncovered_built_up",
+        settings=settings,
+        provenance=provenance,
+    )
+
+
+def compute_urban_design_coverage(
+    urban_designs: gpd.GeoDataFrame | None,
+    key_areas: gpd.GeoDataFrame | None,
+    *,
+    settings: IndicatorSettings,
+    provenance: dict[str, str],
+) -> IndicatorResult:
+    """Share of the key areas covered by approved or completed urban designs, in %."""
+    return _coverage(
+        "urban_design_coverage",
+        urban_designs,
+        key_areas,
+        "urban_designs",
+        "key_areas",
+        COMPLETED_DESIGN_STATUSES,
+        settings.targets.urban_design_coverage_pct,
+        "gap_design_uncovered_key_areas",
+        settings=settings,
+        provenance=provenance,
+    )
+
+
+def _coverage(
+    ident: str,
+    cover: gpd.GeoDataFrame | None,
+    base_layer: gpd.GeoDataFrame | None,
+    cover_name: str,
+    base_name: str,
+    statuses: Iterable[str],
+    target: float,
+    layer_name: str,
+    *,
+    settings: IndicatorSettings,
+    provenance: dict[str, str],
+) -> IndicatorResult:
+    """Area of ``base_layer`` covered by counted features of ``cover``, in %."""
+    layers = {cover_name: cover, base_name: base_layer}
+    crs = require_all_metric(layers)
+    counted_statuses = sorted(statuses)
+    prov = dict(provenance)
+    prov.update({name: "sample" for name, gdf in layers.items() if has_sample(gdf)})
+    params = {"counted_statuses": counted_statuses}
+    common: dict[str, Any] = {
+        "unit": "%",
+        "target": target,
+        "settings": settings,
+        "layer_name": layer_name,
+        "parameters": params,
+        "provenance": prov,
+    }
+    missing = _missing(cover, base_layer, cover_name, base_name)
+    if missing:
+        return missing_result(ident, missing[0], missing[1], crs=crs, **common)
+    assert cover is not None and base_layer is not None  # narrowed by _missing
+    area = dissolve(base_layer)
+    counted = _counted(cover, counted_statuses)
+    covered = dissolve(counted).intersection(area)
+    details = {
+        f"{base_name}_area_m2": round(area.area, 2),
+        "covered_area_m2": round(covered.area, 2),
+        "units_total": len(cover),
+        "units_counted": len(counted),
+        "units_not_counted_by_status": _status_counts(cover.drop(index=counted.index)),
+        "sample_data": any(v == "sample" for v in prov.values()),
+    }
+    gap = parts_layer(area.difference(covered), crs)
+    return make_result(
+        ident, 100.0 * covered.area / area.area, layer=gap, details=details, **common
+    )
+
+
+def _missing(
+    cover: gpd.GeoDataFrame | None,
+    base_layer: gpd.GeoDataFrame | None,
+    cover_name: str,
+    base_name: str,
+) -> tuple[Any, str] | None:
+    """``(status, reason)`` when a layer is absent or empty, else ``None``."""
+    if base_layer is None or len(base_layer) == 0 or dissolve(base_layer).area <= 0:
+        if base_name == "built_up":
+            return "not_computable", "not computable: the built-up area is empty (建成区为空)"
+        return "no_data", (
+            f"no data: the workspace has no {base_name} layer or it is empty (无{base_name}数据); "
+            f"upload it to compute this indicator"
+        )
+    if cover is None or len(cover) == 0:
+        return "no_data", (
+            f"no data: the workspace has no {cover_name} layer (无{cover_name}数据); upload it "
+            f"(polygons with a status column) to compute this indicator"
+        )
+    return None
+
+
+def _counted(cover: gpd.GeoDataFrame, statuses: list[str]) -> gpd.GeoDataFrame:
+    """Features whose ``status`` (case-insensitive, trimmed) is one of ``statuses``."""
+    if "status" not in cover.columns:
+        return cover.iloc[0:0]
+    status = cover["status"].fillna("").astype(str).str.strip().str.lower()
+    return cover[status.isin({s.lower() for s in statuses}).to_numpy()]
+
+
+def _status_counts(rest: gpd.GeoDataFrame) -> dict[str, int]:
+    """How many units were left out, by status."""
+    if len(rest) == 0:
+        return {}
+    if "status" not in rest.columns:
+        return {"(no status column)": len(rest)}
+    counts = rest["status"].fillna("(empty)").astype(str).value_counts()
+    return {str(k): int(v) for k, v in counts.items()}

@@ -1,0 +1,363 @@
+"""Road-network density (道路网密度, km/km²) inside the built-up area, with dead-end roads.
+
+.. math::
+
+    \\rho = \\frac{\\sum_{w} \\left( L_w - \\tfrac12 P_w \\right)}{A_{built-up}}
+
+where :math:`L_w` is the length of urban road way :math:`w` clipped to the
+built-up area and :math:`P_w` the part of it that is one side of a dual
+carriageway (it runs within ``dual_carriageway_gap_m`` of an opposite one-way
+way of the same road: same name, or the same class when both are unnamed).
+The two sides of a dual carriageway thus add up to one centre line.  Identical
+ways (the same line drawn twice, in either direction) count once.
+
+Urban roads are the GB/T 51328-2018 classes (``road_class`` other than
+``"other"``).  The gap layer holds the dead-end roads (断头路): urban roads with
+a degree-1 end of the driving network inside the built-up area and farther than
+``dead_end_edge_buffer_m`` from its edge.  The details list the largest street
+blocks (the sparsest parts of the network).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from gis.indicators._common import (
+    dissolve,
+    lonlat,
+    make_result,
+    missing_result,
+    require_all_metric,
+)
+from gis.result import IndicatorResult, empty_layer
+from gis.settings import ROAD_CLASS_NAMES, URBAN_ROAD_CLASSES, IndicatorSettings
+
+INDICATOR_ID = "road_density"
+UNIT = "km/km²"
+LAYER_NAME = "gap_road_dead_ends"
+# Ways a car cannot use: they do not make a road end "connected" for the dead-end test.
+NON_DRIVING_HIGHWAYS = frozenset(
+    {"footway", "path", "steps", "cycleway", "pedestrian", "bridleway", "corridor", "elevator"}
+)
+OPPOSITE_COS = -0.7  # tangents within ~45 degrees of opposite count as a dual carriageway
+CLASS_ORDER = ("expressway", "arterial", "secondary", "branch")
+
+
+def compute_road_density(
+    roads: gpd.GeoDataFrame,
+    built_up: gpd.GeoDataFrame,
+    *,
+    settings: IndicatorSettings,
+    provenance: dict[str, str],
+) -> IndicatorResult:
+    """Urban road centre-line km per km² of built-up area.
+
+    Parameters
+    ----------
+    roads : geopandas.GeoDataFrame
+        LineStrings with ``road_class`` (or ``highway``), ``oneway``, ``name``,
+        ``osm_id``; one-way geometry follows the traffic.  Metric CRS.
+    built_up : geopandas.GeoDataFrame
+        The built-up area (any number of polygons, dissolved).  Same CRS.
+    settings : IndicatorSettings
+        ``dual_carriageway_gap_m``, ``dead_end_edge_buffer_m``, the year's target.
+    provenance : dict
+        Where each input came from (``{"roads": "osm", ...}``).
+
+    Returns
+    -------
+    IndicatorResult
+        ``value`` in km/km²; details hold the by-class breakdown, the paired
+        dual-carriageway length and the largest blocks.
+
+    Examples
+    --------
+    A 1 km square crossed by two 1 km roads has density 2 km/km²:
+
+    >>> from shapely.geometry import LineString, box
+    >>> from gis.settings import IndicatorSettings
+    >>> sq = gpd.GeoDataFrame(geometry=[box(0, 0, 1000, 1000)], crs=4547)
+    >>> rd = gpd.GeoDataFrame({"road_class": ["branch", "arterial"], "oneway": [False, False],
+    ...     "name": ["a", "b"], "osm_id": [1, 2]},
+    ...     geometry=[LineString([(0, 500), (1000, 500)]), LineString([(500, 0), (500, 1000)])],
+    ...     crs=4547)
+    >>> compute_road_density(rd, sq, settings=IndicatorSettings(), provenance={}).value
+    2.0
+    """
+    crs = require_all_metric({"roads": roads, "built_up": built_up})
+    target = settings.targets.road_density_km_per_km2
+    params = {
+        "dual_carriageway_gap_m": settings.dual_carriageway_gap_m,
+        "dead_end_edge_buffer_m": settings.dead_end_edge_buffer_m,
+        "urban_road_classes": list(CLASS_ORDER),
+    }
+    area = dissolve(built_up)
+    if area.area <= 0:
+        return missing_result(
+            INDICATOR_ID,
+            "not_computable",
+            "not computable: the built-up area is empty (建成区为空); add a built_up polygon",
+            unit=UNIT,
+            target=target,
+            settings=settings,
+            crs=crs,
+            layer_name=LAYER_NAME,
+            parameters=params,
+            provenance=provenance,
+        )
+    urban = _urban_ways(roads)
+    lengths_m, paired_m = _counted_lengths(urban, area, settings.dual_carriageway_gap_m)
+    area_km2 = area.area / 1e6
+    total_km = float(lengths_m.sum()) / 1000.0
+    dead_ends = _dead_end_roads(roads, urban, area, settings.dead_end_edge_buffer_m)
+    details: dict[str, Any] = {
+        "built_up_area_km2": round(area_km2, 6),
+        "centre_line_km": round(total_km, 6),
+        "by_class": _by_class(urban["road_class"].to_numpy(), lengths_m, area_km2),
+        "dual_carriageway_paired_km": round(float(paired_m.sum()) / 1000.0, 6),
+        "dead_end_count": int(dead_ends["dead_ends"].sum()) if len(dead_ends) else 0,
+        "sparsest_blocks": _sparsest_blocks(urban, area, crs, settings.sparsest_blocks_n),
+    }
+    return make_result(
+        INDICATOR_ID,
+        total_km / area_km2,
+        unit=UNIT,
+        target=target,
+        settings=settings,
+        layer=dead_ends,
+        layer_name=LAYER_NAME,
+        parameters=params,
+        provenance=provenance,
+        details=details,
+    )
+
+
+def _urban_ways(roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Urban-class ways, each distinct line once (reversed duplicates dropped)."""
+    classes = _road_classes(roads)
+    ways = roads.assign(road_class=classes)
+    ways = ways[(classes != "other").to_numpy() & ~ways.geometry.is_empty.to_numpy()]
+    ways = ways[ways.geometry.notna().to_numpy()]
+    keys = shapely.to_wkb(shapely.normalize(np.asarray(ways.geometry.values, dtype=object)))
+    ways = ways[~pd.Series(keys).duplicated().to_numpy()]
+    return ways.reset_index(drop=True)
+
+
+def _road_classes(roads: gpd.GeoDataFrame) -> pd.Series:
+    """``road_class`` when present, else mapped from ``highway``."""
+    if "road_class" in roads.columns:
+        return roads["road_class"].fillna("other").astype(str)
+    highway = roads["highway"] if "highway" in roads.columns else pd.Series("", index=roads.index)
+    return highway.map(lambda h: URBAN_ROAD_CLASSES.get(str(h), "other"))
+
+
+def _names(ways: gpd.GeoDataFrame) -> np.ndarray:
+    """Road names with missing values as empty strings."""
+    if "name" not in ways.columns:
+        return np.full(len(ways), "", dtype=object)
+    return ways["name"].fillna("").astype(str).str.strip().to_numpy(dtype=object)
+
+
+def _oneway(ways: gpd.GeoDataFrame) -> np.ndarray:
+    """Boolean one-way flag (missing = two-way)."""
+    if "oneway" not in ways.columns:
+        return np.zeros(len(ways), dtype=bool)
+    text = ways["oneway"].astype("string").str.lower().fillna("false")
+    return text.isin(["true", "1", "yes"]).to_numpy()
+
+
+def _counted_lengths(
+    ways: gpd.GeoDataFrame, area: BaseGeometry, gap_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Counted length (m) of each way inside ``area``, and its dual-carriageway part (m)."""
+    geoms = np.asarray(ways.geometry.values, dtype=object)
+    shapely.prepare(area)
+    clipped = shapely.intersection(geoms, area)
+    clip_len = shapely.length(clipped)
+    paired = _paired_lengths(ways, geoms, clipped, gap_m)
+    return clip_len - 0.5 * paired, paired
+
+
+def _paired_lengths(
+    ways: gpd.GeoDataFrame, geoms: np.ndarray, clipped: np.ndarray, gap_m: float
+) -> np.ndarray:
+    """Length (m) of each clipped way that runs beside an opposite one-way way of the same road."""
+    paired = np.zeros(len(geoms))
+    oneway = _oneway(ways)
+    idx = np.flatnonzero(oneway & (shapely.length(clipped) > 0))
+    if len(idx) < 2:
+        return paired
+    names, classes = _names(ways), ways["road_class"].to_numpy(dtype=object)
+    tree = shapely.STRtree(geoms[idx])
+    left, right = tree.query(geoms[idx], predicate="dwithin", distance=gap_m)
+    partners: dict[int, list[int]] = {}
+    for i, j in zip(idx[left], idx[right], strict=True):
+        if i != j and _same_road(names[i], names[j], classes[i], classes[j]):
+            partners.setdefault(int(i), []).append(int(j))
+    for i, js in partners.items():
+        parts = [_opposite_part(clipped[i], geoms[i], geoms[j], gap_m) for j in js]
+        paired[i] = shapely.union_all([p for p in parts if not p.is_empty]).length
+    return paired
+
+
+def _same_road(name_a: str, name_b: str, class_a: str, class_b: str) -> bool:
+    """Same name, or both unnamed and of the same class."""
+    if name_a or name_b:
+        return bool(name_a == name_b)
+    return bool(class_a == class_b)
+
+
+def _opposite_part(
+    clipped_a: BaseGeometry, a: BaseGeometry, b: BaseGeometry, gap_m: float
+) -> BaseGeometry:
+    """The pieces of ``clipped_a`` within ``gap_m`` of ``b`` where ``b`` runs the other way."""
+    near = clipped_a.intersection(b.buffer(gap_m, cap_style="flat"))
+    keep = []
+    for part in shapely.get_parts(near):
+        if part.geom_type != "LineString" or part.length <= 0:
+            continue
+        mid = part.interpolate(0.5, normalized=True)
+        if float(np.dot(_tangent(a, mid), _tangent(b, mid))) <= OPPOSITE_COS:
+            keep.append(part)
+    return shapely.union_all(keep) if keep else shapely.LineString()
+
+
+def _tangent(line: BaseGeometry, point: BaseGeometry) -> np.ndarray:
+    """Unit direction of ``line`` (in drawing order) at its point nearest ``point``."""
+    if line.geom_type == "MultiLineString":
+        line = min(line.geoms, key=lambda g: g.distance(point))
+    s = line.project(point)
+    step = min(5.0, max(line.length / 2.0, 1e-6))
+    p0 = line.interpolate(max(s - step, 0.0))
+    p1 = line.interpolate(min(s + step, line.length))
+    vec = np.array([p1.x - p0.x, p1.y - p0.y])
+    norm = float(np.hypot(*vec))
+    return vec / norm if norm > 0 else vec
+
+
+def _by_class(classes: np.ndarray, lengths_m: np.ndarray, area_km2: float) -> dict[str, Any]:
+    """Counted length and density per GB/T 51328 class."""
+    out: dict[str, Any] = {}
+    for cls in CLASS_ORDER:
+        km = float(lengths_m[classes == cls].sum()) / 1000.0
+        zh, en = ROAD_CLASS_NAMES[cls]
+        out[cls] = {
+            "name_zh": zh,
+            "name_en": en,
+            "length_km": round(km, 6),
+            "density_km_per_km2": round(km / area_km2, 6),
+        }
+    return out
+
+
+def _dead_end_roads(
+    roads: gpd.GeoDataFrame, urban: gpd.GeoDataFrame, area: BaseGeometry, edge_m: float
+) -> gpd.GeoDataFrame:
+    """Urban ways with a degree-1 end of the driving network well inside ``area``."""
+    ends = _dead_end_points(_driving_lines(roads))
+    inner = area.buffer(-edge_m)
+    if inner.is_empty or len(ends) == 0:
+        return _empty_dead_ends(roads.crs)
+    shapely.prepare(inner)
+    pts = shapely.points(ends)
+    ends_in = pts[shapely.contains(inner, pts)]
+    if len(ends_in) == 0:
+        return _empty_dead_ends(roads.crs)
+    geoms = np.asarray(urban.geometry.values, dtype=object)
+    way_idx, _ = shapely.STRtree(ends_in).query(geoms, predicate="dwithin", distance=0.01)
+    counts = np.bincount(way_idx, minlength=len(urban))
+    hit = np.flatnonzero(counts > 0)
+    cols = {
+        c: urban[c].to_numpy()[hit] for c in ("osm_id", "name", "highway") if c in urban.columns
+    }
+    layer = gpd.GeoDataFrame(
+        {
+            **cols,
+            "road_class": urban["road_class"].to_numpy()[hit],
+            "length_m": np.round(shapely.length(geoms[hit]), 2),
+            "dead_ends": counts[hit],
+        },
+        geometry=gpd.GeoSeries(geoms[hit], crs=roads.crs),
+        crs=roads.crs,
+    )
+    return layer.reset_index(drop=True)
+
+
+def _empty_dead_ends(crs: Any) -> gpd.GeoDataFrame:
+    """The dead-end layer with its columns and no rows."""
+    layer = empty_layer(crs)
+    for col, dtype in (
+        ("osm_id", "int64"),
+        ("name", "object"),
+        ("highway", "object"),
+        ("road_class", "object"),
+        ("length_m", "float64"),
+        ("dead_ends", "int64"),
+    ):
+        layer[col] = pd.Series([], dtype=dtype)
+    return layer
+
+
+def _driving_lines(roads: gpd.GeoDataFrame) -> np.ndarray:
+    """Geometries of the ways a car can use."""
+    if "highway" in roads.columns:
+        roads = roads[~roads["highway"].astype(str).isin(NON_DRIVING_HIGHWAYS).to_numpy()]
+    geoms = np.asarray(roads.geometry.values, dtype=object)
+    geoms = geoms[~shapely.is_missing(geoms)]
+    return np.asarray(shapely.get_parts(geoms), dtype=object)
+
+
+def _dead_end_points(lines: np.ndarray) -> np.ndarray:
+    """Coordinates of way ends that no other way touches: degree-1 nodes of the network.
+
+    A vertex inside a way has degree 2, a way end 1; a shared coordinate sums them
+    (matched at 1 cm).  An end lying on another way counts as connected too.
+    """
+    if len(lines) == 0:
+        return np.zeros((0, 2))
+    coords, which = shapely.get_coordinates(lines, return_index=True)
+    is_end = np.zeros(len(coords), dtype=bool)
+    starts = np.flatnonzero(np.r_[True, which[1:] != which[:-1]])
+    stops = np.r_[starts[1:] - 1, len(coords) - 1]
+    is_end[starts] = True
+    is_end[stops] = True
+    keys = np.round(coords * 100).astype(np.int64)
+    _, inverse = np.unique(keys, axis=0, return_inverse=True)
+    degree = np.bincount(inverse.ravel(), weights=np.where(is_end, 1, 2))
+    dead = np.flatnonzero(is_end & (degree[inverse.ravel()] == 1))
+    # An end lying on another way without a shared vertex (a T in uploaded data) is connected.
+    ends = shapely.points(coords[dead])
+    end_idx, line_idx = shapely.STRtree(lines).query(ends, predicate="dwithin", distance=0.01)
+    touching_other = np.zeros(len(dead), dtype=bool)
+    touching_other[end_idx[line_idx != which[dead][end_idx]]] = True
+    return coords[dead[~touching_other]]
+
+
+def _sparsest_blocks(
+    urban: gpd.GeoDataFrame, area: BaseGeometry, crs: Any, n: int
+) -> list[dict[str, Any]]:
+    """The ``n`` largest blocks enclosed by urban roads and the built-up edge."""
+    if n <= 0 or len(urban) == 0:
+        return []
+    lines = list(shapely.get_parts(shapely.intersection(np.asarray(urban.geometry.values), area)))
+    lines += list(shapely.get_parts(area.boundary))
+    noded = shapely.union_all([g for g in lines if not g.is_empty])
+    blocks = [
+        b for b in shapely.get_parts(shapely.polygonize(shapely.get_parts(noded))) if b.area > 0
+    ]
+    shapely.prepare(area)
+    blocks = [b for b in blocks if area.contains(b.representative_point())]
+    blocks.sort(key=lambda b: b.area, reverse=True)
+    top = blocks[:n]
+    centres = [b.representative_point() for b in top]
+    lon, lat = lonlat([c.x for c in centres], [c.y for c in centres], crs)
+    return [
+        {"area_m2": round(b.area, 1), "lon": round(float(x), 6), "lat": round(float(y), 6)}
+        for b, x, y in zip(top, lon, lat, strict=True)
+    ]

@@ -1,0 +1,202 @@
+"""15-minute fitness coverage on hand-made networks with answers known by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from handmade import X0, Y0, cells, layer, network, path_network, points, square, translated
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import box
+
+from gis.errors import CrsError, ValidationError
+from gis.indicators.fitness_coverage import compute_fitness_15min_coverage, snap_facilities
+from gis.settings import IndicatorSettings
+
+S15 = IndicatorSettings()  # 15 min x 1.1 m/s = 990 m
+S10 = IndicatorSettings(walk_minutes=10)  # 660 m
+
+
+def coverage(nodes, edges, sports, pop, s=S15, built_up=None):
+    return compute_fitness_15min_coverage(
+        nodes, edges, sports, pop, built_up, settings=s, provenance={"sports": "osm"}
+    )
+
+
+def test_home_900_m_along_the_network_is_covered_at_15_not_10_minutes() -> None:
+    nodes, edges = path_network(12)  # nodes every 100 m from x=0 to x=1100
+    gym = points([(0, 0)], leisure=["fitness_centre"])
+    home = cells([(900, 0)], [40.0])
+    r15, r10 = coverage(nodes, edges, gym, home), coverage(nodes, edges, gym, home, S10)
+    assert r15.value == pytest.approx(100.0) and r15.passed is True
+    assert r10.value == pytest.approx(0.0) and r10.passed is False
+    assert r10.layer_name == "gap_fitness_uncovered_cells"
+    assert list(r10.layer["persons"]) == [40.0]
+    assert np.isnan(r10.layer["walk_m"].iloc[0])  # farther than the 660 m searched
+    assert r10.layer.geometry.iloc[0].area == pytest.approx(100.0 * 100.0)
+    assert r15.parameters["max_walk_m"] == pytest.approx(990.0)
+
+
+def test_straight_line_close_but_network_far_is_not_covered() -> None:
+    # A U: up 1 km, across 200 m, down 1 km.  Home and gym are 200 m apart in a straight line.
+    up = [(0, y) for y in range(0, 1001, 100)]
+    down = [(200, y) for y in range(1000, -1, -100)]
+    xy = up + [(100, 1000)] + down
+    nodes, edges = network(xy, [(i, i + 1) for i in range(len(xy) - 1)])
+    result = coverage(nodes, edges, points([(0, 0)]), cells([(200, 0)], [10.0]))
+    assert result.value == pytest.approx(0.0)
+    assert np.isnan(result.layer["walk_m"].iloc[0])  # 2,200 m: beyond the search
+
+
+def test_parallel_edges_take_the_shortest() -> None:
+    # Three edges 0-1: 1,500 m, 500 m, 1,500 m.  Summing or keeping the first/last gives > 990 m.
+    nodes, edges = network([(0, 0), (500, 0)], [(0, 1), (0, 1), (1, 0)], [1500.0, 500.0, 1500.0])
+    result = coverage(nodes, edges, points([(0, 0)]), cells([(500, 0)], [5.0]))
+    assert result.value == pytest.approx(100.0)
+
+
+def test_the_walk_to_the_network_counts() -> None:
+    nodes, edges = path_network(12)
+    gym = points([(0, 0)])
+    near = cells([(900, 80)], [1.0])  # 900 m + 80 m = 980 m <= 990 m
+    far = cells([(950 - 50, 95)], [1.0])  # 900 m + 95 m = 995 m > 990 m
+    assert coverage(nodes, edges, gym, near).value == pytest.approx(100.0)
+    missed = coverage(nodes, edges, gym, far)
+    assert missed.value == pytest.approx(0.0)
+    assert missed.layer["walk_m"].iloc[0] == pytest.approx(995.0)
+    assert missed.layer["access_m"].iloc[0] == pytest.approx(95.0)
+
+
+def test_the_walk_from_the_network_to_the_facility_counts() -> None:
+    nodes, edges = path_network(12)
+    home = cells([(900, 0)], [1.0])
+    pitch_60 = layer([box(-40, 60, 40, 120)], leisure=["pitch"])  # 60 m from node 0: 960 m
+    pitch_100 = layer([box(-40, 100, 40, 160)], leisure=["pitch"])  # 100 m: 1000 m
+    assert coverage(nodes, edges, pitch_60, home).value == pytest.approx(100.0)
+    assert coverage(nodes, edges, pitch_100, home).value == pytest.approx(0.0)
+
+
+def test_facility_polygon_joins_every_node_within_the_snap_distance() -> None:
+    nodes, edges = path_network(25)  # 0 .. 2,400 m
+    park_pitch = layer([box(-50, -20, 650, 20)])  # covers nodes 0..6 (x = 0..600)
+    home = cells([(1500, 0)], [1.0])  # 900 m from node 6
+    assert coverage(nodes, edges, park_pitch, home).value == pytest.approx(100.0)
+    gyms = np.asarray(points([(40, 30), (2000, 500)]).geometry.values)
+    node_xy = np.column_stack([np.arange(25) * 100.0 + X0, np.zeros(25) + Y0])
+    ids, offsets = snap_facilities(gyms, node_xy, 100.0)
+    assert ids.tolist() == [0, 1, 20]  # the far gym joins its nearest node anyway
+    assert offsets == pytest.approx([50.0, np.hypot(60, 30), 500.0])
+
+
+def test_population_weighted_not_area_weighted() -> None:
+    nodes, edges = path_network(30)
+    pop = cells([(100, 0), (2500, 0), (2600, 0), (2700, 0)], [30.0, 2.0, 4.0, 4.0])
+    result = coverage(nodes, edges, points([(0, 0)]), pop)
+    assert result.value == pytest.approx(75.0)
+    assert result.details["population_covered"] == pytest.approx(30.0)
+    assert result.details["cells_uncovered"] == 3
+
+
+def test_only_residents_in_the_built_up_area_count_when_given() -> None:
+    nodes, edges = path_network(30)
+    pop = cells([(100, 0), (2500, 0)], [30.0, 10.0])
+    built = square(-100, -100, 1000, 100)
+    assert coverage(nodes, edges, points([(0, 0)]), pop, built_up=built).value == pytest.approx(
+        100.0
+    )
+
+
+def test_site_suggestions_cover_the_largest_uncovered_group_first() -> None:
+    nodes, edges = path_network(61)  # 0 .. 6,000 m
+    pop = cells([(100, 0), (3000, 0), (3100, 0), (5500, 0)], [10.0, 50.0, 30.0, 20.0])
+    s = IndicatorSettings(sites_k=3)
+    sites = coverage(nodes, edges, points([(0, 0)]), pop, s).details["suggested_sites"]
+    assert [x["persons_added"] for x in sites] == [80.0, 20.0]  # nothing left for a third
+    assert sites[0]["node_id"] in {30, 31}
+    assert sites[0]["coverage_added_pct"] == pytest.approx(100 * 80 / 110, abs=1e-3)
+    assert sites[1]["cumulative_added_pct"] == pytest.approx(100 * 100 / 110, abs=1e-3)
+    assert 113 < sites[0]["lon"] < 115 and 34 < sites[0]["lat"] < 36
+
+
+def test_no_facility_is_not_computable_but_still_suggests_sites() -> None:
+    nodes, edges = path_network(5)
+    result = coverage(nodes, edges, points([]), cells([(100, 0)], [9.0]))
+    assert result.value is None and result.passed is None
+    assert result.status == "not_computable" and "sports facilities" in result.reason
+    assert result.details["suggested_sites"][0]["persons_added"] == 9.0
+    assert list(result.layer["persons"]) == [9.0]
+    none = coverage(nodes, edges, None, cells([(100, 0)], [9.0]))
+    assert none.status == "not_computable"
+
+
+def test_no_population_is_not_computable() -> None:
+    nodes, edges = path_network(5)
+    result = coverage(nodes, edges, points([(0, 0)]), None)
+    assert result.status == "not_computable" and "population" in result.reason
+    empty = coverage(
+        nodes, edges, points([(0, 0)]), cells([(9000, 0)], [5.0]), built_up=square(0, 0, 10, 10)
+    )
+    assert empty.status == "not_computable"
+
+
+def test_degrees_and_bad_node_ids_are_refused() -> None:
+    nodes, edges = path_network(5)
+    with pytest.raises(CrsError, match="walk_nodes"):
+        coverage(
+            nodes.to_crs(4326),
+            edges.to_crs(4326),
+            points([(0, 0)]).to_crs(4326),
+            cells([(0, 0)], [1]),
+        )
+    broken = nodes.assign(node_id=nodes["node_id"] + 1)
+    with pytest.raises(ValidationError, match="node_id"):
+        coverage(broken, edges, points([(0, 0)]), cells([(0, 0)], [1.0]))
+
+
+# --- properties -------------------------------------------------------------------------
+
+
+def grid_inputs(n: int, fac: list, homes: list, persons: list):
+    xy = [(i * 100.0, j * 100.0) for j in range(n) for i in range(n)]
+    e = [(j * n + i, j * n + i + 1) for j in range(n) for i in range(n - 1)]
+    e += [(j * n + i, (j + 1) * n + i) for j in range(n - 1) for i in range(n)]
+    nodes, edges = network(xy, e)
+    return nodes, edges, points(fac), cells(homes, persons)
+
+
+pt = st.tuples(st.floats(-100, 1100), st.floats(-100, 1100))
+scenario = st.tuples(
+    st.lists(pt, min_size=1, max_size=3),
+    st.lists(st.tuples(pt, st.floats(0.5, 100)), min_size=1, max_size=8),
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(scenario, st.floats(1, 30))
+def test_coverage_is_a_share_and_more_minutes_never_lower_it(data, minutes: float) -> None:
+    fac, homes = data
+    nodes, edges, sports, pop = grid_inputs(8, fac, [h[0] for h in homes], [h[1] for h in homes])
+    short = coverage(nodes, edges, sports, pop, IndicatorSettings(walk_minutes=minutes))
+    longer = coverage(nodes, edges, sports, pop, IndicatorSettings(walk_minutes=minutes + 2.5))
+    assert 0.0 <= short.value <= 100.0
+    assert 0.0 <= short.details["coverage_fraction"] <= 1.0
+    assert longer.value >= short.value - 1e-9
+
+
+@settings(max_examples=20, deadline=None)
+@given(scenario, st.floats(-5e4, 5e4), st.floats(-5e4, 5e4))
+def test_translation_leaves_coverage_unchanged(data, dx: float, dy: float) -> None:
+    fac, homes = data
+    nodes, edges, sports, pop = grid_inputs(6, fac, [h[0] for h in homes], [h[1] for h in homes])
+    base = coverage(nodes, edges, sports, pop, IndicatorSettings(walk_minutes=5))
+    moved = coverage(
+        translated(nodes, dx, dy),
+        translated(edges, dx, dy),
+        translated(sports, dx, dy),
+        pop.translated(dx, dy),
+        IndicatorSettings(walk_minutes=5),
+    )
+    assert moved.value == pytest.approx(base.value, abs=1e-6)
+    assert [s["persons_added"] for s in moved.details["suggested_sites"]] == pytest.approx(
+        [s["persons_added"] for s in base.details["suggested_sites"]]
+    )
