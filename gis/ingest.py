@@ -173,6 +173,8 @@ class _Build:
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     layer_info: dict[str, dict[str, Any]] = field(default_factory=dict)
     water: gpd.GeoDataFrame | None = None
+    uploaded_built_up: BaseGeometry = field(default_factory=shapely.Polygon)
+    uploaded_plans: gpd.GeoDataFrame | None = None
     buildings: gpd.GeoDataFrame | None = None
     population: dict[str, Any] = field(default_factory=dict)
     sources: list[dict[str, str]] = field(default_factory=list)
@@ -296,6 +298,26 @@ def _step_check_inputs(b: _Build) -> None:
             opts.boundary_attribution or "",
         )
     )
+    _check_optional_inputs(b)
+
+
+def _check_optional_inputs(b: _Build) -> None:
+    """Read and check the built-up area, population raster and plans before the slow work."""
+    opts = b.options
+    if opts.built_up is not None:
+        gdf = read_vector(opts.built_up, "--built-up")
+        union = _polygon_union(gdf, opts.built_up, "--built-up")
+        b.uploaded_built_up = _polygonal(shapely.intersection(union, b.boundary))
+        if b.uploaded_built_up.is_empty:
+            msg = (
+                f"{opts.built_up.name}: the built-up area does not overlap the boundary "
+                f"{opts.boundary.name}; check that both are the same county and their CRS"
+            )
+            raise ValidationError(msg)
+    if opts.population_tif is not None:
+        population.check_population_tif(opts.population_tif)
+    if opts.plans is not None:
+        b.uploaded_plans = read_plans(opts.plans, b.boundary)
 
 
 def _step_read_osm(b: _Build) -> None:
@@ -377,16 +399,7 @@ def _step_built_up(b: _Build) -> None:
     """The built-up area: uploaded polygon, else derived from OSM."""
     opts = b.options
     if opts.built_up is not None:
-        gdf = read_vector(opts.built_up, "--built-up")
-        geom = _polygonal(
-            shapely.intersection(_polygon_union(gdf, opts.built_up, "--built-up"), b.boundary)
-        )
-        if geom.is_empty:
-            msg = (
-                f"{opts.built_up.name}: the built-up area does not overlap the boundary "
-                f"{opts.boundary.name}; check that both are the same county and their CRS"
-            )
-            raise ValidationError(msg)
+        geom = b.uploaded_built_up
         method, provenance = f"uploaded: {opts.built_up.name}, clipped to the boundary", "uploaded"
         b.sources.append(_source(opts.built_up, "built_up", USER_LICENCE, ""))
     else:
@@ -407,7 +420,11 @@ def _step_built_up(b: _Build) -> None:
         urban_roads = roads.geometry[roads["road_class"] != "other"].to_numpy()
         boundary_m = gpd.GeoSeries([b.boundary], crs=STORAGE_EPSG).to_crs(b.metric_crs).iloc[0]
         geom_m, method = builtup.derive_built_up(areas, urban_roads, boundary_m)
-        geom = gpd.GeoSeries([geom_m], crs=b.metric_crs).to_crs(STORAGE_EPSG).iloc[0]
+        geom = _polygonal(
+            shapely.intersection(
+                gpd.GeoSeries([geom_m], crs=b.metric_crs).to_crs(STORAGE_EPSG).iloc[0], b.boundary
+            )
+        )
         provenance = "osm_derived"
     gdf_out = gpd.GeoDataFrame(
         {"source": [provenance], "method": [method]}, geometry=[geom], crs=STORAGE_EPSG
@@ -420,7 +437,7 @@ def _step_population(b: _Build) -> None:
     opts = b.options
     target = b.tmp / POPULATION_NAME
     if opts.population_tif is not None:
-        summary = population.check_population_tif(opts.population_tif)
+        summary = population.check_population_tif(opts.population_tif)  # checked before too
         shutil.copyfile(opts.population_tif, target)
         b.sources.append(_source(opts.population_tif, "population", USER_LICENCE, ""))
         b.population = {
@@ -476,9 +493,10 @@ def _step_population(b: _Build) -> None:
 def _step_planning(b: _Build) -> None:
     """Regulatory plans from --plans; SAMPLE planning layers when asked."""
     opts = b.options
-    if opts.plans is not None:
-        plans = read_plans(opts.plans, b.boundary)
-        b.add_layer("plans", plans, "uploaded", f"regulatory plan units from {opts.plans.name}")
+    if opts.plans is not None and b.uploaded_plans is not None:
+        b.add_layer(
+            "plans", b.uploaded_plans, "uploaded", f"regulatory plan units from {opts.plans.name}"
+        )
         b.sources.append(_source(opts.plans, "plans", USER_LICENCE, ""))
     if not opts.with_sample_layers:
         return
@@ -506,7 +524,10 @@ def _step_planning(b: _Build) -> None:
     for name, gdf in samples.make_sample_layers(inputs).items():
         if name == "plans" and opts.plans is not None:
             continue
-        b.add_layer(name, gdf, "sample", methods[name])
+        stored = gdf.to_crs(STORAGE_EPSG)
+        if name != "disclosures":  # made in metres: clip again so no edge leaves the boundary
+            stored = osm.clip_polygons(stored, b.boundary)
+        b.add_layer(name, stored, "sample", methods[name])
 
 
 def read_plans(path: Path, boundary: BaseGeometry) -> gpd.GeoDataFrame:
