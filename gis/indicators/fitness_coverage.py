@@ -15,8 +15,8 @@ the minutes and :math:`v` the walking speed.  All facilities are searched at
 once: one Dijkstra from a virtual source joined to every facility node by an
 edge of length :math:`o_f`, limited to :math:`T \\cdot 60 \\cdot v`.
 
-Coverage is population-weighted: covered persons ÷ all persons (in the built-up
-area when ``settings.fitness_within_built_up``).  The gap layer holds the
+Coverage is population-weighted: covered persons ÷ all persons (in the cells
+overlapping the built-up area when ``settings.fitness_within_built_up``).  The gap layer holds the
 uncovered cells as squares with their persons; the details suggest the ``k``
 network nodes that would cover most of the still-uncovered residents
 (greedy maximal covering, see :func:`suggest_sites`).
@@ -91,8 +91,8 @@ def compute_fitness_15min_coverage(
     population : PopulationCells or None
         Persons per raster cell, centres in the same metric CRS.
     built_up : geopandas.GeoDataFrame, optional
-        When given (and ``settings.fitness_within_built_up``), only cells whose
-        centre lies in it count: the fitness circle is an urban target.
+        When given (and ``settings.fitness_within_built_up``), only the cells
+        overlapping it count: the fitness circle is an urban target.
     settings : IndicatorSettings
         ``walk_minutes``, ``walk_speed_m_s``, ``facility_snap_m``, ``sites_k``.
     provenance : dict
@@ -223,15 +223,22 @@ def _edge_arrays(walk_edges: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, 
 def _cells(
     population: PopulationCells, built_up: gpd.GeoDataFrame | None
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Cell centres and persons, keeping only cells inside ``built_up`` when given."""
+    """Cell centres and persons; with ``built_up``, only cells whose square touches it.
+
+    A cell overlapping the built-up area counts whole: its residents live on the
+    land that made it urban (the dasymetric estimate puts them on residential
+    land, which is inside the built-up area even when the cell's centre is not).
+    """
     xy = np.column_stack([population.x_m, population.y_m]).astype(np.float64)
     persons = np.asarray(population.persons, dtype=np.float64)
-    if built_up is not None:
-        area = dissolve(built_up)
-        shapely.prepare(area)
-        inside = shapely.contains_xy(area, xy[:, 0], xy[:, 1])
-        xy, persons = xy[inside], persons[inside]
-    return xy, persons
+    if built_up is None:
+        return xy, persons
+    area = dissolve(built_up)
+    shapely.prepare(area)
+    half = population.cell_size_m / 2.0
+    squares = shapely.box(xy[:, 0] - half, xy[:, 1] - half, xy[:, 0] + half, xy[:, 1] + half)
+    keep = shapely.intersects(area, squares) & ~shapely.touches(area, squares)
+    return xy[keep], persons[keep]
 
 
 def _facility_geoms(sports: gpd.GeoDataFrame | None) -> np.ndarray:

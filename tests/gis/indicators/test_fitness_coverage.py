@@ -97,13 +97,14 @@ def test_population_weighted_not_area_weighted() -> None:
     assert result.details["cells_uncovered"] == 3
 
 
-def test_only_residents_in_the_built_up_area_count_when_given() -> None:
+def test_only_cells_overlapping_the_built_up_area_count_when_given() -> None:
     nodes, edges = path_network(30)
-    pop = cells([(100, 0), (2500, 0)], [30.0, 10.0])
-    built = square(-100, -100, 1000, 100)
-    assert coverage(nodes, edges, points([(0, 0)]), pop, built_up=built).value == pytest.approx(
-        100.0
-    )
+    pop = cells([(100, 0), (2500, 0), (1040, 0), (1050, 0)], [30.0, 10.0, 8.0, 5.0])
+    built = square(-100, -100, 1000, 100)  # cell at 1040 overlaps by 10 m; the one at 1050 touches
+    result = coverage(nodes, edges, points([(0, 0)]), pop, built_up=built)
+    assert result.details["population_total"] == pytest.approx(38.0)
+    assert result.value == pytest.approx(100.0 * 30.0 / 38.0)
+    assert list(result.layer["persons"]) == [8.0]
 
 
 def test_site_suggestions_cover_the_largest_uncovered_group_first() -> None:
