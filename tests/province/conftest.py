@@ -43,3 +43,14 @@ def workspaces_with_corrupt(
     )
     (bad / "workspace.gpkg").write_bytes(b"this is not a GeoPackage" * 100)
     return root
+
+
+@pytest.fixture(scope="session")
+def postgres_url():  # type: ignore[no-untyped-def]
+    """A throwaway PostgreSQL + PostGIS server on loopback for this test run (stopped after)."""
+    from gis.store_postgis import PostgisStore
+    from tests.province.pg_server import temporary_postgres
+
+    with temporary_postgres() as url:
+        PostgisStore(url).init_schema()
+        yield url

@@ -1,0 +1,693 @@
+"""The county workspace store on PostgreSQL + PostGIS (multi-user deployments).
+
+The embedded default is one folder per county (GeoPackage + GeoTIFF + metadata.json, with the
+versioned store of :mod:`gis.store`).  Setting ``DATABASE_URL`` (``postgresql://user@host/db``)
+chooses this backend instead; :func:`open_store` returns either behind the same methods:
+
+``county_ids()``, ``read_metadata(county)``, ``list_layers(county)``, ``read_layer(county,
+name)``, ``read_workspace(county)``, ``current_version(county, layer)``, ``history(county,
+layer)``, ``read_version(county, layer, n)``, ``commit_version(county, NewVersion, hook=)``,
+``rollback(county, layer, n, user=)``.
+
+Tables (schema ``gis``, created by :meth:`PostgisStore.init_schema`):
+
+- ``counties(county_id, metadata jsonb)``;
+- ``layer_versions(county_id, layer, version, record jsonb, columns jsonb)`` — one row per
+  version, the same record the GeoPackage store writes as ``versions/<layer>/vNNNN.json``;
+- ``features(county_id, layer, version, fid, properties jsonb, geom geometry(Geometry, 4326))``
+  with a GiST index; attribute dtypes are kept in ``columns`` and restored on reading;
+- ``rasters(county_id, layer, version, data bytea)`` — the population GeoTIFF of each version;
+- ``current_layers(county_id, layer, version)`` — the committed version of each layer.
+
+**Transactions.** A commit inserts the version's features and record, points
+``current_layers`` at it and updates the county's metadata in one transaction, holding the
+county's row lock (``SELECT … FOR UPDATE``) so writers of one county queue up.  Readers see the
+old version until the transaction commits, and nothing at all if it fails; version numbers
+never repeat.  As in :mod:`gis.store`, versions only grow (a rollback commits a copy) and the
+imported data is version 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from gis.errors import GisError, NotFoundError
+from gis.store import RASTER_LAYER, NewVersion, _get_entry, _metadata_entry, _set_entry
+from gis.workspace import Workspace
+
+SCHEMA = "gis"
+STORAGE_SRID = 4326
+Hook = Callable[[str], None]
+
+_DDL = f"""
+CREATE EXTENSION IF NOT EXISTS postgis;
+CREATE SCHEMA IF NOT EXISTS {SCHEMA};
+CREATE TABLE IF NOT EXISTS {SCHEMA}.counties (
+    county_id text PRIMARY KEY,
+    metadata jsonb NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {SCHEMA}.layer_versions (
+    county_id text NOT NULL REFERENCES {SCHEMA}.counties ON DELETE CASCADE,
+    layer text NOT NULL,
+    version integer NOT NULL CHECK (version >= 0),
+    record jsonb NOT NULL,
+    columns jsonb NOT NULL DEFAULT '[]',
+    PRIMARY KEY (county_id, layer, version)
+);
+CREATE TABLE IF NOT EXISTS {SCHEMA}.features (
+    county_id text NOT NULL,
+    layer text NOT NULL,
+    version integer NOT NULL,
+    fid integer NOT NULL,
+    properties jsonb NOT NULL,
+    geom geometry(Geometry, {STORAGE_SRID}),
+    PRIMARY KEY (county_id, layer, version, fid),
+    FOREIGN KEY (county_id, layer, version)
+        REFERENCES {SCHEMA}.layer_versions ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS features_geom_gist ON {SCHEMA}.features USING gist (geom);
+CREATE TABLE IF NOT EXISTS {SCHEMA}.rasters (
+    county_id text NOT NULL,
+    layer text NOT NULL,
+    version integer NOT NULL,
+    data bytea NOT NULL,
+    PRIMARY KEY (county_id, layer, version),
+    FOREIGN KEY (county_id, layer, version)
+        REFERENCES {SCHEMA}.layer_versions ON DELETE CASCADE
+);
+CREATE TABLE IF NOT EXISTS {SCHEMA}.current_layers (
+    county_id text NOT NULL,
+    layer text NOT NULL,
+    version integer NOT NULL,
+    PRIMARY KEY (county_id, layer),
+    FOREIGN KEY (county_id, layer, version) REFERENCES {SCHEMA}.layer_versions
+);
+"""
+
+
+class WorkspaceStore(Protocol):
+    """What both backends offer (see the module docstring)."""
+
+    def county_ids(self) -> list[str]: ...
+    def read_metadata(self, county_id: str) -> dict[str, Any]: ...
+    def list_layers(self, county_id: str) -> list[str]: ...
+    def read_layer(self, county_id: str, name: str) -> gpd.GeoDataFrame: ...
+    def read_workspace(self, county_id: str) -> Workspace: ...
+    def current_version(self, county_id: str, layer: str) -> int | None: ...
+    def history(self, county_id: str, layer: str) -> list[dict[str, Any]]: ...
+    def read_version(self, county_id: str, layer: str, version: int) -> gpd.GeoDataFrame: ...
+    def commit_version(
+        self, county_id: str, new: NewVersion, *, hook: Hook | None = None
+    ) -> dict[str, Any]: ...
+    def rollback(
+        self, county_id: str, layer: str, version: int, *, user: str
+    ) -> dict[str, Any]: ...
+
+
+class DatabaseError(GisError):
+    """The database cannot be reached or refused an operation."""
+
+    status = 503
+    code = "database_error"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# --- attribute values <-> JSON ---------------------------------------------------------------
+def _json_value(value: Any) -> Any:
+    """A JSON-storable attribute value (NaN/NaT/NA → None; numpy → Python; dates → ISO).
+
+    >>> _json_value(np.int64(3)), _json_value(float("nan")), _json_value(np.bool_(True))
+    (3, None, True)
+    """
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def _columns_of(gdf: gpd.GeoDataFrame) -> list[list[str]]:
+    return [[str(c), str(gdf[c].dtype)] for c in gdf.columns if c != gdf.geometry.name]
+
+
+def _restore(frame: pd.DataFrame, columns: list[list[str]]) -> pd.DataFrame:
+    """Cast columns back to their stored dtypes (integers with gaps become ``Int64``)."""
+    out = {}
+    for name, dtype in columns:
+        series = frame[name] if name in frame else pd.Series([None] * len(frame), dtype=object)
+        out[name] = _cast(series.reset_index(drop=True), dtype)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
+
+
+def _cast(series: pd.Series, dtype: str) -> pd.Series:
+    try:
+        if dtype.startswith("datetime64"):
+            return pd.to_datetime(series).astype(dtype)
+        if dtype in ("int64", "int32", "int16", "int8", "uint8") and series.isna().any():
+            return series.astype("Int64")
+        if dtype == "bool" and series.isna().any():
+            return series.astype("boolean")
+        return series.astype(dtype)
+    except (TypeError, ValueError):
+        return series
+
+
+# --- the store -------------------------------------------------------------------------------
+class PostgisStore:
+    """County workspaces in PostgreSQL + PostGIS (see the module docstring).
+
+    Parameters
+    ----------
+    url : str
+        ``postgresql://user[:password]@host[:port]/dbname`` (libpq syntax also works).
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    @contextmanager
+    def _connect(self) -> Iterator[Any]:
+        import psycopg
+
+        try:
+            conn = psycopg.connect(self.url, connect_timeout=10)
+        except psycopg.OperationalError as exc:
+            reason = " ".join(str(exc).split())
+            msg = (
+                f"DATABASE_URL: cannot connect to PostgreSQL ({reason}); check the URL, that the "
+                "server runs and accepts the user, or unset DATABASE_URL to use GeoPackages"
+            )
+            raise DatabaseError(msg) from exc
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def init_schema(self) -> None:
+        """Create the PostGIS extension, the schema and the tables (idempotent)."""
+        with self._connect() as conn, conn.transaction():
+            conn.execute(_DDL)
+
+    # --- reading --------------------------------------------------------------------------
+    def county_ids(self) -> list[str]:
+        """Ids of the stored counties, sorted."""
+        with self._connect() as conn:
+            rows = conn.execute(f"SELECT county_id FROM {SCHEMA}.counties ORDER BY 1").fetchall()
+        return [r[0] for r in rows]
+
+    def read_metadata(self, county_id: str) -> dict[str, Any]:
+        """The county's metadata (what metadata.json holds in a folder workspace)."""
+        with self._connect() as conn:
+            return self._metadata(conn, county_id)
+
+    def _metadata(self, conn: Any, county_id: str, *, lock: bool = False) -> dict[str, Any]:
+        sql = f"SELECT metadata FROM {SCHEMA}.counties WHERE county_id = %s"
+        row = conn.execute(sql + (" FOR UPDATE" if lock else ""), (county_id,)).fetchone()
+        if row is None:
+            msg = (
+                f"no county {county_id!r} in the database; "
+                "import it with `python -m gis.store_postgis import`"
+            )
+            raise NotFoundError(msg)
+        data: dict[str, Any] = row[0]
+        return data
+
+    def list_layers(self, county_id: str) -> list[str]:
+        """Vector layers with a current version (the raster is ``population``, not listed)."""
+        with self._connect() as conn:
+            self._metadata(conn, county_id)
+            rows = conn.execute(
+                f"SELECT layer FROM {SCHEMA}.current_layers WHERE county_id = %s AND layer <> %s "
+                "ORDER BY layer",
+                (county_id, RASTER_LAYER),
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def current_version(self, county_id: str, layer: str) -> int | None:
+        """The committed version of ``layer`` (0 = imported), ``None`` when there is none."""
+        with self._connect() as conn:
+            self._metadata(conn, county_id)
+            return self._current(conn, county_id, layer)
+
+    def _current(self, conn: Any, county_id: str, layer: str) -> int | None:
+        row = conn.execute(
+            f"SELECT version FROM {SCHEMA}.current_layers WHERE county_id = %s AND layer = %s",
+            (county_id, layer),
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def read_layer(self, county_id: str, name: str) -> gpd.GeoDataFrame:
+        """The current version of layer ``name`` (EPSG:4326), rows in stored order."""
+        with self._connect() as conn:
+            self._metadata(conn, county_id)
+            version = self._current(conn, county_id, name)
+            if version is None or name == RASTER_LAYER:
+                msg = f"{county_id}: no layer {name!r}"
+                raise NotFoundError(msg)
+            return self._read(conn, county_id, name, version)
+
+    def read_version(self, county_id: str, layer: str, version: int) -> gpd.GeoDataFrame:
+        """The data of one committed vector version."""
+        with self._connect() as conn:
+            current = self._current(conn, county_id, layer)
+            if current is None or not 0 <= version <= current or layer == RASTER_LAYER:
+                msg = f"{layer}: no version {version}; see GET …/layers/{layer}/versions"
+                raise NotFoundError(msg)
+            return self._read(conn, county_id, layer, version)
+
+    def _read(self, conn: Any, county_id: str, layer: str, version: int) -> gpd.GeoDataFrame:
+        (columns,) = conn.execute(
+            f"SELECT columns FROM {SCHEMA}.layer_versions "
+            "WHERE county_id = %s AND layer = %s AND version = %s",
+            (county_id, layer, version),
+        ).fetchone()
+        rows = conn.execute(
+            f"SELECT properties, ST_AsBinary(geom) FROM {SCHEMA}.features "
+            "WHERE county_id = %s AND layer = %s AND version = %s ORDER BY fid",
+            (county_id, layer, version),
+        ).fetchall()
+        props = pd.DataFrame([r[0] for r in rows]) if rows else pd.DataFrame()
+        frame = _restore(props, columns)
+        wkb = np.array([None if r[1] is None else bytes(r[1]) for r in rows], dtype=object)
+        geoms = shapely.from_wkb(wkb) if len(wkb) else np.array([], dtype=object)
+        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=STORAGE_SRID))
+
+    def read_population_bytes(self, county_id: str) -> bytes | None:
+        """The current population GeoTIFF, or ``None``."""
+        with self._connect() as conn:
+            version = self._current(conn, county_id, RASTER_LAYER)
+            if version is None:
+                return None
+            (data,) = conn.execute(
+                f"SELECT data FROM {SCHEMA}.rasters WHERE county_id = %s AND layer = %s "
+                "AND version = %s",
+                (county_id, RASTER_LAYER, version),
+            ).fetchone()
+        return bytes(data)
+
+    def read_workspace(self, county_id: str) -> Workspace:
+        """The whole workspace, as :func:`gis.io.read_workspace` gives it from a folder."""
+        from gis.io import read_population_cells
+        from gis.workspace import OPTIONAL_LAYERS, REQUIRED_LAYERS
+
+        metadata = self.read_metadata(county_id)
+        present = set(self.list_layers(county_id))
+        missing = [n for n in REQUIRED_LAYERS if n not in present]
+        if missing:
+            msg = f"{county_id}: workspace is missing layers {missing}; re-import it"
+            raise GisError(msg)
+        names = [*REQUIRED_LAYERS, *(n for n in OPTIONAL_LAYERS if n in present)]
+        layers = {name: self.read_layer(county_id, name) for name in names}
+        metric_crs = CRS.from_user_input(metadata["metric_crs"])
+        tif = self.read_population_bytes(county_id)
+        population = None
+        if tif is not None:
+            with tempfile.TemporaryDirectory(prefix="gis-pop-") as tmp:
+                path = Path(tmp) / "population.tif"
+                path.write_bytes(tif)
+                population = read_population_cells(path, metric_crs)
+        return Workspace(layers, metadata, population, f"postgis:{county_id}", metric_crs)
+
+    def history(self, county_id: str, layer: str) -> list[dict[str, Any]]:
+        """Every committed version of ``layer``, oldest first, each with ``current`` set."""
+        with self._connect() as conn:
+            current = self._current(conn, county_id, layer)
+            rows = conn.execute(
+                f"SELECT version, record FROM {SCHEMA}.layer_versions "
+                "WHERE county_id = %s AND layer = %s ORDER BY version",
+                (county_id, layer),
+            ).fetchall()
+        return [{**record, "current": version == current} for version, record in rows]
+
+    # --- writing --------------------------------------------------------------------------
+    def import_workspace(self, folder: str | Path, county_id: str | None = None) -> str:
+        """Load a folder workspace as version 0 of every layer (replacing a county of that id)."""
+        from gis.io import POPULATION_NAME, list_layers, read_layer, read_metadata
+
+        folder = Path(folder)
+        metadata = read_metadata(folder)
+        county_id = county_id or folder.name
+        metadata["county_id"] = county_id
+        with self._connect() as conn, conn.transaction():
+            conn.execute(f"DELETE FROM {SCHEMA}.current_layers WHERE county_id = %s", (county_id,))
+            conn.execute(f"DELETE FROM {SCHEMA}.counties WHERE county_id = %s", (county_id,))
+            conn.execute(
+                f"INSERT INTO {SCHEMA}.counties (county_id, metadata) VALUES (%s, %s)",
+                (county_id, _jsonb(metadata)),
+            )
+            for name in list_layers(folder):
+                gdf = read_layer(folder, name)
+                entry = _get_entry(metadata, name)
+                record = self._initial_record(name, metadata, entry, len(gdf))
+                self._insert_vector(conn, county_id, name, 0, record, gdf)
+                self._set_current(conn, county_id, name, 0)
+            tif = folder / POPULATION_NAME
+            if tif.is_file():
+                record = self._initial_record(
+                    RASTER_LAYER, metadata, _get_entry(metadata, RASTER_LAYER), None
+                )
+                self._insert_raster(conn, county_id, 0, record, tif.read_bytes())
+                self._set_current(conn, county_id, RASTER_LAYER, 0)
+        return county_id
+
+    @staticmethod
+    def _initial_record(
+        layer: str, metadata: dict[str, Any], entry: dict[str, Any], count: int | None
+    ) -> dict[str, Any]:
+        return {
+            "version": 0,
+            "layer": layer,
+            "action": "initial",
+            "user": "ingest",
+            "created": metadata.get("created", ""),
+            "original_name": "",
+            "provenance": entry.get("provenance", "unknown"),
+            "feature_count": count,
+            "sha256": "",
+            "report": {},
+            "metadata_entry": entry,
+        }
+
+    def _insert_vector(
+        self,
+        conn: Any,
+        county_id: str,
+        layer: str,
+        version: int,
+        record: dict[str, Any],
+        gdf: gpd.GeoDataFrame,
+    ) -> None:
+        gdf = gdf.to_crs(STORAGE_SRID) if gdf.crs is not None else gdf.set_crs(STORAGE_SRID)
+        conn.execute(
+            f"INSERT INTO {SCHEMA}.layer_versions (county_id, layer, version, record, columns) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            (county_id, layer, version, _jsonb(record), _jsonb(_columns_of(gdf))),
+        )
+        names = [c for c in gdf.columns if c != gdf.geometry.name]
+        geoms = shapely.set_srid(np.asarray(gdf.geometry.values, dtype=object), STORAGE_SRID)
+        ewkb = shapely.to_wkb(geoms, hex=True, include_srid=True)
+        columns = {n: gdf[n].tolist() for n in names}
+        sql = (
+            f"COPY {SCHEMA}.features (county_id, layer, version, fid, properties, geom) FROM STDIN"
+        )
+        with conn.cursor() as cur, cur.copy(sql) as copy:
+            for fid in range(len(gdf)):
+                props = {n: _json_value(columns[n][fid]) for n in names}
+                copy.write_row(
+                    (
+                        county_id,
+                        layer,
+                        version,
+                        fid,
+                        json.dumps(props, ensure_ascii=False),
+                        ewkb[fid],
+                    )
+                )
+
+    def _insert_raster(
+        self, conn: Any, county_id: str, version: int, record: dict[str, Any], data: bytes
+    ) -> None:
+        conn.execute(
+            f"INSERT INTO {SCHEMA}.layer_versions (county_id, layer, version, record) "
+            "VALUES (%s, %s, %s, %s)",
+            (county_id, RASTER_LAYER, version, _jsonb(record)),
+        )
+        conn.execute(
+            f"INSERT INTO {SCHEMA}.rasters (county_id, layer, version, data) "
+            "VALUES (%s, %s, %s, %s)",
+            (county_id, RASTER_LAYER, version, data),
+        )
+
+    def _set_current(self, conn: Any, county_id: str, layer: str, version: int) -> None:
+        conn.execute(
+            f"INSERT INTO {SCHEMA}.current_layers (county_id, layer, version) VALUES (%s, %s, %s) "
+            "ON CONFLICT (county_id, layer) DO UPDATE SET version = EXCLUDED.version",
+            (county_id, layer, version),
+        )
+
+    def commit_version(
+        self, county_id: str, new: NewVersion, *, hook: Hook | None = None
+    ) -> dict[str, Any]:
+        """Store ``new`` as the next version of its layer and make it current, in one transaction.
+
+        ``hook`` is called with ``"version_written"`` inside the transaction (data and record
+        inserted, not yet current) and ``"committed"`` after it; tests make it raise to check
+        that a failed write leaves the previous version current.
+        """
+        hook = hook or (lambda stage: None)
+        with self._connect() as conn:
+            with conn.transaction():
+                record = self._commit_in(conn, county_id, new, hook)
+            hook("committed")
+        return record
+
+    def _commit_in(self, conn: Any, county_id: str, new: NewVersion, hook: Hook) -> dict[str, Any]:
+        metadata = self._metadata(conn, county_id, lock=True)  # writers of a county queue here
+        (last,) = conn.execute(
+            f"SELECT max(version) FROM {SCHEMA}.layer_versions WHERE county_id = %s AND layer = %s",
+            (county_id, new.layer),
+        ).fetchone()
+        version = 0 if last is None else int(last) + 1
+        record: dict[str, Any] = {
+            "version": version,
+            "layer": new.layer,
+            "action": new.action,
+            "rollback_of": new.rollback_of,
+            "user": new.user,
+            "created": _now(),
+            "original_name": new.original_name,
+            "sha256": new.sha256,
+            "feature_count": new.feature_count,
+            "report": new.report,
+            "provenance": "uploaded",
+        }
+        if new.action == "rollback" and new.rollback_of is not None:
+            source = self._record(conn, county_id, new.layer, new.rollback_of)
+            if source.get("action") == "initial":
+                record["metadata_entry"] = source.get("metadata_entry") or {}
+                record["provenance"] = source.get("provenance", "unknown")
+        if new.layer == RASTER_LAYER:
+            if new.raster_path is None:
+                msg = f"{new.layer}: a raster version needs raster_path"
+                raise GisError(msg)
+            self._insert_raster(
+                conn, county_id, version, record, Path(new.raster_path).read_bytes()
+            )
+        else:
+            if new.gdf is None:
+                msg = f"{new.layer}: a vector version needs gdf"
+                raise GisError(msg)
+            self._insert_vector(conn, county_id, new.layer, version, record, new.gdf)
+        hook("version_written")
+        self._set_current(conn, county_id, new.layer, version)
+        previous = _get_entry(metadata, new.layer)
+        _set_entry(metadata, new.layer, _metadata_entry(record, previous))
+        conn.execute(
+            f"UPDATE {SCHEMA}.counties SET metadata = %s WHERE county_id = %s",
+            (_jsonb(metadata), county_id),
+        )
+        return record
+
+    def _record(self, conn: Any, county_id: str, layer: str, version: int) -> dict[str, Any]:
+        row = conn.execute(
+            f"SELECT record FROM {SCHEMA}.layer_versions WHERE county_id = %s AND layer = %s "
+            "AND version = %s",
+            (county_id, layer, version),
+        ).fetchone()
+        if row is None:
+            msg = f"{layer}: no version {version}; see …/layers/{layer}/versions"
+            raise NotFoundError(msg)
+        data: dict[str, Any] = row[0]
+        return data
+
+    def rollback(self, county_id: str, layer: str, version: int, *, user: str) -> dict[str, Any]:
+        """Commit a copy of ``version`` as the new current version (history stays linear)."""
+        with self._connect() as conn:
+            source = self._record(conn, county_id, layer, version)
+            if layer == RASTER_LAYER:
+                (data,) = conn.execute(
+                    f"SELECT data FROM {SCHEMA}.rasters WHERE county_id = %s AND layer = %s "
+                    "AND version = %s",
+                    (county_id, layer, version),
+                ).fetchone()
+                gdf, raster_bytes = None, bytes(data)
+            else:
+                gdf, raster_bytes = self._read(conn, county_id, layer, version), None
+        with tempfile.TemporaryDirectory(prefix="gis-rollback-") as tmp:
+            raster_path = None
+            if raster_bytes is not None:
+                raster_path = Path(tmp) / "population.tif"
+                raster_path.write_bytes(raster_bytes)
+            new = NewVersion(
+                layer=layer,
+                user=user,
+                original_name=source.get("original_name", ""),
+                sha256=source.get("sha256", ""),
+                feature_count=source.get("feature_count") or (len(gdf) if gdf is not None else 0),
+                report={"rollback_of": version},
+                gdf=gdf,
+                raster_path=raster_path,
+                action="rollback",
+                rollback_of=version,
+            )
+            return self.commit_version(county_id, new)
+
+
+def _jsonb(value: Any) -> Any:
+    from psycopg.types.json import Jsonb
+
+    return Jsonb(value)
+
+
+class GeoPackageStore:
+    """The embedded default: one folder per county under ``root`` (gis.io + gis.store)."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def _folder(self, county_id: str) -> Path:
+        from gis.io import METADATA_NAME
+
+        folder = self.root / county_id
+        if not (folder / METADATA_NAME).is_file():
+            msg = f"no county {county_id!r} under {self.root}"
+            raise NotFoundError(msg)
+        return folder
+
+    def county_ids(self) -> list[str]:
+        """Sub-folders holding a metadata.json, sorted."""
+        from gis.io import METADATA_NAME
+
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if (p / METADATA_NAME).is_file())
+
+    def read_metadata(self, county_id: str) -> dict[str, Any]:
+        from gis.io import read_metadata
+
+        return read_metadata(self._folder(county_id))
+
+    def list_layers(self, county_id: str) -> list[str]:
+        from gis.io import list_layers
+
+        return sorted(list_layers(self._folder(county_id)))
+
+    def read_layer(self, county_id: str, name: str) -> gpd.GeoDataFrame:
+        from gis.io import read_layer
+
+        return read_layer(self._folder(county_id), name)
+
+    def read_workspace(self, county_id: str) -> Workspace:
+        from gis.io import read_workspace
+
+        return read_workspace(self._folder(county_id))
+
+    def current_version(self, county_id: str, layer: str) -> int | None:
+        from gis import store
+
+        return store.current_version(self._folder(county_id), layer)
+
+    def history(self, county_id: str, layer: str) -> list[dict[str, Any]]:
+        from gis import store
+
+        return store.history(self._folder(county_id), layer)
+
+    def read_version(self, county_id: str, layer: str, version: int) -> gpd.GeoDataFrame:
+        from gis import store
+
+        return store.read_version(self._folder(county_id), layer, version)
+
+    def commit_version(
+        self, county_id: str, new: NewVersion, *, hook: Hook | None = None
+    ) -> dict[str, Any]:
+        from gis import store
+
+        return store.commit_version(self._folder(county_id), new, hook=hook)
+
+    def rollback(self, county_id: str, layer: str, version: int, *, user: str) -> dict[str, Any]:
+        from gis import store
+
+        return store.rollback(self._folder(county_id), layer, version, user=user)
+
+
+def open_store(
+    database_url: str | None, workspaces_dir: str | Path
+) -> PostgisStore | GeoPackageStore:
+    """The PostGIS store when ``database_url`` is set, else the GeoPackage folders.
+
+    >>> type(open_store(None, "instance/workspaces")).__name__
+    'GeoPackageStore'
+    >>> type(open_store("postgresql://gis@127.0.0.1/gis", "unused")).__name__
+    'PostgisStore'
+    """
+    if database_url:
+        if (
+            not database_url.startswith(("postgresql://", "postgres://"))
+            and "=" not in database_url
+        ):
+            msg = f"DATABASE_URL={database_url!r}: expected postgresql://user@host[:port]/dbname"
+            raise GisError(msg)
+        return PostgisStore(database_url)
+    return GeoPackageStore(workspaces_dir)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m gis.store_postgis import|export``: move workspaces into or out of PostGIS."""
+    import os
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m gis.store_postgis", description=main.__doc__)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL", ""),
+        help="postgresql://… [env DATABASE_URL]",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    imp = sub.add_parser("import", help="import folder workspaces as version 0")
+    imp.add_argument("--workspaces", type=Path, default=Path("instance") / "workspaces")
+    imp.add_argument("--counties", default="all", help="all or ID,ID,...")
+    args = parser.parse_args(argv)
+    if not args.database_url:
+        print("error: set DATABASE_URL or --database-url", file=sys.stderr)
+        return 2
+    store = PostgisStore(args.database_url)
+    try:
+        store.init_schema()
+        folders = GeoPackageStore(args.workspaces).county_ids()
+        wanted = folders if args.counties == "all" else [c for c in args.counties.split(",") if c]
+        for cid in wanted:
+            store.import_workspace(args.workspaces / cid, cid)
+            print(f"imported {cid}")
+    except GisError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
