@@ -230,9 +230,12 @@ def _cleanup_tmp(workspace: Path) -> None:
 
 def _write_vector_file(gdf: gpd.GeoDataFrame, path: Path, layer: str, description: str = "") -> None:
     options = {"DESCRIPTION": description} if description else {}
+    types = set(gdf.geometry.geom_type.dropna())
+    promote = bool(types) and types <= {"Polygon", "MultiPolygon"}  # MultiPolygon layers, as ingest writes
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        pyogrio.write_dataframe(gdf, path, layer=layer, driver="GPKG", layer_options=options)
+        pyogrio.write_dataframe(gdf, path, layer=layer, driver="GPKG", layer_options=options,
+                                promote_to_multi=promote)
 
 
 def _write_version_data(workspace: Path, new: NewVersion, version: int) -> Path:
@@ -392,6 +395,19 @@ def _commit_locked(workspace: Path, new: NewVersion, hook: Hook) -> dict[str, An
     if current == 0:
         _snapshot_initial(workspace, new.layer, metadata)
     version = (current or 0) + 1
+    try:
+        return _write_and_swap(workspace, new, version, metadata, hook)
+    except BaseException:
+        if current_version(workspace, new.layer) != version:  # not committed: drop its files
+            for suffix in (".json", ".gpkg", ".tif"):
+                (_versions_dir(workspace, new.layer) / f"v{version:04d}{suffix}").unlink(missing_ok=True)
+        _cleanup_tmp(workspace)
+        raise
+
+
+def _write_and_swap(
+    workspace: Path, new: NewVersion, version: int, metadata: dict[str, Any], hook: Hook
+) -> dict[str, Any]:
     data_file = _write_version_data(workspace, new, version)
     previous = _get_entry(metadata, new.layer)
     record = {
@@ -402,8 +418,8 @@ def _commit_locked(workspace: Path, new: NewVersion, hook: Hook) -> dict[str, An
     }
     if new.action == "rollback" and new.rollback_of is not None:
         source = json.loads((_versions_dir(workspace, new.layer) / f"v{new.rollback_of:04d}.json").read_text("utf-8"))
-        if source.get("action") == "initial":
-            record["metadata_entry"] = source.get("metadata_entry") or {}
+        if source.get("metadata_entry"):  # back to the ingested data (or a copy of it)
+            record["metadata_entry"] = source["metadata_entry"]
             record["provenance"] = source.get("provenance", "unknown")
     write_json_atomic(_versions_dir(workspace, new.layer) / f"v{version:04d}.json", record)
     hook("version_written")

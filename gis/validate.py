@@ -101,11 +101,11 @@ SCHEMAS: dict[str, LayerSchema] = {
             ("osm_id", "highway", "road_class", "name", "oneway"),
         ),
         LayerSchema("parks", "parks", "公园绿地", "parks", POLYGONS, (_NAME,),
-                    ("osm_id", "name", "leisure", "access")),
+                    ("osm_id", "osm_type", "name", "leisure", "access")),
         LayerSchema(
             "green_space", "green_space", "绿地", "green space", POLYGONS,
             (_NAME, _col("kind", "str", "类型", "类型", "绿地类型", "type", "lx", "class")),
-            ("osm_id", "name", "kind"),
+            ("osm_id", "osm_type", "name", "kind"),
         ),
         LayerSchema(
             "sports", "sports", "体育设施", "sports facilities", POLYGONS | POINTS,
@@ -114,10 +114,10 @@ SCHEMAS: dict[str, LayerSchema] = {
                 _col("leisure", "str", "设施类型", "类型", "设施类型", "type", "lx", "category"),
                 _col("sport", "str", "运动项目", "运动项目", "项目", "sports"),
             ),
-            ("osm_id", "name", "leisure", "sport"),
+            ("osm_id", "osm_type", "name", "leisure", "sport"),
         ),
         LayerSchema("residential", "residential", "居住用地", "residential land", POLYGONS, (_NAME,),
-                    ("osm_id", "name")),
+                    ("osm_id", "osm_type", "name")),
         LayerSchema("population", "population", "人口栅格", "population raster", frozenset(),
                     raster=True),
         LayerSchema(
@@ -689,6 +689,8 @@ def _build_stored(
             data[name] = values[name]
         elif name == "osm_id":
             data[name] = np.arange(-1, -n - 1, -1, dtype="int64")  # negative: not OSM way ids
+        elif name == "osm_type":
+            data[name] = ["upload"] * n  # not an OSM element
         elif name == "sample":
             data[name] = np.zeros(n, dtype=bool)
         else:

@@ -451,12 +451,12 @@ def _population(values: np.ndarray, crs: str | None) -> bytes:
     buf = io.BytesIO()
     import warnings
 
-    profile = {"driver": "GTiff", "width": values.shape[1], "height": values.shape[0], "count": 1,
-               "dtype": "float32", "transform": from_origin(410_000, 3_406_000, 100, 100), "nodata": -1.0}
-    if crs:
-        profile["crs"] = crs
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        profile = {"driver": "GTiff", "width": values.shape[1], "height": values.shape[0], "count": 1,
+                   "dtype": "float32", "transform": from_origin(410_000, 3_406_000, 100, 100), "nodata": -1.0}
+        if crs:
+            profile["crs"] = crs
         with rasterio.MemoryFile() as mem:
             with mem.open(**profile) as dst:
                 dst.write(values.astype("float32"), 1)

@@ -1,0 +1,107 @@
+"""Every file of tests/data/bad_uploads/ is refused with the right status, every expected
+problem (each naming the file, in English and Chinese) and nothing stored changes."""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pytest
+
+from gis.errors import GisError
+from gis.upload import UploadLimits, UploadOptions, prepare_upload
+from tests.upload.conftest import DEMO_ID, tree_hash
+from tests.upload.make_bad_uploads import write_all
+
+BAD = Path(__file__).resolve().parents[1] / "data" / "bad_uploads"
+CASES: list[dict[str, Any]] = json.loads((BAD / "cases.json").read_text(encoding="utf-8"))
+LIMIT_CONFIG = {"max_file_bytes": "UPLOAD_MAX_FILE_BYTES", "max_features": "UPLOAD_MAX_FEATURES"}
+
+
+def test_corpus_is_big_enough_and_small() -> None:
+    assert len(CASES) >= 25
+    assert len({c["file"] for c in CASES}) == len(CASES)
+    for c in CASES:
+        assert (BAD / c["file"]).stat().st_size < 50 * 1024, c["file"]
+    problems = {code for c in CASES for code in c["codes"]}
+    for needed in ("missing_member", "no_crs", "encoding_mismatch", "wrong_geometry_type", "empty_layer",
+                   "outside_county", "bad_date", "bad_number", "bad_bool", "file_too_large",
+                   "zip_path_traversal", "zip_absolute_path", "zip_link", "zip_too_many_members",
+                   "zip_ratio", "zip_too_large", "zip_nested_archive", "bad_coord_system"):
+        assert needed in problems, needed
+    assert sum(len(c["codes"]) >= 3 for c in CASES) >= 3  # combinations
+
+
+def test_corpus_is_reproducible(tmp_path: Path) -> None:
+    manifest = write_all(tmp_path)
+    assert [m["file"] for m in manifest] == [c["file"] for c in CASES]
+    for m in manifest:
+        assert (tmp_path / m["file"]).read_bytes() == (BAD / m["file"]).read_bytes(), m["file"]
+
+
+def _form(case: dict[str, Any], data: bytes) -> dict[str, Any]:
+    form: dict[str, Any] = {"file": (io.BytesIO(data), case["file"])}
+    form.update(case["form"])
+    return form
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
+def test_bad_upload_refused_over_http(case: dict[str, Any], shared_app: Any) -> None:
+    app, accounts, ws = shared_app
+    before = tree_hash(ws)
+    saved = {key: app.config[key] for key in LIMIT_CONFIG.values()}
+    for name, value in case["limits"].items():
+        app.config[LIMIT_CONFIG[name]] = value
+    try:
+        resp = app.test_client().post(
+            f"/api/v1/counties/{DEMO_ID}/layers/{case['kind']}",
+            data=_form(case, (BAD / case["file"]).read_bytes()),
+            headers=accounts.header("staff"),
+        )
+    finally:
+        app.config.update(saved)
+    body = resp.get_json()
+    assert resp.status_code == case["status"], body
+    assert resp.mimetype == "application/json"
+    assert set(body) == {"code", "message", "errors"}
+    codes = [e["code"] for e in body["errors"]]
+    assert set(case["codes"]) <= set(codes), codes
+    assert case["file"] in body["message"]
+    for error in body["errors"]:
+        assert error["source"] and error["message"] and error["message_zh"]
+        assert case["file"] in error["message"], error
+        assert error["message_zh"] != error["message"]
+    assert tree_hash(ws) == before, "a refused upload changed the workspace"
+    assert not any((ws / "versions").glob("*/*")) if (ws / "versions").exists() else True
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
+def test_bad_upload_refused_by_prepare_upload(case: dict[str, Any]) -> None:
+    boundary = gpd.read_file(Path(__file__).resolve().parents[2] / "data" / "demo" / "boundary.geojson")
+    form = case["form"]
+    options = UploadOptions(
+        kind=case["kind"], original_name=case["file"], declared_crs=form.get("epsg", ""),
+        coord_system=form.get("coord_system", ""), source_layer=form.get("layer", ""),
+        mapping={k[4:]: v for k, v in form.items() if k.startswith("map.")},
+    )
+    with tempfile.TemporaryDirectory() as tmp, pytest.raises(GisError) as info:
+        prepare_upload(BAD / case["file"], options=options, workdir=tmp, boundary=boundary,
+                       limits=UploadLimits(**case["limits"]))
+    assert info.value.status == case["status"]
+    assert set(case["codes"]) <= {p.code for p in info.value.problems}
+
+
+def test_every_problem_reported_at_once() -> None:
+    """The combined case lists five different problems in one answer."""
+    combo = next(c for c in CASES if c["file"] == "combo_disclosures_everything.geojson")
+    with tempfile.TemporaryDirectory() as tmp, pytest.raises(GisError) as info:
+        prepare_upload(BAD / combo["file"], options=UploadOptions(kind="disclosures", original_name=combo["file"]),
+                       workdir=tmp, boundary=gpd.read_file(Path(__file__).resolve().parents[2] / "data" / "demo"
+                                                           / "boundary.geojson"))
+    codes = [p.code for p in info.value.problems]
+    assert len(set(codes)) >= 5, codes
+    assert "5 problem(s)" in info.value.message or f"{len(codes)} problem(s)" in info.value.message
