@@ -88,7 +88,8 @@ def build_walk_network(
     is_first, is_last = _line_ends(line_idx)
     vertex_key, key_count = _coordinate_keys(coords)
     is_node = is_first | is_last | (key_count[vertex_key] >= 2)
-    edge_id, vertex = _edge_vertices(is_node, is_first, is_last, line_idx)
+    dense_line = np.cumsum(is_first) - 1  # lines numbered 0..L-1 after dropping degenerate ones
+    edge_id, vertex = _edge_vertices(is_node, is_first, is_last, dense_line)
     return _assemble(
         coords, vertex_key, is_node, line_idx, edge_id, vertex, attrs, lines_metric.crs
     )
@@ -129,10 +130,10 @@ def _edge_vertices(
 ) -> tuple[IntArray, IntArray]:
     """(edge id, vertex index) pairs sorted so each edge's vertices are contiguous.
 
-    Line ``L`` with ``k + 1`` nodes has ``k`` edges, so the edge leaving vertex
-    ``i`` is ``cumsum(is_node)[i] - 1 - L``.  Every vertex but a line's last
-    starts or continues that edge; every node but a line's first also ends the
-    edge before it.
+    Line ``L`` (numbered densely from 0) with ``k + 1`` nodes has ``k`` edges,
+    so the edge leaving vertex ``i`` is ``cumsum(is_node)[i] - 1 - L``.  Every
+    vertex but a line's last starts or continues that edge; every node but a
+    line's first also ends the edge before it.
     """
     right = np.cumsum(is_node) - 1 - line_idx
     index = np.arange(len(is_node), dtype=np.int64)
