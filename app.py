@@ -56,6 +56,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "SWAGGER_UI_BUNDLE_JS": f"{VENDOR}/swagger-ui-bundle.js",
         "SWAGGER_UI_STANDALONE_PRESET_JS": f"{VENDOR}/swagger-ui-standalone-preset.js",
         "DOCS_FAVICON": f"{VENDOR}/favicon-32x32.png",
+        "SWAGGER_UI_CONFIG": {"validatorUrl": None},  # no call to validator.swagger.io
         "AUTO_SERVERS": False,
     }
 

@@ -1,0 +1,175 @@
+"""The pages as HTML: no outside host, labels, attribution, escaping, the dashboard's numbers."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlparse
+
+import pytest
+
+from api.maps import BASEMAP_HOSTS
+from app import create_app
+from tests.conftest_web import *  # noqa: F403  (fixtures: client, web_app, live_server, ...)
+from tests.conftest_web import DEMO_ID, XSS_ID, XSS_ROAD, XSS_TITLE
+
+PAGES = ("/", f"/public/{DEMO_ID}", f"/public/{DEMO_ID}?lang=en", f"/map/{DEMO_ID}", "/api/v1/docs")
+URL_RE = re.compile(r"""(?:https?:)?//[A-Za-z0-9.-]+\.[A-Za-z]{2,}[^\s"'<>)\\]*""")
+CSS_URL_RE = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
+
+
+class _Refs(HTMLParser):
+    """Every src/href of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("src", "href") and value:
+                self.refs.append(value)
+
+
+def _refs(html: str) -> list[str]:
+    parser = _Refs()
+    parser.feed(html)
+    return parser.refs
+
+
+def _outside_hosts(text: str) -> set[str]:
+    """Hosts of absolute URLs in page text, ignoring XML namespaces and ``//`` comment lines."""
+    hosts = set()
+    code = "\n".join(line for line in text.splitlines() if not line.strip().startswith("//"))
+    for url in URL_RE.findall(code):
+        host = urlparse(url if url.startswith("http") else "http:" + url).hostname or ""
+        if host in ("www.w3.org",):
+            continue
+        hosts.add(host)
+    return hosts
+
+
+def _get(client: Any, url: str) -> Any:
+    response = client.get(url)
+    response.close()
+    return response
+
+
+@pytest.mark.parametrize("basemap", ["none", "osm"])
+def test_no_page_references_an_outside_host(web_root: Path, basemap: str) -> None:
+    app = create_app({"WORKSPACES_DIR": str(web_root), "BASEMAP": basemap})
+    client = app.test_client()
+    allowed = set(BASEMAP_HOSTS[basemap])
+    for page in PAGES:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        html = response.get_data(as_text=True)
+        assert _outside_hosts(html) <= allowed, page
+        for ref in _refs(html):
+            if ref.startswith(("data:", "#", "?")):
+                continue
+            assert urlparse(ref).netloc == "", f"{page} links outside: {ref}"
+            if ref.startswith("/static/"):
+                asset = client.get(ref)
+                assert asset.status_code == 200, ref
+                if ref.endswith(".css"):
+                    css = asset.get_data(as_text=True)
+                    for inner in CSS_URL_RE.findall(css):
+                        if inner.startswith("data:"):
+                            continue
+                        assert not inner.startswith(("http:", "https:", "//")), (ref, inner)
+                        assert _get(client, urljoin(ref, inner)).status_code == 200, (ref, inner)
+                asset.close()
+
+
+def test_osm_basemap_is_configured(web_root: Path) -> None:
+    client = create_app({"WORKSPACES_DIR": str(web_root), "BASEMAP": "osm"}).test_client()
+    html = client.get(f"/map/{DEMO_ID}").get_data(as_text=True)
+    assert "tile.openstreetmap.org/{z}/{x}/{y}.png" in html
+
+
+def test_tianditu_basemap_with_key(web_root: Path) -> None:
+    app = create_app(
+        {"WORKSPACES_DIR": str(web_root), "BASEMAP": "tianditu", "TIANDITU_KEY": "testkey123"}
+    )
+    html = app.test_client().get(f"/public/{DEMO_ID}").get_data(as_text=True)
+    assert "tianditu.gov.cn" in html and "tk=testkey123" in html
+    assert "天地图" in html and "OpenStreetMap contributors" in html
+    assert _outside_hosts(html) <= set(BASEMAP_HOSTS["tianditu"])
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if not p.startswith("/api/")])
+def test_map_pages_label_demo_sample_and_attribution(client: Any, page: str) -> None:
+    html = client.get(page).get_data(as_text=True)
+    assert "© OpenStreetMap contributors" in html
+    assert "示范区 / demonstration area" in html
+    assert "样例数据 / sample data" in html
+    assert "不是河南省的县" in html
+
+
+def test_population_is_labelled_an_estimate(client: Any) -> None:
+    planner = client.get(f"/map/{DEMO_ID}").get_data(as_text=True)
+    assert "（估算）" in planner and "(estimate)" in planner
+    public = client.get(f"/public/{DEMO_ID}").get_data(as_text=True)
+    assert "（估算）" in public
+
+
+def test_public_page_is_chinese_first_with_english_switch(client: Any) -> None:
+    zh = client.get(f"/public/{DEMO_ID}").get_data(as_text=True)
+    en = client.get(f"/public/{DEMO_ID}?lang=en").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in zh and "阳光规划" in zh and 'href="?lang=en"' in zh
+    assert '<html lang="en">' in en and "Open planning" in en and 'href="?lang=zh"' in en
+    assert "规划公开记录" in zh and "Disclosed planning records" in en
+
+
+def test_public_page_lists_only_public_records(client: Any, web_app: Any) -> None:
+    html = client.get(f"/public/{DEMO_ID}").get_data(as_text=True)
+    layer = web_app.extensions["gis_store"].workspace(DEMO_ID).layers["disclosures"]
+    shown = set(re.findall(r'data-record-id="([^"]+)"', html))
+    public = layer[layer["public"].astype(bool)]
+    assert shown == set(public["record_id"].astype(str))
+    for title in layer.loc[~layer["public"].astype(bool), "title"]:
+        assert title not in html
+
+
+def test_attribute_text_is_escaped(client: Any) -> None:
+    for page in (f"/public/{XSS_ID}", f"/map/{XSS_ID}"):
+        html = client.get(page).get_data(as_text=True)
+        assert XSS_TITLE not in html and "<img src=x" not in html
+        assert XSS_ROAD not in html and "<script>window.__xss" not in html
+        assert "<b>test</b>" not in html and "&lt;b&gt;test&lt;/b&gt;" in html
+    public = client.get(f"/public/{XSS_ID}").get_data(as_text=True)
+    assert "&lt;img src=x onerror=" in public  # the record list shows the title as text
+
+
+def test_dashboard_shows_the_report(client: Any, demo_report: dict[str, Any]) -> None:
+    html = client.get(f"/map/{DEMO_ID}").get_data(as_text=True)
+    for ind in demo_report["indicators"]:
+        block = html.split(f'data-indicator-id="{ind["id"]}"', 1)[1].split("</article>", 1)[0]
+        value = re.search(r'data-value="([^"]*)"', block)
+        assert value is not None
+        assert (
+            (value.group(1) == "")
+            if ind["value"] is None
+            else float(value.group(1)) == ind["value"]
+        )
+        assert ind["name_zh"] in block
+        assert "<svg" in block
+    assert demo_report["assessment"]["grade"] in html
+
+
+def test_unknown_county_page_is_404_html(client: Any) -> None:
+    response = client.get("/map/nowhere", headers={"Accept": "text/html"})
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert "nowhere" in response.get_data(as_text=True)
+    api_style = client.get("/public/nowhere", headers={"Accept": "application/json"})
+    assert api_style.status_code == 404 and api_style.get_json()["code"] == "not_found"
+
+
+def test_bad_page_parameter_is_400(client: Any) -> None:
+    response = client.get(f"/map/{DEMO_ID}?minutes=abc", headers={"Accept": "application/json"})
+    assert response.status_code == 400 and "minutes" in response.get_json()["message"]
+    response = client.get(f"/map/{DEMO_ID}?walk_speed=99", headers={"Accept": "application/json"})
+    assert response.status_code == 400 and "walk_speed" in response.get_json()["message"]
