@@ -201,9 +201,37 @@ def _paired_lengths(
         if i != j and _same_road(names[i], names[j], classes[i], classes[j]):
             partners.setdefault(int(i), []).append(int(j))
     for i, js in partners.items():
-        parts = [_opposite_part(clipped[i], geoms[i], geoms[j], gap_m) for j in js]
-        paired[i] = shapely.union_all([p for p in parts if not p.is_empty]).length
+        parts = [p for j in js for p in _opposite_parts(clipped[i], geoms[i], geoms[j], gap_m)]
+        paired[i] = _covered_length(geoms[i], parts)
     return paired
+
+
+def _covered_length(line: BaseGeometry, parts: list[BaseGeometry]) -> float:
+    """Length of ``line`` covered by the union of ``parts`` (pieces of it), overlaps once.
+
+    Pieces cut from the same line by different partners overlap but rarely share
+    exact coordinates, so they are merged as intervals along the line.
+    """
+    if not parts:
+        return 0.0
+    if line.geom_type != "LineString":
+        return float(shapely.union_all(parts).length)
+    ends = np.array(
+        [
+            [line.project(shapely.Point(p.coords[0])), line.project(shapely.Point(p.coords[-1]))]
+            for p in parts
+        ]
+    )
+    ends.sort(axis=1)
+    ends = ends[np.argsort(ends[:, 0])]
+    total, start, stop = 0.0, ends[0, 0], ends[0, 1]
+    for s0, s1 in ends[1:]:
+        if s0 > stop:
+            total += stop - start
+            start, stop = s0, s1
+        else:
+            stop = max(stop, s1)
+    return float(total + stop - start)
 
 
 def _same_road(name_a: str, name_b: str, class_a: str, class_b: str) -> bool:
@@ -213,19 +241,21 @@ def _same_road(name_a: str, name_b: str, class_a: str, class_b: str) -> bool:
     return bool(class_a == class_b)
 
 
-def _opposite_part(
+def _opposite_parts(
     clipped_a: BaseGeometry, a: BaseGeometry, b: BaseGeometry, gap_m: float
-) -> BaseGeometry:
-    """The pieces of ``clipped_a`` within ``gap_m`` of ``b`` where ``b`` runs the other way."""
+) -> list[BaseGeometry]:
+    """Pieces of ``clipped_a`` beside ``b`` (within ``gap_m``, flat ends) where ``b`` runs back."""
     near = clipped_a.intersection(b.buffer(gap_m, cap_style="flat"))
     keep = []
-    for part in shapely.get_parts(near):
+    for part in shapely.get_parts(
+        shapely.line_merge(near) if near.geom_type == "MultiLineString" else near
+    ):
         if part.geom_type != "LineString" or part.length <= 0:
             continue
         mid = part.interpolate(0.5, normalized=True)
         if float(np.dot(_tangent(a, mid), _tangent(b, mid))) <= OPPOSITE_COS:
             keep.append(part)
-    return shapely.union_all(keep) if keep else shapely.LineString()
+    return keep
 
 
 def _tangent(line: BaseGeometry, point: BaseGeometry) -> np.ndarray:
