@@ -406,7 +406,10 @@ def _run_dask(
         keys = [f"county-{t.year}-{t.county_id}" for t in tasks]
         futures = client.map(run_county, list(tasks), key=keys, pure=False)
         by_key = dict(zip(keys, tasks, strict=True))
-        return [on_done(_outcome_of(f, by_key[f.key])) for f in dask_completed(futures)]
+        return [
+            on_done(_outcome_of(f, by_key[f.key]))
+            for f in dask_completed(futures, loop=client.loop)
+        ]
     finally:
         if own:
             client.close()

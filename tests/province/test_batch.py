@@ -1,0 +1,180 @@
+"""The batch: identical results sequential / processes / Dask, failures reported, resume."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gis.batch import (
+    discover_workspaces,
+    plan_tasks,
+    read_failures,
+    read_results,
+    result_path,
+    run_batch,
+    select_counties,
+)
+from gis.cli import main
+from gis.errors import GisError, NotFoundError
+
+YEAR = 2020
+
+
+def _tasks(root: Path, results: Path, spec: str = "all"):  # type: ignore[no-untyped-def]
+    ws = discover_workspaces(root)
+    return plan_tasks(ws, select_counties(ws, spec), year=YEAR, results_dir=results)
+
+
+def _documents(results: Path) -> dict[str, str]:
+    """Every result file's exact text, by county."""
+    return {
+        p.stem: p.read_text(encoding="utf-8")
+        for p in sorted((results / str(YEAR)).glob("*.json"))
+        if not p.name.endswith(".error.json")
+    }
+
+
+@pytest.fixture(scope="module")
+def three_runs(workspaces_with_corrupt: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The same 4 counties (one corrupt) run sequentially, on 2 processes and on Dask."""
+    from distributed import LocalCluster
+
+    out = {}
+    seq = tmp_path_factory.mktemp("res_seq")
+    out["sequential"] = (
+        seq,
+        run_batch(_tasks(workspaces_with_corrupt, seq), workers=1, progress=False),
+    )
+    proc = tmp_path_factory.mktemp("res_proc")
+    out["processes"] = (
+        proc,
+        run_batch(_tasks(workspaces_with_corrupt, proc), workers=2, progress=False),
+    )
+    dsk = tmp_path_factory.mktemp("res_dask")
+    with LocalCluster(
+        n_workers=1,
+        threads_per_worker=2,
+        processes=False,
+        protocol="tcp",
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        summary = run_batch(
+            _tasks(workspaces_with_corrupt, dsk),
+            scheduler=cluster.scheduler_address,
+            progress=False,
+        )
+    out["dask"] = (dsk, summary)
+    return out
+
+
+def test_modes_give_identical_results_to_the_last_digit(three_runs) -> None:  # type: ignore[no-untyped-def]
+    texts = {mode: _documents(res) for mode, (res, _s) in three_runs.items()}
+    assert set(texts["sequential"]) == {"demo-chengdu-north", "410181", "410225"}
+    assert texts["processes"] == texts["sequential"]
+    assert texts["dask"] == texts["sequential"]
+    doc = json.loads(texts["sequential"]["410181"])
+    assert doc["exact_values"] and all(
+        v is None or float(v) == float(v) for v in doc["exact_values"].values()
+    )
+    # the copies carry the same numbers as the demo they were copied from
+    demo = json.loads(texts["sequential"]["demo-chengdu-north"])
+    assert doc["exact_values"] == demo["exact_values"]
+    assert doc["metadata"]["copy_label"].startswith("test copy of")
+    assert [s.mode for _r, s in three_runs.values()] == ["sequential", "processes", "dask"]
+
+
+def test_a_failing_county_is_reported_and_the_others_finish(three_runs) -> None:  # type: ignore[no-untyped-def]
+    for mode, (res, summary) in three_runs.items():
+        counts = summary.to_dict()["counts"]
+        assert counts == {"computed": 3, "skipped": 0, "failed": 1}, mode
+        (failed,) = summary.failed
+        assert failed.county_id == "411525" and failed.error, mode
+        assert (
+            "workspace.gpkg" in failed.error
+            or "411525" in failed.error
+            or "GeoPackage" in failed.error
+        )
+        assert read_failures(res, YEAR) == [{"county_id": "411525", "error": failed.error}]
+        assert not result_path(res, YEAR, "411525").exists()
+
+
+def test_resume_skips_finished_counties_and_retries_failed(
+    workspaces_with_corrupt: Path, tmp_path: Path
+) -> None:
+    tasks = _tasks(workspaces_with_corrupt, tmp_path, "410181,411525")
+    first = run_batch(tasks, progress=False)
+    assert [o.status for o in first.outcomes] == ["computed", "failed"]
+    path = result_path(tmp_path, YEAR, "410181")
+    stamp = path.stat().st_mtime_ns
+    second = run_batch(tasks, progress=False)
+    assert [o.status for o in second.outcomes] == ["skipped", "failed"]
+    assert path.stat().st_mtime_ns == stamp
+    forced = run_batch(tasks[:1], force=True, progress=False)
+    assert [o.status for o in forced.outcomes] == ["computed"]
+    assert path.stat().st_mtime_ns != stamp
+    # a truncated result file (crash while writing elsewhere) is recomputed, not trusted
+    path.write_text('{"schema": "baicheng', encoding="utf-8")
+    assert [o.status for o in run_batch(tasks[:1], progress=False).outcomes] == ["computed"]
+    assert set(read_results(tmp_path)[YEAR][0]) >= {"report", "exact_values", "county_id", "year"}
+
+
+def test_cli_batch_progress_summary_and_exit_codes(
+    workspaces_with_corrupt: Path, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    args = [
+        "batch",
+        "--workspaces",
+        str(workspaces_with_corrupt),
+        "--results",
+        str(tmp_path),
+        "--workers",
+        "1",
+        "--counties",
+        "410225,411525",
+    ]
+    assert main(args) == 1
+    captured = capsys.readouterr()
+    assert "failed: 411525 (2020):" in captured.err
+    assert "1 computed, 0 skipped" in captured.out and "1 failed" in captured.out
+    assert "counties" in captured.err  # tqdm progress bar
+    assert main([*args[:-1], "410225"]) == 0
+    assert "0 computed, 1 skipped" in capsys.readouterr().out
+
+
+def test_cli_usage_errors(county_workspaces: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert (
+        main(
+            [
+                "batch",
+                "--workspaces",
+                str(county_workspaces),
+                "--counties",
+                "419999",
+                "--results",
+                str(tmp_path),
+            ]
+        )
+        == 2
+    )
+    assert "no workspace for ['419999']" in capsys.readouterr().err
+    assert main(["batch", "--workspaces", str(tmp_path / "nowhere")]) == 2
+    assert "no workspaces folder" in capsys.readouterr().err
+    with pytest.raises(NotFoundError):
+        select_counties(["a"], "")
+    with pytest.raises(GisError, match="expected 1 or more"):
+        run_batch([], workers=0)
+
+
+def test_unreachable_scheduler_is_a_clear_error(county_workspaces: Path, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:  # a free loopback port with nobody listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    tasks = _tasks(county_workspaces, tmp_path, "410181")
+    with pytest.raises(GisError, match="cannot reach the Dask scheduler"):
+        run_batch(tasks, scheduler=f"tcp://127.0.0.1:{port}", progress=False, connect_timeout_s=2)
