@@ -264,17 +264,23 @@ def _snapshot_initial(workspace: Path, layer: str, metadata: dict[str, Any]) -> 
         return
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / _data_name(layer, 0)
-    if layer == RASTER_LAYER:
-        shutil.copyfile(workspace / POPULATION_NAME, final)
-        entry = metadata.get("population", {})
-        count = None
-    else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            gdf = pyogrio.read_dataframe(workspace / GPKG_NAME, layer=layer)
-        _write_vector_file(gdf, final, layer)
-        entry = metadata.get("layers", {}).get(layer, {})
-        count = len(gdf)
+    tmp = _tmp_path(folder, final.name)
+    try:
+        if layer == RASTER_LAYER:
+            shutil.copyfile(workspace / POPULATION_NAME, tmp)
+            entry = metadata.get("population", {})
+            count = None
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                gdf = pyogrio.read_dataframe(workspace / GPKG_NAME, layer=layer)
+            _write_vector_file(gdf, tmp, layer)
+            entry = metadata.get("layers", {}).get(layer, {})
+            count = len(gdf)
+        _fsync_file(tmp)
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
     record = {
         "version": 0, "layer": layer, "action": "initial", "user": "ingest",
         "created": metadata.get("created", ""), "original_name": "",
