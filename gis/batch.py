@@ -49,6 +49,7 @@ class CountyTask:
     workspace: str
     year: int
     results_dir: str
+    database_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -164,8 +165,10 @@ def is_finished(results_dir: str | Path, year: int, county_id: str) -> bool:
     return bool(data.get("schema") == RESULT_SCHEMA and data.get("year") == year)
 
 
-def compute_county(workspace: str | Path, year: int) -> dict[str, Any]:
+def compute_county(workspace: str | Path, year: int, database_url: str = "") -> dict[str, Any]:
     """The result document of one workspace and year (no file written).
+
+    ``workspace`` is a folder, or with ``database_url`` the county id in the PostGIS store.
 
     ``report`` is :func:`gis.report.county_report`'s dict; ``exact_values`` holds every
     indicator value as ``repr(float)`` (all digits), which is what "identical" is judged on.
@@ -174,7 +177,12 @@ def compute_county(workspace: str | Path, year: int) -> dict[str, Any]:
     from gis.report import county_report
     from gis.settings import IndicatorSettings
 
-    ws = read_workspace(workspace)
+    if database_url:
+        from gis.store_postgis import PostgisStore
+
+        ws = PostgisStore(database_url).read_workspace(str(workspace))
+    else:
+        ws = read_workspace(workspace)
     report, results = county_report(ws, IndicatorSettings(year=int(year)))
     return {
         "schema": RESULT_SCHEMA,
@@ -202,7 +210,7 @@ def run_county(task: CountyTask) -> CountyOutcome:
     start = time.perf_counter()
     worker = f"pid {os.getpid()}"
     try:
-        doc = compute_county(task.workspace, task.year)
+        doc = compute_county(task.workspace, task.year, task.database_url)
         doc["county_id"] = task.county_id
         path = result_path(task.results_dir, task.year, task.county_id)
         _write_json_atomic(path, doc)
@@ -258,14 +266,31 @@ def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
 
 
 def plan_tasks(
-    workspaces: dict[str, Path], county_ids: Sequence[str], *, year: int, results_dir: str | Path
+    workspaces: dict[str, Path],
+    county_ids: Sequence[str],
+    *,
+    year: int,
+    results_dir: str | Path,
+    database_url: str = "",
 ) -> list[CountyTask]:
-    """One task per selected county (absolute paths, so any worker can find them)."""
+    """One task per selected county (absolute paths, so any worker can find them).
+
+    With ``database_url`` the workspaces are read from the PostGIS store by county id.
+    """
     results = str(Path(results_dir).resolve())
+    if database_url:
+        return [CountyTask(cid, cid, int(year), results, database_url) for cid in county_ids]
     return [
         CountyTask(cid, str(Path(workspaces[cid]).resolve()), int(year), results)
         for cid in county_ids
     ]
+
+
+def discover_database(database_url: str) -> dict[str, Path]:
+    """County ids of the PostGIS store (values are the ids, for :func:`plan_tasks`)."""
+    from gis.store_postgis import PostgisStore
+
+    return {cid: Path(cid) for cid in PostgisStore(database_url).county_ids()}
 
 
 def run_batch(

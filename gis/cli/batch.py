@@ -52,19 +52,35 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--results", type=Path, default=DEFAULT_RESULTS, help=f"results folder [{DEFAULT_RESULTS}]"
     )
+    p.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL", ""),
+        help="read workspaces from the PostGIS store, not --workspaces [env DATABASE_URL]",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the batch and print one line per failed county and a summary."""
-    from gis.batch import discover_workspaces, plan_tasks, run_batch, select_counties
+    from gis.batch import (
+        discover_database,
+        discover_workspaces,
+        plan_tasks,
+        run_batch,
+        select_counties,
+    )
     from gis.settings import IndicatorSettings
 
     IndicatorSettings(year=args.year).validate()
-    workspaces = discover_workspaces(args.workspaces)
+    if args.database_url:
+        workspaces = discover_database(args.database_url)
+    else:
+        workspaces = discover_workspaces(args.workspaces)
     ids = select_counties(workspaces, args.counties)
-    tasks = plan_tasks(workspaces, ids, year=args.year, results_dir=args.results)
+    tasks = plan_tasks(
+        workspaces, ids, year=args.year, results_dir=args.results, database_url=args.database_url
+    )
     summary = run_batch(
         tasks,
         workers=args.workers,

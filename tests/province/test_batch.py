@@ -20,6 +20,7 @@ from gis.cli import main
 from gis.errors import GisError, NotFoundError
 
 YEAR = 2020
+SPEC = "demo-chengdu-north,410181,411525"  # two good counties and a corrupt one
 
 
 def _tasks(root: Path, results: Path, spec: str = "all"):  # type: ignore[no-untyped-def]
@@ -38,19 +39,19 @@ def _documents(results: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def three_runs(workspaces_with_corrupt: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """The same 4 counties (one corrupt) run sequentially, on 2 processes and on Dask."""
+    """The same 3 counties (one corrupt) run sequentially, on 2 processes and on Dask."""
     from distributed import LocalCluster
 
     out = {}
     seq = tmp_path_factory.mktemp("res_seq")
     out["sequential"] = (
         seq,
-        run_batch(_tasks(workspaces_with_corrupt, seq), workers=1, progress=False),
+        run_batch(_tasks(workspaces_with_corrupt, seq, SPEC), workers=1, progress=False),
     )
     proc = tmp_path_factory.mktemp("res_proc")
     out["processes"] = (
         proc,
-        run_batch(_tasks(workspaces_with_corrupt, proc), workers=2, progress=False),
+        run_batch(_tasks(workspaces_with_corrupt, proc, SPEC), workers=2, progress=False),
     )
     dsk = tmp_path_factory.mktemp("res_dask")
     with LocalCluster(
@@ -63,7 +64,7 @@ def three_runs(workspaces_with_corrupt: Path, tmp_path_factory: pytest.TempPathF
     ) as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         summary = run_batch(
-            _tasks(workspaces_with_corrupt, dsk),
+            _tasks(workspaces_with_corrupt, dsk, SPEC),
             scheduler=cluster.scheduler_address,
             progress=False,
         )
@@ -71,9 +72,10 @@ def three_runs(workspaces_with_corrupt: Path, tmp_path_factory: pytest.TempPathF
     return out
 
 
+@pytest.mark.slow
 def test_modes_give_identical_results_to_the_last_digit(three_runs) -> None:  # type: ignore[no-untyped-def]
     texts = {mode: _documents(res) for mode, (res, _s) in three_runs.items()}
-    assert set(texts["sequential"]) == {"demo-chengdu-north", "410181", "410225"}
+    assert set(texts["sequential"]) == {"demo-chengdu-north", "410181"}
     assert texts["processes"] == texts["sequential"]
     assert texts["dask"] == texts["sequential"]
     doc = json.loads(texts["sequential"]["410181"])
@@ -87,10 +89,11 @@ def test_modes_give_identical_results_to_the_last_digit(three_runs) -> None:  # 
     assert [s.mode for _r, s in three_runs.values()] == ["sequential", "processes", "dask"]
 
 
+@pytest.mark.slow
 def test_a_failing_county_is_reported_and_the_others_finish(three_runs) -> None:  # type: ignore[no-untyped-def]
     for mode, (res, summary) in three_runs.items():
         counts = summary.to_dict()["counts"]
-        assert counts == {"computed": 3, "skipped": 0, "failed": 1}, mode
+        assert counts == {"computed": 2, "skipped": 0, "failed": 1}, mode
         (failed,) = summary.failed
         assert failed.county_id == "411525" and failed.error, mode
         assert (
@@ -102,6 +105,7 @@ def test_a_failing_county_is_reported_and_the_others_finish(three_runs) -> None:
         assert not result_path(res, YEAR, "411525").exists()
 
 
+@pytest.mark.slow
 def test_resume_skips_finished_counties_and_retries_failed(
     workspaces_with_corrupt: Path, tmp_path: Path
 ) -> None:

@@ -164,3 +164,26 @@ def test_bad_database_url_is_refused() -> None:
 
     with pytest.raises(GisError, match="expected postgresql://"):
         open_store("mysql://x", "unused")
+
+
+def test_indicators_identical_from_both_backends(
+    demo_workspace_dir: Path, postgres_url: str, tmp_path: Path
+) -> None:
+    """The batch on the PostGIS store (DATABASE_URL) gives the GeoPackage's numbers exactly."""
+    from gis.batch import compute_county, discover_database, plan_tasks, run_batch
+
+    store = PostgisStore(postgres_url)
+    store.import_workspace(demo_workspace_dir, "pg-demo")
+    from_gpkg = compute_county(demo_workspace_dir, 2020)
+    from_pg = compute_county("pg-demo", 2020, postgres_url)
+    assert from_pg["exact_values"] == from_gpkg["exact_values"]
+    assert from_pg["report"]["assessment"] == from_gpkg["report"]["assessment"]
+    assert from_pg["report"]["indicators"] == from_gpkg["report"]["indicators"]
+
+    found = discover_database(postgres_url)
+    assert "pg-demo" in found
+    tasks = plan_tasks(
+        found, ["pg-demo"], year=2020, results_dir=tmp_path, database_url=postgres_url
+    )
+    summary = run_batch(tasks, workers=1, progress=False)
+    assert [o.status for o in summary.outcomes] == ["computed"]
