@@ -18,6 +18,7 @@ from typing import Any
 from apiflask import APIFlask
 
 from api import load_blueprints
+from api.compress import register_compression
 from api.errors import ERROR_SCHEMA, register_error_handlers
 from api.store import COUNTY_ID_RE, CountyStore
 
@@ -40,6 +41,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 200 * 1024 * 1024,
         "SECRET_KEY": "",
         "JSON_AS_ASCII": False,
+        "GZIP": True,
         # OpenAPI document and docs UI (APIFlask), served from vendored files only
         "VALIDATION_ERROR_STATUS_CODE": 400,
         "VALIDATION_ERROR_DESCRIPTION": "Bad parameter: the errors name it and say why",
@@ -118,6 +120,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> APIFlask:
     for blueprint in load_blueprints():
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+    register_compression(app)
     return app
 
 

@@ -7,10 +7,11 @@ with ``tojson`` and popups are built with ``textContent`` (static/js/gis-map.js)
 
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from werkzeug.exceptions import BadRequest
 
 from api.common import get_store, settings_from
@@ -25,13 +26,14 @@ from api.maps import (
     layer_label,
     map_parts,
 )
+from api.store import CachedBody, settings_key
 from layers.catalog import site_frame
 from layers.style import DISCLOSURE_TYPES
 
 bp = Blueprint("pages", __name__)
 
 PUBLIC_LAYERS = ("boundary", "built_up", "disclosures")
-MAX_QUERY_FLOAT = 1e6
+PAGE_MAX_AGE_S = 60
 
 
 def fmt_number(value: Any) -> str:
@@ -154,11 +156,44 @@ def _map_kwargs(meta: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@bp.get("/map/<county_id>")
-def planner_map(county_id: str) -> str:
-    """The planner's map and indicator dashboard."""
+def _cached_page(key: tuple[Any, ...], render: Any) -> Response:
+    """A page from the body cache (per county version and parameters) with ETag and 304."""
     store = get_store()
+
+    def compute() -> CachedBody:
+        html = render().encode("utf-8")
+        return CachedBody(html, hashlib.sha256(html).hexdigest()[:32], "text/html")
+
+    cached = store.bodies.get_or_compute(key, compute)
+    response = Response(cached.body, mimetype="text/html")
+    response.set_etag(cached.etag)
+    response.cache_control.public = True
+    response.cache_control.max_age = PAGE_MAX_AGE_S
+    return response.make_conditional(request)
+
+
+def _page_key(page: str, county_id: str, settings: Any, *extra: Any) -> tuple[Any, ...]:
+    store = get_store()
+    return (
+        page,
+        county_id,
+        store.version(county_id),
+        settings_key(settings),
+        current_app.config["BASEMAP"],
+        *extra,
+    )
+
+
+@bp.get("/map/<county_id>")
+def planner_map(county_id: str) -> Response:
+    """The planner's map and indicator dashboard."""
     settings = _query_settings()
+    key = _page_key("planner", county_id, settings)
+    return _cached_page(key, lambda: _render_planner(county_id, settings))
+
+
+def _render_planner(county_id: str, settings: Any) -> str:
+    store = get_store()
     meta = store.metadata(county_id)
     summary = county_summary(county_id, meta)
     report, results = store.report(county_id, settings)
@@ -207,10 +242,15 @@ def planner_map(county_id: str) -> str:
     )
 
 
-def _public_page(county_id: str) -> str:
-    store = get_store()
+def _public_page(county_id: str) -> Response:
     lang = "en" if request.args.get("lang") == "en" else "zh"
     settings = _query_settings()
+    key = _page_key("public", county_id, settings, lang)
+    return _cached_page(key, lambda: _render_public(county_id, settings, lang))
+
+
+def _render_public(county_id: str, settings: Any, lang: str) -> str:
+    store = get_store()
     meta = store.metadata(county_id)
     summary = county_summary(county_id, meta)
     report, _results = store.report(county_id, settings)
@@ -253,12 +293,12 @@ def _public_page(county_id: str) -> str:
 
 
 @bp.get("/public/<county_id>")
-def public_map(county_id: str) -> str:
+def public_map(county_id: str) -> Response:
     """The public 阳光规划 map of a county (read-only)."""
     return _public_page(county_id)
 
 
 @bp.get("/")
-def index() -> str:
+def index() -> Response:
     """The public map of the default county."""
     return _public_page(current_app.config["DEFAULT_COUNTY"])

@@ -29,7 +29,7 @@ function gisPopupContent(props, title) {
 function gisBindPopup(feature, layer, layerName, title) {
   var props = (feature && feature.properties) || {};
   layer.gisLayerName = layerName;
-  layer.bindPopup(function () { return gisPopupContent(props, title); }, { maxWidth: 340 });
+  layer.bindPopup(function () { return gisPopupContent(props, title); }, { maxWidth: Math.min(340, window.innerWidth - 80) });
 }
 
 /* The Leaflet map object of the page (Folium names it map_<id>). */

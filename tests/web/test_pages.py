@@ -173,3 +173,29 @@ def test_bad_page_parameter_is_400(client: Any) -> None:
     assert response.status_code == 400 and "minutes" in response.get_json()["message"]
     response = client.get(f"/map/{DEMO_ID}?walk_speed=99", headers={"Accept": "application/json"})
     assert response.status_code == 400 and "walk_speed" in response.get_json()["message"]
+
+
+def test_pages_and_layers_are_gzipped_and_cached(client: Any) -> None:
+    import gzip
+
+    plain = client.get(f"/map/{DEMO_ID}")
+    zipped = client.get(f"/map/{DEMO_ID}", headers={"Accept-Encoding": "gzip, deflate"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.get_data()) == plain.get_data()
+    assert len(zipped.get_data()) < len(plain.get_data()) / 3
+    again = client.get(
+        f"/map/{DEMO_ID}",
+        headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]},
+    )
+    assert again.status_code == 304
+    layer = client.get(
+        f"/api/v1/counties/{DEMO_ID}/layers/roads", headers={"Accept-Encoding": "gzip"}
+    )
+    assert layer.headers["Content-Encoding"] == "gzip" and layer.headers["ETag"].startswith('W/"')
+    css = client.get(
+        "/static/vendor/bootstrap-5.2.2/dist/css/bootstrap.min.css",
+        headers={"Accept-Encoding": "gzip"},
+    )
+    assert css.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(css.get_data()).startswith(b"@charset")
+    css.close()
