@@ -18,6 +18,7 @@ memory per worker is the largest ``ru_maxrss`` reported by the processes that ra
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import tempfile
 import time
@@ -128,12 +129,61 @@ def figures(summary: BatchSummary) -> dict[str, Any]:
     }
 
 
+def bench_store(source: Path, tmp: Path, repeats: int = 5) -> list[tuple[str, int, float, float]]:
+    """Median seconds to read and to write (commit a new version of) layers on both backends."""
+    import statistics
+
+    from gis.io import read_layer
+    from gis.store import NewVersion
+    from gis.store_postgis import GeoPackageStore, PostgisStore
+    from tests.province.pg_server import temporary_postgres
+
+    rows = []
+    folder = tmp / "store_ws"
+    shutil.copytree(source, folder / "c1")
+    with temporary_postgres() as url:
+        pg = PostgisStore(url)
+        pg.init_schema()
+        pg.import_workspace(folder / "c1", "c1")
+        stores = {"GeoPackage": GeoPackageStore(folder), "PostGIS": pg}
+        for layer in ("walk_edges", "roads", "parks"):
+            gdf = read_layer(source, layer)
+            for name, store in stores.items():
+                reads, writes = [], []
+                for _ in range(repeats):
+                    start = time.perf_counter()
+                    store.read_layer("c1", layer)
+                    reads.append(time.perf_counter() - start)
+                    new = NewVersion(
+                        layer=layer,
+                        user="bench",
+                        original_name=f"{layer}.gpkg",
+                        sha256="",
+                        feature_count=len(gdf),
+                        report={},
+                        gdf=gdf,
+                    )
+                    start = time.perf_counter()
+                    store.commit_version("c1", new)
+                    writes.append(time.perf_counter() - start)
+                rows.append(
+                    (
+                        f"{layer} ({name})",
+                        len(gdf),
+                        statistics.median(reads),
+                        statistics.median(writes),
+                    )
+                )
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run every mode and print a Markdown table with the ratios."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--counties", type=int, default=8, help="workspaces in the set [8]")
     parser.add_argument("--source", type=Path, default=None, help="workspace to copy [ingest demo]")
     parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument("--skip-store", action="store_true", help="no PostGIS vs GeoPackage part")
     args = parser.parse_args(argv)
     if not 1 <= args.counties <= len(COPY_CODES) + 1:
         parser.error(f"--counties must be 1-{len(COPY_CODES) + 1}")
@@ -146,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         rows["processes x2"] = figures(run_mode(root, results, "processes", 2))
         if not args.skip_dask:
             rows["dask LocalCluster x2"] = figures(run_mode(root, results, "dask", 2))
+        store_rows = [] if args.skip_store else bench_store(root / "demo-chengdu-north", Path(tmp))
     base = rows["processes x1"]["counties_per_min"]
     print(
         f"Province batch: {args.counties} county workspaces (1 real demo + "
@@ -164,6 +215,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     two = rows["processes x2"]["counties_per_min"]
     print(f"\nscaling efficiency 2 processes vs 1: {two / base / 2:.0%}" if base else "")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average at the end (1, 5, 15 min): {load} on {os.cpu_count()} cores")
+    if store_rows:
+        print("\n| layer (backend) | features | read s (median) | write s (median, new version) |")
+        print("|---|---|---|---|")
+        for name, n, read_s, write_s in store_rows:
+            print(f"| {name} | {n} | {read_s:.3f} | {write_s:.3f} |")
     return 0
 
 
