@@ -180,7 +180,7 @@ def _save_upload(storage: Any, limits: UploadLimits) -> tuple[Path, str]:
     """Save the uploaded file under the instance folder; return (folder, original name)."""
     original = (storage.filename or "").replace("\\", "/").rsplit("/", 1)[-1][:200] or "upload"
     suffix = next((s for s in ALLOWED_SUFFIXES if original.lower().endswith(s)), "")
-    base = Path(current_app.instance_path) / "uploads"
+    base = Path(current_app.config.get("UPLOAD_TMP_DIR") or Path(current_app.instance_path) / "uploads")
     base.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix=f"{uuid.uuid4().hex[:8]}-", dir=base))
     target = folder / f"upload{suffix or '.bin'}"

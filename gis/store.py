@@ -339,6 +339,14 @@ def _metadata_entry(record: dict[str, Any], previous: dict[str, Any]) -> dict[st
     upload = {k: record.get(k) for k in ("version", "user", "created", "original_name", "sha256", "action")}
     if record.get("metadata_entry"):  # a rollback to the ingested data: provenance as it was
         return {**record["metadata_entry"], "upload": upload}
+    if record["layer"] == RASTER_LAYER:  # as ingest writes a supplied raster: its sum is the population
+        total = record.get("report", {}).get("population_total")
+        return {
+            "total": total, "urban_population": total, "provenance": "uploaded", "is_estimate": False,
+            "method": f"population GeoTIFF uploaded by {record['user']}: {record['original_name']} "
+            f"(version {record['version']})",
+            "crs": record.get("report", {}).get("raster_crs", ""), "upload": upload,
+        }
     base = {k: v for k, v in previous.items() if k not in ("provenance", "method", "count", "upload")}
     base.update(
         {
@@ -347,13 +355,7 @@ def _metadata_entry(record: dict[str, Any], previous: dict[str, Any]) -> dict[st
             "upload": upload,
         }
     )
-    if record["layer"] == RASTER_LAYER:
-        total = record.get("report", {}).get("population_total")
-        if total is not None:
-            base.update({"total": total, "urban_population": total})
-        base["is_estimate"] = False
-    else:
-        base["count"] = record["feature_count"]
+    base["count"] = record["feature_count"]
     return base
 
 
@@ -491,8 +493,8 @@ def rollback(workspace: str | Path, layer: str, version: int, *, user: str,
         new = NewVersion(
             layer=layer, user=user, original_name=source.get("original_name", ""), sha256=source.get("sha256", ""),
             feature_count=source.get("feature_count") or (len(gdf) if gdf is not None else 0),
-            report={"rollback_of": version, **({"population_total": source.get("report", {}).get("population_total")}
-                                                if layer == RASTER_LAYER else {})},
+            report={"rollback_of": version, **{k: v for k, v in source.get("report", {}).items()
+                                                if k in ("population_total", "raster_crs")}},
             gdf=gdf, raster_path=raster, action="rollback", rollback_of=version,
         )
         return _commit_locked(workspace, new, hook or _no_hook)

@@ -656,6 +656,7 @@ def _validate_raster(
             dst.write(np.where(np.isfinite(values), values, -1.0).astype("float32"), 1)
     report.feature_count = int(positive.sum())
     report.extra["population_total"] = round(float(values[positive].sum()), 1)
+    report.extra["raster_crs"] = f"EPSG:{crs.to_epsg()}" if crs.to_epsg() else crs.name
     report.warn(label, "population_total", f"{label}: {float(values[positive].sum()):,.0f} persons in "
                 f"{int(positive.sum()):,} cells", f"{label}：共 {float(values[positive].sum()):,.0f} 人，"
                 f"{int(positive.sum()):,} 个像元")
@@ -720,6 +721,7 @@ def prepare_upload(
     label = options.original_name or path.name
     problems = ProblemCollector()
     workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
     raw = read_upload(path, options=options, limits=limits, workdir=workdir / "unpacked", problems=problems)
     stored: gpd.GeoDataFrame | None = None
     raster: Path | None = None

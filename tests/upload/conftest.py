@@ -65,7 +65,8 @@ def _make_app(root: Path, users_db: Path, **config: Any) -> Any:
     from app import create_app
 
     return create_app(
-        {"WORKSPACES_DIR": str(root), "TESTING": True, "BASEMAP": "none", "USERS_DB": str(users_db), **config}
+        {"WORKSPACES_DIR": str(root), "TESTING": True, "BASEMAP": "none", "USERS_DB": str(users_db),
+         "UPLOAD_TMP_DIR": str(users_db.parent / "upload-tmp"), **config}
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bz2
 import io
 import json
+import re
 import tempfile
 import warnings
 import zipfile
@@ -55,12 +56,13 @@ def real_parks() -> gpd.GeoDataFrame:
 
 @lru_cache(maxsize=1)
 def real_roads() -> gpd.GeoDataFrame:
-    """Urban roads of the extract with a Chinese class column 道路等级 (EPSG:4326)."""
+    """Urban roads of the extract with Chinese columns 名称, 道路等级 and 单行 (是/否), EPSG:4326."""
     lines = _read_osm("lines")
     roads = lines[lines["highway"].isin(list(ROAD_CLASS_ZH))].reset_index(drop=True)
     names = [n if isinstance(n, str) else "" for n in roads["name"]]
+    oneway = ["是" if re.search(r'"oneway"=>"(yes|1|true|-1)"', t if isinstance(t, str) else "") else "否" for t in roads["other_tags"]]
     return gpd.GeoDataFrame(
-        {"名称": names, "道路等级": [ROAD_CLASS_ZH[h] for h in roads["highway"]]},
+        {"名称": names, "道路等级": [ROAD_CLASS_ZH[h] for h in roads["highway"]], "单行": oneway},
         geometry=roads.geometry.values, crs=4326,
     )
 
