@@ -273,9 +273,11 @@ def _step_check_inputs(b: _Build) -> None:
         msg = f"{opts.boundary.name}: the boundary has no area; give the county outline polygon"
         raise ValidationError(msg)
     extent = shapely.box(*b.extract.bounds)
+    if b.extract.declared_bounds is not None:  # the area exported, even where it has no nodes
+        extent = shapely.union(extent, shapely.box(*b.extract.declared_bounds))
     if shapely.intersection(b.boundary, extent).area <= 0:
         bb = ", ".join(f"{v:.4f}" for v in b.boundary.bounds)
-        eb = ", ".join(f"{v:.4f}" for v in b.extract.bounds)
+        eb = ", ".join(f"{v:.4f}" for v in extent.bounds)
         msg = (
             f"{opts.boundary.name}: the boundary (lon/lat {bb}) does not overlap the OSM extract "
             f"{opts.osm.name} (lon/lat {eb}); give the extract and boundary of the same county "

@@ -36,6 +36,8 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 CHENGDU_OSM = DATA / "osm" / "chengdu_jinniu_xindu.osm.bz2"
 SHANGHAI_OSM = DATA / "osm" / "shanghai_jingan_drive.osm.bz2"
 DEMO_BOUNDARY = DATA / "demo" / "boundary.geojson"
+TINY_OSM = DATA.parent / "tests" / "data" / "ingest" / "tiny.osm"  # hand-made, see test_osm.py
+TINY_BOUNDARY = TINY_OSM.with_name("tiny_boundary.geojson")
 
 UTM_48N = 32648  # Chengdu; an independent metric CRS (not the GK zone the code uses)
 UTM_51N = 32651  # Shanghai
@@ -529,7 +531,7 @@ def _box_file(path: Path, bounds: tuple[float, float, float, float], **props: ob
 
 
 def test_uploaded_built_up_total_and_plans(tmp_path: Path) -> None:
-    built_up = _box_file(tmp_path / "built.geojson", (104.06, 30.76, 104.09, 30.775))
+    built_up = _box_file(tmp_path / "built.geojson", (104.061, 30.761, 104.069, 30.769))
     plans = tmp_path / "plans.geojson"
     plans.write_text(
         json.dumps(
@@ -544,14 +546,14 @@ def test_uploaded_built_up_total_and_plans(tmp_path: Path) -> None:
                             "approved_on": "2018-05-01",
                         },
                         "geometry": shapely.geometry.mapping(
-                            shapely.box(104.06, 30.76, 104.075, 30.775)
+                            shapely.box(104.061, 30.761, 104.065, 30.769)
                         ),
                     },
                     {
                         "type": "Feature",
                         "properties": {"status": "draft", "name": "南区", "approved_on": None},
                         "geometry": shapely.geometry.mapping(
-                            shapely.box(104.075, 30.76, 104.2, 30.775)
+                            shapely.box(104.065, 30.761, 104.2, 30.769)
                         ),
                     },
                 ],
@@ -561,8 +563,8 @@ def test_uploaded_built_up_total_and_plans(tmp_path: Path) -> None:
     )
     out = run_ingest(
         IngestOptions(
-            osm=CHENGDU_OSM,
-            boundary=DEMO_BOUNDARY,
+            osm=TINY_OSM,
+            boundary=TINY_BOUNDARY,
             out=tmp_path / "ws",
             built_up=built_up,
             population_total=123_456.0,
@@ -588,14 +590,14 @@ def test_uploaded_built_up_total_and_plans(tmp_path: Path) -> None:
         )
     built = read_layer(out, "built_up").to_crs(4544).geometry.iloc[0]
     assert built.area == pytest.approx(
-        _area_m2(shapely.box(104.06, 30.76, 104.09, 30.775)), rel=1e-6
+        _area_m2(shapely.box(104.061, 30.761, 104.069, 30.769)), rel=1e-6
     )
     plans_layer = read_layer(out, "plans")
     assert plans_layer["status"].tolist() == ["approved", "draft"]
     assert plans_layer["approved_on"].tolist() == ["2018-05-01", ""]
     assert not plans_layer["sample"].any()
-    # the second unit is clipped to the boundary (east edge 104.09704)
-    assert plans_layer.total_bounds[2] == pytest.approx(104.09704)
+    # the second unit is clipped to the boundary (east edge 104.07)
+    assert plans_layer.total_bounds[2] == pytest.approx(104.07)
     assert "key_areas" not in meta["layers"]
 
 
@@ -622,7 +624,7 @@ def test_population_raster_is_copied(tmp_path: Path) -> None:
         dst.write(data, 1)
     out = run_ingest(
         replace(
-            IngestOptions.demo(CHENGDU_OSM, DEMO_BOUNDARY, tmp_path / "ws"),
+            IngestOptions.demo(TINY_OSM, TINY_BOUNDARY, tmp_path / "ws"),
             population_density_per_ha=None,
             population_tif=tif,
             with_sample_layers=False,
@@ -635,10 +637,10 @@ def test_population_raster_is_copied(tmp_path: Path) -> None:
 
 
 def test_a_missing_status_column_is_refused(tmp_path: Path) -> None:
-    plans = _box_file(tmp_path / "plans.geojson", (104.06, 30.76, 104.075, 30.775), name="x")
+    plans = _box_file(tmp_path / "plans.geojson", (104.061, 30.761, 104.065, 30.769), name="x")
     with pytest.raises(ValidationError, match="plans.geojson: no 'status' column"):
         run_ingest(
-            IngestOptions(osm=CHENGDU_OSM, boundary=DEMO_BOUNDARY, out=tmp_path / "ws", plans=plans)
+            IngestOptions(osm=TINY_OSM, boundary=TINY_BOUNDARY, out=tmp_path / "ws", plans=plans)
         )
     assert not (tmp_path / "ws").exists()
 
@@ -672,7 +674,7 @@ def test_a_failure_mid_ingest_leaves_the_old_workspace_byte_identical(
     before = _hashes(existing_workspace)
     monkeypatch.setattr(gis.ingest, step, _boom)
     with pytest.raises(RuntimeError, match="injected failure"):
-        run_ingest(IngestOptions.demo(CHENGDU_OSM, DEMO_BOUNDARY, existing_workspace))
+        run_ingest(IngestOptions.demo(TINY_OSM, TINY_BOUNDARY, existing_workspace))
     assert _hashes(existing_workspace) == before
     assert sorted(p.name for p in existing_workspace.parent.iterdir()) == [existing_workspace.name]
 
@@ -692,7 +694,7 @@ def test_a_failure_while_swapping_restores_the_old_workspace(
 
     monkeypatch.setattr(gis.ingest.os, "rename", rename)
     with pytest.raises(OSError, match="disk full"):
-        run_ingest(IngestOptions.demo(CHENGDU_OSM, DEMO_BOUNDARY, existing_workspace))
+        run_ingest(IngestOptions.demo(TINY_OSM, TINY_BOUNDARY, existing_workspace))
     assert _hashes(existing_workspace) == before
     assert sorted(p.name for p in existing_workspace.parent.iterdir()) == [existing_workspace.name]
 
@@ -702,7 +704,7 @@ def test_a_failed_first_ingest_leaves_nothing(
 ) -> None:
     monkeypatch.setattr(gis.ingest, "_step_planning", _boom)
     with pytest.raises(RuntimeError):
-        run_ingest(IngestOptions.demo(CHENGDU_OSM, DEMO_BOUNDARY, tmp_path / "new"))
+        run_ingest(IngestOptions.demo(TINY_OSM, TINY_BOUNDARY, tmp_path / "new"))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -710,7 +712,7 @@ def test_a_successful_ingest_replaces_the_old_workspace(existing_workspace: Path
     (existing_workspace / "stale.txt").write_text("from the old version")
     run_ingest(
         replace(
-            IngestOptions.demo(CHENGDU_OSM, DEMO_BOUNDARY, existing_workspace),
+            IngestOptions.demo(TINY_OSM, TINY_BOUNDARY, existing_workspace),
             with_sample_layers=False,
         )
     )
@@ -724,12 +726,12 @@ def test_a_folder_that_is_not_a_workspace_is_never_replaced(tmp_path: Path) -> N
     out.mkdir()
     (out / "thesis.docx").write_text("precious")
     with pytest.raises(InputFileError, match="is not a workspace"):
-        run_ingest(IngestOptions.demo(CHENGDU_OSM, DEMO_BOUNDARY, out))
+        run_ingest(IngestOptions.demo(TINY_OSM, TINY_BOUNDARY, out))
     assert (out / "thesis.docx").read_text() == "precious"
 
 
 def test_no_highway_inside_the_boundary_is_refused(tmp_path: Path) -> None:
     # a sliver of the box in its south-west corner, away from every road
-    boundary = _box_file(tmp_path / "corner.geojson", (104.05361, 30.75379, 104.05362, 30.75380))
+    boundary = _box_file(tmp_path / "corner.geojson", (104.0600, 30.7600, 104.0601, 30.7601))
     with pytest.raises(EmptyInputError, match="no highway ways inside the boundary"):
-        run_ingest(IngestOptions(osm=CHENGDU_OSM, boundary=boundary, out=tmp_path / "ws"))
+        run_ingest(IngestOptions(osm=TINY_OSM, boundary=boundary, out=tmp_path / "ws"))

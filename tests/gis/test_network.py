@@ -164,7 +164,7 @@ grid_points = st.tuples(st.integers(0, 6), st.integers(0, 6)).map(
 polylines = st.lists(grid_points, min_size=2, max_size=6)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.lists(polylines, min_size=1, max_size=12), st.floats(-1e5, 1e5), st.floats(-1e5, 1e5))
 def test_network_properties(coords: list, dx: float, dy: float) -> None:  # type: ignore[type-arg]
     gdf = lines(*coords)
