@@ -66,20 +66,61 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    """Fetch and write the county's OSM XML; return the exit code."""
+    """Fetch and write the county's OSM XML and boundary; return the exit code."""
     from gis.province import find_unit, load_units
 
     unit = find_unit(load_units(), args.county)
     polygon = query_polygon(unit.geometry, simplify_m=args.simplify_m)
     responses = download(polygon)
     counts = write_osm_xml(responses, args.out, bounds=unit.geometry.bounds)
+    boundary = write_boundary(unit, boundary_path(args.out))
     print(
         f"{unit['adcode']} {unit['name']}: wrote {args.out} ({counts['node']} nodes, "
         f"{counts['way']} ways, {counts['relation']} relations; © OpenStreetMap contributors, "
-        f"ODbL). Next: python -m gis ingest --osm {args.out} --county {unit['adcode']} ...",
+        f"ODbL) and {boundary}.\nNext: {ingest_command(unit, args.out, boundary)}",
         file=sys.stderr,
     )
     return 0
+
+
+def boundary_path(out: str | Path) -> Path:
+    """Where the county boundary goes: next to the OSM file.
+
+    >>> boundary_path("data/gongyi.osm").as_posix()
+    'data/gongyi_boundary.geojson'
+    """
+    out = Path(out)
+    return out.with_name(f"{out.name.split('.')[0]}_boundary.geojson")
+
+
+def write_boundary(unit: Any, path: Path) -> Path:
+    """The unit's 天地图 polygon as GeoJSON (EPSG:4326) with its name and adcode."""
+    import geopandas as gpd
+
+    frame = gpd.GeoDataFrame(
+        {"name": [unit["name"]], "adcode": [unit["adcode"]]}, geometry=[unit.geometry], crs=4326
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_file(path, driver="GeoJSON")
+    return path
+
+
+def ingest_command(unit: Any, osm: str | Path, boundary: Path) -> str:
+    """The ``python -m gis ingest`` line for the fetched files (城区人口 when the census has it)."""
+    code = unit["adcode"]
+    parts = [
+        "python -m gis ingest",
+        f"--osm {osm}",
+        f"--boundary {boundary}",
+        f"--adcode {code}",
+        f"--county-id {code}",
+        f"--name {unit['name']}",
+    ]
+    urban = unit.get("urban_district_population_2020")
+    if urban is not None and str(urban) != "<NA>":
+        parts.append(f"--population-total {int(urban)}")
+    parts.append(f"--out instance/workspaces/{code}")
+    return " ".join(parts)
 
 
 def query_polygon(geometry: BaseGeometry, *, simplify_m: float) -> BaseGeometry:

@@ -105,7 +105,14 @@ def test_download_answer_written_as_osm_xml_that_reads_back(
     monkeypatch.setattr(_overpass, "_download_overpass_features", fake_download)
     out = tmp_path / "gongyi.osm"
     assert main(["fetch-osm", "--county", "410181", "--out", str(out)]) == 0
-    assert "410181 巩义市" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "410181 巩义市" in err
+    boundary = tmp_path / "gongyi_boundary.geojson"
+    assert f"--boundary {boundary}" in err and "--population-total 328149" in err
+    import geopandas as gpd
+
+    written = gpd.read_file(boundary)
+    assert written["adcode"].tolist() == ["410181"] and written.crs.to_epsg() == 4326
     assert set(seen["tags"]) >= {"highway", "leisure", "landuse"}  # type: ignore[arg-type]
     gongyi = find_unit(load_units(), "410181").geometry
     assert seen["polygon"].contains(gongyi.representative_point())  # type: ignore[attr-defined]
