@@ -93,6 +93,13 @@ class IngestOptions:
     boundary_licence: str | None = None
     boundary_attribution: str | None = None
 
+    def __post_init__(self) -> None:
+        """Accept ``str`` paths too (stored as :class:`~pathlib.Path`)."""
+        for name in ("osm", "boundary", "out", "built_up", "population_tif", "plans"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Path):
+                object.__setattr__(self, name, Path(value))
+
     @classmethod
     def demo(cls, osm: Path | str, boundary: Path | str, out: Path | str) -> IngestOptions:
         """The embedded demonstration settings (成都北部示范区), with sample planning layers.

@@ -381,7 +381,22 @@ def test_population_raster_sums_to_the_estimate(demo_workspace_dir: Path) -> Non
         assert src.nodata == -1
         assert src.dtypes[0] == "float32"
         band = src.read(1, masked=True)
+        transform = src.transform
     assert float(band.sum(dtype="float64")) == pytest.approx(meta["population"]["total"], rel=1e-6)
+    # persons sit exactly where the housing is: every populated cell holds residential land,
+    # and each cell's share equals its share of the residential area
+    land = residential.union_all()
+    rows, cols = np.nonzero(np.ma.filled(band, 0) > 0)
+    cells = shapely.box(
+        transform.c + cols * 100.0,
+        transform.f - (rows + 1) * 100.0,
+        transform.c + (cols + 1) * 100.0,
+        transform.f - rows * 100.0,
+    )
+    shares = shapely.area(shapely.intersection(cells, land)) / land.area
+    persons = np.asarray(band[rows, cols], dtype="float64")
+    assert np.allclose(persons, shares * meta["population"]["total"], rtol=1e-5, atol=1e-3)
+    assert shares.sum() == pytest.approx(1.0, rel=1e-9)
 
 
 def test_built_up_is_derived_and_inside_the_boundary(demo_workspace_dir: Path) -> None:
