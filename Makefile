@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup sysdeps workspace serve-prod lint bench clean lock
+.PHONY: run test setup sysdeps workspace serve-prod lint bench bench-web clean lock
 
 run: setup workspace
 	$(BIN)/python app.py --host $(HOST) --port $(PORT)
@@ -37,13 +37,17 @@ $(DEMO_WS)/metadata.json: $(STAMP) data/osm/chengdu_jinniu_xindu.osm.bz2 data/de
 		--boundary data/demo/boundary.geojson --demo --out $(DEMO_WS)
 
 serve-prod: setup workspace
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'app:create_app()'
+	$(BIN)/gunicorn --workers 2 --timeout 120 --bind $(HOST):$(PORT) 'app:create_app()'
 
 lint: setup
 	$(BIN)/ruff check gis api layers app.py tests benchmarks
 
 bench: setup workspace
 	$(BIN)/python -m benchmarks.run_all
+
+# load test of the production server on loopback (gunicorn, 2 workers; wrk when installed)
+bench-web: setup workspace
+	$(BIN)/python -m benchmarks.load_server --write-docs
 
 lock:
 	$(PYTHON) -m venv /tmp/gis-lock-venv
