@@ -28,6 +28,7 @@ from flask import current_app, redirect, render_template, request, url_for
 
 from api.auth import AuthError, User, current_user, ensure_can_write, require_writer
 from api.common import get_store
+from api.store import LRU
 from gis.errors import GisError, ProblemCollector, ValidationError
 from gis.indicators import compute_all
 from gis.io import read_layer
@@ -142,12 +143,18 @@ def _indicator_values(county_id: str) -> dict[str, dict[str, Any]]:
     """The county's indicators now (id → summary), from the workspace as stored at this moment."""
     if not current_app.config["UPLOAD_RECOMPUTE"]:
         return {}
-    ws = get_store().workspace(county_id)
-    out = {}
-    for result in compute_all(ws.to_metric(), DEFAULT_SETTINGS):
-        ind = result.to_dict()
-        out[ind["id"]] = {k: ind.get(k) for k in ("name_zh", "name_en", "unit", "value", "passed", "status", "target")}
-    return out
+    store = get_store()
+    cache: LRU = current_app.extensions.setdefault("upload_indicators", LRU(32))
+
+    def compute() -> dict[str, dict[str, Any]]:
+        out = {}
+        for result in compute_all(store.workspace(county_id).to_metric(), DEFAULT_SETTINGS):
+            ind = result.to_dict()
+            out[ind["id"]] = {k: ind.get(k) for k in ("name_zh", "name_en", "unit", "value", "passed", "status",
+                                                      "target")}
+        return out
+
+    return cache.get_or_compute((county_id, store.version(county_id)), compute)
 
 
 def indicator_changes(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
