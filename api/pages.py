@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
@@ -184,29 +185,51 @@ def _page_key(page: str, county_id: str, settings: Any, *extra: Any) -> tuple[An
     )
 
 
+def _is_staff(county_id: str) -> bool:
+    """Whether the signed-in user (api/auth.py, when installed) may write this county."""
+    try:
+        from api.auth import current_user
+    except ModuleNotFoundError:
+        return False
+    return bool(current_user().can_write(county_id))
+
+
+def _public_only(frame: Any) -> Any:
+    """Only the records marked public (a layer without a ``public`` column is kept whole)."""
+    if "public" not in frame.columns:
+        return frame
+    return frame[frame["public"].fillna(False).astype(bool)]
+
+
 @bp.get("/map/<county_id>")
 def planner_map(county_id: str) -> Response:
-    """The planner's map and indicator dashboard."""
+    """The planner map and indicator dashboard (non-public records only for county staff)."""
     settings = _query_settings()
-    key = _page_key("planner", county_id, settings)
-    return _cached_page(key, lambda: _render_planner(county_id, settings))
+    get_store().path(county_id)
+    staff = _is_staff(county_id)
+    key = _page_key("planner", county_id, settings, staff)
+    response = _cached_page(key, lambda: _render_planner(county_id, settings, staff=staff))
+    if staff:
+        response.cache_control.public = False
+        response.cache_control.private = True
+    return response
 
 
-def _render_planner(county_id: str, settings: Any) -> str:
+def _render_planner(county_id: str, settings: Any, *, staff: bool) -> str:
     store = get_store()
     meta = store.metadata(county_id)
     summary = county_summary(county_id, meta)
     report, results = store.report(county_id, settings)
     infos = store.catalog(county_id, settings)
     estimate = summary["population"]["is_estimate"]
-    layers = [
-        MapLayer(
-            info,
-            store.frame(county_id, info.name, settings),
-            layer_label(info, estimate=estimate and info.kind == "population"),
-        )
-        for info in infos
-    ]
+    layers = []
+    for info in infos:
+        frame = store.frame(county_id, info.name, settings)
+        if info.name == "disclosures" and not staff:
+            frame = _public_only(frame)
+            info = replace(info, feature_count=len(frame))
+        label = layer_label(info, estimate=estimate and info.kind == "population")
+        layers.append(MapLayer(info, frame, label))
     sample_titles = [i.title_zh for i in infos if i.sample]
     fmap = build_map(
         layers,
@@ -259,9 +282,9 @@ def _render_public(county_id: str, settings: Any, lang: str) -> str:
     layers = []
     for info in infos:
         frame = store.frame(county_id, info.name, settings)
-        if info.name == "disclosures" and "public" in frame.columns:
-            frame = frame[frame["public"].fillna(False).astype(bool)]
-            info = type(info)(**{**info.__dict__, "feature_count": len(frame)})
+        if info.name == "disclosures":
+            frame = _public_only(frame)
+            info = replace(info, feature_count=len(frame))
         layers.append(MapLayer(info, frame, layer_label(info, lang=lang)))
     sample_titles = [i.title_zh for i in infos if i.sample]
     fmap = build_map(

@@ -161,6 +161,8 @@ def test_planner_draws_every_shown_layer(visit: Any, client: Any) -> None:
     drawn = v.page.evaluate(COUNT_FEATURES_JS)
     shown = {n: layer for n, layer in layers.items() if layer["shown_by_default"]}
     expected = {n: layer["feature_count"] for n, layer in shown.items() if layer["feature_count"]}
+    public = client.get(f"/api/v1/counties/{DEMO_ID}/disclosures?limit=1000").get_json()
+    expected["disclosures"] = public["number_matched"]  # signed out: public records only
     assert drawn == expected
     dom = v.page.evaluate(DOM_COUNTS_JS)
     assert dom["markers"] == layers["fitness_sites"]["feature_count"] > 0

@@ -130,8 +130,12 @@ def test_public_page_lists_only_public_records(client: Any, web_app: Any) -> Non
     shown = set(re.findall(r'data-record-id="([^"]+)"', html))
     public = layer[layer["public"].astype(bool)]
     assert shown == set(public["record_id"].astype(str))
-    for title in layer.loc[~layer["public"].astype(bool), "title"]:
-        assert title not in html
+    hidden = layer.loc[~layer["public"].astype(bool)]
+    assert len(hidden) > 0
+    planner = client.get(f"/map/{DEMO_ID}").get_data(as_text=True)  # signed out
+    for record_id, title in zip(hidden["record_id"], hidden["title"], strict=True):
+        assert title not in html and record_id not in html
+        assert record_id not in planner
 
 
 def test_attribute_text_is_escaped(client: Any) -> None:
