@@ -323,7 +323,8 @@ def _configure(state: Any) -> None:
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["AUTH_COOKIE_SECURE"])
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=8))
+    app.config.setdefault("AUTH_SESSION_HOURS", 8)
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(app.config["AUTH_SESSION_HOURS"]))
 
 
 def require_writer(county_arg: str = "county_id") -> Callable[[F], F]:
