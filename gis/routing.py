@@ -65,16 +65,17 @@ def edge_graph(
     _check_edges(n_nodes, u_arr, v_arr, w_arr)
     a, b = np.minimum(u_arr, v_arr), np.maximum(u_arr, v_arr)
     keep = a != b
-    a, b, w_arr = a[keep], b[keep], w_arr[keep]
-    # Sort by (pair, length): the first row of each pair is its shortest edge.
-    order = np.lexsort((w_arr, b, a))
-    a, b, w_arr = a[order], b[order], w_arr[order]
-    first = np.ones(len(a), dtype=bool)
-    first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
-    a, b, w_arr = a[first], b[first], w_arr[first]
+    pair = a[keep] * n_nodes + b[keep]  # one int64 key per undirected node pair
+    w_arr = w_arr[keep]
+    order = np.argsort(pair, kind="stable")
+    pair, w_arr = pair[order], w_arr[order]
+    starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]]) if len(pair) else pair
+    # The shortest of parallel edges, explicitly (a COO->CSR conversion would add them up).
+    w_min = np.minimum.reduceat(w_arr, starts) if len(pair) else w_arr
+    a, b = np.divmod(pair[starts], n_nodes)
     rows = np.concatenate([a, b])
     cols = np.concatenate([b, a])
-    data = np.concatenate([w_arr, w_arr])
+    data = np.concatenate([w_min, w_min])
     return _csr_from_sorted(n_nodes, rows, cols, data)
 
 
@@ -95,7 +96,7 @@ def _csr_from_sorted(
     n_nodes: int, rows: IntArray, cols: IntArray, data: FloatArray
 ) -> sp.csr_matrix:
     """CSR matrix from unique (row, col) pairs, built without summing or dropping zeros."""
-    order = np.lexsort((cols, rows))
+    order = np.argsort(rows * n_nodes + cols, kind="stable")
     indptr = np.zeros(n_nodes + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n_nodes), out=indptr[1:])
     return sp.csr_matrix(

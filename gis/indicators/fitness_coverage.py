@@ -203,7 +203,7 @@ def node_coordinates(walk_nodes: gpd.GeoDataFrame) -> npt.NDArray[np.float64]:
         else np.arange(len(walk_nodes))
     )
     n = len(ids)
-    if n and (ids.min() != 0 or ids.max() != n - 1 or len(np.unique(ids)) != n):
+    if n and (ids.min() != 0 or ids.max() != n - 1 or (np.bincount(ids, minlength=n) != 1).any()):
         msg = "walk_nodes: node_id must be 0..n-1 without gaps or repeats; re-run the ingest"
         raise ValidationError(msg)
     xy = np.empty((n, 2))

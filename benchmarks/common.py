@@ -1,0 +1,59 @@
+"""Helpers shared by the benchmarks: the demonstration workspace, timing, printing."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from gis.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_WS = ROOT / "instance" / "workspaces" / "demo-chengdu-north"
+T = TypeVar("T")
+
+
+def demo_workspace_dir() -> Path:
+    """The embedded demonstration workspace (`make workspace`), ingested to a temp dir if absent."""
+    if (DEMO_WS / "metadata.json").is_file():
+        return DEMO_WS
+    from gis.ingest import IngestOptions, run_ingest
+
+    out = Path(tempfile.mkdtemp(prefix="bench-ws-")) / "demo-chengdu-north"
+    run_ingest(
+        IngestOptions.demo(
+            osm=ROOT / "data" / "osm" / "chengdu_jinniu_xindu.osm.bz2",
+            boundary=ROOT / "data" / "demo" / "boundary.geojson",
+            out=out,
+        )
+    )
+    return out
+
+
+def load_demo_metric() -> Workspace:
+    """The demonstration workspace read and reprojected to its GK zone."""
+    from gis.io import read_workspace
+
+    return read_workspace(demo_workspace_dir()).to_metric()
+
+
+def timed(fn: Callable[[], T], repeat: int = 1) -> tuple[float, T]:
+    """Median wall time (s) of ``repeat`` calls and the last result."""
+    times, result = [], None
+    for _ in range(max(1, repeat)):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result  # type: ignore[return-value]
+
+
+def table(rows: list[list[Any]], head: list[str]) -> str:
+    """A plain aligned text table."""
+    cells = [[str(c) for c in row] for row in [head, *rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(head))]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
