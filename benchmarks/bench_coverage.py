@@ -27,12 +27,19 @@ import argparse
 from typing import Any
 
 import numpy as np
+import shapely
 from scipy.spatial import cKDTree
 
 from benchmarks.common import load_demo_metric, table, timed
 from benchmarks.itdp_baseline import itdp_coverage
 from benchmarks.synthetic import grid_arrays, grid_layers
-from gis.indicators.fitness_coverage import compute_fitness_15min_coverage, node_coordinates
+from gis.indicators.fitness_coverage import (
+    _facility_geoms,
+    compute_fitness_15min_coverage,
+    node_coordinates,
+    snap_facilities,
+)
+from gis.routing import edge_graph, multi_source_distances
 from gis.settings import IndicatorSettings
 
 SETTINGS = IndicatorSettings(sites_k=0)
@@ -51,20 +58,23 @@ def compare(
     name: str, nodes: Any, edges: Any, sports: Any, population: Any, repeat: int
 ) -> list[Any]:
     """Time both methods on one network; return a table row."""
-    ours_s, ours = timed(
-        lambda: compute_fitness_15min_coverage(
+
+    def run_ours() -> Any:
+        return compute_fitness_15min_coverage(
             nodes, edges, sports, population, None, settings=SETTINGS, provenance={}
-        ),
-        repeat,
-    )
+        )
+
+    run_ours()  # warm-up
+    ours_s, ours = timed(run_ours, repeat)
     b = max(1.0, median_access_m(nodes, population))
     limit = SETTINGS.max_walk_m
     itdp_s, (matched, _) = timed(
         lambda: itdp_coverage(nodes, edges, sports, population, cutoff_m=limit - b, buffer_m=b)
     )
-    _, (published, _) = timed(
-        lambda: itdp_coverage(nodes, edges, sports, population, cutoff_m=limit, buffer_m=100.0)
+    itdp_100, _ = itdp_coverage(
+        nodes, edges, sports, population, cutoff_m=limit - 100, buffer_m=100
     )
+    published, _ = itdp_coverage(nodes, edges, sports, population, cutoff_m=limit, buffer_m=100)
     diff = abs(ours.value - matched.coverage_pct)
     speedup = itdp_s / ours_s
     return [
@@ -79,9 +89,45 @@ def compare(
         f"{ours.value:.2f}",
         f"{matched.coverage_pct:.2f} (b={b:.0f} m)",
         f"{diff:.2f}",
+        f"{itdp_100.coverage_pct:.2f}",
         f"{published.coverage_pct:.2f}",
         "yes" if speedup >= MIN_SPEEDUP and diff <= MAX_DIFF_PP else "NO",
     ]
+
+
+def buffer_sensitivity(nodes: Any, edges: Any, sports: Any, population: Any) -> str:
+    """ITDP's figure on one network for several buffers (cutoff = 990 m - buffer)."""
+    rows = []
+    for b in (50.0, 75.0, 100.0, 125.0, 150.0):
+        res, _ = itdp_coverage(
+            nodes, edges, sports, population, cutoff_m=SETTINGS.max_walk_m - b, buffer_m=b
+        )
+        rows.append([f"{b:g}", f"{SETTINGS.max_walk_m - b:g}", f"{res.coverage_pct:.2f}"])
+    return table(rows, ["buffer m", "cutoff m", "ITDP %"])
+
+
+def street_point_join_pct(nodes: Any, edges: Any, sports: Any, population: Any) -> float:
+    """Coverage if each cell joined the network at its nearest street point (not node).
+
+    A diagnostic for the difference between the two methods, not the indicator.
+    """
+    xy = node_coordinates(nodes)
+    graph = edge_graph(len(xy), edges["u"], edges["v"], edges["length_m"])
+    entries, walks = snap_facilities(_facility_geoms(sports), xy, SETTINGS.facility_snap_m)
+    dist = multi_source_distances(graph, entries, walks, 10 * SETTINGS.max_walk_m)
+    lines = np.asarray(edges.geometry.values, dtype=object)
+    homes = shapely.points(np.column_stack([population.x_m, population.y_m]))
+    (cell, edge), access = shapely.STRtree(lines).query_nearest(
+        homes, return_distance=True, all_matches=False
+    )
+    along = shapely.line_locate_point(lines[edge], homes[cell])
+    scale = edges["length_m"].to_numpy()[edge] / shapely.length(lines[edge])
+    u, v = edges["u"].to_numpy()[edge], edges["v"].to_numpy()[edge]
+    via_u = dist[u] + along * scale
+    via_v = dist[v] + (shapely.length(lines[edge]) - along) * scale
+    covered = access + np.minimum(via_u, via_v) <= SETTINGS.max_walk_m
+    persons = population.persons[cell]
+    return 100.0 * float(persons[covered].sum()) / float(population.persons.sum())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,19 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--grid-nodes", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
-    rows = []
     ws = load_demo_metric()
-    layers = ws.layers
-    rows.append(
-        compare(
-            "demo (real)",
-            layers["walk_nodes"],
-            layers["walk_edges"],
-            layers["sports"],
-            ws.population,
-            args.repeat,
-        )
-    )
+    demo = (ws.layers["walk_nodes"], ws.layers["walk_edges"], ws.layers["sports"], ws.population)
+    rows = [compare("demo (real)", *demo, repeat=args.repeat)]
     grid = grid_layers(grid_arrays(args.grid_nodes))
     rows.append(compare(f"grid {args.grid_nodes // 1000}k", *grid, repeat=args.repeat))
     head = [
@@ -116,15 +152,22 @@ def main(argv: list[str] | None = None) -> int:
         "ours %",
         "ITDP matched %",
         "|diff| pp",
+        "ITDP 890/100 %",
         "ITDP 990/100 %",
         "target met",
     ]
     print(
         f"15-minute coverage ({SETTINGS.walk_minutes:g} min x {SETTINGS.walk_speed_m_s} m/s = "
-        f"{SETTINGS.max_walk_m:g} m), ours median of {args.repeat}, ITDP one run"
+        f"{SETTINGS.max_walk_m:g} m), ours median of {args.repeat} after a warm-up, ITDP one run"
     )
     print(table(rows, head))
     print(f"targets: speed-up >= {MIN_SPEEDUP:g}x and |diff| <= {MAX_DIFF_PP:g} pp vs ITDP matched")
+    print("\nITDP's figure on the real network depends on its buffer (the home-to-street walk):")
+    print(buffer_sensitivity(*demo))
+    print(
+        "diagnostic: homes joined at their nearest street point instead of their nearest node "
+        f"would give {street_point_join_pct(*demo):.2f} % on the real network"
+    )
     return 0
 
 
