@@ -110,7 +110,8 @@ class User:
     def can_write(self, county_id: str) -> bool:
         """Admins write everywhere, staff their own counties, nobody else anywhere.
 
-        >>> User("a", "staff", ("x",), 1).can_write("x"), User("a", "staff", ("x",), 1).can_write("y")
+        >>> alice = User("a", "staff", ("x",), 1)
+        >>> alice.can_write("x"), alice.can_write("y")
         (True, False)
         >>> User("b", "admin", (), 2).can_write("y"), User("c", "public", ("x",), 3).can_write("x")
         (True, False)
@@ -126,6 +127,7 @@ ANONYMOUS = User("anonymous")
 
 
 # --- the users database --------------------------------------------------------------------
+
 
 def _db_path() -> Path:
     configured = current_app.config.get("USERS_DB")
@@ -157,7 +159,11 @@ def _row_user(row: tuple[Any, ...], via: str) -> User:
 def create_user(name: str, password: str, role: str, counties: list[str]) -> User:
     """Create an account; ``ValueError`` naming the problem when the input is not acceptable."""
     problems = []
-    if not name or len(name) > 64 or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+    if (
+        not name
+        or len(name) > 64
+        or not name.replace("-", "").replace("_", "").replace(".", "").isalnum()
+    ):
         problems.append("the name must be 1-64 letters, digits, '-', '_' or '.'")
     if role not in ROLES:
         problems.append(f"the role must be one of {', '.join(ROLES)}")
@@ -170,8 +176,15 @@ def create_user(name: str, password: str, role: str, counties: list[str]) -> Use
     with _connect() as con:
         try:
             cur = con.execute(
-                "INSERT INTO users (name, password_hash, role, counties, created) VALUES (?, ?, ?, ?, ?)",
-                (name, generate_password_hash(password), role, json.dumps(sorted(set(counties))), _now()),
+                "INSERT INTO users (name, password_hash, role, counties, created) VALUES (?, ?, "
+                "?, ?, ?)",
+                (
+                    name,
+                    generate_password_hash(password),
+                    role,
+                    json.dumps(sorted(set(counties))),
+                    _now(),
+                ),
             )
         except sqlite3.IntegrityError as exc:
             msg = f"a user named {name!r} exists already"
@@ -182,7 +195,9 @@ def create_user(name: str, password: str, role: str, counties: list[str]) -> Use
 def find_user(name: str) -> User | None:
     """The account called ``name``."""
     with _connect() as con:
-        row = con.execute("SELECT id, name, role, counties FROM users WHERE name = ?", (name,)).fetchone()
+        row = con.execute(
+            "SELECT id, name, role, counties FROM users WHERE name = ?", (name,)
+        ).fetchone()
     return _row_user(row, "cli") if row else None
 
 
@@ -227,7 +242,8 @@ def user_for_token(token: str) -> User | None:
     digest = _token_digest(token)
     with _connect() as con:
         row = con.execute(
-            "SELECT u.id, u.name, u.role, u.counties, t.id FROM tokens t JOIN users u ON u.id = t.user_id "
+            "SELECT u.id, u.name, u.role, u.counties, t.id FROM tokens t JOIN users u ON u.id = "
+            "t.user_id "
             "WHERE t.token_sha256 = ?",
             (digest,),
         ).fetchone()
@@ -239,11 +255,14 @@ def user_for_token(token: str) -> User | None:
 
 def _user_by_id(user_id: int) -> User | None:
     with _connect() as con:
-        row = con.execute("SELECT id, name, role, counties FROM users WHERE id = ?", (user_id,)).fetchone()
+        row = con.execute(
+            "SELECT id, name, role, counties FROM users WHERE id = ?", (user_id,)
+        ).fetchone()
     return _row_user(row, "session") if row else None
 
 
 # --- per request ------------------------------------------------------------------------------
+
 
 def current_user() -> User:
     """The account of this request: a Bearer token, else the session, else anonymous.
@@ -257,11 +276,17 @@ def current_user() -> User:
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            msg = "Authorization header: expected 'Bearer <token>'; create a token with `flask users token NAME`"
+            msg = (
+                "Authorization header: expected 'Bearer <token>'; "
+                "create a token with `flask users token NAME`"
+            )
             raise AuthError(msg)
         found = user_for_token(token.strip())
         if found is None:
-            msg = "the API token is not valid (revoked or mistyped); create a new one with `flask users token NAME`"
+            msg = (
+                "the API token is not valid (revoked or mistyped); "
+                "create a new one with `flask users token NAME`"
+            )
             raise AuthError(msg)
         user = found
     elif isinstance(session.get("uid"), int):
@@ -324,7 +349,9 @@ def _configure(state: Any) -> None:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config.setdefault("AUTH_SESSION_HOURS", 8)
-    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(app.config["AUTH_SESSION_HOURS"]))
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
+        hours=float(app.config["AUTH_SESSION_HOURS"])
+    )
 
 
 def require_writer(county_arg: str = "county_id") -> Callable[[F], F]:
@@ -363,6 +390,7 @@ def ensure_can_write(user: User, county: str) -> None:
 
 # --- pages ------------------------------------------------------------------------------------
 
+
 def _safe_next(target: str | None) -> str:
     """Only same-site relative paths are followed after sign-in (no open redirect).
 
@@ -396,7 +424,9 @@ def login() -> Any:
             return redirect(next_url)
         error = "用户名或密码错误 / wrong name or password"
     status = 401 if error else 200
-    return render_template("login.html", error=error, next_url=next_url, lang=request.args.get("lang", "zh")), status
+    return render_template(
+        "login.html", error=error, next_url=next_url, lang=request.args.get("lang", "zh")
+    ), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -409,10 +439,13 @@ def logout() -> Any:
 
 # --- the `flask users` commands ----------------------------------------------------------------
 
+
 @bp.cli.command("create")
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), default="staff", show_default=True)
-@click.option("--county", "counties", multiple=True, help="county id the account may upload to (repeat)")
+@click.option(
+    "--county", "counties", multiple=True, help="county id the account may upload to (repeat)"
+)
 @click.option("--password-stdin", is_flag=True, help="read the password from standard input")
 def create_command(name: str, role: str, counties: tuple[str, ...], password_stdin: bool) -> None:
     """Create an account NAME (asks for the password)."""
@@ -424,7 +457,11 @@ def create_command(name: str, role: str, counties: tuple[str, ...], password_std
         user = create_user(name, password, role, list(counties))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    where = ", ".join(user.counties) if user.role == "staff" else ("every county" if role == "admin" else "none")
+    where = (
+        ", ".join(user.counties)
+        if user.role == "staff"
+        else ("every county" if role == "admin" else "none")
+    )
     click.echo(f"created {user.name} ({user.role}; uploads: {where})")
 
 
@@ -445,7 +482,8 @@ def list_command() -> None:
     """List the accounts."""
     with _connect() as con:
         rows = con.execute(
-            "SELECT u.name, u.role, u.counties, COUNT(t.id) FROM users u LEFT JOIN tokens t ON t.user_id = u.id "
+            "SELECT u.name, u.role, u.counties, COUNT(t.id) FROM users u LEFT JOIN tokens t ON "
+            "t.user_id = u.id "
             "GROUP BY u.id ORDER BY u.name"
         ).fetchall()
     for name, role, counties, n_tokens in rows:

@@ -41,7 +41,11 @@ from gis.zipsafe import ZipLimits
 bp = APIBlueprint("uploads", __name__, tag="Uploads")
 
 ALLOWED_SUFFIXES = (".zip", ".gpkg", ".geojson", ".json", ".tif", ".tiff")
-COORD_SYSTEMS = (("", "WGS84 / CGCS2000 (默认)"), ("gcj02", "GCJ-02 高德/腾讯"), ("bd09", "BD-09 百度"))
+COORD_SYSTEMS = (
+    ("", "WGS84 / CGCS2000 (默认)"),
+    ("gcj02", "GCJ-02 高德/腾讯"),
+    ("bd09", "BD-09 百度"),
+)
 LAYER_LABELS = {k: (s.label_zh, s.label_en) for k, s in SCHEMAS.items()}
 _LIMIT_KEYS = {
     "UPLOAD_MAX_FILE_BYTES": 100 * 1024 * 1024,
@@ -57,11 +61,19 @@ _LIMIT_KEYS = {
 class UploadForm(Schema):
     """The multipart form of an upload (documented; parsed by the view)."""
 
-    file = File(required=True, metadata={"description": ".zip (shapefile), .gpkg, .geojson or .tif"})
+    file = File(
+        required=True, metadata={"description": ".zip (shapefile), .gpkg, .geojson or .tif"}
+    )
     epsg = String(metadata={"description": "EPSG code when the file has no CRS (e.g. 4544, 4523)"})
-    coord_system = String(metadata={"description": "'gcj02' (Amap) or 'bd09' (Baidu) lon/lat; converted"})
-    layer = String(metadata={"description": "layer inside a GeoPackage (or shapefile name in a zip)"})
-    mapping = String(metadata={"description": 'JSON {"stored column": "your column"}; or map.<column> fields'})
+    coord_system = String(
+        metadata={"description": "'gcj02' (Amap) or 'bd09' (Baidu) lon/lat; converted"}
+    )
+    layer = String(
+        metadata={"description": "layer inside a GeoPackage (or shapefile name in a zip)"}
+    )
+    mapping = String(
+        metadata={"description": 'JSON {"stored column": "your column"}; or map.<column> fields'}
+    )
 
 
 class RollbackIn(Schema):
@@ -130,7 +142,9 @@ def _mapping_from(form: Mapping[str, str]) -> dict[str, str]:
         if not isinstance(loaded, dict) or not all(isinstance(v, str) for v in loaded.values()):
             msg = 'form field mapping: expected JSON like {"name": "MC"}'
             problems = ProblemCollector()
-            problems.add("mapping", msg, '表单字段 mapping 应为 JSON，如 {"name": "MC"}', "bad_mapping")
+            problems.add(
+                "mapping", msg, '表单字段 mapping 应为 JSON，如 {"name": "MC"}', "bad_mapping"
+            )
             raise ValidationError(msg, problems.problems)
         mapping.update({str(k): v for k, v in loaded.items()})
     for key, value in form.items():
@@ -150,14 +164,18 @@ def _indicator_values(county_id: str) -> dict[str, dict[str, Any]]:
         out = {}
         for result in compute_all(store.workspace(county_id).to_metric(), DEFAULT_SETTINGS):
             ind = result.to_dict()
-            out[ind["id"]] = {k: ind.get(k) for k in ("name_zh", "name_en", "unit", "value", "passed", "status",
-                                                      "target")}
+            out[ind["id"]] = {
+                k: ind.get(k)
+                for k in ("name_zh", "name_en", "unit", "value", "passed", "status", "target")
+            }
         return out
 
     return cache.get_or_compute((county_id, store.version(county_id)), compute)
 
 
-def indicator_changes(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def indicator_changes(
+    before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Each indicator before → after, with ``changed`` true when its value or verdict moved.
 
     >>> indicator_changes({"a": {"value": 1.0, "passed": False, "unit": "%"}},
@@ -187,7 +205,9 @@ def _save_upload(storage: Any, limits: UploadLimits) -> tuple[Path, str]:
     """Save the uploaded file under the instance folder; return (folder, original name)."""
     original = (storage.filename or "").replace("\\", "/").rsplit("/", 1)[-1][:200] or "upload"
     suffix = next((s for s in ALLOWED_SUFFIXES if original.lower().endswith(s)), "")
-    base = Path(current_app.config.get("UPLOAD_TMP_DIR") or Path(current_app.instance_path) / "uploads")
+    base = Path(
+        current_app.config.get("UPLOAD_TMP_DIR") or Path(current_app.instance_path) / "uploads"
+    )
     base.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix=f"{uuid.uuid4().hex[:8]}-", dir=base))
     target = folder / f"upload{suffix or '.bin'}"
@@ -214,37 +234,65 @@ def perform_upload(county_id: str, kind: str, user: User) -> dict[str, Any]:
     if request.content_length and request.content_length > limits.max_file_bytes + (1 << 20):
         from gis.upload import UploadTooLargeError
 
-        msg = f"the upload is {request.content_length:,} bytes, more than the limit of {limits.max_file_bytes:,}"
+        msg = (
+            f"the upload is {request.content_length:,} bytes, "
+            f"more than the limit of {limits.max_file_bytes:,}"
+        )
         raise UploadTooLargeError(msg)
     storage = request.files.get("file")
     if storage is None or not storage.filename:
         problems = ProblemCollector()
-        problems.add("file", "no file: send the layer in the multipart field 'file'",
-                     "没有文件：请在 multipart 字段 file 中上传图层", "no_file")
+        problems.add(
+            "file",
+            "no file: send the layer in the multipart field 'file'",
+            "没有文件：请在 multipart 字段 file 中上传图层",
+            "no_file",
+        )
         problems.raise_if_any("upload refused")
     mapping = _mapping_from(request.form)
     folder, original = _save_upload(storage, limits)
     try:
         options = UploadOptions(
-            kind=kind, original_name=original, declared_crs=request.form.get("epsg", "").strip(),
+            kind=kind,
+            original_name=original,
+            declared_crs=request.form.get("epsg", "").strip(),
             coord_system=request.form.get("coord_system", "").strip(),
-            source_layer=request.form.get("layer", "").strip(), mapping=mapping,
+            source_layer=request.form.get("layer", "").strip(),
+            mapping=mapping,
         )
         upload_file = next(p for p in folder.iterdir() if p.name.startswith("upload"))
-        prepared = prepare_upload(upload_file, options=options, workdir=folder / "work",
-                                  boundary=read_layer(ws_path, "boundary"), limits=limits)
+        prepared = prepare_upload(
+            upload_file,
+            options=options,
+            workdir=folder / "work",
+            boundary=read_layer(ws_path, "boundary"),
+            limits=limits,
+        )
         before = _indicator_values(county_id)
         record = commit_version(
             ws_path,
-            NewVersion(layer=prepared.layer, user=user.name, original_name=prepared.original_name,
-                       sha256=prepared.sha256, feature_count=prepared.feature_count, report=prepared.report,
-                       gdf=prepared.gdf, raster_path=prepared.raster_path),
+            NewVersion(
+                layer=prepared.layer,
+                user=user.name,
+                original_name=prepared.original_name,
+                sha256=prepared.sha256,
+                feature_count=prepared.feature_count,
+                report=prepared.report,
+                gdf=prepared.gdf,
+                raster_path=prepared.raster_path,
+            ),
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     after = _indicator_values(county_id)
-    return {"county_id": county_id, "layer": prepared.layer, "version": record["version"], "record": record,
-            "report": prepared.report, "indicators": indicator_changes(before, after)}
+    return {
+        "county_id": county_id,
+        "layer": prepared.layer,
+        "version": record["version"],
+        "record": record,
+        "report": prepared.report,
+        "indicators": indicator_changes(before, after),
+    }
 
 
 def perform_rollback(county_id: str, kind: str, version: Any, user: User) -> dict[str, Any]:
@@ -259,25 +307,40 @@ def perform_rollback(county_id: str, kind: str, version: Any, user: User) -> dic
         number = -1
     if number < 0:
         problems = ProblemCollector()
-        problems.add("version", f"version: expected a version number ≥ 0, got {version!r}",
-                     f"version 应为不小于 0 的版本号，收到 {version!r}", "bad_version")
+        problems.add(
+            "version",
+            f"version: expected a version number ≥ 0, got {version!r}",
+            f"version 应为不小于 0 的版本号，收到 {version!r}",
+            "bad_version",
+        )
         problems.raise_if_any("rollback refused")
     before = _indicator_values(county_id)
     record = rollback(ws_path, schema.layer, number, user=user.name)
     after = _indicator_values(county_id)
-    return {"county_id": county_id, "layer": schema.layer, "version": record["version"], "record": record,
-            "report": record.get("report", {}), "indicators": indicator_changes(before, after)}
+    return {
+        "county_id": county_id,
+        "layer": schema.layer,
+        "version": record["version"],
+        "record": record,
+        "report": record.get("report", {}),
+        "indicators": indicator_changes(before, after),
+    }
 
 
 def layer_history(county_id: str, kind: str) -> dict[str, Any]:
     """The versions of one layer."""
     ws_path = get_store().path(county_id)
     schema = schema_for(kind)
-    return {"county_id": county_id, "layer": schema.layer, "current": current_version(ws_path, schema.layer),
-            "versions": history(ws_path, schema.layer)}
+    return {
+        "county_id": county_id,
+        "layer": schema.layer,
+        "current": current_version(ws_path, schema.layer),
+        "versions": history(ws_path, schema.layer),
+    }
 
 
 # --- API ----------------------------------------------------------------------------------------
+
 
 @bp.post("/api/v1/counties/<county_id>/layers/<layer>")
 @require_writer()
@@ -291,8 +354,13 @@ def layer_history(county_id: str, kind: str) -> dict[str, Any]:
     "changes unless the upload is accepted. Answers the new version, the validation report and "
     "each indicator before → after. Needs a staff account for the county (Bearer token, or the "
     "session cookie plus the `X-CSRF-Token` header).",
-    responses={400: "Validation failed", 401: "Not signed in", 403: "Not allowed for this county",
-               404: "Unknown county or layer kind", 413: "File too large"},
+    responses={
+        400: "Validation failed",
+        401: "Not signed in",
+        403: "Not allowed for this county",
+        404: "Unknown county or layer kind",
+        413: "File too large",
+    },
     security="BearerAuth",
 )
 def upload_layer(county_id: str, layer: str, **_ignored: Any) -> Any:
@@ -302,10 +370,17 @@ def upload_layer(county_id: str, layer: str, **_ignored: Any) -> Any:
 @bp.get("/api/v1/counties/<county_id>/layers/<layer>/versions")
 @require_writer()
 @bp.output(HistoryOut)
-@bp.doc(summary="Versions of a layer (staff)", description="Who uploaded what and when, with "
-        "each version's validation report; `current` marks the version in use.",
-        responses={401: "Not signed in", 403: "Not allowed for this county", 404: "Unknown county or layer"},
-        security="BearerAuth")
+@bp.doc(
+    summary="Versions of a layer (staff)",
+    description="Who uploaded what and when, with "
+    "each version's validation report; `current` marks the version in use.",
+    responses={
+        401: "Not signed in",
+        403: "Not allowed for this county",
+        404: "Unknown county or layer",
+    },
+    security="BearerAuth",
+)
 def layer_versions(county_id: str, layer: str) -> Any:
     return layer_history(county_id, layer)
 
@@ -314,10 +389,18 @@ def layer_versions(county_id: str, layer: str) -> Any:
 @require_writer()
 @bp.input(RollbackIn, location="json", validation=False)
 @bp.output(VersionOut, status_code=201)
-@bp.doc(summary="Roll a layer back (staff)", description="Makes a copy of an earlier version the new "
-        "current version (the history stays linear) and recomputes the indicators.",
-        responses={400: "Bad version", 401: "Not signed in", 403: "Not allowed", 404: "No such version"},
-        security="BearerAuth")
+@bp.doc(
+    summary="Roll a layer back (staff)",
+    description="Makes a copy of an earlier version the new "
+    "current version (the history stays linear) and recomputes the indicators.",
+    responses={
+        400: "Bad version",
+        401: "Not signed in",
+        403: "Not allowed",
+        404: "No such version",
+    },
+    security="BearerAuth",
+)
 def rollback_layer(county_id: str, layer: str, **_ignored: Any) -> Any:
     body = request.get_json(silent=True) or {}
     version = body.get("version", request.form.get("version"))
@@ -326,17 +409,33 @@ def rollback_layer(county_id: str, layer: str, **_ignored: Any) -> Any:
 
 # --- page ---------------------------------------------------------------------------------------
 
-def _page(county_id: str, *, status: int = 200, result: dict[str, Any] | None = None,
-          error: GisError | None = None, kind: str = "") -> Any:
+
+def _page(
+    county_id: str,
+    *,
+    status: int = 200,
+    result: dict[str, Any] | None = None,
+    error: GisError | None = None,
+    kind: str = "",
+) -> Any:
     store = get_store()
     meta = store.metadata(county_id)
     ws_path = store.path(county_id)
     histories = {k: history(ws_path, s.layer) for k, s in SCHEMAS.items()}
     html = render_template(
-        "upload.html", county_id=county_id, county_name=meta.get("name", county_id), schemas=SCHEMAS,
-        coord_systems=COORD_SYSTEMS, histories=histories, result=result, error=error,
-        problems=[p.as_dict() for p in error.problems] if error else [], kind=kind or "parks",
-        limits=upload_limits(), user=current_user(), lang=request.args.get("lang", "zh"),
+        "upload.html",
+        county_id=county_id,
+        county_name=meta.get("name", county_id),
+        schemas=SCHEMAS,
+        coord_systems=COORD_SYSTEMS,
+        histories=histories,
+        result=result,
+        error=error,
+        problems=[p.as_dict() for p in error.problems] if error else [],
+        kind=kind or "parks",
+        limits=upload_limits(),
+        user=current_user(),
+        lang=request.args.get("lang", "zh"),
     )
     return html, status
 

@@ -74,7 +74,9 @@ def wgs84_to_gcj02(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatA
     return lon + dlon, lat + dlat
 
 
-def gcj02_to_wgs84(lon: FloatArray, lat: FloatArray, *, iterations: int = 8) -> tuple[FloatArray, FloatArray]:
+def gcj02_to_wgs84(
+    lon: FloatArray, lat: FloatArray, *, iterations: int = 8
+) -> tuple[FloatArray, FloatArray]:
     """GCJ-02 → WGS84 by fixed-point iteration (error < 1e-9 degrees after a few steps).
 
     >>> x, y = wgs84_to_gcj02(np.array([113.6]), np.array([34.75]))
@@ -154,7 +156,18 @@ def normalise_coord_system(text: str | None) -> str | None:
     key = re.sub(r"[\s_\-]", "", text).lower()
     if key in ("", "none", "wgs84", "4326", "epsg4326", "cgcs2000", "无"):
         return "wgs84"
-    if key in ("gcj02", "gcj", "amap", "gaode", "高德", "火星", "火星坐标", "国测局", "tencent", "腾讯"):
+    if key in (
+        "gcj02",
+        "gcj",
+        "amap",
+        "gaode",
+        "高德",
+        "火星",
+        "火星坐标",
+        "国测局",
+        "tencent",
+        "腾讯",
+    ):
         return "gcj02"
     if key in ("bd09", "bd09ll", "baidu", "百度"):
         return "bd09"
@@ -163,7 +176,8 @@ def normalise_coord_system(text: str | None) -> str | None:
 
 _ESRI_GK_CM = re.compile(r"(CGCS2000|Xian_?1980|Beijing_?1954)_3_Degree_GK_CM_(\d{2,3})E", re.I)
 _ESRI_GK_ZONE = re.compile(r"(CGCS2000|Xian_?1980|Beijing_?1954)_3_Degree_GK_Zone_(\d{2})", re.I)
-# First EPSG code of each datum's 3-degree GK series: (zone-prefixed zone 25, CM 75E without prefix).
+# First EPSG code of each datum's 3-degree GK series:
+# (zone-prefixed zone 25, CM 75E without prefix).
 _GK_SERIES = {"cgcs2000": (4513, 4534), "xian1980": (2349, 2370), "beijing1954": (2401, 2422)}
 _NAMES = {
     "cgcs2000": 4490,
@@ -204,7 +218,8 @@ def parse_prj(text: str) -> CRS | None:
     ESRI names of the Chinese 3-degree GK zones are mapped to their EPSG
     codes even when the WKT body is incomplete.
 
-    >>> parse_prj('PROJCS["CGCS2000_3_Degree_GK_CM_105E",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000"]]').to_epsg()
+    >>> esri = 'PROJCS["CGCS2000_3_Degree_GK_CM_105E",GEOGCS["GCS_China_2000"]]'
+    >>> parse_prj(esri).to_epsg()
     4544
     >>> parse_prj('PROJCS["CGCS2000_3_Degree_GK_Zone_35",GEOGCS["x"]]').to_epsg()
     4523
@@ -258,7 +273,8 @@ def zone_prefix_hint(minx: float, metric_epsg: int) -> str:
     if 1_000_000 <= minx < 100_000_000:
         zone = int(minx // 1_000_000)
         if 25 <= zone <= 45:
-            return f"x values start with zone {zone}: use EPSG:{4513 + zone - 25} (zone-prefixed) instead"
+            epsg = 4513 + zone - 25
+            return f"x values start with zone {zone}: use EPSG:{epsg} (zone-prefixed) instead"
     if 0 < minx < 1_000_000 and 4513 <= metric_epsg <= 4533:
         cm = 75 + 3 * (metric_epsg - 4513)
         return (

@@ -65,15 +65,17 @@ def codec_from_cpg(text: str) -> str | None:
 
     >>> codec_from_cpg("GBK\\n"), codec_from_cpg("UTF-8"), codec_from_cpg("ANSI 936")
     ('gbk', 'utf-8', 'gbk')
-    >>> codec_from_cpg("klingon") is None
-    True
+    >>> codec_from_cpg("klingon") is None, codec_from_cpg("UTF" + chr(0) + "-8") is None
+    (True, True)
     """
     key = text.strip().strip("\ufeff").lower()
     if key in _CPG_ALIASES:
         return _CPG_ALIASES[key]
+    if not key.isprintable() or len(key) > 40:
+        return None
     try:
         return codecs.lookup(key).name
-    except LookupError:
+    except (LookupError, ValueError):
         return None
 
 

@@ -120,7 +120,9 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
 
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON (UTF-8, indented) atomically."""
-    write_bytes_atomic(path, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    write_bytes_atomic(
+        path, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    )
 
 
 @contextlib.contextmanager
@@ -138,7 +140,10 @@ def workspace_lock(workspace: str | Path, *, timeout_s: float = 300.0) -> Iterat
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    msg = f"{Path(workspace).name}: another upload is still being written; try again in a minute"
+                    msg = (
+                        f"{Path(workspace).name}: another upload is still being written; "
+                        "try again in a minute"
+                    )
                     raise StoreBusyError(msg) from None
                 time.sleep(0.02)
         try:
@@ -156,7 +161,7 @@ def _data_name(layer: str, version: int) -> str:
 
 
 def current_version(workspace: str | Path, layer: str) -> int | None:
-    """The committed version of ``layer``: ``0`` for the ingested one, ``None`` if there is no layer."""
+    """The committed version of ``layer``: ``0`` as ingested, ``None`` when there is no layer."""
     workspace = Path(workspace)
     if layer == RASTER_LAYER:
         tif = workspace / POPULATION_NAME
@@ -172,7 +177,9 @@ def current_version(workspace: str | Path, layer: str) -> int | None:
         raise NotFoundError(msg)
     con = sqlite3.connect(f"file:{gpkg}?mode=ro", uri=True)
     try:
-        row = con.execute("SELECT description FROM gpkg_contents WHERE table_name = ?", (layer,)).fetchone()
+        row = con.execute(
+            "SELECT description FROM gpkg_contents WHERE table_name = ?", (layer,)
+        ).fetchone()
     finally:
         con.close()
     if row is None:
@@ -228,14 +235,20 @@ def _cleanup_tmp(workspace: Path) -> None:
             tmp.unlink(missing_ok=True)
 
 
-def _write_vector_file(gdf: gpd.GeoDataFrame, path: Path, layer: str, description: str = "") -> None:
+def _write_vector_file(
+    gdf: gpd.GeoDataFrame, path: Path, layer: str, description: str = ""
+) -> None:
     options = {"DESCRIPTION": description} if description else {}
     types = set(gdf.geometry.geom_type.dropna())
-    promote = bool(types) and types <= {"Polygon", "MultiPolygon"}  # MultiPolygon layers, as ingest writes
+    promote = bool(types) and types <= {
+        "Polygon",
+        "MultiPolygon",
+    }  # MultiPolygon layers, as ingest writes
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        pyogrio.write_dataframe(gdf, path, layer=layer, driver="GPKG", layer_options=options,
-                                promote_to_multi=promote)
+        pyogrio.write_dataframe(
+            gdf, path, layer=layer, driver="GPKG", layer_options=options, promote_to_multi=promote
+        )
 
 
 def _write_version_data(workspace: Path, new: NewVersion, version: int) -> Path:
@@ -282,10 +295,18 @@ def _snapshot_initial(workspace: Path, layer: str, metadata: dict[str, Any]) -> 
     finally:
         tmp.unlink(missing_ok=True)
     record = {
-        "version": 0, "layer": layer, "action": "initial", "user": "ingest",
-        "created": metadata.get("created", ""), "original_name": "",
-        "provenance": entry.get("provenance", "unknown"), "feature_count": count,
-        "sha256": "", "data_sha256": _sha256(final), "report": {}, "metadata_entry": entry,
+        "version": 0,
+        "layer": layer,
+        "action": "initial",
+        "user": "ingest",
+        "created": metadata.get("created", ""),
+        "original_name": "",
+        "provenance": entry.get("provenance", "unknown"),
+        "feature_count": count,
+        "sha256": "",
+        "data_sha256": _sha256(final),
+        "report": {},
+        "metadata_entry": entry,
     }
     write_json_atomic(folder / "v0000.json", record)
 
@@ -328,7 +349,10 @@ def _swap_raster(workspace: Path, data_file: Path, version: int, hook: Hook) -> 
 def _read_metadata(workspace: Path) -> dict[str, Any]:
     path = workspace / METADATA_NAME
     if not path.is_file():
-        msg = f"{workspace}: not a workspace (no {METADATA_NAME}); create one with `python -m gis ingest`"
+        msg = (
+            f"{workspace}: not a workspace (no {METADATA_NAME}); "
+            "create one with `python -m gis ingest`"
+        )
         raise NotFoundError(msg)
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
@@ -336,22 +360,34 @@ def _read_metadata(workspace: Path) -> dict[str, Any]:
 
 def _metadata_entry(record: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
     """The metadata.json entry of a committed version (``upload`` names the version)."""
-    upload = {k: record.get(k) for k in ("version", "user", "created", "original_name", "sha256", "action")}
+    upload = {
+        k: record.get(k)
+        for k in ("version", "user", "created", "original_name", "sha256", "action")
+    }
     if record.get("metadata_entry"):  # a rollback to the ingested data: provenance as it was
         return {**record["metadata_entry"], "upload": upload}
-    if record["layer"] == RASTER_LAYER:  # as ingest writes a supplied raster: its sum is the population
+    if (
+        record["layer"] == RASTER_LAYER
+    ):  # as ingest writes a supplied raster: its sum is the population
         total = record.get("report", {}).get("population_total")
         return {
-            "total": total, "urban_population": total, "provenance": "uploaded", "is_estimate": False,
+            "total": total,
+            "urban_population": total,
+            "provenance": "uploaded",
+            "is_estimate": False,
             "method": f"population GeoTIFF uploaded by {record['user']}: {record['original_name']} "
             f"(version {record['version']})",
-            "crs": record.get("report", {}).get("raster_crs", ""), "upload": upload,
+            "crs": record.get("report", {}).get("raster_crs", ""),
+            "upload": upload,
         }
-    base = {k: v for k, v in previous.items() if k not in ("provenance", "method", "count", "upload")}
+    base = {
+        k: v for k, v in previous.items() if k not in ("provenance", "method", "count", "upload")
+    }
     base.update(
         {
             "provenance": "uploaded",
-            "method": f"uploaded by {record['user']} from {record['original_name']} (version {record['version']})",
+            "method": f"uploaded by {record['user']} from {record['original_name']} "
+            f"(version {record['version']})",
             "upload": upload,
         }
     )
@@ -408,7 +444,9 @@ def _commit_locked(workspace: Path, new: NewVersion, hook: Hook) -> dict[str, An
     except BaseException:
         if current_version(workspace, new.layer) != version:  # not committed: drop its files
             for suffix in (".json", ".gpkg", ".tif"):
-                (_versions_dir(workspace, new.layer) / f"v{version:04d}{suffix}").unlink(missing_ok=True)
+                (_versions_dir(workspace, new.layer) / f"v{version:04d}{suffix}").unlink(
+                    missing_ok=True
+                )
         _cleanup_tmp(workspace)
         raise
 
@@ -419,13 +457,25 @@ def _write_and_swap(
     data_file = _write_version_data(workspace, new, version)
     previous = _get_entry(metadata, new.layer)
     record = {
-        "version": version, "layer": new.layer, "action": new.action, "rollback_of": new.rollback_of,
-        "user": new.user, "created": _now(), "original_name": new.original_name, "sha256": new.sha256,
-        "data_sha256": _sha256(data_file), "feature_count": new.feature_count, "report": new.report,
+        "version": version,
+        "layer": new.layer,
+        "action": new.action,
+        "rollback_of": new.rollback_of,
+        "user": new.user,
+        "created": _now(),
+        "original_name": new.original_name,
+        "sha256": new.sha256,
+        "data_sha256": _sha256(data_file),
+        "feature_count": new.feature_count,
+        "report": new.report,
         "provenance": "uploaded",
     }
     if new.action == "rollback" and new.rollback_of is not None:
-        source = json.loads((_versions_dir(workspace, new.layer) / f"v{new.rollback_of:04d}.json").read_text("utf-8"))
+        source = json.loads(
+            (_versions_dir(workspace, new.layer) / f"v{new.rollback_of:04d}.json").read_text(
+                "utf-8"
+            )
+        )
         if source.get("metadata_entry"):  # back to the ingested data (or a copy of it)
             record["metadata_entry"] = source["metadata_entry"]
             record["provenance"] = source.get("provenance", "unknown")
@@ -445,8 +495,13 @@ def _no_hook(stage: str) -> None:
     """Default hook: nothing."""
 
 
-def commit_version(workspace: str | Path, new: NewVersion, *, hook: Hook | None = None,
-                   lock_timeout_s: float = 300.0) -> dict[str, Any]:
+def commit_version(
+    workspace: str | Path,
+    new: NewVersion,
+    *,
+    hook: Hook | None = None,
+    lock_timeout_s: float = 300.0,
+) -> dict[str, Any]:
     """Store ``new`` as the next version of its layer and make it current, atomically.
 
     Parameters
@@ -468,8 +523,9 @@ def commit_version(workspace: str | Path, new: NewVersion, *, hook: Hook | None 
         return _commit_locked(workspace, new, hook or _no_hook)
 
 
-def rollback(workspace: str | Path, layer: str, version: int, *, user: str,
-             hook: Hook | None = None) -> dict[str, Any]:
+def rollback(
+    workspace: str | Path, layer: str, version: int, *, user: str, hook: Hook | None = None
+) -> dict[str, Any]:
     """Make a copy of ``version`` the new current version of ``layer`` (history stays linear)."""
     workspace = Path(workspace)
     with workspace_lock(workspace):
@@ -491,11 +547,23 @@ def rollback(workspace: str | Path, layer: str, version: int, *, user: str,
                 warnings.simplefilter("ignore")
                 gdf, raster = pyogrio.read_dataframe(data_path, layer=layer), None
         new = NewVersion(
-            layer=layer, user=user, original_name=source.get("original_name", ""), sha256=source.get("sha256", ""),
+            layer=layer,
+            user=user,
+            original_name=source.get("original_name", ""),
+            sha256=source.get("sha256", ""),
             feature_count=source.get("feature_count") or (len(gdf) if gdf is not None else 0),
-            report={"rollback_of": version, **{k: v for k, v in source.get("report", {}).items()
-                                                if k in ("population_total", "raster_crs")}},
-            gdf=gdf, raster_path=raster, action="rollback", rollback_of=version,
+            report={
+                "rollback_of": version,
+                **{
+                    k: v
+                    for k, v in source.get("report", {}).items()
+                    if k in ("population_total", "raster_crs")
+                },
+            },
+            gdf=gdf,
+            raster_path=raster,
+            action="rollback",
+            rollback_of=version,
         )
         return _commit_locked(workspace, new, hook or _no_hook)
 

@@ -41,27 +41,21 @@ from gis.zipsafe import ZipLimits, extract_zip, inspect_zip
 VECTOR_SUFFIXES = (".zip", ".gpkg", ".geojson", ".json")
 RASTER_SUFFIXES = (".tif", ".tiff")
 SHAPEFILE_REQUIRED = (".shp", ".shx", ".dbf")
-_READ_ERRORS = (
-    pyogrio.errors.DataSourceError,
-    pyogrio.errors.DataLayerError,
-    pyogrio.errors.FieldError,
-    pyogrio.errors.GeometryError,
-    pyogrio.errors.FeatureError,
-    pyogrio.errors.CRSError,
-    ValueError,
-    TypeError,
-    OSError,
-    RuntimeError,
-    OverflowError,
-    IndexError,
-    KeyError,
-    UnicodeError,
-    shapely.errors.ShapelyError,
-)
+# A hostile file can make GDAL or pyogrio fail in any way (pyogrio raises UnboundLocalError on an
+# undecodable .prj, for one); every failure of the third-party reader is a refusal of the file.
+_READ_ERRORS: tuple[type[BaseException], ...] = (Exception,)
 _GDAL_CONFIG_LOCK = threading.Lock()
 # Python codec name → the iconv name GDAL understands.
-_GDAL_ENCODINGS = {"utf-8": "UTF-8", "gbk": "CP936", "gb18030": "GB18030", "big5": "BIG5",
-                   "latin-1": "ISO-8859-1", "iso8859-1": "ISO-8859-1", "cp1252": "CP1252", "ascii": "UTF-8"}
+_GDAL_ENCODINGS = {
+    "utf-8": "UTF-8",
+    "gbk": "CP936",
+    "gb18030": "GB18030",
+    "big5": "BIG5",
+    "latin-1": "ISO-8859-1",
+    "iso8859-1": "ISO-8859-1",
+    "cp1252": "CP1252",
+    "ascii": "UTF-8",
+}
 _MAGIC = {
     ".zip": (b"PK\x03\x04", b"PK\x05\x06"),
     ".gpkg": (b"SQLite format 3\x00",),
@@ -124,7 +118,9 @@ class RawUpload:
 
     def note(self, source: str, code: str, message_en: str, message_zh: str) -> None:
         """Record a warning that does not refuse the upload."""
-        self.notes.append({"source": source, "code": code, "message": message_en, "message_zh": message_zh})
+        self.notes.append(
+            {"source": source, "code": code, "message": message_en, "message_zh": message_zh}
+        )
 
 
 @dataclass
@@ -161,7 +157,17 @@ def schema_for(kind: str) -> LayerSchema:
 
 def _suffix(name: str) -> str:
     lower = name.lower()
-    for suffix in (*VECTOR_SUFFIXES, *RASTER_SUFFIXES, ".shp", ".dbf", ".shx", ".kml", ".csv", ".rar", ".7z"):
+    for suffix in (
+        *VECTOR_SUFFIXES,
+        *RASTER_SUFFIXES,
+        ".shp",
+        ".dbf",
+        ".shx",
+        ".kml",
+        ".csv",
+        ".rar",
+        ".7z",
+    ):
         if lower.endswith(suffix):
             return ".tif" if suffix == ".tiff" else suffix
     return Path(lower).suffix
@@ -206,12 +212,19 @@ def read_upload(
             f"{label}: {size:,} bytes, more than the upload limit of {limits.max_file_bytes:,}; "
             "split the layer or simplify it"
         )
-        problems.add(label, msg, f"{label}：文件 {size:,} 字节，超过上传上限 {limits.max_file_bytes:,}；请拆分或简化图层",
-                     "file_too_large")
+        problems.add(
+            label,
+            msg,
+            f"{label}：文件 {size:,} 字节，超过上传上限 {limits.max_file_bytes:,}；"
+            "请拆分或简化图层",
+            "file_too_large",
+        )
         raise UploadTooLargeError(msg, problems.problems)
     suffix = _suffix(label)
     schema = schema_for(options.kind)
-    if not _format_allowed(suffix, schema, label, problems) or not _magic_ok(path, suffix, label, problems):
+    if not _format_allowed(suffix, schema, label, problems) or not _magic_ok(
+        path, suffix, label, problems
+    ):
         return raw
     if suffix == ".tif":
         raw.raster_path = path
@@ -228,22 +241,34 @@ def read_upload(
     return raw
 
 
-def _format_allowed(suffix: str, schema: LayerSchema, label: str, problems: ProblemCollector) -> bool:
+def _format_allowed(
+    suffix: str, schema: LayerSchema, label: str, problems: ProblemCollector
+) -> bool:
     allowed = RASTER_SUFFIXES if schema.raster else VECTOR_SUFFIXES
     if suffix in allowed or (schema.raster and suffix == ".tif"):
         return True
     if suffix in (".shp", ".dbf", ".shx"):
-        en = f"{label}: a single shapefile member; zip the .shp, .shx, .dbf, .prj (and .cpg) together and upload the .zip"
-        zh = f"{label}：只上传了 shapefile 的一个文件；请将 .shp、.shx、.dbf、.prj（及 .cpg）一起压缩为 .zip 上传"
+        en = (
+            f"{label}: a single shapefile member; zip the .shp, .shx, .dbf, .prj (and .cpg) "
+            "together and upload the .zip"
+        )
+        zh = (
+            f"{label}：只上传了 shapefile 的一个文件；"
+            "请将 .shp、.shx、.dbf、.prj（及 .cpg）一起压缩为 .zip 上传"
+        )
     elif schema.raster:
         en = f"{label}: the population layer must be a GeoTIFF (.tif); export the raster as GeoTIFF"
         zh = f"{label}：人口图层必须是 GeoTIFF（.tif）；请将栅格导出为 GeoTIFF"
     else:
         en = (
-            f"{label}: {suffix or 'no extension'} is not accepted for {schema.label_en}; upload a zipped "
+            f"{label}: {suffix or 'no extension'} is not accepted for {schema.label_en}; upload a "
+            "zipped "
             "shapefile (.zip), a GeoPackage (.gpkg) or GeoJSON (.geojson)"
         )
-        zh = f"{label}：不接受 {suffix or '无扩展名'} 文件；请上传压缩的 shapefile（.zip）、GeoPackage（.gpkg）或 GeoJSON（.geojson）"
+        zh = (
+            f"{label}：不接受 {suffix or '无扩展名'} 文件；"
+            "请上传压缩的 shapefile（.zip）、GeoPackage（.gpkg）或 GeoJSON（.geojson）"
+        )
     problems.add(label, en, zh, "unsupported_format")
     return False
 
@@ -259,7 +284,8 @@ def _magic_ok(path: Path, suffix: str, label: str, problems: ProblemCollector) -
     if not ok:
         problems.add(
             label,
-            f"{label}: the content is not a {suffix} file (damaged, empty or renamed); export it again",
+            f"{label}: the content is not a {suffix} file (damaged, empty or renamed); export it "
+            "again",
             f"{label}：文件内容不是 {suffix} 格式（损坏、为空或被改名）；请重新导出",
             "bad_file",
         )
@@ -267,8 +293,13 @@ def _magic_ok(path: Path, suffix: str, label: str, problems: ProblemCollector) -
 
 
 def _read_zip(
-    path: Path, options: UploadOptions, limits: UploadLimits, workdir: Path, label: str,
-    raw: RawUpload, problems: ProblemCollector,
+    path: Path,
+    options: UploadOptions,
+    limits: UploadLimits,
+    workdir: Path,
+    label: str,
+    raw: RawUpload,
+    problems: ProblemCollector,
 ) -> None:
     members = inspect_zip(path, limits=limits.zip, label=label, problems=problems)
     if problems.problems:
@@ -279,25 +310,45 @@ def _read_zip(
     except ValidationError as exc:
         problems.problems.extend(exc.problems)
         return
-    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError, NotImplementedError, zlib.error) as exc:
-        problems.add(label, f"{label}: the archive is damaged ({type(exc).__name__}); zip the files again",
-                     f"{label}：压缩包已损坏；请重新压缩", "zip_corrupt")
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        RuntimeError,
+        ValueError,
+        NotImplementedError,
+        zlib.error,
+    ) as exc:
+        problems.add(
+            label,
+            f"{label}: the archive is damaged ({type(exc).__name__}); zip the files again",
+            f"{label}：压缩包已损坏；请重新压缩",
+            "zip_corrupt",
+        )
         return
     raw.files = sorted(f.name for f in files)
     by_suffix: dict[str, list[Path]] = {}
     for f in files:
         by_suffix.setdefault(_suffix(f.name), []).append(f)
-    shps = sorted({f.stem for f in files if _suffix(f.name) in SHAPEFILE_REQUIRED + (".prj", ".cpg")})
-    if by_suffix.get(".shp") or len(shps) >= 1 and not (by_suffix.get(".gpkg") or by_suffix.get(".geojson") or by_suffix.get(".json")):
+    shps = sorted(
+        {f.stem for f in files if _suffix(f.name) in SHAPEFILE_REQUIRED + (".prj", ".cpg")}
+    )
+    if (
+        by_suffix.get(".shp")
+        or len(shps) >= 1
+        and not (by_suffix.get(".gpkg") or by_suffix.get(".geojson") or by_suffix.get(".json"))
+    ):
         _read_zipped_shapefile(workdir, shps, options, label, raw, problems)
         return
     inner = by_suffix.get(".gpkg", []) + by_suffix.get(".geojson", []) + by_suffix.get(".json", [])
     if len(inner) != 1:
         problems.add(
             label,
-            f"{label}: no shapefile (.shp), GeoPackage or GeoJSON in the archive (found {raw.files}); "
+            f"{label}: no shapefile (.shp), GeoPackage or GeoJSON in the archive (found "
+            f"{raw.files}); "
             "zip the layer's .shp, .shx, .dbf and .prj",
-            f"{label}：压缩包中没有 shapefile、GeoPackage 或 GeoJSON（内容：{raw.files}）；请压缩图层的 .shp、.shx、.dbf、.prj",
+            f"{label}：压缩包中没有 shapefile、GeoPackage 或 GeoJSON（内容：{raw.files}）；"
+            "请压缩图层的 .shp、.shx、.dbf、.prj",
             "no_layer_in_zip",
         )
         return
@@ -310,7 +361,12 @@ def _read_zip(
 
 
 def _read_zipped_shapefile(
-    folder: Path, stems: list[str], options: UploadOptions, label: str, raw: RawUpload, problems: ProblemCollector
+    folder: Path,
+    stems: list[str],
+    options: UploadOptions,
+    label: str,
+    raw: RawUpload,
+    problems: ProblemCollector,
 ) -> None:
     if len(stems) > 1:
         if options.source_layer in stems:
@@ -318,9 +374,11 @@ def _read_zipped_shapefile(
         else:
             problems.add(
                 label,
-                f"{label}: several shapefiles in one archive ({', '.join(stems)}); upload one layer per "
+                f"{label}: several shapefiles in one archive ({', '.join(stems)}); upload one "
+                "layer per "
                 "zip or name the one to use in the layer field",
-                f"{label}：一个压缩包中有多个 shapefile（{'、'.join(stems)}）；请每个压缩包只放一个图层，或在“图层”栏填写要使用的名称",
+                f"{label}：一个压缩包中有多个 shapefile（{'、'.join(stems)}）；"
+                "请每个压缩包只放一个图层，或在“图层”栏填写要使用的名称",
                 "several_layers",
             )
             return
@@ -332,7 +390,8 @@ def _read_zipped_shapefile(
             f"{label}/{stem}{s}",
             f"{label}: {stem}{s} is missing; a shapefile needs .shp, .shx and .dbf (and .prj). "
             f"Add {stem}{s} to the zip",
-            f"{label}：缺少 {stem}{s}；shapefile 需要 .shp、.shx、.dbf（以及 .prj）文件，请将其加入压缩包",
+            f"{label}：缺少 {stem}{s}；shapefile 需要 .shp、.shx、.dbf（以及 .prj）文件，"
+            "请将其加入压缩包",
             "missing_member",
         )
     _shapefile_crs(present, stem, options, label, raw, problems)
@@ -343,12 +402,15 @@ def _read_zipped_shapefile(
         if ".dbf" in present:  # still check the attributes, so every problem is reported at once
             _read_attributes_only(present[".dbf"], encoding, raw)
         return
+    if ".prj" in present:  # parsed above; GDAL need not read it again (it stumbles on bad bytes)
+        present[".prj"].rename(present[".prj"].with_suffix(".prj-parsed"))
     try:
         raw.gdf = _read_shapefile(present[".shp"], encoding, restore_shx=".shx" in missing)
     except _READ_ERRORS as exc:
         problems.add(
             label,
-            f"{label}: {stem}.shp cannot be read ({_short(exc)}); export the layer again from QGIS/ArcGIS",
+            f"{label}: {stem}.shp cannot be read ({_short(exc)}); export the layer again from "
+            "QGIS/ArcGIS",
             f"{label}：无法读取 {stem}.shp；请从 QGIS/ArcGIS 重新导出",
             "unreadable",
         )
@@ -374,13 +436,19 @@ def _read_attributes_only(dbf: Path, encoding: str, raw: RawUpload) -> None:
     alone.mkdir(exist_ok=True)
     shutil.copyfile(dbf, alone / dbf.name)
     try:
-        raw.attributes = pd.DataFrame(_quiet_read(alone / dbf.name, encoding=encoding, read_geometry=False))
+        raw.attributes = pd.DataFrame(
+            _quiet_read(alone / dbf.name, encoding=encoding, read_geometry=False)
+        )
     except _READ_ERRORS:
         raw.attributes = None
 
 
 def _shapefile_crs(
-    present: dict[str, Path], stem: str, options: UploadOptions, label: str, raw: RawUpload,
+    present: dict[str, Path],
+    stem: str,
+    options: UploadOptions,
+    label: str,
+    raw: RawUpload,
     problems: ProblemCollector,
 ) -> None:
     prj_crs = None
@@ -392,7 +460,8 @@ def _shapefile_crs(
                 f"{label}/{stem}.prj",
                 f"{label}: {stem}.prj cannot be understood as a coordinate system; "
                 "type the EPSG code in the form (e.g. 4544 or 4523) or export the .prj again",
-                f"{label}：无法识别 {stem}.prj 中的坐标系；请在表单中填写 EPSG 代码（如 4544 或 4523）或重新导出 .prj",
+                f"{label}：无法识别 {stem}.prj 中的坐标系；请在表单中填写 EPSG 代码（如 4544 或 "
+                "4523）或重新导出 .prj",
                 "unknown_crs",
             )
     elif not options.declared_crs:
@@ -400,7 +469,8 @@ def _shapefile_crs(
             f"{label}/{stem}.prj",
             f"{label}: no {stem}.prj, so the CRS is unknown; add the .prj to the zip or type the "
             "EPSG code in the form (e.g. 4490, 4544)",
-            f"{label}：缺少 {stem}.prj，坐标系未知；请将 .prj 加入压缩包，或在表单中填写 EPSG 代码（如 4490、4544）",
+            f"{label}：缺少 {stem}.prj，坐标系未知；请将 .prj 加入压缩包，或在表单中填写 EPSG "
+            "代码（如 4490、4544）",
             "no_crs",
         )
     raw.crs, raw.crs_source = prj_crs, "prj" if prj_crs is not None else ""
@@ -409,21 +479,30 @@ def _shapefile_crs(
 def _shapefile_encoding(
     present: dict[str, Path], stem: str, label: str, raw: RawUpload, problems: ProblemCollector
 ) -> str:
-    cpg_text = present[".cpg"].read_bytes()[:200].decode("ascii", errors="replace") if ".cpg" in present else None
+    cpg_text = (
+        present[".cpg"].read_bytes()[:200].decode("ascii", errors="replace")
+        if ".cpg" in present
+        else None
+    )
     choice = choose_dbf_encoding(present[".dbf"].read_bytes(), cpg_text)
     if choice.problem == "cpg_mismatch":
-        found = {"gb18030": "GBK", "gbk": "GBK", "utf-8": "UTF-8"}.get(choice.codec or "", "neither UTF-8 nor GBK")
+        found = {"gb18030": "GBK", "gbk": "GBK", "utf-8": "UTF-8"}.get(
+            choice.codec or "", "neither UTF-8 nor GBK"
+        )
         problems.add(
             f"{label}/{stem}.cpg",
             f"{label}: {stem}.cpg says {choice.cpg_text!r} but the attribute text is not valid "
-            f"{choice.cpg_text} (it looks like {found}); correct the .cpg (e.g. write GBK) or delete it",
-            f"{label}：{stem}.cpg 声明编码为 {choice.cpg_text!r}，但属性文字不符合该编码（似为 {found}）；请改正 .cpg（如写 GBK）或删除它",
+            f"{choice.cpg_text} (it looks like {found}); correct the .cpg (e.g. write GBK) or "
+            "delete it",
+            f"{label}：{stem}.cpg 声明编码为 {choice.cpg_text!r}，但属性文字不符合该编码（似为 "
+            f"{found}）；请改正 .cpg（如写 GBK）或删除它",
             "encoding_mismatch",
         )
     elif choice.problem == "cpg_unknown":
         problems.add(
             f"{label}/{stem}.cpg",
-            f"{label}: {stem}.cpg names an unknown encoding {choice.cpg_text!r}; write UTF-8 or GBK in it",
+            f"{label}: {stem}.cpg names an unknown encoding {choice.cpg_text!r}; write UTF-8 or "
+            "GBK in it",
             f"{label}：{stem}.cpg 中的编码 {choice.cpg_text!r} 无法识别；请写 UTF-8 或 GBK",
             "encoding_unknown",
         )
@@ -432,7 +511,8 @@ def _shapefile_encoding(
             f"{label}/{stem}.dbf",
             f"{label}: the attribute text in {stem}.dbf is neither UTF-8 nor GBK; re-export it "
             "with a UTF-8 or GBK encoding and a .cpg file",
-            f"{label}：{stem}.dbf 中的属性文字既不是 UTF-8 也不是 GBK；请以 UTF-8 或 GBK 编码重新导出，并附 .cpg 文件",
+            f"{label}：{stem}.dbf 中的属性文字既不是 UTF-8 也不是 GBK；请以 UTF-8 或 GBK "
+            "编码重新导出，并附 .cpg 文件",
             "encoding_undetected",
         )
     if choice.problem:  # read on to find the other problems; the upload is refused anyway
@@ -441,14 +521,20 @@ def _shapefile_encoding(
     return _GDAL_ENCODINGS.get(choice.codec or "utf-8", "UTF-8")
 
 
-def _read_gpkg(path: Path, options: UploadOptions, label: str, raw: RawUpload, problems: ProblemCollector) -> None:
+def _read_gpkg(
+    path: Path, options: UploadOptions, label: str, raw: RawUpload, problems: ProblemCollector
+) -> None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             layers = [(str(n), str(t)) for n, t in pyogrio.list_layers(path)]
     except _READ_ERRORS as exc:
-        problems.add(label, f"{label}: the GeoPackage cannot be read ({_short(exc)}); save it again from QGIS",
-                     f"{label}：无法读取该 GeoPackage；请在 QGIS 中重新保存", "unreadable")
+        problems.add(
+            label,
+            f"{label}: the GeoPackage cannot be read ({_short(exc)}); save it again from QGIS",
+            f"{label}：无法读取该 GeoPackage；请在 QGIS 中重新保存",
+            "unreadable",
+        )
         return
     spatial = [n for n, t in layers if t not in ("None", "")]
     names = [n for n, _ in layers]
@@ -456,7 +542,8 @@ def _read_gpkg(path: Path, options: UploadOptions, label: str, raw: RawUpload, p
         if options.source_layer not in names:
             problems.add(
                 label,
-                f"{label}: no layer {options.source_layer!r} in the GeoPackage; its layers are {spatial}",
+                f"{label}: no layer {options.source_layer!r} in the GeoPackage; its layers are "
+                f"{spatial}",
                 f"{label}：GeoPackage 中没有图层 {options.source_layer!r}；现有图层：{spatial}",
                 "layer_not_found",
             )
@@ -467,7 +554,8 @@ def _read_gpkg(path: Path, options: UploadOptions, label: str, raw: RawUpload, p
     else:
         problems.add(
             label,
-            f"{label}: the GeoPackage holds {len(spatial)} layers {spatial}; choose one in the layer field",
+            f"{label}: the GeoPackage holds {len(spatial)} layers {spatial}; choose one in the "
+            "layer field",
             f"{label}：GeoPackage 中有 {len(spatial)} 个图层 {spatial}；请在“图层”栏选择一个",
             "choose_layer",
         )
@@ -475,8 +563,12 @@ def _read_gpkg(path: Path, options: UploadOptions, label: str, raw: RawUpload, p
     try:
         raw.gdf = _quiet_read(path, layer=chosen)
     except _READ_ERRORS as exc:
-        problems.add(label, f"{label}: layer {chosen!r} cannot be read ({_short(exc)}); save it again from QGIS",
-                     f"{label}：无法读取图层 {chosen!r}；请在 QGIS 中重新保存", "unreadable")
+        problems.add(
+            label,
+            f"{label}: layer {chosen!r} cannot be read ({_short(exc)}); save it again from QGIS",
+            f"{label}：无法读取图层 {chosen!r}；请在 QGIS 中重新保存",
+            "unreadable",
+        )
         return
     raw.files = [f"{label}:{chosen}"]
     _crs_from_file(raw, options, label, problems)
@@ -487,33 +579,49 @@ def _read_geojson(path: Path, label: str, raw: RawUpload, problems: ProblemColle
         with path.open("rb") as f:
             json.load(f)
     except (ValueError, UnicodeError, RecursionError) as exc:
-        problems.add(label, f"{label}: not valid JSON ({_short(exc)}); export the GeoJSON again",
-                     f"{label}：不是有效的 JSON；请重新导出 GeoJSON", "bad_json")
+        problems.add(
+            label,
+            f"{label}: not valid JSON ({_short(exc)}); export the GeoJSON again",
+            f"{label}：不是有效的 JSON；请重新导出 GeoJSON",
+            "bad_json",
+        )
         return
     try:
         raw.gdf = _quiet_read(path)
     except _READ_ERRORS as exc:
-        problems.add(label, f"{label}: not a readable GeoJSON FeatureCollection ({_short(exc)}); export it again",
-                     f"{label}：不是可读取的 GeoJSON 要素集合；请重新导出", "unreadable")
+        problems.add(
+            label,
+            f"{label}: not a readable GeoJSON FeatureCollection ({_short(exc)}); export it again",
+            f"{label}：不是可读取的 GeoJSON 要素集合；请重新导出",
+            "unreadable",
+        )
         return
     raw.files = [label]
-    raw.crs, raw.crs_source = raw.gdf.crs, "file"  # RFC 7946: WGS84 unless a crs member says otherwise
+    raw.crs, raw.crs_source = (
+        raw.gdf.crs,
+        "file",
+    )  # RFC 7946: WGS84 unless a crs member says otherwise
 
 
-def _crs_from_file(raw: RawUpload, options: UploadOptions, label: str, problems: ProblemCollector) -> None:
+def _crs_from_file(
+    raw: RawUpload, options: UploadOptions, label: str, problems: ProblemCollector
+) -> None:
     if raw.gdf is None:
         return
     raw.crs, raw.crs_source = raw.gdf.crs, "file" if raw.gdf.crs is not None else ""
     if raw.crs is None and not options.declared_crs:
         problems.add(
             label,
-            f"{label}: the layer has no coordinate system; type the EPSG code in the form (e.g. 4490, 4544)",
+            f"{label}: the layer has no coordinate system; type the EPSG code in the form (e.g. "
+            "4490, 4544)",
             f"{label}：图层没有坐标系；请在表单中填写 EPSG 代码（如 4490、4544）",
             "no_crs",
         )
 
 
-def _apply_crs(raw: RawUpload, options: UploadOptions, label: str, problems: ProblemCollector) -> None:
+def _apply_crs(
+    raw: RawUpload, options: UploadOptions, label: str, problems: ProblemCollector
+) -> None:
     """Apply the declared CRS and coordinate system; convert GCJ-02/BD-09 to WGS84."""
     assert raw.gdf is not None
     if options.declared_crs:
@@ -521,16 +629,22 @@ def _apply_crs(raw: RawUpload, options: UploadOptions, label: str, problems: Pro
         if declared is None:
             problems.add(
                 label,
-                f"{label}: the declared coordinate system {options.declared_crs!r} is not an EPSG code "
+                f"{label}: the declared coordinate system {options.declared_crs!r} is not an EPSG "
+                "code "
                 "or known name; type e.g. 4490, 4326, 4544 or 4523",
-                f"{label}：填写的坐标系 {options.declared_crs!r} 不是有效的 EPSG 代码；请填写如 4490、4326、4544、4523",
+                f"{label}：填写的坐标系 {options.declared_crs!r} 不是有效的 EPSG 代码；请填写如 "
+                "4490、4326、4544、4523",
                 "bad_declared_crs",
             )
             return
         if raw.crs is not None and not raw.crs.equals(declared, ignore_axis_order=True):
-            raw.note(label, "declared_crs_used",
-                     f"{label}: the file says {raw.crs.name}; the declared EPSG:{declared.to_epsg()} was used",
-                     f"{label}：文件坐标系为 {raw.crs.name}，已按填写的 EPSG:{declared.to_epsg()} 处理")
+            raw.note(
+                label,
+                "declared_crs_used",
+                f"{label}: the file says {raw.crs.name}; the declared EPSG:{declared.to_epsg()} "
+                "was used",
+                f"{label}：文件坐标系为 {raw.crs.name}，已按填写的 EPSG:{declared.to_epsg()} 处理",
+            )
         raw.crs, raw.crs_source = declared, "declared"
     if raw.crs is None:
         return
@@ -540,8 +654,10 @@ def _apply_crs(raw: RawUpload, options: UploadOptions, label: str, problems: Pro
     if system is None:
         problems.add(
             label,
-            f"{label}: unknown coordinate system {options.coord_system!r}; choose WGS84/CGCS2000, GCJ-02 or BD-09",
-            f"{label}：未知的坐标系 {options.coord_system!r}；请选择 WGS84/CGCS2000、GCJ-02 或 BD-09",
+            f"{label}: unknown coordinate system {options.coord_system!r}; choose WGS84/CGCS2000, "
+            "GCJ-02 or BD-09",
+            f"{label}：未知的坐标系 {options.coord_system!r}；请选择 WGS84/CGCS2000、GCJ-02 或 "
+            "BD-09",
             "bad_coord_system",
         )
         return
@@ -550,18 +666,28 @@ def _apply_crs(raw: RawUpload, options: UploadOptions, label: str, problems: Pro
     if not raw.crs.is_geographic:
         problems.add(
             label,
-            f"{label}: {system.upper()} applies to longitude/latitude, but the file is in {raw.crs.name}; "
+            f"{label}: {system.upper()} applies to longitude/latitude, but the file is in "
+            f"{raw.crs.name}; "
             "declare GCJ-02/BD-09 only for Amap/Baidu longitude/latitude data",
-            f"{label}：{system.upper()} 仅适用于经纬度数据，而文件坐标系为 {raw.crs.name}；只有高德/百度经纬度数据才需声明",
+            f"{label}：{system.upper()} 仅适用于经纬度数据，而文件坐标系为 {raw.crs.name}；"
+            "只有高德/百度经纬度数据才需声明",
             "bad_coord_system",
         )
         return
     convert = to_wgs84_function(system)
-    geoms = shapely.transform(raw.gdf.geometry.to_crs(4326).to_numpy(), convert)
+    try:
+        lonlat = raw.gdf.geometry.to_crs(4326).to_numpy()
+    except _READ_ERRORS:
+        return  # validate_layer reports the unconvertible CRS
+    geoms = shapely.transform(lonlat, convert)
     raw.gdf = raw.gdf.set_geometry(gpd.GeoSeries(geoms, index=raw.gdf.index, crs=4326))
     raw.crs = CRS.from_epsg(4326)
-    raw.note(label, "converted", f"{label}: converted from {system.upper()} to WGS84",
-             f"{label}：已从 {system.upper()} 转换为 WGS84")
+    raw.note(
+        label,
+        "converted",
+        f"{label}: converted from {system.upper()} to WGS84",
+        f"{label}：已从 {system.upper()} 转换为 WGS84",
+    )
 
 
 def _check_geographic_range(raw: RawUpload, label: str, problems: ProblemCollector) -> None:
@@ -572,7 +698,8 @@ def _check_geographic_range(raw: RawUpload, label: str, problems: ProblemCollect
     if len(coords) and (np.abs(coords[:, 0]).max() > 180 or np.abs(coords[:, 1]).max() > 90):
         problems.add(
             label,
-            f"{label}: the CRS is longitude/latitude ({raw.crs.name}) but the coordinates are up to "
+            f"{label}: the CRS is longitude/latitude ({raw.crs.name}) but the coordinates are up "
+            "to "
             f"{np.abs(coords).max():,.0f}: they are projected metres. Type the EPSG code of the "
             "projection in the form (e.g. 4544, or 4523 when x starts with the zone number 35)",
             f"{label}：坐标系为经纬度，但坐标值达 {np.abs(coords).max():,.0f}，应为投影坐标（米）；"
@@ -588,8 +715,13 @@ def _short(exc: BaseException) -> str:
 
 
 def _validate_raster(
-    path: Path, options: UploadOptions, limits: UploadLimits, boundary: gpd.GeoDataFrame | None,
-    workdir: Path, label: str, problems: ProblemCollector,
+    path: Path,
+    options: UploadOptions,
+    limits: UploadLimits,
+    boundary: gpd.GeoDataFrame | None,
+    workdir: Path,
+    label: str,
+    problems: ProblemCollector,
 ) -> tuple[Path | None, ValidationReport]:
     """Check a population GeoTIFF; write it normalised (float32, nodata -1) into ``workdir``."""
     report = ValidationReport()
@@ -598,8 +730,12 @@ def _validate_raster(
             warnings.simplefilter("ignore")
             src = rasterio.open(path)
     except (RasterioError, OSError, ValueError) as exc:
-        problems.add(label, f"{label}: the GeoTIFF cannot be read ({_short(exc)}); export it again",
-                     f"{label}：无法读取该 GeoTIFF；请重新导出", "unreadable")
+        problems.add(
+            label,
+            f"{label}: the GeoTIFF cannot be read ({_short(exc)}); export it again",
+            f"{label}：无法读取该 GeoTIFF；请重新导出",
+            "unreadable",
+        )
         return None, report
     with src:
         crs = _raster_crs(src, options, label, problems)
@@ -609,19 +745,38 @@ def _validate_raster(
                 label,
                 f"{label}: {src.width} × {src.height} = {cells:,} cells, more than the limit of "
                 f"{limits.max_raster_cells:,}; resample to coarser cells (e.g. 100 m)",
-                f"{label}：栅格 {cells:,} 个像元，超过上限 {limits.max_raster_cells:,}；请重采样为更大的像元（如 100 米）",
+                f"{label}：栅格 {cells:,} 个像元，超过上限 {limits.max_raster_cells:,}；"
+                "请重采样为更大的像元（如 100 米）",
                 "too_many_cells",
             )
             return None, report
-        if src.dtypes[0] not in ("uint8", "int8", "uint16", "int16", "uint32", "int32", "float32", "float64"):
-            problems.add(label, f"{label}: band 1 is {src.dtypes[0]}; population must be numeric (persons per cell)",
-                         f"{label}：第 1 波段类型为 {src.dtypes[0]}；人口必须是数值（每像元人数）", "bad_number")
+        if src.dtypes[0] not in (
+            "uint8",
+            "int8",
+            "uint16",
+            "int16",
+            "uint32",
+            "int32",
+            "float32",
+            "float64",
+        ):
+            problems.add(
+                label,
+                f"{label}: band 1 is {src.dtypes[0]}; population must be numeric (persons per "
+                "cell)",
+                f"{label}：第 1 波段类型为 {src.dtypes[0]}；人口必须是数值（每像元人数）",
+                "bad_number",
+            )
             return None, report
         try:
             band = src.read(1, masked=True).astype("float64")
         except (RasterioError, OSError, ValueError) as exc:
-            problems.add(label, f"{label}: the raster data cannot be read ({_short(exc)}); export it again",
-                         f"{label}：无法读取栅格数据；请重新导出", "unreadable")
+            problems.add(
+                label,
+                f"{label}: the raster data cannot be read ({_short(exc)}); export it again",
+                f"{label}：无法读取栅格数据；请重新导出",
+                "unreadable",
+            )
             return None, report
         transform, bounds = src.transform, src.bounds
     values = np.ma.filled(band, np.nan)
@@ -632,13 +787,18 @@ def _validate_raster(
             label,
             f"{label}: {int(negative.sum() + bad.sum()):,} cell(s) hold negative or non-finite "
             "values; population must be ≥ 0 (set a nodata value for empty cells)",
-            f"{label}：{int(negative.sum() + bad.sum()):,} 个像元为负值或非数值；人口必须 ≥ 0（空白像元请设为 nodata）",
+            f"{label}：{int(negative.sum() + bad.sum()):,} 个像元为负值或非数值；人口必须 ≥ "
+            "0（空白像元请设为 nodata）",
             "bad_number",
         )
     positive = np.isfinite(values) & (values > 0)
     if not positive.any():
-        problems.add(label, f"{label}: no cell has a positive population; upload the real population raster",
-                     f"{label}：没有人口大于 0 的像元；请上传实际人口栅格", "empty_layer")
+        problems.add(
+            label,
+            f"{label}: no cell has a positive population; upload the real population raster",
+            f"{label}：没有人口大于 0 的像元；请上传实际人口栅格",
+            "empty_layer",
+        )
     if crs is None:
         return None, report
     _check_raster_location(bounds, crs, boundary, label, problems)
@@ -646,8 +806,14 @@ def _validate_raster(
         return None, report
     out = workdir / "population.tif"
     profile = {
-        "driver": "GTiff", "width": values.shape[1], "height": values.shape[0], "count": 1,
-        "dtype": "float32", "crs": crs.to_wkt(), "transform": transform, "nodata": -1.0,
+        "driver": "GTiff",
+        "width": values.shape[1],
+        "height": values.shape[0],
+        "count": 1,
+        "dtype": "float32",
+        "crs": crs.to_wkt(),
+        "transform": transform,
+        "nodata": -1.0,
         "compress": "deflate",
     }
     with warnings.catch_warnings():
@@ -657,24 +823,37 @@ def _validate_raster(
     report.feature_count = int(positive.sum())
     report.extra["population_total"] = round(float(values[positive].sum()), 1)
     report.extra["raster_crs"] = f"EPSG:{crs.to_epsg()}" if crs.to_epsg() else crs.name
-    report.warn(label, "population_total", f"{label}: {float(values[positive].sum()):,.0f} persons in "
-                f"{int(positive.sum()):,} cells", f"{label}：共 {float(values[positive].sum()):,.0f} 人，"
-                f"{int(positive.sum()):,} 个像元")
+    report.warn(
+        label,
+        "population_total",
+        f"{label}: {float(values[positive].sum()):,.0f} persons in {int(positive.sum()):,} cells",
+        f"{label}：共 {float(values[positive].sum()):,.0f} 人，{int(positive.sum()):,} 个像元",
+    )
     return out, report
 
 
-def _raster_crs(src: Any, options: UploadOptions, label: str, problems: ProblemCollector) -> CRS | None:
+def _raster_crs(
+    src: Any, options: UploadOptions, label: str, problems: ProblemCollector
+) -> CRS | None:
     if options.declared_crs:
         declared = parse_declared_crs(options.declared_crs)
         if declared is None:
-            problems.add(label, f"{label}: the declared coordinate system {options.declared_crs!r} is not an "
-                         "EPSG code; type e.g. 4544", f"{label}：填写的坐标系 {options.declared_crs!r} 无效；请填写如 4544",
-                         "bad_declared_crs")
+            problems.add(
+                label,
+                f"{label}: the declared coordinate system {options.declared_crs!r} is not an "
+                "EPSG code; type e.g. 4544",
+                f"{label}：填写的坐标系 {options.declared_crs!r} 无效；请填写如 4544",
+                "bad_declared_crs",
+            )
         return declared
     if src.crs is None:
-        problems.add(label, f"{label}: the raster has no coordinate system; type the EPSG code in the form "
-                     "or set it with gdal_edit.py -a_srs", f"{label}：栅格没有坐标系；请在表单中填写 EPSG 代码",
-                     "no_crs")
+        problems.add(
+            label,
+            f"{label}: the raster has no coordinate system; type the EPSG code in the form "
+            "or set it with gdal_edit.py -a_srs",
+            f"{label}：栅格没有坐标系；请在表单中填写 EPSG 代码",
+            "no_crs",
+        )
         return None
     return CRS.from_user_input(src.crs.to_wkt())
 
@@ -685,7 +864,10 @@ def _check_raster_location(
     if boundary is None or boundary.empty:
         return
     footprint = gpd.GeoSeries([shapely.box(*bounds)], crs=crs).to_crs(4326)
-    if not footprint.is_valid.all() or not footprint.intersects(boundary.to_crs(4326).union_all()).all():
+    if (
+        not footprint.is_valid.all()
+        or not footprint.intersects(boundary.to_crs(4326).union_all()).all()
+    ):
         b = footprint.total_bounds
         problems.add(
             label,
@@ -722,31 +904,59 @@ def prepare_upload(
     problems = ProblemCollector()
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    raw = read_upload(path, options=options, limits=limits, workdir=workdir / "unpacked", problems=problems)
+    raw = read_upload(
+        path, options=options, limits=limits, workdir=workdir / "unpacked", problems=problems
+    )
     stored: gpd.GeoDataFrame | None = None
     raster: Path | None = None
     if schema.raster:
         report = ValidationReport()
         if raw.raster_path is not None:
-            raster, report = _validate_raster(raw.raster_path, options, limits, boundary, workdir, label, problems)
+            raster, report = _validate_raster(
+                raw.raster_path, options, limits, boundary, workdir, label, problems
+            )
     elif raw.gdf is not None:
         stored, report = validate_layer(
-            raw.gdf, schema, label=label, problems=problems, boundary=boundary, mapping=options.mapping,
-            max_features=limits.max_features, outside_tolerance_m=limits.outside_tolerance_m,
+            raw.gdf,
+            schema,
+            label=label,
+            problems=problems,
+            boundary=boundary,
+            mapping=options.mapping,
+            max_features=limits.max_features,
+            outside_tolerance_m=limits.outside_tolerance_m,
             source_epsg=raw.crs.to_epsg() if raw.crs is not None and raw.crs.is_projected else None,
         )
     else:
         report = ValidationReport()
         if raw.attributes is not None:
-            validate_attributes(raw.attributes, schema, label=label, problems=problems,
-                                mapping=options.mapping, report=report)
+            validate_attributes(
+                raw.attributes,
+                schema,
+                label=label,
+                problems=problems,
+                mapping=options.mapping,
+                report=report,
+            )
     problems.raise_if_any(f"{label}: upload refused")
     report.warnings[:0] = raw.notes
     out = report.as_dict()
-    out.update({"files": raw.files, "crs": raw.crs.to_string() if raw.crs is not None else "",
-                "crs_source": raw.crs_source, "encoding": raw.encoding})
+    out.update(
+        {
+            "files": raw.files,
+            "crs": raw.crs.to_string() if raw.crs is not None else "",
+            "crs_source": raw.crs_source,
+            "encoding": raw.encoding,
+        }
+    )
     return PreparedUpload(
-        kind=schema.kind, layer=schema.layer, original_name=label, sha256=file_sha256(path),
-        size_bytes=path.stat().st_size, feature_count=report.feature_count, report=out,
-        gdf=stored, raster_path=raster,
+        kind=schema.kind,
+        layer=schema.layer,
+        original_name=label,
+        sha256=file_sha256(path),
+        size_bytes=path.stat().st_size,
+        feature_count=report.feature_count,
+        report=out,
+        gdf=stored,
+        raster_path=raster,
     )

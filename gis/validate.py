@@ -26,6 +26,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj.exceptions import CRSError, ProjError
 
 from gis.chinacrs import zone_prefix_hint
 from gis.errors import ProblemCollector
@@ -78,7 +79,9 @@ class LayerSchema:
         return " or ".join(parts)
 
 
-_NAME = Column("name", "str", "名称", ("name", "名称", "名字", "mc", "name_zh", "name_cn", "中文名"))
+_NAME = Column(
+    "name", "str", "名称", ("name", "名称", "名字", "mc", "name_zh", "name_cn", "中文名")
+)
 
 
 def _col(name: str, kind: str, label_zh: str, *aliases: str, required: bool = False) -> Column:
@@ -88,27 +91,67 @@ def _col(name: str, kind: str, label_zh: str, *aliases: str, required: bool = Fa
 SCHEMAS: dict[str, LayerSchema] = {
     s.kind: s
     for s in (
-        LayerSchema("built_up", "built_up", "建成区", "built-up area", POLYGONS,
-                    stored_columns=("source", "method"), single_feature=True),
         LayerSchema(
-            "roads", "roads", "道路", "roads", LINES,
+            "built_up",
+            "built_up",
+            "建成区",
+            "built-up area",
+            POLYGONS,
+            stored_columns=("source", "method"),
+            single_feature=True,
+        ),
+        LayerSchema(
+            "roads",
+            "roads",
+            "道路",
+            "roads",
+            LINES,
             (
-                _col("road_class", "road_class", "道路等级", "class", "等级", "道路等级", "道路类型",
-                     "dldj", "fclass", "highway", "type", "kind", "grade", required=True),
+                _col(
+                    "road_class",
+                    "road_class",
+                    "道路等级",
+                    "class",
+                    "等级",
+                    "道路等级",
+                    "道路类型",
+                    "dldj",
+                    "fclass",
+                    "highway",
+                    "type",
+                    "kind",
+                    "grade",
+                    required=True,
+                ),
                 _NAME,
                 _col("oneway", "bool", "单行", "单行", "单向", "one_way", "dx"),
             ),
             ("osm_id", "highway", "road_class", "name", "oneway"),
         ),
-        LayerSchema("parks", "parks", "公园绿地", "parks", POLYGONS, (_NAME,),
-                    ("osm_id", "osm_type", "name", "leisure", "access")),
         LayerSchema(
-            "green_space", "green_space", "绿地", "green space", POLYGONS,
+            "parks",
+            "parks",
+            "公园绿地",
+            "parks",
+            POLYGONS,
+            (_NAME,),
+            ("osm_id", "osm_type", "name", "leisure", "access"),
+        ),
+        LayerSchema(
+            "green_space",
+            "green_space",
+            "绿地",
+            "green space",
+            POLYGONS,
             (_NAME, _col("kind", "str", "类型", "类型", "绿地类型", "type", "lx", "class")),
             ("osm_id", "osm_type", "name", "kind"),
         ),
         LayerSchema(
-            "sports", "sports", "体育设施", "sports facilities", POLYGONS | POINTS,
+            "sports",
+            "sports",
+            "体育设施",
+            "sports facilities",
+            POLYGONS | POINTS,
             (
                 _NAME,
                 _col("leisure", "str", "设施类型", "类型", "设施类型", "type", "lx", "category"),
@@ -116,24 +159,80 @@ SCHEMAS: dict[str, LayerSchema] = {
             ),
             ("osm_id", "osm_type", "name", "leisure", "sport"),
         ),
-        LayerSchema("residential", "residential", "居住用地", "residential land", POLYGONS, (_NAME,),
-                    ("osm_id", "osm_type", "name")),
-        LayerSchema("population", "population", "人口栅格", "population raster", frozenset(),
-                    raster=True),
         LayerSchema(
-            "plans", "plans", "控制性详细规划", "regulatory plans", POLYGONS,
+            "residential",
+            "residential",
+            "居住用地",
+            "residential land",
+            POLYGONS,
+            (_NAME,),
+            ("osm_id", "osm_type", "name"),
+        ),
+        LayerSchema(
+            "population", "population", "人口栅格", "population raster", frozenset(), raster=True
+        ),
+        LayerSchema(
+            "plans",
+            "plans",
+            "控制性详细规划",
+            "regulatory plans",
+            POLYGONS,
             (
-                _col("plan_id", "str", "规划编号", "编号", "规划编号", "单元编号", "plan_no", "planid",
-                     "id", "bh", "dybh", "code", required=True),
-                Column("name", "str", "名称", (*_NAME.aliases, "规划名称", "单元名称", "plan_name"), True),
-                _col("status", "str", "审批状态", "状态", "审批状态", "批复状态", "zt", "spzt", required=True),
-                _col("approved_on", "date", "批复日期", "批复日期", "批准日期", "审批日期", "批复时间",
-                     "approved", "approval_date", "pfrq", "date"),
+                _col(
+                    "plan_id",
+                    "str",
+                    "规划编号",
+                    "编号",
+                    "规划编号",
+                    "单元编号",
+                    "plan_no",
+                    "planid",
+                    "id",
+                    "bh",
+                    "dybh",
+                    "code",
+                    required=True,
+                ),
+                Column(
+                    "name",
+                    "str",
+                    "名称",
+                    (*_NAME.aliases, "规划名称", "单元名称", "plan_name"),
+                    True,
+                ),
+                _col(
+                    "status",
+                    "str",
+                    "审批状态",
+                    "状态",
+                    "审批状态",
+                    "批复状态",
+                    "zt",
+                    "spzt",
+                    required=True,
+                ),
+                _col(
+                    "approved_on",
+                    "date",
+                    "批复日期",
+                    "批复日期",
+                    "批准日期",
+                    "审批日期",
+                    "批复时间",
+                    "approved",
+                    "approval_date",
+                    "pfrq",
+                    "date",
+                ),
             ),
             ("plan_id", "name", "status", "approved_on", "sample"),
         ),
         LayerSchema(
-            "urban_designs", "urban_designs", "城市设计", "urban designs", POLYGONS,
+            "urban_designs",
+            "urban_designs",
+            "城市设计",
+            "urban designs",
+            POLYGONS,
             (
                 Column("name", "str", "名称", (*_NAME.aliases, "设计名称", "项目名称"), True),
                 _col("status", "str", "状态", "状态", "审批状态", "zt"),
@@ -141,7 +240,11 @@ SCHEMAS: dict[str, LayerSchema] = {
             ("name", "status", "sample"),
         ),
         LayerSchema(
-            "key_areas", "key_areas", "重点地区", "key areas", POLYGONS,
+            "key_areas",
+            "key_areas",
+            "重点地区",
+            "key areas",
+            POLYGONS,
             (
                 Column("name", "str", "名称", (*_NAME.aliases, "地区名称", "区域名称"), True),
                 _col("kind", "str", "类型", "类型", "地区类型", "type", "lx", "category"),
@@ -149,31 +252,116 @@ SCHEMAS: dict[str, LayerSchema] = {
             ("name", "kind", "sample"),
         ),
         LayerSchema(
-            "disclosures", "disclosures", "阳光规划公示", "planning disclosures", POLYGONS | POINTS,
+            "disclosures",
+            "disclosures",
+            "阳光规划公示",
+            "planning disclosures",
+            POLYGONS | POINTS,
             (
                 _col("record_id", "str", "记录编号", "编号", "记录编号", "id", "bh"),
-                _col("type", "disclosure_type", "公示类型", "类型", "公示类型", "事项类型", "lx",
-                     "category", required=True),
+                _col(
+                    "type",
+                    "disclosure_type",
+                    "公示类型",
+                    "类型",
+                    "公示类型",
+                    "事项类型",
+                    "lx",
+                    "category",
+                    required=True,
+                ),
                 _col("title", "str", "标题", "标题", "名称", "事项", "name", "bt", required=True),
-                _col("doc_number", "str", "文号", "文号", "批准文号", "文件编号", "doc_no", "docno", "wh"),
-                _col("date", "date", "日期", "日期", "公示日期", "发布日期", "批复日期", "rq", required=True),
-                _col("authority", "str", "机关", "机关", "发布机关", "审批机关", "单位", "dept", "organ"),
-                _col("public", "bool", "是否公开", "是否公开", "公开", "公示", "is_public", "sfgk",
-                     required=True),
+                _col(
+                    "doc_number",
+                    "str",
+                    "文号",
+                    "文号",
+                    "批准文号",
+                    "文件编号",
+                    "doc_no",
+                    "docno",
+                    "wh",
+                ),
+                _col(
+                    "date",
+                    "date",
+                    "日期",
+                    "日期",
+                    "公示日期",
+                    "发布日期",
+                    "批复日期",
+                    "rq",
+                    required=True,
+                ),
+                _col(
+                    "authority",
+                    "str",
+                    "机关",
+                    "机关",
+                    "发布机关",
+                    "审批机关",
+                    "单位",
+                    "dept",
+                    "organ",
+                ),
+                _col(
+                    "public",
+                    "bool",
+                    "是否公开",
+                    "是否公开",
+                    "公开",
+                    "公示",
+                    "is_public",
+                    "sfgk",
+                    required=True,
+                ),
             ),
             ("record_id", "type", "title", "doc_number", "date", "authority", "public", "sample"),
         ),
         LayerSchema(
-            "projects", "projects", "项目库", "project library", POLYGONS | POINTS | LINES,
+            "projects",
+            "projects",
+            "项目库",
+            "project library",
+            POLYGONS | POINTS | LINES,
             (
                 _col("project_id", "str", "项目编号", "编号", "项目编号", "id", "xmbh"),
                 Column("name", "str", "项目名称", (*_NAME.aliases, "项目名称", "xmmc"), True),
-                _col("category", "str", "项目类别", "类别", "项目类别", "类型", "category", "lb",
-                     required=True),
-                _col("investment_wan_yuan", "number", "总投资（万元）", "investment", "投资", "总投资",
-                     "投资额", "总投资万元", "tz", "ztz", required=True),
-                _col("progress_pct", "pct", "进度（%）", "progress", "进度", "完成进度", "形象进度",
-                     "jd", required=True),
+                _col(
+                    "category",
+                    "str",
+                    "项目类别",
+                    "类别",
+                    "项目类别",
+                    "类型",
+                    "category",
+                    "lb",
+                    required=True,
+                ),
+                _col(
+                    "investment_wan_yuan",
+                    "number",
+                    "总投资（万元）",
+                    "investment",
+                    "投资",
+                    "总投资",
+                    "投资额",
+                    "总投资万元",
+                    "tz",
+                    "ztz",
+                    required=True,
+                ),
+                _col(
+                    "progress_pct",
+                    "pct",
+                    "进度（%）",
+                    "progress",
+                    "进度",
+                    "完成进度",
+                    "形象进度",
+                    "jd",
+                    required=True,
+                ),
             ),
             ("project_id", "name", "category", "investment_wan_yuan", "progress_pct"),
         ),
@@ -181,25 +369,71 @@ SCHEMAS: dict[str, LayerSchema] = {
 }
 
 _ROAD_CLASS_WORDS = {
-    "快速路": "expressway", "快速道路": "expressway", "高速": "expressway", "高速公路": "expressway",
-    "主干路": "arterial", "主干道": "arterial", "主要道路": "arterial",
-    "次干路": "secondary", "次干道": "secondary",
-    "支路": "branch", "支线": "branch", "街巷": "branch",
-    "其他": "other", "其它": "other", "其他道路": "other",
-    "expressway": "expressway", "arterial": "arterial", "secondary": "secondary",
-    "branch": "branch", "other": "other", "major": "arterial", "minor": "branch",
+    "快速路": "expressway",
+    "快速道路": "expressway",
+    "高速": "expressway",
+    "高速公路": "expressway",
+    "主干路": "arterial",
+    "主干道": "arterial",
+    "主要道路": "arterial",
+    "次干路": "secondary",
+    "次干道": "secondary",
+    "支路": "branch",
+    "支线": "branch",
+    "街巷": "branch",
+    "其他": "other",
+    "其它": "other",
+    "其他道路": "other",
+    "expressway": "expressway",
+    "arterial": "arterial",
+    "secondary": "secondary",
+    "branch": "branch",
+    "other": "other",
+    "major": "arterial",
+    "minor": "branch",
 }
-_OSM_OTHER = {"service", "track", "footway", "path", "cycleway", "steps", "pedestrian",
-              "bridleway", "construction", "road", "busway", "corridor"}
-_HIGHWAY_FOR_CLASS = {"expressway": "trunk", "arterial": "primary", "secondary": "secondary",
-                      "branch": "tertiary", "other": "service"}
+_OSM_OTHER = {
+    "service",
+    "track",
+    "footway",
+    "path",
+    "cycleway",
+    "steps",
+    "pedestrian",
+    "bridleway",
+    "construction",
+    "road",
+    "busway",
+    "corridor",
+}
+_HIGHWAY_FOR_CLASS = {
+    "expressway": "trunk",
+    "arterial": "primary",
+    "secondary": "secondary",
+    "branch": "tertiary",
+    "other": "service",
+}
 DISCLOSURE_TYPES = ("编制", "修改", "审批", "规划许可", "违法建设查处")
 _DISCLOSURE_WORDS = {
-    "编制": "编制", "规划编制": "编制", "compilation": "编制", "preparation": "编制",
-    "修改": "修改", "规划修改": "修改", "amendment": "修改", "modification": "修改",
-    "审批": "审批", "批复": "审批", "规划审批": "审批", "approval": "审批",
-    "规划许可": "规划许可", "许可": "规划许可", "permit": "规划许可", "license": "规划许可",
-    "违法建设查处": "违法建设查处", "违法建设": "违法建设查处", "查处": "违法建设查处",
+    "编制": "编制",
+    "规划编制": "编制",
+    "compilation": "编制",
+    "preparation": "编制",
+    "修改": "修改",
+    "规划修改": "修改",
+    "amendment": "修改",
+    "modification": "修改",
+    "审批": "审批",
+    "批复": "审批",
+    "规划审批": "审批",
+    "approval": "审批",
+    "规划许可": "规划许可",
+    "许可": "规划许可",
+    "permit": "规划许可",
+    "license": "规划许可",
+    "违法建设查处": "违法建设查处",
+    "违法建设": "违法建设查处",
+    "查处": "违法建设查处",
     "enforcement": "违法建设查处",
 }
 _TRUE = {"true", "t", "1", "yes", "y", "是", "公开", "对", "真"}
@@ -219,7 +453,7 @@ def _is_blank(value: Any) -> bool:
 def parse_date(value: Any) -> str | None:
     """ISO date ``YYYY-MM-DD`` from the usual spellings; raise ``ValueError`` otherwise.
 
-    >>> [parse_date(v) for v in ("2019-03-05", "2019/3/5", "2019年3月5日", "20190305", "2019.03.05")]
+    >>> [parse_date(v) for v in ("2019-03-05", "2019/3/5", "2019年3月5日", "20190305", "2019.3.5")]
     ['2019-03-05', '2019-03-05', '2019-03-05', '2019-03-05', '2019-03-05']
     >>> parse_date("2019-02-30")
     Traceback (most recent call last):
@@ -230,7 +464,9 @@ def parse_date(value: Any) -> str | None:
     if isinstance(value, date):
         return value.isoformat()
     text = str(value).strip()
-    match = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?", text)
+    match = re.fullmatch(
+        r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?", text
+    )
     if match is None:
         match = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
     if match is None:
@@ -342,11 +578,13 @@ _EXPECTED = {
     "number": ("a non-negative number", "非负数字"),
     "pct": ("a percentage from 0 to 100", "0–100 的百分数"),
     "road_class": (
-        "a road class: 快速路/主干路/次干路/支路/其他 or expressway/arterial/secondary/branch/other",
+        "a road class: 快速路/主干路/次干路/支路/其他 or "
+        "expressway/arterial/secondary/branch/other",
         "道路等级：快速路、主干路、次干路、支路或其他",
     ),
     "disclosure_type": (
-        "one of 编制 修改 审批 规划许可 违法建设查处", "编制、修改、审批、规划许可、违法建设查处之一"
+        "one of 编制 修改 审批 规划许可 违法建设查处",
+        "编制、修改、审批、规划许可、违法建设查处之一",
     ),
     "str": ("text", "文本"),
 }
@@ -365,7 +603,9 @@ class ValidationReport:
 
     def warn(self, source: str, code: str, message_en: str, message_zh: str) -> None:
         """Record one warning."""
-        self.warnings.append({"source": source, "code": code, "message": message_en, "message_zh": message_zh})
+        self.warnings.append(
+            {"source": source, "code": code, "message": message_en, "message_zh": message_zh}
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -396,8 +636,9 @@ def resolve_columns(
     >>> p = ProblemCollector()
     >>> resolve_columns(["MC", "DLDJ"], SCHEMAS["roads"], {}, label="r.zip", problems=p)
     {'road_class': 'DLDJ', 'name': 'MC'}
-    >>> resolve_columns(["x"], SCHEMAS["roads"], {}, label="r.zip", problems=p); [q.code for q in p.problems]
+    >>> resolve_columns(["x"], SCHEMAS["roads"], {}, label="r.zip", problems=p)
     {}
+    >>> [q.code for q in p.problems]
     ['missing_column']
     """
     by_norm = {_norm(c): c for c in columns}
@@ -408,7 +649,8 @@ def resolve_columns(
                 f"{label}: mapping {target}",
                 f"{label}: the column mapping names {target!r}, which is not a column of "
                 f"{schema.label_en}; expected one of {sorted(known)}",
-                f"{label}：字段映射中的 {target!r} 不是{schema.label_zh}的字段；应为 {sorted(known)} 之一",
+                f"{label}：字段映射中的 {target!r} 不是{schema.label_zh}的字段；应为 "
+                f"{sorted(known)} 之一",
                 "bad_mapping",
             )
         elif source not in columns:
@@ -416,7 +658,8 @@ def resolve_columns(
                 f"{label}: mapping {target}",
                 f"{label}: the column mapping says {target} comes from {source!r}, but the file "
                 f"has no such column; its columns are {columns}",
-                f"{label}：字段映射指定 {target} 来自 {source!r}，但文件中没有该字段；现有字段：{columns}",
+                f"{label}：字段映射指定 {target} 来自 {source!r}，但文件中没有该字段；现有字段："
+                f"{columns}",
                 "bad_mapping",
             )
     resolved: dict[str, str] = {}
@@ -425,7 +668,11 @@ def resolve_columns(
         source = mapping.get(col.name)
         if source is None or source not in columns:
             source = next(
-                (by_norm[_norm(a)] for a in col.aliases if _norm(a) in by_norm and by_norm[_norm(a)] not in used),
+                (
+                    by_norm[_norm(a)]
+                    for a in col.aliases
+                    if _norm(a) in by_norm and by_norm[_norm(a)] not in used
+                ),
                 None,
             )
         if source is None:
@@ -436,7 +683,8 @@ def resolve_columns(
                     f"Name a column {col.aliases[1] if len(col.aliases) > 1 else col.name!r} "
                     f"or map it in the upload form ({col.name}=YOUR_COLUMN)",
                     f"{label}：缺少字段 {col.label_zh}（{col.name}）；文件中的字段为 {columns}。"
-                    f"请将字段命名为 {col.aliases[1] if len(col.aliases) > 1 else col.name}，或在上传表单中设置映射",
+                    f"请将字段命名为 {col.aliases[1] if len(col.aliases) > 1 else col.name}，"
+                    "或在上传表单中设置映射",
                     "missing_column",
                 )
             continue
@@ -470,7 +718,8 @@ def _parse_column(
             f"{label}: column {source}",
             f"{label}: column {source!r} ({col.name}) has {len(bad)} value(s) that are not "
             f"{expected_en} ({examples}); correct them and upload again",
-            f"{label}：字段 {source!r}（{col.label_zh}）有 {len(bad)} 个值不是{expected_zh}（{examples}）；请更正后重新上传",
+            f"{label}：字段 {source!r}（{col.label_zh}）有 {len(bad)} "
+            f"个值不是{expected_zh}（{examples}）；请更正后重新上传",
             f"bad_{col.kind}",
         )
     if blank_rows:
@@ -479,14 +728,20 @@ def _parse_column(
             f"{label}: column {source}",
             f"{label}: column {source!r} ({col.name}) is empty in {len(blank_rows)} row(s) "
             f"(rows {rows}); it is required, fill it in",
-            f"{label}：必填字段 {source!r}（{col.label_zh}）有 {len(blank_rows)} 行为空（第 {rows} 行）；请补全",
+            f"{label}：必填字段 {source!r}（{col.label_zh}）有 {len(blank_rows)} 行为空（第 "
+            f"{rows} 行）；请补全",
             "missing_value",
         )
     return out
 
 
 def _geometry_problems(
-    geoms: gpd.GeoSeries, schema: LayerSchema, *, label: str, problems: ProblemCollector, report: ValidationReport
+    geoms: gpd.GeoSeries,
+    schema: LayerSchema,
+    *,
+    label: str,
+    problems: ProblemCollector,
+    report: ValidationReport,
 ) -> gpd.GeoSeries:
     """Check missing and wrong geometries, repair invalid ones; return the repaired series."""
     missing = geoms.isna() | geoms.is_empty
@@ -500,6 +755,19 @@ def _geometry_problems(
             "missing_geometry",
         )
     present = geoms[~missing]
+    not_finite = ~np.array([_finite(g) for g in present.to_numpy()], dtype=bool)
+    if not_finite.any():
+        rows = ", ".join(
+            str(i + 1) for i in np.flatnonzero(~missing.to_numpy())[not_finite][:_MAX_EXAMPLES]
+        )
+        problems.add(
+            label,
+            f"{label}: {int(not_finite.sum())} feature(s) have coordinates that are not numbers "
+            f"(NaN or infinite; rows {rows}); the file is damaged, export it again",
+            f"{label}：{int(not_finite.sum())} 个要素的坐标不是有效数字（第 {rows} 行）；"
+            "文件已损坏，请重新导出",
+            "bad_coordinates",
+        )
     types = present.geom_type
     wrong = ~types.isin(schema.geometry)
     if wrong.any():
@@ -512,21 +780,42 @@ def _geometry_problems(
             f"{_geometry_zh(schema)}；请导出正确的图层或转换几何类型",
             "wrong_geometry_type",
         )
-    invalid = ~present.is_valid
-    repaired = geoms.copy()
-    if invalid.any():
-        report.repaired_geometries = int(invalid.sum())
-        fixed = shapely.make_valid(present[invalid].to_numpy())
-        fixed = np.array([_keep_dimension(g, schema) for g in fixed], dtype=object)
-        repaired.loc[present[invalid].index] = fixed
-        report.warn(
-            label,
-            "repaired_geometries",
-            f"{label}: {report.repaired_geometries} invalid geometr(y/ies) (e.g. self-intersecting) "
-            "repaired with make_valid; check them in QGIS",
-            f"{label}：{report.repaired_geometries} 个无效几何（如自相交）已用 make_valid 修复；请在 QGIS 中核对",
-        )
+    repaired, report.repaired_geometries = _repair(geoms, schema, label=label, problems=problems)
     return repaired
+
+
+def _repair(
+    geoms: gpd.GeoSeries, schema: LayerSchema, *, label: str, problems: ProblemCollector
+) -> tuple[gpd.GeoSeries, int]:
+    """Repair invalid geometries with ``make_valid``; return them and how many were repaired.
+
+    A geometry whose repair leaves nothing of the layer's dimension (a polygon with no area) is
+    a problem, not a silent change.
+    """
+    present = ~(geoms.isna() | geoms.is_empty)
+    finite = np.array([_finite(g) for g in geoms.to_numpy()], dtype=bool)
+    invalid = present & finite & ~geoms.is_valid  # non-finite ones are reported as bad coordinates
+    if not invalid.any():
+        return geoms, 0
+    fixed = [_keep_dimension(g, schema) for g in shapely.make_valid(geoms[invalid].to_numpy())]
+    collapsed = [
+        i for i, g in zip(np.flatnonzero(invalid.to_numpy()), fixed, strict=True) if g is None
+    ]
+    if collapsed:
+        rows = ", ".join(str(i + 1) for i in collapsed[:_MAX_EXAMPLES])
+        problems.add(
+            label,
+            f"{label}: {len(collapsed)} invalid geometr(y/ies) have nothing left of the right "
+            f"kind after repair (rows {rows}), e.g. a polygon without area; fix or delete them",
+            f"{label}：{len(collapsed)} 个无效几何修复后不再是有效的{_geometry_zh(schema)}"
+            f"（第 {rows} 行），如没有面积的多边形；请修正或删除",
+            "degenerate_geometry",
+        )
+    repaired = geoms.copy()
+    repaired.loc[invalid] = np.array(
+        [g if g is not None else shapely.GeometryCollection() for g in fixed], dtype=object
+    )
+    return repaired, int(invalid.sum())
 
 
 def _geometry_zh(schema: LayerSchema) -> str:
@@ -540,24 +829,38 @@ def _geometry_zh(schema: LayerSchema) -> str:
     return "或".join(parts)
 
 
+def _finite(geom: Any) -> bool:
+    """Whether every coordinate of ``geom`` is a finite number (``True`` for no geometry)."""
+    return geom is None or bool(np.isfinite(shapely.get_coordinates(geom)).all())
+
+
 def _keep_dimension(geom: Any, schema: LayerSchema) -> Any:
-    """From a repaired geometry keep the parts of the schema's dimension (areas from a bow-tie)."""
-    if geom is None or geom.geom_type != "GeometryCollection":
-        return geom
+    """The parts of a repaired geometry of the schema's dimension (a bow-tie's areas), or None."""
     if schema.geometry & POLYGONS:
-        parts = [g for g in geom.geoms if g.geom_type in POLYGONS]
+        kinds = POLYGONS
     elif schema.geometry & LINES:
-        parts = [g for g in geom.geoms if g.geom_type in LINES]
+        kinds = LINES
     else:
-        parts = [g for g in geom.geoms if g.geom_type in POINTS]
-    if not parts:
+        kinds = POINTS
+    if geom is None or geom.is_empty:
+        return None
+    if geom.geom_type in schema.geometry:
         return geom
-    return shapely.union_all(parts)
+    if geom.geom_type != "GeometryCollection":
+        return None if geom.geom_type not in kinds else geom
+    parts = [g for g in geom.geoms if g.geom_type in kinds and not g.is_empty]
+    return shapely.union_all(parts) if parts else None
 
 
 def _check_location(
-    geoms: gpd.GeoSeries, boundary: gpd.GeoDataFrame | None, *, label: str, tolerance_m: float,
-    source_epsg: int | None, source_minx: float, problems: ProblemCollector,
+    geoms: gpd.GeoSeries,
+    boundary: gpd.GeoDataFrame | None,
+    *,
+    label: str,
+    tolerance_m: float,
+    source_epsg: int | None,
+    source_minx: float,
+    problems: ProblemCollector,
 ) -> None:
     """Features must lie in (or touch) the county: not entirely outside its boundary ± tolerance."""
     finite = np.isfinite(shapely.get_coordinates(geoms.dropna().to_numpy())).all()
@@ -581,7 +884,10 @@ def _check_location(
     metric = gk_epsg(cx)
     zone = gpd.GeoSeries([area], crs=STORAGE_EPSG).to_crs(metric).buffer(tolerance_m).iloc[0]
     measured = geoms.to_crs(metric)
-    outside = ~measured.intersects(zone) & ~(measured.isna() | measured.is_empty)
+    try:
+        outside = ~measured.intersects(zone) & ~(measured.isna() | measured.is_empty)
+    except shapely.errors.GEOSException:
+        return  # only for geometries too broken to test; their own problem is reported
     if not outside.any():
         return
     rows = ", ".join(str(i + 1) for i in np.flatnonzero(outside.to_numpy())[:_MAX_EXAMPLES])
@@ -590,18 +896,40 @@ def _check_location(
     hint = ""
     if source_epsg:
         hint = zone_prefix_hint(source_minx, source_epsg)
-    extra_en = f" Hint: {hint}." if hint else (
-        " If the data comes from Amap/Baidu, declare GCJ-02/BD-09; otherwise check the CRS."
+    extra_en = (
+        f" Hint: {hint}."
+        if hint
+        else (" If the data comes from Amap/Baidu, declare GCJ-02/BD-09; otherwise check the CRS.")
     )
     problems.add(
         label,
         f"{label}: {int(outside.sum())} of {len(geoms)} feature(s) lie outside the county "
         f"(rows {rows}); data bounds lon {b[0]:.4f}–{b[2]:.4f}, lat {b[1]:.4f}–{b[3]:.4f}, county "
-        f"lon {county_b[0]:.4f}–{county_b[2]:.4f}, lat {county_b[1]:.4f}–{county_b[3]:.4f}.{extra_en}",
+        f"lon {county_b[0]:.4f}–{county_b[2]:.4f}, lat "
+        f"{county_b[1]:.4f}–{county_b[3]:.4f}.{extra_en}",
         f"{label}：{int(outside.sum())}/{len(geoms)} 个要素位于本县范围之外（第 {rows} 行）；"
         "请检查坐标系（带号、EPSG 代码），高德/百度数据请声明 GCJ-02/BD-09",
         "outside_county",
     )
+
+
+def _to_storage(
+    geoms: gpd.GeoSeries, label: str, problems: ProblemCollector
+) -> gpd.GeoSeries | None:
+    """``geoms`` in EPSG:4326, or ``None`` (and a problem) when the CRS cannot be converted."""
+    try:
+        with np.errstate(all="ignore"):
+            return geoms.to_crs(STORAGE_EPSG)
+    except (ProjError, CRSError, ValueError) as exc:
+        problems.add(
+            label,
+            f"{label}: the coordinate system {geoms.crs.name!r} cannot be converted to "
+            f"longitude/latitude ({str(exc)[:80]}); type the EPSG code in the form (e.g. 4544)",
+            f"{label}：坐标系 {geoms.crs.name!r} 无法转换为经纬度；"
+            "请在表单中填写 EPSG 代码（如 4544）",
+            "unknown_crs",
+        )
+        return None
 
 
 def validate_attributes(
@@ -620,7 +948,9 @@ def validate_attributes(
         report.column_mapping = dict(resolved)
         report.ignored_columns = [c for c in columns if c not in resolved.values()]
     return {
-        col.name: _parse_column(table[resolved[col.name]], col, resolved[col.name], label=label, problems=problems)
+        col.name: _parse_column(
+            table[resolved[col.name]], col, resolved[col.name], label=label, problems=problems
+        )
         for col in schema.columns
         if col.name in resolved
     }
@@ -662,17 +992,39 @@ def validate_layer(
             "too_many_features",
         )
     geoms = _geometry_problems(gdf.geometry, schema, label=label, problems=problems, report=report)
-    if gdf.crs is not None:
+    geoms_4326 = _to_storage(geoms, label, problems) if gdf.crs is not None else None
+    if geoms_4326 is not None and not problems.problems:  # projecting can make a ring touch itself
+        geoms_4326, again = _repair(geoms_4326, schema, label=label, problems=problems)
+        report.repaired_geometries += again
+    if report.repaired_geometries:
+        report.warn(
+            label,
+            "repaired_geometries",
+            f"{label}: {report.repaired_geometries} invalid geometr(y/ies) "
+            "(e.g. self-intersecting) repaired with make_valid; check them in QGIS",
+            f"{label}：{report.repaired_geometries} 个无效几何（如自相交）已用 make_valid 修复；"
+            "请在 QGIS 中核对",
+        )
+    if geoms_4326 is not None:
         source_minx = float(geoms.total_bounds[0]) if len(geoms.dropna()) else 0.0
-        with np.errstate(all="ignore"):
-            geoms_4326 = geoms.to_crs(STORAGE_EPSG)
-        _check_location(geoms_4326, boundary, label=label, tolerance_m=outside_tolerance_m,
-                        source_epsg=source_epsg, source_minx=source_minx, problems=problems)
-    else:
-        geoms_4326 = geoms
-    values = validate_attributes(gdf.drop(columns=gdf.geometry.name), schema, label=label, problems=problems,
-                                 mapping=mapping, report=report)
-    if problems.problems or gdf.crs is None:
+        _check_location(
+            geoms_4326,
+            boundary,
+            label=label,
+            tolerance_m=outside_tolerance_m,
+            source_epsg=source_epsg,
+            source_minx=source_minx,
+            problems=problems,
+        )
+    values = validate_attributes(
+        gdf.drop(columns=gdf.geometry.name),
+        schema,
+        label=label,
+        problems=problems,
+        mapping=mapping,
+        report=report,
+    )
+    if problems.problems or geoms_4326 is None:
         return None, report
     stored = _build_stored(geoms_4326, values, schema, label=label)
     report.feature_count = len(stored)
@@ -704,7 +1056,9 @@ def _finish(frame: gpd.GeoDataFrame, schema: LayerSchema, label: str) -> gpd.Geo
     if kind == "built_up":
         merged = shapely.union_all(frame.geometry.to_numpy())
         return gpd.GeoDataFrame(
-            {"source": ["uploaded"], "method": [f"uploaded from {label}"]}, geometry=[merged], crs=STORAGE_EPSG
+            {"source": ["uploaded"], "method": [f"uploaded from {label}"]},
+            geometry=[merged],
+            crs=STORAGE_EPSG,
         )
     if kind == "roads":
         frame = frame.explode(index_parts=False, ignore_index=True)

@@ -78,7 +78,9 @@ def _is_link(info: zipfile.ZipInfo) -> bool:
     return stat.S_ISLNK(mode)
 
 
-def inspect_zip(path: str | Path, *, limits: ZipLimits, label: str, problems: ProblemCollector) -> list[zipfile.ZipInfo]:
+def inspect_zip(
+    path: str | Path, *, limits: ZipLimits, label: str, problems: ProblemCollector
+) -> list[zipfile.ZipInfo]:
     """Check an archive's directory; record every problem, return the file members.
 
     Parameters
@@ -111,7 +113,8 @@ def inspect_zip(path: str | Path, *, limits: ZipLimits, label: str, problems: Pr
             label,
             f"{label}: {len(infos)} entries in the archive, more than the limit of "
             f"{limits.max_members}; upload one layer per archive",
-            f"{label}：压缩包含 {len(infos)} 个条目，超过上限 {limits.max_members}；每个压缩包只放一个图层",
+            f"{label}：压缩包含 {len(infos)} 个条目，超过上限 {limits.max_members}；"
+            "每个压缩包只放一个图层",
             "zip_too_many_members",
         )
     _check_members(infos, label, problems)
@@ -129,7 +132,8 @@ def _check_members(infos: list[zipfile.ZipInfo], label: str, problems: ProblemCo
                 f"{label}/{name}",
                 f"{label}: member {name!r} has an absolute path; archives must hold relative "
                 "paths only. Re-create the zip from inside the folder",
-                f"{label}：成员 {name!r} 使用绝对路径；压缩包只能包含相对路径，请在文件夹内重新压缩",
+                f"{label}：成员 {name!r} 使用绝对路径；压缩包只能包含相对路径，"
+                "请在文件夹内重新压缩",
                 "zip_absolute_path",
             )
         elif reason == "traversal":
@@ -174,7 +178,9 @@ def _check_members(infos: list[zipfile.ZipInfo], label: str, problems: ProblemCo
         seen.add(key)
 
 
-def _check_sizes(infos: list[zipfile.ZipInfo], limits: ZipLimits, label: str, problems: ProblemCollector) -> None:
+def _check_sizes(
+    infos: list[zipfile.ZipInfo], limits: ZipLimits, label: str, problems: ProblemCollector
+) -> None:
     total_bytes = sum(i.file_size for i in infos)
     packed_bytes = sum(i.compress_size for i in infos)
     if total_bytes > limits.max_total_bytes:
@@ -182,26 +188,36 @@ def _check_sizes(infos: list[zipfile.ZipInfo], limits: ZipLimits, label: str, pr
             label,
             f"{label}: unpacks to {total_bytes:,} bytes, more than the limit of "
             f"{limits.max_total_bytes:,}; split the layer or simplify it",
-            f"{label}：解压后 {total_bytes:,} 字节，超过上限 {limits.max_total_bytes:,}；请拆分或简化图层",
+            f"{label}：解压后 {total_bytes:,} 字节，超过上限 {limits.max_total_bytes:,}；"
+            "请拆分或简化图层",
             "zip_too_large",
         )
     worst = max(
-        ((i.file_size / max(i.compress_size, 1), i.filename) for i in infos if i.file_size > 1 << 20),
+        (
+            (i.file_size / max(i.compress_size, 1), i.filename)
+            for i in infos
+            if i.file_size > 1 << 20
+        ),
         default=None,
     )
     overall = total_bytes / max(packed_bytes, 1)
-    if (worst and worst[0] > limits.max_ratio) or (total_bytes > 1 << 20 and overall > limits.max_ratio):
+    if (worst and worst[0] > limits.max_ratio) or (
+        total_bytes > 1 << 20 and overall > limits.max_ratio
+    ):
         ratio, name = worst if worst and worst[0] > overall else (overall, "the archive")
         problems.add(
             label,
             f"{label}: {name} compresses {ratio:,.0f}:1, more than the limit of "
             f"{limits.max_ratio:,.0f}:1 (a zip bomb?); upload the real layer files",
-            f"{label}：{name} 压缩比 {ratio:,.0f}:1，超过上限 {limits.max_ratio:,.0f}:1（疑似压缩炸弹）；请上传真实的图层文件",
+            f"{label}：{name} 压缩比 {ratio:,.0f}:1，超过上限 "
+            f"{limits.max_ratio:,.0f}:1（疑似压缩炸弹）；请上传真实的图层文件",
             "zip_ratio",
         )
 
 
-def extract_zip(path: str | Path, dest: str | Path, members: list[zipfile.ZipInfo], *, label: str) -> list[Path]:
+def extract_zip(
+    path: str | Path, dest: str | Path, members: list[zipfile.ZipInfo], *, label: str
+) -> list[Path]:
     """Extract already-inspected ``members`` flat into ``dest``, enforcing declared sizes.
 
     Only the base name of each member is used, so the written files cannot
@@ -231,8 +247,10 @@ def _copy_limited(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, labe
                 problems.add(
                     f"{label}/{info.filename}",
                     f"{label}: member {info.filename!r} inflates beyond its declared size "
-                    f"({info.file_size:,} bytes); the archive is corrupt or malicious. Zip the files again",
-                    f"{label}：成员 {info.filename!r} 解压后超过声明的大小；压缩包已损坏或被篡改，请重新压缩",
+                    f"({info.file_size:,} bytes); the archive is corrupt or malicious. Zip the "
+                    "files again",
+                    f"{label}：成员 {info.filename!r} 解压后超过声明的大小；压缩包已损坏或被篡改，"
+                    "请重新压缩",
                     "zip_size_mismatch",
                 )
                 problems.raise_if_any(f"{label}: unsafe archive")

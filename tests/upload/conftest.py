@@ -65,8 +65,14 @@ def _make_app(root: Path, users_db: Path, **config: Any) -> Any:
     from app import create_app
 
     return create_app(
-        {"WORKSPACES_DIR": str(root), "TESTING": True, "BASEMAP": "none", "USERS_DB": str(users_db),
-         "UPLOAD_TMP_DIR": str(users_db.parent / "upload-tmp"), **config}
+        {
+            "WORKSPACES_DIR": str(root),
+            "TESTING": True,
+            "BASEMAP": "none",
+            "USERS_DB": str(users_db),
+            "UPLOAD_TMP_DIR": str(users_db.parent / "upload-tmp"),
+            **config,
+        }
     )
 
 
@@ -97,7 +103,9 @@ def upload_app(ws: Path, tmp_path: Path) -> Iterator[tuple[Any, Accounts, Path]]
 
 
 @pytest.fixture(scope="module")
-def shared_app(demo_workspace_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Accounts, Path]:
+def shared_app(
+    demo_workspace_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Any, Accounts, Path]:
     """One app and workspace copy for tests that must not change it (bad uploads)."""
     base = tmp_path_factory.mktemp("upload-shared")
     target = base / "workspaces" / DEMO_ID

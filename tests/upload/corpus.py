@@ -25,9 +25,17 @@ OSM_BZ2 = ROOT / "data" / "osm" / "chengdu_jinniu_xindu.osm.bz2"
 FIXED_TIME = (2024, 1, 1, 0, 0, 0)
 # Chinese class names as a county's road survey would write them.
 ROAD_CLASS_ZH = {
-    "trunk": "快速路", "trunk_link": "快速路", "primary": "主干路", "primary_link": "主干路",
-    "secondary": "次干路", "secondary_link": "次干路", "tertiary": "支路", "tertiary_link": "支路",
-    "residential": "支路", "unclassified": "支路", "service": "其他",
+    "trunk": "快速路",
+    "trunk_link": "快速路",
+    "primary": "主干路",
+    "primary_link": "主干路",
+    "secondary": "次干路",
+    "secondary_link": "次干路",
+    "tertiary": "支路",
+    "tertiary_link": "支路",
+    "residential": "支路",
+    "unclassified": "支路",
+    "service": "其他",
 }
 
 
@@ -51,19 +59,25 @@ def real_parks() -> gpd.GeoDataFrame:
     mp = _read_osm("multipolygons")
     parks = mp[mp["leisure"] == "park"].reset_index(drop=True)
     names = [n if isinstance(n, str) else f"公园{i + 1}" for i, n in enumerate(parks["name"])]
-    return gpd.GeoDataFrame({"名称": names, "类型": "公园"}, geometry=parks.geometry.values, crs=4326)
+    return gpd.GeoDataFrame(
+        {"名称": names, "类型": "公园"}, geometry=parks.geometry.values, crs=4326
+    )
 
 
 @lru_cache(maxsize=1)
 def real_roads() -> gpd.GeoDataFrame:
-    """Urban roads of the extract with Chinese columns 名称, 道路等级 and 单行 (是/否), EPSG:4326."""
+    """Urban roads of the extract: columns 名称, 道路等级, 单行 (是/否); EPSG:4326."""
     lines = _read_osm("lines")
     roads = lines[lines["highway"].isin(list(ROAD_CLASS_ZH))].reset_index(drop=True)
     names = [n if isinstance(n, str) else "" for n in roads["name"]]
-    oneway = ["是" if re.search(r'"oneway"=>"(yes|1|true|-1)"', t if isinstance(t, str) else "") else "否" for t in roads["other_tags"]]
+    oneway = [
+        "是" if re.search(r'"oneway"=>"(yes|1|true|-1)"', t if isinstance(t, str) else "") else "否"
+        for t in roads["other_tags"]
+    ]
     return gpd.GeoDataFrame(
         {"名称": names, "道路等级": [ROAD_CLASS_ZH[h] for h in roads["highway"]], "单行": oneway},
-        geometry=roads.geometry.values, crs=4326,
+        geometry=roads.geometry.values,
+        crs=4326,
     )
 
 
@@ -83,11 +97,14 @@ def real_pitches() -> gpd.GeoDataFrame:
     sports = mp[mp["leisure"].isin(["pitch", "sports_centre", "swimming_pool", "sports_hall"])]
     sports = sports.reset_index(drop=True)
     names = [n if isinstance(n, str) else "" for n in sports["name"]]
-    return gpd.GeoDataFrame({"名称": names, "类型": list(sports["leisure"])},
-                            geometry=sports.geometry.values, crs=4326)
+    return gpd.GeoDataFrame(
+        {"名称": names, "类型": list(sports["leisure"])}, geometry=sports.geometry.values, crs=4326
+    )
 
 
-def shapefile_members(gdf: gpd.GeoDataFrame, stem: str, *, encoding: str = "GBK") -> dict[str, bytes]:
+def shapefile_members(
+    gdf: gpd.GeoDataFrame, stem: str, *, encoding: str = "GBK"
+) -> dict[str, bytes]:
     """The members of a shapefile written by GDAL (``.shp .shx .dbf .prj .cpg``) as bytes."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{stem}.shp"
@@ -109,9 +126,15 @@ def zip_bytes(members: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLA
     return buf.getvalue()
 
 
-def shapefile_zip(gdf: gpd.GeoDataFrame, stem: str, *, encoding: str = "GBK", drop: tuple[str, ...] = (),
-                  replace: dict[str, bytes] | None = None) -> bytes:
-    """A zipped shapefile, optionally without some members (``drop=(".prj",)``) or with some replaced."""
+def shapefile_zip(
+    gdf: gpd.GeoDataFrame,
+    stem: str,
+    *,
+    encoding: str = "GBK",
+    drop: tuple[str, ...] = (),
+    replace: dict[str, bytes] | None = None,
+) -> bytes:
+    """A zipped shapefile, optionally without members (``drop=(".prj",)``) or some replaced."""
     members = shapefile_members(gdf, stem, encoding=encoding)
     members = {k: v for k, v in members.items() if not k.endswith(drop)}
     for name, data in (replace or {}).items():
@@ -126,4 +149,6 @@ def geojson_bytes(gdf: gpd.GeoDataFrame) -> bytes:
 
 def feature_collection(features: list[dict]) -> bytes:  # type: ignore[type-arg]
     """A hand-written FeatureCollection."""
-    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False).encode("utf-8")
+    return json.dumps(
+        {"type": "FeatureCollection", "features": features}, ensure_ascii=False
+    ).encode("utf-8")

@@ -1,5 +1,6 @@
-"""Authorisation matrix over every route of the Flask URL map and the OpenAPI document; sign-in,
-CSRF, tokens hashed at rest, the ``flask users`` commands; the public site shows no write control."""
+"""Authorisation matrix over every route of the Flask URL map and the OpenAPI document;
+sign-in, CSRF, tokens hashed at rest, the ``flask users`` commands; the public site shows no
+write control."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ PARAMS = {"county_id": DEMO_ID, "layer": "parks", "record_id": "x", "filename": 
 
 def _fill(rule: str) -> str:
     """A URL for a Flask (``<county_id>``) or OpenAPI (``{county_id}``) path template."""
+
     def value(match: re.Match[str]) -> str:
         return PARAMS.get(match.group(1).split(":")[-1], "x")
 
@@ -28,7 +30,10 @@ def _fill(rule: str) -> str:
 
 
 def _good_form() -> dict[str, Any]:
-    return {"file": (io.BytesIO(geojson_bytes(real_parks().iloc[:3])), "parks.geojson"), "version": "0"}
+    return {
+        "file": (io.BytesIO(geojson_bytes(real_parks().iloc[:3])), "parks.geojson"),
+        "version": "0",
+    }
 
 
 def _call(client: Any, method: str, url: str, headers: dict[str, str]) -> Any:
@@ -46,14 +51,22 @@ def _write_routes(app: Any) -> list[tuple[str, str, str]]:
 
 def _openapi_writes(app: Any) -> list[tuple[str, str, dict[str, Any]]]:
     spec = app.test_client().get("/api/v1/openapi.json").get_json()
-    return [(method.upper(), _fill(path), op) for path, ops in spec["paths"].items()
-            for method, op in ops.items() if method.upper() in UNSAFE]
+    return [
+        (method.upper(), _fill(path), op)
+        for path, ops in spec["paths"].items()
+        for method, op in ops.items()
+        if method.upper() in UNSAFE
+    ]
 
 
 def test_every_write_route_refuses_the_wrong_people(upload_app: Any) -> None:
     app, accounts, ws = upload_app
     routes = _write_routes(app)
-    assert {e for e, _, _ in routes} >= {"uploads.upload_layer", "uploads.rollback_layer", "uploads.upload_page"}
+    assert {e for e, _, _ in routes} >= {
+        "uploads.upload_layer",
+        "uploads.rollback_layer",
+        "uploads.upload_page",
+    }
     client = app.test_client()
     before = tree_hash(ws)
     for endpoint, method, url in routes:
@@ -61,7 +74,13 @@ def test_every_write_route_refuses_the_wrong_people(upload_app: Any) -> None:
             resp = _call(client, method, url, accounts.header(who))
             if resp.status_code == 302:  # a page sends the anonymous visitor to the sign-in page
                 assert "/login" in resp.headers["Location"], (endpoint, who)
-            assert resp.status_code in allowed, (endpoint, method, who, resp.status_code, resp.get_data()[:300])
+            assert resp.status_code in allowed, (
+                endpoint,
+                method,
+                who,
+                resp.status_code,
+                resp.get_data()[:300],
+            )
         assert tree_hash(ws) == before, endpoint
 
 
@@ -79,15 +98,21 @@ def test_openapi_writes_need_a_token_and_the_county(upload_app: Any) -> None:
         assert _call(client, method, url, {}).status_code == 401
         assert _call(client, method, url, accounts.header("public")).status_code == 403
         assert _call(client, method, url, accounts.header("other_staff")).status_code == 403
-        assert _call(client, method, url, {"Authorization": "Bearer not-a-token"}).status_code == 401
-        assert _call(client, method, url, {"Authorization": "Basic YWxpY2U6eA=="}).status_code == 401
+        assert (
+            _call(client, method, url, {"Authorization": "Bearer not-a-token"}).status_code == 401
+        )
+        assert (
+            _call(client, method, url, {"Authorization": "Basic YWxpY2U6eA=="}).status_code == 401
+        )
     assert tree_hash(ws) == before
     # the same routes work for the county's own staff and for an admin
     upload = next(u for m, u, _ in writes if not u.endswith("rollback"))
     assert _call(client, "POST", upload, accounts.header("staff")).status_code == 201
     assert _call(client, "POST", upload + "/rollback", accounts.header("admin")).status_code == 201
     other = upload.replace(DEMO_ID, OTHER_ID)
-    assert _call(client, "POST", other, accounts.header("other_staff")).status_code == 404  # no such workspace
+    assert (
+        _call(client, "POST", other, accounts.header("other_staff")).status_code == 404
+    )  # no such workspace
 
 
 def test_history_is_staff_only(upload_app: Any) -> None:
@@ -98,15 +123,21 @@ def test_history_is_staff_only(upload_app: Any) -> None:
     assert client.get(url, headers=accounts.header("public")).status_code == 403
     assert client.get(url, headers=accounts.header("other_staff")).status_code == 403
     assert client.get(url, headers=accounts.header("staff")).status_code == 200
-    assert client.get(f"/upload/{DEMO_ID}", headers=accounts.header("other_staff")).status_code == 403
+    assert (
+        client.get(f"/upload/{DEMO_ID}", headers=accounts.header("other_staff")).status_code == 403
+    )
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["paths"]["/api/v1/counties/{county_id}/layers/{layer}/versions"]["get"]["security"]
 
 
-def _sign_in(client: Any, name: str = "alice", password: str = PASSWORD, next_url: str = "/") -> Any:
+def _sign_in(
+    client: Any, name: str = "alice", password: str = PASSWORD, next_url: str = "/"
+) -> Any:
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    return client.post("/login", data={"name": name, "password": password, "csrf_token": token, "next": next_url})
+    return client.post(
+        "/login", data={"name": name, "password": password, "csrf_token": token, "next": next_url}
+    )
 
 
 def test_session_writes_need_the_csrf_token(upload_app: Any) -> None:
@@ -134,7 +165,9 @@ def test_sign_in_failures_and_redirects(upload_app: Any) -> None:
     wrong = _sign_in(client, password="wrong password!")
     assert wrong.status_code == 401 and "错误" in wrong.get_data(as_text=True)
     assert _sign_in(client, name="nobody").status_code == 401
-    assert client.post("/login", data={"name": "alice", "password": PASSWORD}).status_code == 403  # no CSRF
+    assert (
+        client.post("/login", data={"name": "alice", "password": PASSWORD}).status_code == 403
+    )  # no CSRF
     for target in ("//evil.example/x", "https://evil.example/", "javascript:alert(1)"):
         resp = _sign_in(app.test_client(), next_url=target)
         assert resp.status_code == 302 and resp.headers["Location"] in ("/", "http://localhost/")
@@ -152,23 +185,42 @@ def test_secrets_are_hashed_at_rest(upload_app: Any) -> None:
     con = sqlite3.connect(db)
     hashes = [r[0] for r in con.execute("SELECT password_hash FROM users")]
     con.close()
-    assert all(h.startswith(("scrypt:", "pbkdf2:")) for h in hashes) and len(set(hashes)) == len(hashes)
+    assert all(h.startswith(("scrypt:", "pbkdf2:")) for h in hashes) and len(set(hashes)) == len(
+        hashes
+    )
 
 
 def test_users_commands(upload_app: Any) -> None:
     app, accounts, _ws = upload_app
     runner = app.test_cli_runner()
-    short = runner.invoke(args=["users", "create", "carol", "--role", "staff", "--county", DEMO_ID,
-                                "--password-stdin"], input="short\n")
+    short = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "carol",
+            "--role",
+            "staff",
+            "--county",
+            DEMO_ID,
+            "--password-stdin",
+        ],
+        input="short\n",
+    )
     assert short.exit_code != 0 and "at least" in short.output
-    no_county = runner.invoke(args=["users", "create", "dave", "--role", "staff", "--password-stdin"],
-                              input=PASSWORD + "\n")
+    no_county = runner.invoke(
+        args=["users", "create", "dave", "--role", "staff", "--password-stdin"],
+        input=PASSWORD + "\n",
+    )
     assert no_county.exit_code != 0 and "--county" in no_county.output
-    dup = runner.invoke(args=["users", "create", "alice", "--role", "admin", "--password-stdin"],
-                        input=PASSWORD + "\n")
+    dup = runner.invoke(
+        args=["users", "create", "alice", "--role", "admin", "--password-stdin"],
+        input=PASSWORD + "\n",
+    )
     assert dup.exit_code != 0 and "exists" in dup.output
-    prompted = runner.invoke(args=["users", "create", "erin", "--role", "staff", "--county", DEMO_ID],
-                             input=f"{PASSWORD}\n{PASSWORD}\n")
+    prompted = runner.invoke(
+        args=["users", "create", "erin", "--role", "staff", "--county", DEMO_ID],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
     assert prompted.exit_code == 0 and "erin (staff" in prompted.output
     listing = runner.invoke(args=["users", "list"]).output
     assert "alice\tstaff\tdemo-chengdu-north\t1 token(s)" in listing and "erin" in listing

@@ -29,10 +29,26 @@ def test_corpus_is_big_enough_and_small() -> None:
     for c in CASES:
         assert (BAD / c["file"]).stat().st_size < 50 * 1024, c["file"]
     problems = {code for c in CASES for code in c["codes"]}
-    for needed in ("missing_member", "no_crs", "encoding_mismatch", "wrong_geometry_type", "empty_layer",
-                   "outside_county", "bad_date", "bad_number", "bad_bool", "file_too_large",
-                   "zip_path_traversal", "zip_absolute_path", "zip_link", "zip_too_many_members",
-                   "zip_ratio", "zip_too_large", "zip_nested_archive", "bad_coord_system"):
+    for needed in (
+        "missing_member",
+        "no_crs",
+        "encoding_mismatch",
+        "wrong_geometry_type",
+        "empty_layer",
+        "outside_county",
+        "bad_date",
+        "bad_number",
+        "bad_bool",
+        "file_too_large",
+        "zip_path_traversal",
+        "zip_absolute_path",
+        "zip_link",
+        "zip_too_many_members",
+        "zip_ratio",
+        "zip_too_large",
+        "zip_nested_archive",
+        "bad_coord_system",
+    ):
         assert needed in problems, needed
     assert sum(len(c["codes"]) >= 3 for c in CASES) >= 3  # combinations
 
@@ -51,7 +67,9 @@ def test_corpus_is_reproducible(tmp_path: Path) -> None:
 def _gpkg_tables(path: Path) -> list[Any]:
     con = sqlite3.connect(path)
     try:
-        names = [r[0] for r in con.execute("SELECT table_name FROM gpkg_contents ORDER BY table_name")]
+        names = [
+            r[0] for r in con.execute("SELECT table_name FROM gpkg_contents ORDER BY table_name")
+        ]
         return [(n, con.execute(f'SELECT * FROM "{n}"').fetchall()) for n in names]
     finally:
         con.close()
@@ -95,16 +113,26 @@ def test_bad_upload_refused_over_http(case: dict[str, Any], shared_app: Any) -> 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
 def test_bad_upload_refused_by_prepare_upload(case: dict[str, Any]) -> None:
-    boundary = gpd.read_file(Path(__file__).resolve().parents[2] / "data" / "demo" / "boundary.geojson")
+    boundary = gpd.read_file(
+        Path(__file__).resolve().parents[2] / "data" / "demo" / "boundary.geojson"
+    )
     form = case["form"]
     options = UploadOptions(
-        kind=case["kind"], original_name=case["file"], declared_crs=form.get("epsg", ""),
-        coord_system=form.get("coord_system", ""), source_layer=form.get("layer", ""),
+        kind=case["kind"],
+        original_name=case["file"],
+        declared_crs=form.get("epsg", ""),
+        coord_system=form.get("coord_system", ""),
+        source_layer=form.get("layer", ""),
         mapping={k[4:]: v for k, v in form.items() if k.startswith("map.")},
     )
     with tempfile.TemporaryDirectory() as tmp, pytest.raises(GisError) as info:
-        prepare_upload(BAD / case["file"], options=options, workdir=tmp, boundary=boundary,
-                       limits=UploadLimits(**case["limits"]))
+        prepare_upload(
+            BAD / case["file"],
+            options=options,
+            workdir=tmp,
+            boundary=boundary,
+            limits=UploadLimits(**case["limits"]),
+        )
     assert info.value.status == case["status"]
     assert set(case["codes"]) <= {p.code for p in info.value.problems}
 
@@ -113,9 +141,14 @@ def test_every_problem_reported_at_once() -> None:
     """The combined case lists five different problems in one answer."""
     combo = next(c for c in CASES if c["file"] == "combo_disclosures_everything.geojson")
     with tempfile.TemporaryDirectory() as tmp, pytest.raises(GisError) as info:
-        prepare_upload(BAD / combo["file"], options=UploadOptions(kind="disclosures", original_name=combo["file"]),
-                       workdir=tmp, boundary=gpd.read_file(Path(__file__).resolve().parents[2] / "data" / "demo"
-                                                           / "boundary.geojson"))
+        prepare_upload(
+            BAD / combo["file"],
+            options=UploadOptions(kind="disclosures", original_name=combo["file"]),
+            workdir=tmp,
+            boundary=gpd.read_file(
+                Path(__file__).resolve().parents[2] / "data" / "demo" / "boundary.geojson"
+            ),
+        )
     codes = [p.code for p in info.value.problems]
     assert len(set(codes)) >= 5, codes
     assert "5 problem(s)" in info.value.message or f"{len(codes)} problem(s)" in info.value.message

@@ -40,8 +40,13 @@ def _run(data: bytes, name: str, kind: str = "parks") -> None:
         path = Path(tmp) / "upload"
         path.write_bytes(data)
         try:
-            prepared = prepare_upload(path, options=UploadOptions(kind=kind, original_name=name),
-                                      workdir=Path(tmp) / "work", boundary=_boundary(), limits=SMALL_LIMITS)
+            prepared = prepare_upload(
+                path,
+                options=UploadOptions(kind=kind, original_name=name),
+                workdir=Path(tmp) / "work",
+                boundary=_boundary(),
+                limits=SMALL_LIMITS,
+            )
         except GisError as exc:
             assert exc.problems, exc.message
             assert all(p.message_en and p.message_zh for p in exc.problems)
@@ -57,8 +62,11 @@ def _mutate(data: bytes, edits: list[tuple[int, int]]) -> bytes:
     return bytes(buf)
 
 
-EDITS = st.lists(st.tuples(st.integers(min_value=0, max_value=1 << 20), st.integers(0, 255)), min_size=1,
-                 max_size=12)
+EDITS = st.lists(
+    st.tuples(st.integers(min_value=0, max_value=1 << 20), st.integers(0, 255)),
+    min_size=1,
+    max_size=12,
+)
 
 
 @FUZZ
@@ -96,10 +104,15 @@ def test_mutated_geojson(edits: list[tuple[int, int]]) -> None:
 
 
 @FUZZ
-@given(st.recursive(st.none() | st.booleans() | st.floats(allow_nan=False) | st.text(max_size=20),
-                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                                  max_size=4),
-                    max_leaves=20))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.floats(allow_nan=False) | st.text(max_size=20),
+        lambda inner: (
+            st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+        ),
+        max_leaves=20,
+    )
+)
 def test_arbitrary_json_documents(doc: object) -> None:
     import json
 
@@ -110,7 +123,9 @@ def test_arbitrary_json_documents(doc: object) -> None:
 @FUZZ
 @given(EDITS)
 def test_mutated_geotiff(edits: list[tuple[int, int]]) -> None:
-    tif = (Path(__file__).resolve().parents[1] / "data" / "bad_uploads" / "population_negative.tif").read_bytes()
+    tif = (
+        Path(__file__).resolve().parents[1] / "data" / "bad_uploads" / "population_negative.tif"
+    ).read_bytes()
     _run(_mutate(tif, edits), "pop.tif", kind="population")
 
 
@@ -125,7 +140,11 @@ def test_member_names_judged_by_where_they_land(parts: list[str], absolute: bool
         return
     reason = _unsafe_path_reason(name)
     unified = name.replace("\\", "/")
-    escapes = unified.startswith("/") or (len(unified) > 1 and unified[1] == ":") or ".." in PurePosixPath(unified).parts
+    escapes = (
+        unified.startswith("/")
+        or (len(unified) > 1 and unified[1] == ":")
+        or ".." in PurePosixPath(unified).parts
+    )
     assert (reason is not None) == escapes, (name, reason)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:

@@ -24,14 +24,25 @@ from gis.chinacrs import wgs84_to_gcj02
 from gis.io import read_layer, read_metadata
 from gis.store import history
 from tests.upload.conftest import DEMO_ID, PASSWORD
-from tests.upload.corpus import geojson_bytes, real_parks, real_pitches, real_roads, shapefile_members, zip_bytes
+from tests.upload.corpus import (
+    geojson_bytes,
+    real_parks,
+    real_pitches,
+    real_roads,
+    shapefile_members,
+    zip_bytes,
+)
 
 METRIC = 4544  # the demonstration area's CGCS2000 GK zone (CM 105E)
 
 
-def post(app: Any, token_header: dict[str, str], kind: str, data: bytes, name: str, **form: str) -> Any:
+def post(
+    app: Any, token_header: dict[str, str], kind: str, data: bytes, name: str, **form: str
+) -> Any:
     fields: dict[str, Any] = {"file": (io.BytesIO(data), name), **form}
-    return app.test_client().post(f"/api/v1/counties/{DEMO_ID}/layers/{kind}", data=fields, headers=token_header)
+    return app.test_client().post(
+        f"/api/v1/counties/{DEMO_ID}/layers/{kind}", data=fields, headers=token_header
+    )
 
 
 def indicator(body: dict[str, Any], ind_id: str) -> dict[str, Any]:
@@ -52,13 +63,17 @@ def test_gbk_shapefile_gk_zone_without_prefix_no_cpg(upload_app: Any) -> None:
     assert resp.status_code == 201, body
     assert body["version"] == 1 and body["record"]["user"] == "alice"
     assert body["report"]["encoding"].startswith("gb") and "detected" in body["report"]["encoding"]
-    assert body["report"]["crs"] == "EPSG:4544" and body["report"]["column_mapping"] == {"name": "名称"}
+    assert body["report"]["crs"] == "EPSG:4544" and body["report"]["column_mapping"] == {
+        "name": "名称"
+    }
     stored = read_layer(ws, "parks")
     assert stored.crs.to_epsg() == 4326 and len(stored) == 10
     assert list(stored["name"]) == list(parks["名称"])  # Chinese text intact
     assert "芙蓉渚公园" in set(stored["name"])
     # geometry survives GK → storage within a centimetre
-    diff = stored.to_crs(METRIC).geometry.hausdorff_distance(parks.to_crs(METRIC).geometry.reset_index(drop=True))
+    diff = stored.to_crs(METRIC).geometry.hausdorff_distance(
+        parks.to_crs(METRIC).geometry.reset_index(drop=True)
+    )
     assert float(diff.max()) < 0.01
     # park area per capita scales with the park area inside the built-up area (hand computed)
     bu = _built_up_m(ws)
@@ -69,7 +84,11 @@ def test_gbk_shapefile_gk_zone_without_prefix_no_cpg(upload_app: Any) -> None:
     assert change["after"] == pytest.approx(change["before"] * sub_m / all_m, rel=1e-3)
     assert indicator(body, "road_density")["changed"] is False
     meta = read_metadata(ws)["layers"]["parks"]
-    assert meta["provenance"] == "uploaded" and meta["count"] == 10 and meta["upload"]["original_name"] == "公园.zip"
+    assert (
+        meta["provenance"] == "uploaded"
+        and meta["count"] == 10
+        and meta["upload"]["original_name"] == "公园.zip"
+    )
 
 
 def test_gbk_shapefile_zone_prefixed_gk(upload_app: Any) -> None:
@@ -83,25 +102,40 @@ def test_gbk_shapefile_zone_prefixed_gk(upload_app: Any) -> None:
     assert body["report"]["crs"] == "EPSG:4523" and body["report"]["encoding"].startswith("gbk")
     stored = read_layer(ws, "roads")
     assert len(stored) == len(roads)
-    expected = {"快速路": "expressway", "主干路": "arterial", "次干路": "secondary", "支路": "branch", "其他": "other"}
+    expected = {
+        "快速路": "expressway",
+        "主干路": "arterial",
+        "次干路": "secondary",
+        "支路": "branch",
+        "其他": "other",
+    }
     assert list(stored["road_class"]) == [expected[c] for c in roads["道路等级"]]
     xs = shapely.get_coordinates(stored.geometry.to_numpy())[:, 0]
-    assert 104.0 < xs.min() and xs.max() < 104.2  # really placed in the county, not 35 million metres east
-    diff = stored.to_crs(METRIC).geometry.hausdorff_distance(roads.to_crs(METRIC).geometry.reset_index(drop=True))
+    assert (
+        xs.min() > 104.0 and xs.max() < 104.2
+    )  # really placed in the county, not 35 million metres east
+    diff = stored.to_crs(METRIC).geometry.hausdorff_distance(
+        roads.to_crs(METRIC).geometry.reset_index(drop=True)
+    )
     assert float(diff.max()) < 0.01
     change = indicator(body, "road_density")
-    assert change["after"] is not None and change["after"] == pytest.approx(change["before"], rel=0.2)
+    assert change["after"] is not None and change["after"] == pytest.approx(
+        change["before"], rel=0.2
+    )
 
 
 def test_geojson_roads_density_known_by_hand(upload_app: Any) -> None:
-    """One 主干路 line and one 其他 road: density = length of the urban one inside the built-up area ÷ area."""
+    """A 主干路 line and a 其他 road: density = urban length inside the built-up area ÷ its area."""
     app, accounts, ws = upload_app
     bu = _built_up_m(ws)
     p = bu.representative_point()
     line = LineString([(p.x - 500, p.y), (p.x + 500, p.y)])
     service = LineString([(p.x - 500, p.y + 50), (p.x + 500, p.y + 50)])
-    roads = gpd.GeoDataFrame({"name": ["测试大道", "后巷"], "class": ["主干路", "其他"]},
-                             geometry=[line, service], crs=METRIC).to_crs(4326)
+    roads = gpd.GeoDataFrame(
+        {"name": ["测试大道", "后巷"], "class": ["主干路", "其他"]},
+        geometry=[line, service],
+        crs=METRIC,
+    ).to_crs(4326)
     resp = post(app, accounts.header("staff"), "roads", geojson_bytes(roads), "roads.geojson")
     body = resp.get_json()
     assert resp.status_code == 201, body
@@ -138,8 +172,16 @@ def test_geopackage_choose_one_layer(upload_app: Any) -> None:
 def test_geojson_plans_cover_everything_then_nothing(upload_app: Any) -> None:
     app, accounts, ws = upload_app
     bu = read_layer(ws, "built_up")
-    plans = gpd.GeoDataFrame({"规划编号": ["U-01"], "规划名称": ["全域控规"], "审批状态": ["已批复"],
-                              "批复日期": ["2018年6月30日"]}, geometry=bu.geometry.values, crs=4326)
+    plans = gpd.GeoDataFrame(
+        {
+            "规划编号": ["U-01"],
+            "规划名称": ["全域控规"],
+            "审批状态": ["已批复"],
+            "批复日期": ["2018年6月30日"],
+        },
+        geometry=bu.geometry.values,
+        crs=4326,
+    )
     resp = post(app, accounts.header("staff"), "plans", geojson_bytes(plans), "plans.geojson")
     body = resp.get_json()
     assert resp.status_code == 201, body
@@ -147,7 +189,9 @@ def test_geojson_plans_cover_everything_then_nothing(upload_app: Any) -> None:
     stored = read_layer(ws, "plans")
     assert list(stored["approved_on"]) == ["2018-06-30"] and list(stored["sample"]) == [False]
     plans["审批状态"] = "编制中"
-    body = post(app, accounts.header("staff"), "plans", geojson_bytes(plans), "plans.geojson").get_json()
+    body = post(
+        app, accounts.header("staff"), "plans", geojson_bytes(plans), "plans.geojson"
+    ).get_json()
     assert indicator(body, "regulatory_plan_coverage")["after"] == pytest.approx(0.0, abs=1e-6)
 
 
@@ -156,10 +200,18 @@ def test_gcj02_declared_is_converted(upload_app: Any) -> None:
     parks = real_parks()
     shifted = parks.copy()
     shifted["geometry"] = shapely.transform(
-        parks.geometry.to_numpy(), lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1])))
+        parks.geometry.to_numpy(), lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1]))
+    )
     offset = shifted.to_crs(METRIC).centroid.distance(parks.to_crs(METRIC).centroid)
     assert 200 < float(offset.mean()) < 800  # the GCJ-02 offset is real
-    resp = post(app, accounts.header("staff"), "parks", geojson_bytes(shifted), "amap.geojson", coord_system="gcj02")
+    resp = post(
+        app,
+        accounts.header("staff"),
+        "parks",
+        geojson_bytes(shifted),
+        "amap.geojson",
+        coord_system="gcj02",
+    )
     assert resp.status_code == 201, resp.get_json()
     stored = read_layer(ws, "parks").to_crs(METRIC)
     diff = stored.geometry.hausdorff_distance(parks.to_crs(METRIC).geometry.reset_index(drop=True))
@@ -171,7 +223,9 @@ def test_invalid_geometry_repaired_and_counted(upload_app: Any) -> None:
     app, accounts, ws = upload_app
     parks = real_parks().iloc[:5].to_crs(METRIC).copy()
     x0, y0, x1, y1 = parks.geometry.iloc[0].bounds
-    parks.loc[parks.index[0], "geometry"] = shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])  # bow-tie
+    parks.loc[parks.index[0], "geometry"] = shapely.Polygon(
+        [(x0, y0), (x1, y1), (x1, y0), (x0, y1)]
+    )  # bow-tie
     assert not parks.geometry.iloc[0].is_valid
     resp = post(app, accounts.header("staff"), "parks", geojson_bytes(parks), "parks.geojson")
     body = resp.get_json()
@@ -193,45 +247,83 @@ def test_population_geotiff(upload_app: Any, tmp_path: Path) -> None:
     tif = tmp_path / "人口.tif"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with rasterio.open(tif, "w", driver="GTiff", width=cols, height=rows, count=1, dtype="float32",
-                           crs="EPSG:4544", transform=from_origin(minx, maxy, 100, 100), nodata=-1.0) as dst:
+        with rasterio.open(
+            tif,
+            "w",
+            driver="GTiff",
+            width=cols,
+            height=rows,
+            count=1,
+            dtype="float32",
+            crs="EPSG:4544",
+            transform=from_origin(minx, maxy, 100, 100),
+            nodata=-1.0,
+        ) as dst:
             dst.write(values, 1)
     before_pop = read_metadata(ws)["population"]["urban_population"]
     resp = post(app, accounts.header("staff"), "population", tif.read_bytes(), "人口.tif")
     body = resp.get_json()
     assert resp.status_code == 201, body
     pop = read_metadata(ws)["population"]
-    assert pop["total"] == pytest.approx(total) and pop["provenance"] == "uploaded" and pop["is_estimate"] is False
+    assert (
+        pop["total"] == pytest.approx(total)
+        and pop["provenance"] == "uploaded"
+        and pop["is_estimate"] is False
+    )
     change = indicator(body, "park_green_per_capita")
     assert change["after"] == pytest.approx(change["before"] * before_pop / total, rel=1e-3)
-    back = app.test_client().post(f"/api/v1/counties/{DEMO_ID}/layers/population/rollback", json={"version": 0},
-                                  headers=accounts.header("staff"))
+    back = app.test_client().post(
+        f"/api/v1/counties/{DEMO_ID}/layers/population/rollback",
+        json={"version": 0},
+        headers=accounts.header("staff"),
+    )
     assert back.status_code == 201
     assert read_metadata(ws)["population"]["provenance"] == "estimated"
-    assert indicator(back.get_json(), "park_green_per_capita")["after"] == pytest.approx(change["before"])
+    assert indicator(back.get_json(), "park_green_per_capita")["after"] == pytest.approx(
+        change["before"]
+    )
 
 
 def test_rollback_restores_indicators_and_history(upload_app: Any) -> None:
     app, accounts, ws = upload_app
-    first = post(app, accounts.header("staff"), "parks", geojson_bytes(real_parks().iloc[:4]), "few.geojson")
+    first = post(
+        app, accounts.header("staff"), "parks", geojson_bytes(real_parks().iloc[:4]), "few.geojson"
+    )
     before = indicator(first.get_json(), "park_green_per_capita")["before"]
     client = app.test_client()
-    resp = client.post(f"/api/v1/counties/{DEMO_ID}/layers/parks/rollback", json={"version": 0},
-                       headers=accounts.header("staff"))
+    resp = client.post(
+        f"/api/v1/counties/{DEMO_ID}/layers/parks/rollback",
+        json={"version": 0},
+        headers=accounts.header("staff"),
+    )
     body = resp.get_json()
     assert resp.status_code == 201, body
     assert body["version"] == 2 and body["record"]["rollback_of"] == 0
     assert indicator(body, "park_green_per_capita")["after"] == pytest.approx(before)
-    versions = client.get(f"/api/v1/counties/{DEMO_ID}/layers/parks/versions", headers=accounts.header("staff"))
+    versions = client.get(
+        f"/api/v1/counties/{DEMO_ID}/layers/parks/versions", headers=accounts.header("staff")
+    )
     listed = versions.get_json()
     assert listed["current"] == 2
     assert [(v["version"], v["action"], v["current"]) for v in listed["versions"]] == [
-        (0, "initial", False), (1, "upload", False), (2, "rollback", True)]
-    bad = client.post(f"/api/v1/counties/{DEMO_ID}/layers/parks/rollback", json={"version": 7},
-                      headers=accounts.header("staff"))
+        (0, "initial", False),
+        (1, "upload", False),
+        (2, "rollback", True),
+    ]
+    bad = client.post(
+        f"/api/v1/counties/{DEMO_ID}/layers/parks/rollback",
+        json={"version": 7},
+        headers=accounts.header("staff"),
+    )
     assert bad.status_code == 404
-    assert client.post(f"/api/v1/counties/{DEMO_ID}/layers/parks/rollback", json={"version": "x"},
-                       headers=accounts.header("staff")).status_code == 400
+    assert (
+        client.post(
+            f"/api/v1/counties/{DEMO_ID}/layers/parks/rollback",
+            json={"version": "x"},
+            headers=accounts.header("staff"),
+        ).status_code
+        == 400
+    )
 
 
 def _csrf(html: str) -> str:
@@ -247,8 +339,15 @@ def test_page_flow_sign_in_upload_problems_rollback(upload_app: Any) -> None:
     assert page.status_code == 302 and "/login" in page.headers["Location"]
     login = client.get(f"/login?next=/upload/{DEMO_ID}")
     token = _csrf(login.get_data(as_text=True))
-    signed = client.post("/login", data={"name": "alice", "password": PASSWORD, "csrf_token": token,
-                                         "next": f"/upload/{DEMO_ID}"})
+    signed = client.post(
+        "/login",
+        data={
+            "name": "alice",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": f"/upload/{DEMO_ID}",
+        },
+    )
     assert signed.status_code == 302 and signed.headers["Location"].endswith(f"/upload/{DEMO_ID}")
     cookie = signed.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -257,23 +356,45 @@ def test_page_flow_sign_in_upload_problems_rollback(upload_app: Any) -> None:
     assert page.status_code == 200 and 'type="file"' in html and 'name="epsg"' in html
     assert 'value="gcj02"' in html and 'name="map.name"' in html
     token = _csrf(html)
-    bad = (Path(__file__).resolve().parents[1] / "data" / "bad_uploads" / "combo_plans_gbk_cpg_wrong_no_prj.zip")
-    refused = client.post(f"/upload/{DEMO_ID}", data={"csrf_token": token, "kind": "plans",
-                                                      "file": (io.BytesIO(bad.read_bytes()), bad.name)})
+    bad = (
+        Path(__file__).resolve().parents[1]
+        / "data"
+        / "bad_uploads"
+        / "combo_plans_gbk_cpg_wrong_no_prj.zip"
+    )
+    refused = client.post(
+        f"/upload/{DEMO_ID}",
+        data={
+            "csrf_token": token,
+            "kind": "plans",
+            "file": (io.BytesIO(bad.read_bytes()), bad.name),
+        },
+    )
     text = refused.get_data(as_text=True)
     assert refused.status_code == 400
-    assert text.count('data-code="') >= 4 and "missing_column" in text and "encoding_mismatch" in text
+    assert (
+        text.count('data-code="') >= 4 and "missing_column" in text and "encoding_mismatch" in text
+    )
     assert "缺少" in text and "no_crs" in text
-    accepted = client.post(f"/upload/{DEMO_ID}", data={"csrf_token": token, "kind": "parks",
-                                                       "file": (io.BytesIO(geojson_bytes(real_parks().iloc[:5])),
-                                                                "五个公园.geojson")})
+    accepted = client.post(
+        f"/upload/{DEMO_ID}",
+        data={
+            "csrf_token": token,
+            "kind": "parks",
+            "file": (io.BytesIO(geojson_bytes(real_parks().iloc[:5])), "五个公园.geojson"),
+        },
+    )
     text = accepted.get_data(as_text=True)
     assert accepted.status_code == 201
     assert 'id="changes"' in text and 'data-indicator-id="park_green_per_capita"' in text
     assert "五个公园.geojson" in text
-    no_token = client.post(f"/upload/{DEMO_ID}", data={"kind": "parks", "action": "rollback", "version": "0"})
+    no_token = client.post(
+        f"/upload/{DEMO_ID}", data={"kind": "parks", "action": "rollback", "version": "0"}
+    )
     assert no_token.status_code == 403
-    back = client.post(f"/upload/{DEMO_ID}", data={"csrf_token": token, "kind": "parks", "action": "rollback",
-                                                   "version": "0"})
+    back = client.post(
+        f"/upload/{DEMO_ID}",
+        data={"csrf_token": token, "kind": "parks", "action": "rollback", "version": "0"},
+    )
     assert back.status_code == 201
     assert [v["action"] for v in history(ws, "parks")] == ["initial", "upload", "rollback"]

@@ -20,7 +20,15 @@ import pytest
 
 from gis.errors import NotFoundError
 from gis.io import read_layer, read_metadata, read_workspace
-from gis.store import NewVersion, commit_version, current_version, history, read_version, recover, rollback
+from gis.store import (
+    NewVersion,
+    commit_version,
+    current_version,
+    history,
+    read_version,
+    recover,
+    rollback,
+)
 from tests.upload.conftest import stored_hash
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +37,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def tagged_parks(ws: Path, tag: str, n: int) -> gpd.GeoDataFrame:
     """The first ``n`` ingested (real) parks of the workspace, every name set to ``tag``."""
     initial = ws / "versions" / "parks" / "v0000.gpkg"
-    parks = pyogrio.read_dataframe(initial, layer="parks") if initial.is_file() else read_layer(ws, "parks")
+    parks = (
+        pyogrio.read_dataframe(initial, layer="parks")
+        if initial.is_file()
+        else read_layer(ws, "parks")
+    )
     parks = parks.iloc[:n].copy()
     parks["name"] = tag
     parks["osm_id"] = range(-1, -n - 1, -1)
@@ -37,8 +49,15 @@ def tagged_parks(ws: Path, tag: str, n: int) -> gpd.GeoDataFrame:
 
 
 def new_version(ws: Path, tag: str, n: int, user: str = "alice") -> NewVersion:
-    return NewVersion(layer="parks", user=user, original_name=f"{tag}.zip", sha256=tag * 4, feature_count=n,
-                      report={"tag": tag}, gdf=tagged_parks(ws, tag, n))
+    return NewVersion(
+        layer="parks",
+        user=user,
+        original_name=f"{tag}.zip",
+        sha256=tag * 4,
+        feature_count=n,
+        report={"tag": tag},
+        gdf=tagged_parks(ws, tag, n),
+    )
 
 
 def test_versions_history_and_metadata(ws: Path, demo_workspace_dir: Path) -> None:
@@ -50,7 +69,10 @@ def test_versions_history_and_metadata(ws: Path, demo_workspace_dir: Path) -> No
     commit_version(ws, new_version(ws, "b", 5, user="root"))
     versions = history(ws, "parks")
     assert [(v["version"], v["action"], v["user"], v["current"]) for v in versions] == [
-        (0, "initial", "ingest", False), (1, "upload", "alice", False), (2, "upload", "root", True)]
+        (0, "initial", "ingest", False),
+        (1, "upload", "alice", False),
+        (2, "upload", "root", True),
+    ]
     assert versions[0]["feature_count"] == len(ingested)
     stored = read_layer(ws, "parks")
     assert len(stored) == 5 and set(stored["name"]) == {"b"}
@@ -87,8 +109,18 @@ def test_rollback_to_ingested_and_back(ws: Path) -> None:
 
 def test_new_optional_layer_has_no_version_zero(ws: Path) -> None:
     projects = tagged_parks(ws, "p", 2)[["geometry"]].assign(name=["x", "y"])
-    commit_version(ws, NewVersion(layer="projects", user="alice", original_name="p.geojson", sha256="0",
-                                  feature_count=2, report={}, gdf=projects))
+    commit_version(
+        ws,
+        NewVersion(
+            layer="projects",
+            user="alice",
+            original_name="p.geojson",
+            sha256="0",
+            feature_count=2,
+            report={},
+            gdf=projects,
+        ),
+    )
     assert [v["version"] for v in history(ws, "projects")] == [1]
     assert read_metadata(ws)["layers"]["projects"]["provenance"] == "uploaded"
 
@@ -148,7 +180,9 @@ def test_ten_parallel_processes(ws: Path) -> None:
     import multiprocessing
 
     with ProcessPoolExecutor(10, mp_context=multiprocessing.get_context("fork")) as pool:
-        versions = list(pool.map(_commit_in_process, [(str(ws), t, int(t.split("-")[1])) for t in tags]))
+        versions = list(
+            pool.map(_commit_in_process, [(str(ws), t, int(t.split("-")[1])) for t in tags])
+        )
     assert sorted(versions) == list(range(1, 11))
     _check_ten_versions(ws, tags)
 
@@ -177,8 +211,12 @@ def _run_and_kill(ws: Path, stage: str, tmp_path: Path) -> None:
     script = tmp_path / "writer.py"
     script.write_text(KILL_SCRIPT.format(root=str(ROOT)))
     marker = tmp_path / "marker"
-    proc = subprocess.Popen([sys.executable, "-W", "ignore", str(script), str(ws), stage, str(marker)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-W", "ignore", str(script), str(ws), stage, str(marker)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 60
         while not marker.exists():
@@ -200,7 +238,10 @@ def test_sigkill_before_commit_keeps_previous_version(ws: Path, tmp_path: Path) 
     _run_and_kill(ws, "gpkg_written", tmp_path)  # the new GeoPackage copy is complete, not in place
     assert list(ws.glob(".tmp-*")), "the killed writer should have left its temporary copy"
     assert stored_hash(ws) == before
-    assert current_version(ws, "parks") == 1 and [v["version"] for v in history(ws, "parks")] == [0, 1]
+    assert current_version(ws, "parks") == 1 and [v["version"] for v in history(ws, "parks")] == [
+        0,
+        1,
+    ]
     assert set(read_workspace(ws).layers["parks"]["name"]) == {"a"}
     record = commit_version(ws, new_version(ws, "b", 2))  # the next writer cleans up and numbers on
     assert record["version"] == 2 and not list(ws.glob(".tmp-*"))
@@ -224,7 +265,9 @@ def test_commit_point_is_the_gpkg_description(ws: Path) -> None:
     import sqlite3
 
     con = sqlite3.connect(ws / "workspace.gpkg")
-    desc = con.execute("SELECT description FROM gpkg_contents WHERE table_name='parks'").fetchone()[0]
+    desc = con.execute("SELECT description FROM gpkg_contents WHERE table_name='parks'").fetchone()[
+        0
+    ]
     con.close()
     assert json.loads(desc) == {"gis_version": 1}
     assert pyogrio.read_info(ws / "workspace.gpkg", layer="parks")["features"] == 3

@@ -17,24 +17,34 @@ from tests.upload.conftest import DEMO_ID
 from tests.upload.corpus import geojson_bytes, real_parks
 
 TITLE = '<script>window.__xss="title"</script>'
-AUTHORITY = '<img src=x onerror="window.__xss=\'authority\'">'
-PARK = '<b onmouseover="window.__xss=\'park\'">九道堰公园</b>'
+AUTHORITY = "<img src=x onerror=\"window.__xss='authority'\">"
+PARK = "<b onmouseover=\"window.__xss='park'\">九道堰公园</b>"
 FILE_NAME = "<svg onload=alert(1)>.geojson"  # no double quote: multipart headers would cut it
 
 
 def _disclosures(ws: Any) -> bytes:
     points = read_layer(ws, "residential").to_crs(4544).centroid.to_crs(4326).iloc[:2]
     records = gpd.GeoDataFrame(
-        {"类型": ["审批", "规划许可"], "标题": [TITLE, "正常的公示"], "文号": ["金规〔2021〕7号", "x"],
-         "日期": ["2021-03-01", "2021-03-02"], "机关": [AUTHORITY, "规划局"], "是否公开": ["是", "是"]},
-        geometry=points.values, crs=4326,
+        {
+            "类型": ["审批", "规划许可"],
+            "标题": [TITLE, "正常的公示"],
+            "文号": ["金规〔2021〕7号", "x"],
+            "日期": ["2021-03-01", "2021-03-02"],
+            "机关": [AUTHORITY, "规划局"],
+            "是否公开": ["是", "是"],
+        },
+        geometry=points.values,
+        crs=4326,
     )
     return geojson_bytes(records)
 
 
 def _upload(app: Any, accounts: Any, kind: str, data: bytes, name: str) -> Any:
-    return app.test_client().post(f"/api/v1/counties/{DEMO_ID}/layers/{kind}",
-                                  data={"file": (io.BytesIO(data), name)}, headers=accounts.header("staff"))
+    return app.test_client().post(
+        f"/api/v1/counties/{DEMO_ID}/layers/{kind}",
+        data={"file": (io.BytesIO(data), name)},
+        headers=accounts.header("staff"),
+    )
 
 
 @pytest.fixture()
@@ -77,12 +87,22 @@ def test_upload_page_escapes_history_and_problems(poisoned: Any) -> None:
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "<svg onload" not in html and "&lt;svg onload" in html
-    refused = client.post(f"/upload/{DEMO_ID}", headers=accounts.header("staff"),
-                          data={"kind": "parks", "file": (io.BytesIO(b"{not json"), '<img src=x onerror=alert(9)>.geojson')})
+    refused = client.post(
+        f"/upload/{DEMO_ID}",
+        headers=accounts.header("staff"),
+        data={
+            "kind": "parks",
+            "file": (io.BytesIO(b"{not json"), "<img src=x onerror=alert(9)>.geojson"),
+        },
+    )
     text = refused.get_data(as_text=True)
     assert refused.status_code == 400
-    assert "<img src=x onerror=alert(9)>" not in text and "&lt;img src=x onerror=alert(9)&gt;" in text
-    versions = client.get(f"/api/v1/counties/{DEMO_ID}/layers/disclosures/versions", headers=accounts.header("staff"))
+    assert (
+        "<img src=x onerror=alert(9)>" not in text and "&lt;img src=x onerror=alert(9)&gt;" in text
+    )
+    versions = client.get(
+        f"/api/v1/counties/{DEMO_ID}/layers/disclosures/versions", headers=accounts.header("staff")
+    )
     assert versions.get_json()["versions"][-1]["original_name"] == FILE_NAME
 
 
@@ -101,7 +121,8 @@ OPEN_PARK_JS = """(text) => {
   const map = window[document.querySelector('.folium-map').id];
   let found = null;
   map.eachLayer(l => {
-    if (!found && l.feature && l.gisLayerName === 'parks' && String(l.feature.properties.name).includes(text)) {
+    const name = l.feature ? String(l.feature.properties.name) : '';
+    if (!found && l.gisLayerName === 'parks' && name.includes(text)) {
       found = l;
     }
   });
@@ -116,11 +137,19 @@ def test_popups_show_uploaded_markup_as_text(server: str) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
         try:
             context = browser.new_context()
-            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-                (server, "data:", "blob:")) else route.abort())
+            context.route(
+                "**/*",
+                lambda route: (
+                    route.continue_()
+                    if route.request.url.startswith((server, "data:", "blob:"))
+                    else route.abort()
+                ),
+            )
             page = context.new_page()
             page.goto(f"{server}/public/{DEMO_ID}", wait_until="load")
             record = page.locator("#record-list li", has_text="window.__xss").first
