@@ -178,8 +178,3 @@ def missing_result(
         status=status,
         reason=reason,
     )
-
-
-def area_of(gdf: gpd.GeoDataFrame | None) -> float:
-    """Area (m²) of the dissolved layer."""
-    return float(dissolve(gdf).area)
