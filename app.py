@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,30 @@ def check_config(config: Mapping[str, Any]) -> None:
         raise ConfigError("invalid configuration: " + "; ".join(problems))
 
 
+def instance_secret_key(instance_path: Path) -> str:
+    """The key kept in ``instance/secret_key``, made on first use (mode 0600).
+
+    Every worker and restart then signs sessions with the same key; set ``GIS_SECRET_KEY`` to
+    manage it yourself.  Created with ``O_EXCL`` so two workers starting at once agree.
+    """
+    key_file = instance_path / "secret_key"
+    instance_path.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another worker may be writing it right now
+            key = key_file.read_text(encoding="ascii").strip()
+            if len(key) >= 32:
+                return key
+            time.sleep(0.02)
+        msg = f"{key_file} is too short to be a secret key; delete it to make a new one"
+        raise ConfigError(msg) from None
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(key)
+    return key
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> APIFlask:
     """Build the app: configuration, the county store, blueprints and error handlers."""
     app = APIFlask(
@@ -114,7 +139,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> APIFlask:
         app.config.from_mapping(test_config)
     check_config(app.config)
     if not app.config["SECRET_KEY"]:
-        app.config["SECRET_KEY"] = secrets.token_hex(32)
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["gis_store"] = CountyStore(app.config["WORKSPACES_DIR"])
     for blueprint in load_blueprints():

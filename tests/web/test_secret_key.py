@@ -1,0 +1,31 @@
+"""The session key is shared by every worker and survives restarts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app import ConfigError, create_app, instance_secret_key
+
+
+def test_key_is_made_once_and_reused(tmp_path: Path) -> None:
+    first = instance_secret_key(tmp_path)
+    assert len(first) == 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert instance_secret_key(tmp_path) == first
+
+
+def test_short_key_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "secret_key").write_text("short", encoding="ascii")
+    monkeypatch.setattr("app.time.sleep", lambda _s: None)
+    with pytest.raises(ConfigError, match="too short"):
+        instance_secret_key(tmp_path)
+
+
+def test_two_apps_share_the_key(tmp_path: Path) -> None:
+    config = {"WORKSPACES_DIR": str(tmp_path / "ws")}
+    a = create_app(config)
+    b = create_app(config)
+    assert a.config["SECRET_KEY"] == b.config["SECRET_KEY"]
+    assert len(a.config["SECRET_KEY"]) == 64
