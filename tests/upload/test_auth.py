@@ -59,8 +59,8 @@ def _openapi_writes(app: Any) -> list[tuple[str, str, dict[str, Any]]]:
     ]
 
 
-def test_every_write_route_refuses_the_wrong_people(upload_app: Any) -> None:
-    app, accounts, ws = upload_app
+def test_every_write_route_refuses_the_wrong_people(shared_app: Any) -> None:
+    app, accounts, ws = shared_app
     routes = _write_routes(app)
     assert {e for e, _, _ in routes} >= {
         "uploads.upload_layer",
@@ -84,8 +84,8 @@ def test_every_write_route_refuses_the_wrong_people(upload_app: Any) -> None:
         assert tree_hash(ws) == before, endpoint
 
 
-def test_openapi_writes_need_a_token_and_the_county(upload_app: Any) -> None:
-    app, accounts, ws = upload_app
+def test_openapi_writes_need_a_token_and_the_county(shared_app: Any) -> None:
+    app, accounts, ws = shared_app
     writes = _openapi_writes(app)
     assert {(m, u) for m, u, _ in writes} == {
         ("POST", f"/api/v1/counties/{DEMO_ID}/layers/parks"),
@@ -115,8 +115,8 @@ def test_openapi_writes_need_a_token_and_the_county(upload_app: Any) -> None:
     )  # no such workspace
 
 
-def test_history_is_staff_only(upload_app: Any) -> None:
-    app, accounts, _ws = upload_app
+def test_history_is_staff_only(shared_app: Any) -> None:
+    app, accounts, _ws = shared_app
     client = app.test_client()
     url = f"/api/v1/counties/{DEMO_ID}/layers/parks/versions"
     assert client.get(url).status_code == 401
@@ -140,8 +140,8 @@ def _sign_in(
     )
 
 
-def test_session_writes_need_the_csrf_token(upload_app: Any) -> None:
-    app, _accounts, ws = upload_app
+def test_session_writes_need_the_csrf_token(shared_app: Any) -> None:
+    app, _accounts, ws = shared_app
     client = app.test_client()
     assert _sign_in(client).status_code == 302
     url = f"/api/v1/counties/{DEMO_ID}/layers/parks"
@@ -159,8 +159,8 @@ def test_session_writes_need_the_csrf_token(upload_app: Any) -> None:
     assert client.post(url, data=_good_form(), headers={"X-CSRF-Token": token}).status_code == 401
 
 
-def test_sign_in_failures_and_redirects(upload_app: Any) -> None:
-    app, _accounts, _ws = upload_app
+def test_sign_in_failures_and_redirects(shared_app: Any) -> None:
+    app, _accounts, _ws = shared_app
     client = app.test_client()
     wrong = _sign_in(client, password="wrong password!")
     assert wrong.status_code == 401 and "错误" in wrong.get_data(as_text=True)
@@ -175,8 +175,8 @@ def test_sign_in_failures_and_redirects(upload_app: Any) -> None:
     assert ok.headers["Location"].endswith(f"/upload/{DEMO_ID}")
 
 
-def test_secrets_are_hashed_at_rest(upload_app: Any) -> None:
-    app, accounts, _ws = upload_app
+def test_secrets_are_hashed_at_rest(shared_app: Any) -> None:
+    app, accounts, _ws = shared_app
     db = Path(app.config["USERS_DB"])
     raw = db.read_bytes()
     assert PASSWORD.encode() not in raw
@@ -235,8 +235,8 @@ def test_users_commands(upload_app: Any) -> None:
 
 
 @pytest.mark.parametrize("path", ["/", f"/map/{DEMO_ID}", f"/public/{DEMO_ID}", "/province"])
-def test_public_pages_show_no_write_control(upload_app: Any, path: str) -> None:
-    app, _accounts, _ws = upload_app
+def test_public_pages_show_no_write_control(shared_app: Any, path: str) -> None:
+    app, _accounts, _ws = shared_app
     resp = app.test_client().get(path)
     assert resp.status_code == 200
     html = resp.get_data(as_text=True).lower()

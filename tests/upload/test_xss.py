@@ -47,9 +47,10 @@ def _upload(app: Any, accounts: Any, kind: str, data: bytes, name: str) -> Any:
     )
 
 
-@pytest.fixture()
-def poisoned(upload_app: Any) -> tuple[Any, Any, Any]:
-    app, accounts, ws = upload_app
+@pytest.fixture(scope="module")
+def poisoned(shared_app: Any) -> tuple[Any, Any, Any]:
+    """Uploads with markup, made once for the module (the tests only read)."""
+    app, accounts, ws = shared_app
     resp = _upload(app, accounts, "disclosures", _disclosures(ws), FILE_NAME)
     assert resp.status_code == 201, resp.get_json()
     parks = real_parks().iloc[:3].copy()
@@ -106,7 +107,7 @@ def test_upload_page_escapes_history_and_problems(poisoned: Any) -> None:
     assert versions.get_json()["versions"][-1]["original_name"] == FILE_NAME
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
 def server(poisoned: Any) -> Iterator[str]:
     app = poisoned[0]
     srv = make_server("127.0.0.1", 0, app, threaded=True)
