@@ -13,6 +13,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pyogrio
@@ -271,3 +272,38 @@ def test_commit_point_is_the_gpkg_description(ws: Path) -> None:
     con.close()
     assert json.loads(desc) == {"gis_version": 1}
     assert pyogrio.read_info(ws / "workspace.gpkg", layer="parks")["features"] == 3
+
+
+def test_ten_parallel_http_uploads(upload_app: Any) -> None:
+    """Ten staff uploads to one layer at once through the API: ten versions, none mixed."""
+    import io
+
+    from tests.upload.corpus import geojson_bytes, real_parks
+
+    app, accounts, ws = upload_app
+    app.config["UPLOAD_RECOMPUTE"] = False
+    barrier = threading.Barrier(10)
+
+    def one(k: int) -> int:
+        parks = real_parks().iloc[:k].copy()
+        parks["名称"] = f"h-{k}"
+        barrier.wait()
+        resp = app.test_client().post(
+            "/api/v1/counties/demo-chengdu-north/layers/parks",
+            data={"file": (io.BytesIO(geojson_bytes(parks)), f"h-{k}.geojson")},
+            headers=accounts.header("staff"),
+        )
+        assert resp.status_code == 201, resp.get_json()
+        return int(resp.get_json()["version"])
+
+    with ThreadPoolExecutor(10) as pool:
+        assert sorted(pool.map(one, range(1, 11))) == list(range(1, 11))
+    versions = history(ws, "parks")
+    assert [v["version"] for v in versions] == list(range(11))
+    for v in versions[1:]:
+        data = read_version(ws, "parks", v["version"])
+        assert set(data["name"]) == {v["original_name"].removesuffix(".geojson")}
+        assert len(data) == v["feature_count"] == int(v["original_name"][2:].split(".")[0])
+    assert set(read_layer(ws, "parks")["name"]) == {
+        versions[-1]["original_name"].removesuffix(".geojson")
+    }
