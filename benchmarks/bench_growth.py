@@ -4,8 +4,9 @@ Each size runs in its own subprocess (so peak memory is that size's alone) on a 
 from ``benchmarks.synthetic`` with population (100 m cells) and facilities (one per
 1,000 nodes) proportional to the nodes.  Measured:
 
-- ``kernel``: ``edge_graph`` + ``coverage_arrays`` (k-d tree joins of cells and
-  facilities, one multi-source Dijkstra, covered cells) from plain arrays, median of 3;
+- ``kernel``: ``edge_graph`` + ``coverage_arrays`` (each cell joined to the nearest
+  point of its nearest edge, facilities to nodes, one multi-source Dijkstra, covered
+  cells) from plain arrays and the edge LineStrings, median of 3;
 - ``end to end``: ``compute_fitness_15min_coverage`` from GeoDataFrames (site
   suggestions off), one run;
 - peak memory: ``tracemalloc`` peak during one kernel run, and the subprocess's
@@ -35,21 +36,29 @@ LIMIT_GB = 4.0
 
 def measure(n: int) -> dict[str, float]:
     """Run in the child: time and memory of one size."""
+    import numpy as np
     import shapely
 
-    from gis.indicators.fitness_coverage import compute_fitness_15min_coverage, coverage_arrays
+    from gis.indicators.fitness_coverage import (
+        WalkEdges,
+        compute_fitness_15min_coverage,
+        coverage_arrays,
+    )
     from gis.routing import edge_graph
     from gis.settings import IndicatorSettings
 
     settings = IndicatorSettings(sites_k=0)
     grid = grid_arrays(n)
     facilities = shapely.points(grid.facility_xy)
+    lines = shapely.linestrings(np.stack([grid.node_xy[grid.u], grid.node_xy[grid.v]], axis=1))
+    edges = WalkEdges(grid.u, grid.v, grid.length_m, lines)
 
     def kernel() -> float:
         graph = edge_graph(grid.n_nodes, grid.u, grid.v, grid.length_m)
         arrays = coverage_arrays(
             graph,
             grid.node_xy,
+            edges,
             facilities,
             grid.cell_xy,
             grid.persons,

@@ -1,6 +1,7 @@
 """The network kernel: sparse walk graphs and one multi-source Dijkstra.
 
-Everything here works on plain numpy arrays in metres (no GeoDataFrames), so that
+Everything here works on plain numpy arrays in metres (shapely arrays for edge
+geometries; no GeoDataFrames), so that
 the same code serves the indicators, the benchmarks and the growth tests.
 
 * :func:`edge_graph` builds a symmetric CSR matrix from undirected edges, keeping
@@ -9,7 +10,10 @@ the same code serves the indicators, the benchmarks and the growth tests.
 * :func:`multi_source_distances` runs **one** Dijkstra from a virtual super-source
   joined to every source node by an edge whose weight is that source's start
   offset (the walk from the facility to the network), with a distance limit.
-* :func:`nearest_nodes` joins points to their nearest network node (k-d tree).
+* :func:`nearest_edge_points` joins points to the nearest point of their nearest
+  edge (exact point-to-segment distances, candidates from a k-d tree over
+  short pieces of the edges); :func:`edge_point_walks` turns node distances into
+  the walk from each joined point.
 * :func:`reach_matrix_batches` runs bounded, batched single-source searches (used
   for the site suggestions).
 """
@@ -17,10 +21,12 @@ the same code serves the indicators, the benchmarks and the growth tests.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+import shapely
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
@@ -172,21 +178,208 @@ def multi_source_distances(
     return np.asarray(dist[:n], dtype=np.float64)
 
 
-def nearest_nodes(node_xy: FloatArray, points_xy: FloatArray) -> tuple[IntArray, FloatArray]:
-    """Nearest network node of each point and the straight distance to it (metres).
+PIECE_M = 50.0  # edges are cut into pieces at most this long for the k-d tree of candidates
+TIE_M = 1e-3  # edges this much farther than the nearest are nearest too (the shorter walk wins)
 
-    >>> nodes = np.array([[0.0, 0.0], [100.0, 0.0]])
-    >>> idx, d = nearest_nodes(nodes, np.array([[90.0, 30.0]]))
-    >>> idx.tolist(), round(float(d[0]), 3)
-    ([1], 31.623)
+
+@dataclass(frozen=True)
+class EdgeJoin:
+    """Points joined to the nearest point of their nearest edge: one row per (point, edge).
+
+    Rows are sorted by ``point`` and every point has at least one row; a point has
+    several when edges are equally near (within :data:`TIE_M`), e.g. at a node.
+
+    Attributes
+    ----------
+    point, edge : numpy.ndarray of int
+        Point index and edge index of each row.
+    access_m : numpy.ndarray of float
+        Straight distance from the point to the edge (metres).
+    fraction : numpy.ndarray of float
+        Position ``t`` of the nearest point along the edge's geometry, 0 at its
+        first vertex (node ``u``) to 1 at its last (node ``v``).
+    n_points : int
+        Number of points joined.
     """
-    if len(node_xy) == 0:
-        msg = "walk_nodes: the pedestrian network has no nodes"
+
+    point: IntArray
+    edge: IntArray
+    access_m: FloatArray
+    fraction: FloatArray
+    n_points: int
+
+    def starts(self) -> IntArray:
+        """Index of each point's first row (for ``np.minimum.reduceat``)."""
+        if len(self.point) == 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(np.r_[True, self.point[1:] != self.point[:-1]])
+
+    def subset(self, points: npt.ArrayLike) -> EdgeJoin:
+        """The rows of the given (sorted, unique) points, renumbered ``0 .. len(points) - 1``."""
+        pts = np.asarray(points, dtype=np.int64)
+        pos = np.full(self.n_points, -1, dtype=np.int64)
+        pos[pts] = np.arange(len(pts))
+        keep = pos[self.point] >= 0
+        return EdgeJoin(
+            pos[self.point[keep]],
+            self.edge[keep],
+            self.access_m[keep],
+            self.fraction[keep],
+            len(pts),
+        )
+
+
+def nearest_edge_points(edge_lines: npt.ArrayLike, points_xy: FloatArray) -> EdgeJoin:
+    """Join each point to the nearest point of its nearest edge (exact, vectorised).
+
+    The edges are cut into 2-point segments and those into pieces of at most
+    :data:`PIECE_M`; a k-d tree over the piece centres gives each point its ``k``
+    nearest pieces, whose segments are measured exactly.  The answer is complete
+    when the ``k``-th centre is farther than the nearest segment plus half the
+    longest piece (no unseen segment can be nearer); the other points are asked
+    again with a larger ``k``.
+
+    Parameters
+    ----------
+    edge_lines : array-like of shapely LineString
+        Edge geometries in metres, drawn from node ``u`` to node ``v``.
+    points_xy : numpy.ndarray
+        ``(m, 2)`` point coordinates in the same CRS.
+
+    Returns
+    -------
+    EdgeJoin
+        Every edge within :data:`TIE_M` of the nearest, with the distance and the
+        position along it.
+
+    Examples
+    --------
+    A 1,000 m edge and a point 30 m off its middle; a second edge meeting it at (0, 0):
+
+    >>> import shapely
+    >>> lines = shapely.linestrings([[(0, 0), (1000, 0)], [(0, 0), (0, -500)]])
+    >>> j = nearest_edge_points(lines, np.array([[500.0, 30.0], [-3.0, -4.0]]))
+    >>> j.point.tolist(), j.edge.tolist(), j.access_m.tolist(), j.fraction.tolist()
+    ([0, 1], [0, 1], [30.0, 3.0], [0.5, 0.008])
+    """
+    seg = _segments(np.asarray(edge_lines, dtype=object))
+    pts = np.asarray(points_xy, dtype=np.float64).reshape(-1, 2)
+    if len(seg.edge) == 0:
+        msg = "walk_edges: the pedestrian network has no edges to join the homes to"
         raise ValidationError(msg)
-    if len(points_xy) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    dist, idx = cKDTree(node_xy).query(points_xy, k=1)
-    return np.asarray(idx, dtype=np.int64), np.asarray(dist, dtype=np.float64)
+    n_pieces = np.maximum(1, np.ceil(seg.length / PIECE_M)).astype(np.int64)
+    owner = np.repeat(np.arange(len(seg.edge)), n_pieces)
+    first = np.cumsum(n_pieces) - n_pieces
+    step = (np.arange(len(owner)) - first[owner] + 0.5) / n_pieces[owner]
+    centres = seg.a[owner] + step[:, None] * (seg.b[owner] - seg.a[owner])
+    half_max = float((seg.length / n_pieces).max()) / 2.0
+    tree = cKDTree(centres)
+    rows: list[tuple[IntArray, IntArray, FloatArray, FloatArray]] = []
+    todo, k = np.arange(len(pts)), min(8, len(owner))
+    while len(todo):
+        dist_k, piece = tree.query(pts[todo], k=k)
+        cand = owner[np.asarray(piece).reshape(len(todo), k)]
+        gap, w = _point_segment(pts[todo][:, None, :], seg.a[cand], seg.b[cand])
+        nearest = gap.min(axis=1)
+        done = (k == len(owner)) | (
+            np.asarray(dist_k).reshape(len(todo), k)[:, -1] - half_max > nearest + TIE_M
+        )
+        r, c = np.nonzero(done[:, None] & (gap <= nearest[:, None] + TIE_M))
+        s = cand[r, c]
+        along = seg.before[s] + w[r, c] * seg.length[s]
+        total = seg.edge_length[seg.edge[s]]
+        t = np.divide(along, total, out=np.zeros_like(along), where=total > 0)
+        rows.append((todo[r], seg.edge[s], gap[r, c], np.clip(t, 0.0, 1.0)))
+        todo, k = todo[~done], min(4 * k, len(owner))
+    return _join_rows(rows, len(pts))
+
+
+@dataclass(frozen=True)
+class _Segments:
+    """2-point segments of edge geometries: ends, owning edge, length, length before it."""
+
+    a: FloatArray
+    b: FloatArray
+    edge: IntArray
+    length: FloatArray
+    before: FloatArray
+    edge_length: FloatArray
+
+
+def _segments(lines: np.ndarray) -> _Segments:
+    """Explode edges (LineStrings; parts of multi-lines in order) into 2-point segments."""
+    if bool(np.all(shapely.get_type_id(lines) == 1)):  # LineStrings: no parts to split
+        parts, part_edge = lines, np.arange(len(lines))
+    else:
+        parts, part_edge = shapely.get_parts(lines, return_index=True)
+    coords, part = shapely.get_coordinates(parts, return_index=True)
+    inner = np.flatnonzero(part[1:] == part[:-1])
+    a, b = coords[inner], coords[inner + 1]
+    edge = np.asarray(part_edge, dtype=np.int64)[part[inner]]
+    length = np.hypot(*(b - a).T)
+    edge_length = np.bincount(edge, weights=length, minlength=len(lines))
+    cum = np.cumsum(length) - length  # length before each segment, over all edges
+    first_of_edge = np.r_[0, np.flatnonzero(edge[1:] != edge[:-1]) + 1] if len(edge) else edge
+    base = np.repeat(cum[first_of_edge], np.diff(np.r_[first_of_edge, len(edge)]))
+    return _Segments(a, b, edge, length, cum - base, edge_length)
+
+
+def _point_segment(p: FloatArray, a: FloatArray, b: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Distance from ``p`` to segment ``a``-``b`` and the foot's fraction ``w`` along it."""
+    ab = b - a
+    sq = (ab**2).sum(axis=-1)
+    w = np.divide(((p - a) * ab).sum(axis=-1), sq, out=np.zeros_like(sq), where=sq > 0)
+    w = np.clip(w, 0.0, 1.0)
+    foot = a + w[..., None] * ab
+    return np.hypot(*np.moveaxis(p - foot, -1, 0)), w
+
+
+def _join_rows(
+    rows: list[tuple[IntArray, IntArray, FloatArray, FloatArray]], n_points: int
+) -> EdgeJoin:
+    """Concatenate, sort by point, and keep one row per (point, edge): the nearest."""
+    if not rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return EdgeJoin(empty, empty, np.zeros(0), np.zeros(0), n_points)
+    point, edge, access, frac = (np.concatenate(c) for c in zip(*rows, strict=True))
+    order = np.lexsort((access, edge, point))
+    point, edge, access, frac = point[order], edge[order], access[order], frac[order]
+    first = np.r_[True, (point[1:] != point[:-1]) | (edge[1:] != edge[:-1])]
+    return EdgeJoin(
+        point[first].astype(np.int64),
+        edge[first].astype(np.int64),
+        access[first],
+        frac[first],
+        n_points,
+    )
+
+
+def edge_point_walks(
+    join: EdgeJoin,
+    u: IntArray,
+    v: IntArray,
+    length_m: FloatArray,
+    node_dist_m: FloatArray,
+) -> FloatArray:
+    """Walk from each joined point to the sources: the shortest over its nearest edges.
+
+    For a point at distance ``d`` from edge ``(u, v)`` of length ``L`` at fraction ``t``:
+    ``d + min(D[u] + t * L, D[v] + (1 - t) * L)``.  ``node_dist_m`` is ``(n_nodes,)``
+    or ``(batch, n_nodes)``; the result is ``(n_points,)`` or ``(batch, n_points)``.
+
+    >>> j = EdgeJoin(np.array([0]), np.array([0]), np.array([30.0]), np.array([0.5]), 1)
+    >>> edge_point_walks(j, np.array([0]), np.array([1]), np.array([1000.0]),
+    ...                  np.array([900.0, 900.0])).tolist()
+    [1430.0]
+    """
+    e = join.edge
+    t, length = join.fraction, length_m[e]
+    via_u = node_dist_m[..., u[e]] + t * length
+    via_v = node_dist_m[..., v[e]] + (1.0 - t) * length
+    walk = join.access_m + np.minimum(via_u, via_v)
+    if join.n_points == 0:
+        return walk
+    return np.minimum.reduceat(walk, join.starts(), axis=-1)
 
 
 def reach_matrix_batches(

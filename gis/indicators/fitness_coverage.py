@@ -4,22 +4,29 @@ A resident (population cell) is covered when
 
 .. math::
 
-    a_c + \\min_f \\left( o_f + d_{net}(n_f, n_c) \\right) \\le T \\cdot 60 \\cdot v
+    d_c + \\min \\left( D(u_c) + t_c L_c,\\; D(v_c) + (1 - t_c) L_c \\right)
+    \\le T \\cdot 60 \\cdot v,
+    \\qquad D(n) = \\min_f \\left( o_f + d_{net}(n_f, n) \\right)
 
-where :math:`n_c` is the cell centre's nearest walk node and :math:`a_c` the
-straight walk to it, :math:`n_f` a walk node within ``facility_snap_m`` of
-facility :math:`f` (or at least its nearest node) and :math:`o_f` the distance
-from that node to the facility (0 inside a facility polygon), :math:`d_{net}`
-the shortest walk along the network (parallel edges: the shortest), :math:`T`
-the minutes and :math:`v` the walking speed.  All facilities are searched at
-once: one Dijkstra from a virtual source joined to every facility node by an
-edge of length :math:`o_f`, limited to :math:`T \\cdot 60 \\cdot v`.
+where the cell centre joins the network at the nearest point of its nearest walk
+edge :math:`(u_c, v_c)` of length :math:`L_c` (``length_m``): :math:`d_c` is the
+straight walk to that point and :math:`t_c` its position along the edge (0 at
+:math:`u_c`, 1 at :math:`v_c`); among edges equally near (within
+:data:`gis.routing.TIE_M`, e.g. at a node) the shorter walk counts.
+:math:`n_f` is a walk node within ``facility_snap_m`` of facility :math:`f` (or
+at least its nearest node) and :math:`o_f` the distance from that node to the
+facility (0 inside a facility polygon), :math:`d_{net}` the shortest walk along
+the network (parallel edges: the shortest), :math:`T` the minutes and :math:`v`
+the walking speed.  All facilities are searched at once: :math:`D` comes from
+one Dijkstra from a virtual source joined to every facility node by an edge of
+length :math:`o_f`, limited to :math:`T \\cdot 60 \\cdot v` (nodes beyond it are
+:math:`\\infty`, and so is any walk through them).
 
 Coverage is population-weighted: covered persons ÷ all persons (in the cells
 overlapping the built-up area when ``settings.fitness_within_built_up``).  The gap layer holds the
 uncovered cells as squares with their persons; the details suggest the ``k``
-network nodes that would cover most of the still-uncovered residents
-(greedy maximal covering, see :func:`suggest_sites`).
+network nodes that would cover most of the still-uncovered residents (greedy
+maximal covering with the same cell join, see :func:`suggest_sites`).
 """
 
 from __future__ import annotations
@@ -38,7 +45,14 @@ from scipy.spatial import cKDTree
 from gis.errors import CrsError, ValidationError
 from gis.indicators._common import dissolve, lonlat, make_result, require_all_metric
 from gis.result import IndicatorResult, empty_layer
-from gis.routing import edge_graph, multi_source_distances, reach_matrix_batches
+from gis.routing import (
+    EdgeJoin,
+    edge_graph,
+    edge_point_walks,
+    multi_source_distances,
+    nearest_edge_points,
+    reach_matrix_batches,
+)
 from gis.settings import IndicatorSettings
 from gis.workspace import PopulationCells
 
@@ -46,17 +60,32 @@ INDICATOR_ID = "fitness_15min_coverage"
 UNIT = "%"
 LAYER_NAME = "gap_fitness_uncovered_cells"
 CANDIDATE_RULE = (
-    "candidates: the walk nodes at which uncovered residents join the network, "
-    "the {n} with the most uncovered residents attached; each covers the uncovered cells "
-    "within the walking distance along the network (cell's walk to its node included)"
+    "candidates: the end nodes of the walk edges at which uncovered residents join the "
+    "network, the {n} with the most uncovered residents on their edges; each covers the "
+    "uncovered cells within the walking distance along the network (the cell's walk to "
+    "the nearest point of its nearest street and along that street included)"
 )
 
 
 @dataclass(frozen=True)
-class CoverageArrays:
-    """Per-cell outcome of the coverage kernel (arrays aligned with the input cells)."""
+class WalkEdges:
+    """The walk edges as arrays: end nodes, ``length_m`` and geometries (drawn u to v)."""
 
-    cell_node: npt.NDArray[np.int64]
+    u: npt.NDArray[np.int64]
+    v: npt.NDArray[np.int64]
+    length_m: npt.NDArray[np.float64]
+    lines: np.ndarray
+
+
+@dataclass(frozen=True)
+class CoverageArrays:
+    """Per-cell outcome of the coverage kernel (arrays aligned with the input cells).
+
+    ``join`` holds each cell's nearest edge(s); ``access_m`` is the straight walk
+    from the cell centre to its nearest street point, ``walk_m`` the whole walk.
+    """
+
+    join: EdgeJoin
     access_m: npt.NDArray[np.float64]
     walk_m: npt.NDArray[np.float64]
     covered: npt.NDArray[np.bool_]
@@ -137,17 +166,19 @@ def compute_fitness_15min_coverage(
             "use Workspace.to_metric()"
         )
         raise CrsError(msg)
-    if len(walk_nodes) == 0:
+    if len(walk_nodes) == 0 or len(walk_edges) == 0:
         return _why("not computable: the pedestrian network is empty (无步行路网)")
     cells_xy, persons = _cells(population, built_up if settings.fitness_within_built_up else None)
     if persons.sum() <= 0:
         return _why("not computable: no residents in the built-up area (建成区内无人口)")
     node_xy = node_coordinates(walk_nodes)
-    graph = edge_graph(len(node_xy), *_edge_arrays(walk_edges))
+    edges = walk_edge_arrays(walk_edges)
+    graph = edge_graph(len(node_xy), edges.u, edges.v, edges.length_m)
     facilities = _facility_geoms(sports)
     arrays = coverage_arrays(
         graph,
         node_xy,
+        edges,
         facilities,
         cells_xy,
         persons,
@@ -159,6 +190,7 @@ def compute_fitness_15min_coverage(
     details["suggested_sites"] = suggest_sites(
         graph,
         node_xy,
+        edges,
         arrays,
         persons,
         k=settings.sites_k,
@@ -211,13 +243,15 @@ def node_coordinates(walk_nodes: gpd.GeoDataFrame) -> npt.NDArray[np.float64]:
     return xy
 
 
-def _edge_arrays(walk_edges: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``u``, ``v`` and length in metres of each walk edge."""
+def walk_edge_arrays(walk_edges: gpd.GeoDataFrame) -> WalkEdges:
+    """``u``, ``v``, length in metres (``length_m``, else the geometry's) and geometry."""
+    lines = np.asarray(walk_edges.geometry.values, dtype=object)
     if "length_m" in walk_edges.columns:
         length = walk_edges["length_m"].to_numpy(dtype=np.float64)
     else:
-        length = walk_edges.geometry.length.to_numpy(dtype=np.float64)
-    return walk_edges["u"].to_numpy(np.int64), walk_edges["v"].to_numpy(np.int64), length
+        length = shapely.length(lines).astype(np.float64)
+    u, v = walk_edges["u"].to_numpy(np.int64), walk_edges["v"].to_numpy(np.int64)
+    return WalkEdges(u, v, length, lines)
 
 
 def _cells(
@@ -301,6 +335,7 @@ def snap_facilities(
 def coverage_arrays(
     graph: sp.csr_matrix,
     node_xy: npt.NDArray[np.float64],
+    edges: WalkEdges,
     facilities: np.ndarray,
     cells_xy: npt.NDArray[np.float64],
     persons: npt.NDArray[np.float64],
@@ -308,7 +343,7 @@ def coverage_arrays(
     max_walk_m: float,
     snap_m: float,
 ) -> CoverageArrays:
-    """The coverage kernel: join cells and facilities to the network, one bounded Dijkstra.
+    """The coverage kernel: join cells to edges and facilities to nodes, one bounded Dijkstra.
 
     ``persons`` is only checked for alignment; weighting is done by the caller.
     """
@@ -318,18 +353,13 @@ def coverage_arrays(
     if len(node_xy) == 0:
         msg = "walk_nodes: the pedestrian network has no nodes"
         raise ValidationError(msg)
-    tree = cKDTree(node_xy)
-    if len(cells_xy):
-        access_m, cell_node = tree.query(cells_xy, k=1)
-    else:
-        access_m, cell_node = np.zeros(0), np.zeros(0, dtype=np.int64)
-    fac_nodes, fac_off = snap_facilities(facilities, node_xy, snap_m, tree)
+    join = nearest_edge_points(edges.lines, cells_xy)
+    fac_nodes, fac_off = snap_facilities(facilities, node_xy, snap_m)
     dist = multi_source_distances(graph, fac_nodes, fac_off, max_walk_m)
-    walk_m = dist[cell_node] + access_m
+    walk_m = edge_point_walks(join, edges.u, edges.v, edges.length_m, dist)
+    access_m = np.minimum.reduceat(join.access_m, join.starts()) if len(cells_xy) else np.zeros(0)
     covered = walk_m <= max_walk_m + 1e-9
-    return CoverageArrays(
-        np.asarray(cell_node, dtype=np.int64), np.asarray(access_m), walk_m, covered, len(fac_nodes)
-    )
+    return CoverageArrays(join, access_m, walk_m, covered, len(fac_nodes))
 
 
 def _details(arrays: CoverageArrays, persons: np.ndarray, n_facilities: int) -> dict[str, Any]:
@@ -371,6 +401,7 @@ def uncovered_cells_layer(
 def suggest_sites(
     graph: sp.csr_matrix,
     node_xy: np.ndarray,
+    edges: WalkEdges,
     arrays: CoverageArrays,
     persons: np.ndarray,
     *,
@@ -381,10 +412,11 @@ def suggest_sites(
 ) -> list[dict[str, Any]]:
     """Greedy maximal covering: ``k`` walk nodes adding the most uncovered residents.
 
-    Candidates are the nodes at which uncovered residents join the network, the
-    ``max_candidates`` with the most uncovered persons attached.  Each candidate's
-    reach (uncovered cells within ``max_walk_m`` along the network, the cell's
-    walk to its node included) comes from bounded, batched Dijkstra searches; the
+    Candidates are the end nodes of the edges at which uncovered residents join
+    the network, the ``max_candidates`` with the most uncovered persons on their
+    edges.  Each candidate's reach (uncovered cells within ``max_walk_m``, joined
+    to the network as in the coverage: the walk to the nearest street point and
+    along the street counts) comes from bounded, batched Dijkstra searches; the
     greedy step then picks, ``k`` times, the candidate adding the most persons not
     yet covered.  Each site reports the persons it adds and the percentage points
     of all residents.
@@ -393,26 +425,28 @@ def suggest_sites(
     total = float(persons.sum())
     if k <= 0 or len(unc) == 0 or total <= 0:
         return []
-    attached = np.bincount(arrays.cell_node[unc], weights=persons[unc], minlength=len(node_xy))
+    join = arrays.join.subset(unc)
+    first = join.edge[join.starts()]  # each uncovered cell's nearest edge
+    ends = np.concatenate([edges.u[first], edges.v[first]])
+    attached = np.bincount(ends, weights=np.tile(persons[unc], 2), minlength=len(node_xy))
     ranked = np.argsort(-attached, kind="stable")
     candidates = ranked[:max_candidates][attached[ranked[:max_candidates]] > 0]
-    reach = _candidate_reach(graph, candidates, arrays, unc, max_walk_m)
+    reach = _candidate_reach(graph, candidates, edges, join, max_walk_m)
     return _greedy(candidates, reach, unc, persons, node_xy, k=k, total=total, crs=crs)
 
 
 def _candidate_reach(
     graph: sp.csr_matrix,
     candidates: np.ndarray,
-    arrays: CoverageArrays,
-    unc: np.ndarray,
+    edges: WalkEdges,
+    join: EdgeJoin,
     max_walk_m: float,
 ) -> list[np.ndarray]:
-    """For each candidate, the positions (into ``unc``) of the uncovered cells it would cover."""
-    unc_node, unc_access = arrays.cell_node[unc], arrays.access_m[unc]
+    """For each candidate, the positions (into the uncovered cells) of the cells it would cover."""
     reach: list[np.ndarray] = []
     for _, dist in reach_matrix_batches(graph, candidates, max_walk_m):
-        within = dist[:, unc_node] + unc_access[None, :] <= max_walk_m + 1e-9
-        reach.extend(np.flatnonzero(row) for row in within)
+        walks = edge_point_walks(join, edges.u, edges.v, edges.length_m, dist)
+        reach.extend(np.flatnonzero(row) for row in walks <= max_walk_m + 1e-9)
     return reach
 
 

@@ -67,6 +67,51 @@ def test_the_walk_to_the_network_counts() -> None:
     assert missed.layer["access_m"].iloc[0] == pytest.approx(95.0)
 
 
+def test_home_joins_the_nearest_street_point_not_the_nearest_node() -> None:
+    # One 1,000 m edge from the gym's node (0, 0) to (1000, 0).  The home is 40 m off the
+    # edge at x = 900.  Edge join: 40 + 900 = 940 m, covered.  Nearest-node join: node
+    # (1000, 0) is 107.7 m away and 1,000 m from the gym: 1,107.7 m, not covered.
+    nodes, edges = network([(0, 0), (1000, 0)], [(0, 1)])
+    result = coverage(nodes, edges, points([(0, 0)]), cells([(900, 40)], [7.0]))
+    assert result.value == pytest.approx(100.0)
+    s14 = IndicatorSettings(walk_minutes=14)  # 924 m < 940 m
+    tighter = coverage(nodes, edges, points([(0, 0)]), cells([(900, 40)], [7.0]), s14)
+    assert tighter.value == pytest.approx(0.0)
+    assert tighter.layer["walk_m"].iloc[0] == pytest.approx(940.0)
+    assert tighter.layer["access_m"].iloc[0] == pytest.approx(40.0)
+
+
+def test_home_off_the_middle_of_a_long_edge_walks_along_it() -> None:
+    # Edge A(0,0)-B(1000,0); the gym's node F is 900 m from both A and B by straight edges.
+    # The home is 30 m off the middle of A-B: 30 + 500 + 900 = 1,430 m by the edge join.
+    # The nearest-node join would cut the corner: sqrt(500^2 + 30^2) + 900 = 1,400.9 m.
+    fy = -np.sqrt(900.0**2 - 500.0**2)
+    nodes, edges = network([(0, 0), (1000, 0), (500, fy)], [(0, 1), (2, 0), (2, 1)])
+    gym, home = points([(500, fy)]), cells([(500, 30)], [3.0])
+    limit_1419 = IndicatorSettings(walk_minutes=1419.0 / 66.0)  # 1,419 m: node join would pass
+    result = coverage(nodes, edges, gym, home, limit_1419)
+    assert result.value == pytest.approx(0.0)
+    assert result.layer["walk_m"].iloc[0] == pytest.approx(1430.0)
+    limit_1431 = IndicatorSettings(walk_minutes=1431.0 / 66.0)
+    assert coverage(nodes, edges, gym, home, limit_1431).value == pytest.approx(100.0)
+
+
+def test_equally_near_streets_take_the_shorter_walk() -> None:
+    # Two parallel 1,000 m streets 100 m apart, not connected; the gym is on the lower one.
+    # The home is 50 m from both: the lower gives 50 + 500 = 550 m, the upper none.
+    nodes, edges = network([(0, 0), (1000, 0), (0, 100), (1000, 100)], [(0, 1), (2, 3)])
+    result = coverage(nodes, edges, points([(0, 0)]), cells([(500, 50)], [1.0]), S10)
+    assert result.value == pytest.approx(100.0)
+    upper = coverage(nodes, edges, points([(0, 100)]), cells([(500, 50)], [1.0]), S10)
+    assert upper.value == pytest.approx(100.0)
+
+
+def test_no_walk_edges_is_not_computable() -> None:
+    nodes, edges = network([(0, 0), (100, 0)], [])
+    result = coverage(nodes, edges, points([(0, 0)]), cells([(0, 0)], [1.0]))
+    assert result.status == "not_computable" and "pedestrian network" in result.reason
+
+
 def test_the_walk_from_the_network_to_the_facility_counts() -> None:
     nodes, edges = path_network(12)
     home = cells([(900, 0)], [1.0])
@@ -117,6 +162,17 @@ def test_site_suggestions_cover_the_largest_uncovered_group_first() -> None:
     assert sites[0]["coverage_added_pct"] == pytest.approx(100 * 80 / 110, abs=1e-3)
     assert sites[1]["cumulative_added_pct"] == pytest.approx(100 * 100 / 110, abs=1e-3)
     assert 113 < sites[0]["lon"] < 115 and 34 < sites[0]["lat"] < 36
+
+
+def test_site_suggestions_use_the_street_point_join() -> None:
+    # One 1,960 m street A(0,0)-B(1960,0), no gym yet.  Home 1 (50 persons) is 60 m off
+    # the street at x = 950: from A it is 60 + 950 = 1,010 m (a nearest-node join would say
+    # sqrt(950^2 + 60^2) = 951.9 m, inside 990 m); from B 60 + 1,010 m.  Home 2 (5 persons)
+    # is at x = 100 on the street.  So a site at A adds only the 5, and nothing else adds.
+    nodes, edges = network([(0, 0), (1960, 0)], [(0, 1)])
+    pop = cells([(950, 60), (100, 0)], [50.0, 5.0])
+    sites = coverage(nodes, edges, points([]), pop).details["suggested_sites"]
+    assert [(s["node_id"], s["persons_added"]) for s in sites] == [(0, 5.0)]
 
 
 def test_no_facility_is_not_computable_but_still_suggests_sites() -> None:

@@ -1,9 +1,11 @@
 """The embedded demonstration county: every indicator against an independent computation.
 
 The references below use different code from gis.indicators: networkx for the walks
-(a Graph with the shortest of parallel edges and a virtual source), brute-force
-nearest nodes with numpy, per-feature shapely loops and shapely.ops.unary_union
-for areas, and point sampling for the dual carriageways.
+(a Graph with the shortest of parallel edges and a virtual source), a brute-force
+nearest edge per home with shapely's own distance and ``project`` (the home joins
+the network at the nearest point of its nearest walk edge), per-feature shapely
+loops and shapely.ops.unary_union for areas, and point sampling for the dual
+carriageways.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pytest
+import shapely
 from shapely.geometry import Point, box
 from shapely.ops import unary_union
 
@@ -46,6 +49,25 @@ def test_all_seven_in_order_and_json_ready(ws: Any) -> None:
     assert all(r.status == "ok" for r in out)
 
 
+def _street_walk(x: float, y: float, edges: Any, dist: dict[int, float]) -> float:
+    """Walk from a home: to the nearest point of the nearest edge(s), then along to a node.
+
+    Brute force over every edge; among edges within 1 mm of the nearest, the shortest walk.
+    """
+    home = Point(x, y)
+    lines = np.asarray(edges.geometry.values, dtype=object)
+    gaps = shapely.distance(lines, home)
+    best = math.inf
+    for i in np.flatnonzero(gaps <= gaps.min() + 1e-3):
+        line = lines[i]
+        t = line.project(home) / line.length if line.length > 0 else 0.0
+        length = float(edges["length_m"].iloc[i])
+        du = dist.get(int(edges["u"].iloc[i]), math.inf) + t * length
+        dv = dist.get(int(edges["v"].iloc[i]), math.inf) + (1 - t) * length
+        best = min(best, float(gaps[i]) + min(du, dv))
+    return best
+
+
 def test_fitness_coverage_against_networkx(ws: Any, results: dict[str, Any]) -> None:
     nodes, edges = ws.layers["walk_nodes"], ws.layers["walk_edges"]
     xy = {int(i): (p.x, p.y) for i, p in zip(nodes["node_id"], nodes.geometry, strict=True)}
@@ -73,10 +95,8 @@ def test_fitness_coverage_against_networkx(ws: Any, results: dict[str, Any]) -> 
         cell = box(x - half, y - half, x + half, y + half)
         if cell.intersection(area).area <= 0:
             continue
-        gaps = np.hypot(coords[:, 0] - x, coords[:, 1] - y)
-        k = int(np.argmin(gaps))
         total += persons
-        if dist.get(int(ids[k]), math.inf) + gaps[k] <= limit:
+        if _street_walk(x, y, edges, dist) <= limit:
             covered += persons
     result = results["fitness_15min_coverage"]
     assert result.details["population_total"] == pytest.approx(total, rel=1e-6)
@@ -88,6 +108,21 @@ def test_fitness_coverage_against_networkx(ws: Any, results: dict[str, Any]) -> 
     assert gains == sorted(gains, reverse=True) and sum(gains) <= total - covered + 1e-6
 
 
+def test_homes_join_the_nearest_street_not_the_nearest_node(
+    ws: Any, results: dict[str, Any]
+) -> None:
+    """The gap layer's access_m is the distance to the nearest walk edge, not node."""
+    gap = results["fitness_15min_coverage"].layer
+    lines = np.asarray(ws.layers["walk_edges"].geometry.values, dtype=object)
+    nodes = ws.layers["walk_nodes"]
+    to_node = []
+    for cell, access in zip(gap.geometry[:40], gap["access_m"][:40], strict=True):
+        c = cell.centroid
+        assert access == pytest.approx(float(shapely.distance(lines, c).min()), abs=0.06)
+        to_node.append(float(nodes.distance(c).min()))
+    assert np.median(to_node) > np.median(gap["access_m"][:40]) + 10  # nodes are farther
+
+
 def test_first_suggested_site_adds_what_networkx_says(ws: Any, results: dict[str, Any]) -> None:
     result = results["fitness_15min_coverage"]
     site = result.details["suggested_sites"][0]
@@ -95,17 +130,11 @@ def test_first_suggested_site_adds_what_networkx_says(ws: Any, results: dict[str
     edges = ws.layers["walk_edges"]
     G = nx.MultiGraph()
     G.add_weighted_edges_from(zip(edges["u"], edges["v"], edges["length_m"], strict=True))
-    limit = S.max_walk_m
-    reach = nx.single_source_dijkstra_path_length(G, site["node_id"], cutoff=limit)
-    nodes = ws.layers["walk_nodes"]
-    coords = np.column_stack([nodes.geometry.x, nodes.geometry.y])
-    node_ids = nodes["node_id"].to_numpy()
+    reach = nx.single_source_dijkstra_path_length(G, site["node_id"], cutoff=S.max_walk_m)
     added = 0.0
     for cell, persons in zip(gap.geometry, gap["persons"], strict=True):
         c = cell.centroid
-        gaps = np.hypot(coords[:, 0] - c.x, coords[:, 1] - c.y)
-        k = int(np.argmin(gaps))
-        if reach.get(int(node_ids[k]), math.inf) + gaps[k] <= limit:
+        if _street_walk(c.x, c.y, edges, reach) <= S.max_walk_m:
             added += persons
     assert site["persons_added"] == pytest.approx(added, rel=1e-3)
 
