@@ -121,19 +121,41 @@ def _decodes(raw: bytes, codec: str) -> bool:
     return True
 
 
+def _chinese_score(text: str) -> float:
+    """Share of characters that are ASCII, CJK ideographs or CJK/full-width punctuation."""
+    if not text:
+        return 1.0
+    ok = sum(
+        1
+        for c in text
+        if c.isascii()
+        or "\u4e00" <= c <= "\u9fff"
+        or "\u3000" <= c <= "\u303f"
+        or "\uff00" <= c <= "\uffef"
+    )
+    return ok / len(text)
+
+
 def detect_encoding(raw: bytes) -> str | None:
-    """UTF-8 when the bytes are valid UTF-8, else GB18030 (GBK) when they decode as such.
+    """UTF-8 or GB18030 (a superset of GBK), whichever decodes into the more plausible text.
+
+    Short GBK text can also be valid UTF-8 (一 is ``d2 bb`` in GBK, Cyrillic һ in UTF-8), so
+    when both decode, the one giving more Chinese (or ASCII) characters wins; a tie goes to UTF-8.
 
     >>> detect_encoding("人民公园".encode("gbk")), detect_encoding("人民公园".encode("utf-8"))
     ('gb18030', 'utf-8')
-    >>> detect_encoding(b"plain"), detect_encoding(b"\\x81\\xff\\xff") is None
-    ('utf-8', True)
+    >>> detect_encoding("一".encode("gbk")), detect_encoding(b"plain")
+    ('gb18030', 'utf-8')
+    >>> detect_encoding(b"\\x81\\xff\\xff") is None
+    True
     """
-    if _decodes(raw, "utf-8"):
-        return "utf-8"
-    if _decodes(raw, "gb18030"):
-        return "gb18030"
-    return None
+    candidates = []
+    for codec in ("utf-8", "gb18030"):
+        try:
+            candidates.append((_chinese_score(raw.decode(codec)), codec == "utf-8", codec))
+        except UnicodeDecodeError:
+            continue
+    return max(candidates)[2] if candidates else None
 
 
 def choose_dbf_encoding(dbf: bytes, cpg_text: str | None) -> EncodingChoice:
