@@ -34,7 +34,13 @@ from gis.indicators import compute_all
 from gis.io import read_layer
 from gis.settings import DEFAULT_SETTINGS
 from gis.store import NewVersion, commit_version, current_version, history, rollback
-from gis.upload import UploadLimits, UploadOptions, prepare_upload, schema_for
+from gis.upload import (
+    UploadLimits,
+    UploadOptions,
+    UploadTooLargeError,
+    prepare_upload,
+    schema_for,
+)
 from gis.validate import SCHEMAS
 from gis.zipsafe import ZipLimits
 
@@ -226,14 +232,20 @@ def _save_upload(storage: Any, limits: UploadLimits) -> tuple[Path, str]:
 
 def perform_upload(county_id: str, kind: str, user: User) -> dict[str, Any]:
     """Validate, store and recompute one upload; return the response document."""
+    try:
+        return _perform_upload(county_id, kind, user)
+    finally:
+        for storage in request.files.values():  # werkzeug spools big files to temporary files
+            storage.close()
+
+
+def _perform_upload(county_id: str, kind: str, user: User) -> dict[str, Any]:
     store = get_store()
     ws_path = store.path(county_id)
     schema_for(kind)
     ensure_can_write(user, county_id)
     limits = upload_limits()
     if request.content_length and request.content_length > limits.max_file_bytes + (1 << 20):
-        from gis.upload import UploadTooLargeError
-
         msg = (
             f"the upload is {request.content_length:,} bytes, "
             f"more than the limit of {limits.max_file_bytes:,}"

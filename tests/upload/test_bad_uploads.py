@@ -12,6 +12,8 @@ from typing import Any
 
 import geopandas as gpd
 import pytest
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from gis.errors import GisError
 from gis.upload import UploadLimits, UploadOptions, prepare_upload
@@ -152,3 +154,47 @@ def test_every_problem_reported_at_once() -> None:
     codes = [p.code for p in info.value.problems]
     assert len(set(codes)) >= 5, codes
     assert "5 problem(s)" in info.value.message or f"{len(codes)} problem(s)" in info.value.message
+
+
+def test_oversized_request_refused_before_reading(shared_app: Any) -> None:
+    """A body far over the limit is refused from its Content-Length (413), nothing saved."""
+    app, accounts, ws = shared_app
+    before = tree_hash(ws)
+    saved = app.config["UPLOAD_MAX_FILE_BYTES"]
+    app.config["UPLOAD_MAX_FILE_BYTES"] = 1000
+    try:
+        boundary, body = encode_multipart(  # in memory: the test client would spool it to a file
+            {"file": FileStorage(io.BytesIO(bytes(3 * 1024 * 1024)), "big.zip")}
+        )
+        resp = app.test_client().post(
+            f"/api/v1/counties/{DEMO_ID}/layers/parks",
+            data=body,
+            content_type=f"multipart/form-data; boundary={boundary}",
+            headers=accounts.header("staff"),
+        )
+    finally:
+        app.config["UPLOAD_MAX_FILE_BYTES"] = saved
+    assert resp.status_code == 413 and resp.get_json()["code"] == "file_too_large"
+    assert tree_hash(ws) == before
+    tmp = Path(app.config["UPLOAD_TMP_DIR"])
+    assert not tmp.exists() or not any(tmp.iterdir())
+
+
+def test_missing_file_field_and_bad_mapping(shared_app: Any) -> None:
+    app, accounts, _ws = shared_app
+    client = app.test_client()
+    url = f"/api/v1/counties/{DEMO_ID}/layers/parks"
+    no_file = client.post(url, data={"epsg": "4544"}, headers=accounts.header("staff"))
+    assert no_file.status_code == 400 and no_file.get_json()["errors"][0]["code"] == "no_file"
+    bad_json = client.post(
+        url,
+        data={"file": (io.BytesIO(b"{}"), "a.geojson"), "mapping": "[1, 2]"},
+        headers=accounts.header("staff"),
+    )
+    assert bad_json.status_code == 400 and bad_json.get_json()["errors"][0]["code"] == "bad_mapping"
+    unknown = client.post(
+        f"/api/v1/counties/{DEMO_ID}/layers/rivers",
+        data={"file": (io.BytesIO(b"{}"), "a.geojson")},
+        headers=accounts.header("staff"),
+    )
+    assert unknown.status_code == 404 and "parks" in unknown.get_json()["message"]
