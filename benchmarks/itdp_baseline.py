@@ -8,6 +8,11 @@ edges (the reachable part of an edge at the limit, cut with
 polygons of all facilities and sum the population of the cells whose centre lies
 inside (the zonal statistics of a raster at cell resolution).
 
+The buffer is the method's own parameter: it stands for the walk from a home to the
+street, the same for everybody, and caps it (a home farther than the buffer from every
+reached street is never covered).  ITDP uses 100 m; benchmarks/bench_coverage.py
+uses that, and shows the figure's sensitivity to it, rather than fitting it.
+
 This is the baseline the benchmarks compare against; it is not used by the product.
 """
 

@@ -8,8 +8,13 @@ where :math:`L_w` is the length of urban road way :math:`w` clipped to the
 built-up area and :math:`P_w` the part of it that is one side of a dual
 carriageway (it runs within ``dual_carriageway_gap_m`` of an opposite one-way
 way of the same road: same name, or the same class when both are unnamed).
-The two sides of a dual carriageway thus add up to one centre line.  Identical
-ways (the same line drawn twice, in either direction) count once.
+The two sides of a dual carriageway thus add up to one centre line.  Every road
+segment counts once whatever the graph's direction: the ways are cut into 2-point
+segments, each keyed by its two ends (sorted, rounded to 1 cm), and a segment already
+counted (earlier in the same way, as in a way drawn out and back, or in an earlier
+way, as in two ways sharing a stretch or a two-way street drawn as two reversed ways)
+adds nothing; :math:`L_w` and :math:`P_w` are measured on way :math:`w`'s own
+segments only.
 
 Urban roads are the GB/T 51328-2018 classes (``road_class`` other than
 ``"other"``).  The gap layer holds the dead-end roads (断头路): urban roads with
@@ -20,6 +25,7 @@ blocks (the sparsest parts of the network).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -112,7 +118,10 @@ def compute_road_density(
             provenance=provenance,
         )
     urban = _urban_ways(roads)
-    lengths_m, paired_m = _counted_lengths(urban, area, settings.dual_carriageway_gap_m)
+    segments = unique_segments(np.asarray(urban.geometry.values, dtype=object))
+    lengths_m, paired_m, repeated_m = _counted_lengths(
+        urban, segments, area, settings.dual_carriageway_gap_m
+    )
     area_km2 = area.area / 1e6
     total_km = float(lengths_m.sum()) / 1000.0
     dead_ends = _dead_end_roads(roads, urban, area, settings.dead_end_edge_buffer_m)
@@ -121,6 +130,7 @@ def compute_road_density(
         "centre_line_km": round(total_km, 6),
         "by_class": _by_class(urban["road_class"].to_numpy(), lengths_m, area_km2),
         "dual_carriageway_paired_km": round(float(paired_m.sum()) / 1000.0, 6),
+        "repeated_segments_km": round(repeated_m / 1000.0, 6),
         "dead_end_count": int(dead_ends["dead_ends"].sum()) if len(dead_ends) else 0,
         "sparsest_blocks": _sparsest_blocks(urban, area, crs, settings.sparsest_blocks_n),
     }
@@ -139,14 +149,18 @@ def compute_road_density(
 
 
 def _urban_ways(roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Urban-class ways, each distinct line once (reversed duplicates dropped)."""
+    """Urban-class ways with a geometry (repeats are handled segment by segment)."""
     classes = _road_classes(roads)
     ways = roads.assign(road_class=classes)
     ways = ways[(classes != "other").to_numpy() & ~ways.geometry.is_empty.to_numpy()]
     ways = ways[ways.geometry.notna().to_numpy()]
-    keys = shapely.to_wkb(shapely.normalize(np.asarray(ways.geometry.values, dtype=object)))
-    ways = ways[~pd.Series(keys).duplicated().to_numpy()]
     return ways.reset_index(drop=True)
+
+
+def _distinct_ways(ways: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Each distinct line once (the same line drawn again, in either direction, dropped)."""
+    keys = shapely.to_wkb(shapely.normalize(np.asarray(ways.geometry.values, dtype=object)))
+    return ways[~pd.Series(keys).duplicated().to_numpy()].reset_index(drop=True)
 
 
 def _road_classes(roads: gpd.GeoDataFrame) -> pd.Series:
@@ -172,25 +186,109 @@ def _oneway(ways: gpd.GeoDataFrame) -> np.ndarray:
     return text.isin(["true", "1", "yes"]).to_numpy()
 
 
-def _counted_lengths(
-    ways: gpd.GeoDataFrame, area: BaseGeometry, gap_m: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Counted length (m) of each way inside ``area``, and its dual-carriageway part (m)."""
-    geoms = np.asarray(ways.geometry.values, dtype=object)
+@dataclass(frozen=True)
+class Segments:
+    """The 2-point segments of a set of ways, in way order, and which of them count.
+
+    ``a`` and ``b`` are ``(n, 2)`` end coordinates, ``way`` the index of the way
+    holding each segment (sorted), ``first`` whether it is the first occurrence of
+    its undirected segment (the one that counts; repeats count nothing).
+    Zero-length segments are left out.
+    """
+
+    a: np.ndarray
+    b: np.ndarray
+    way: np.ndarray
+    first: np.ndarray
+
+    def of_way(self, i: int) -> BaseGeometry:
+        """Way ``i``'s counted segments, merged (in drawing order) into lines where they join."""
+        lo, hi = np.searchsorted(self.way, [i, i + 1])
+        own = np.arange(lo, hi)[self.first[lo:hi]]
+        if len(own) == 0:
+            return shapely.MultiLineString()
+        lines = shapely.linestrings(np.stack([self.a[own], self.b[own]], axis=1))
+        return shapely.line_merge(shapely.MultiLineString(list(lines)), directed=True)
+
+
+def unique_segments(geoms: np.ndarray) -> Segments:
+    """Cut ways into 2-point segments and mark each undirected segment's first occurrence.
+
+    Ends are matched at 1 cm, in either order; zero-length segments are dropped.  The
+    first way (in row order) holding a segment counts it; a way drawn out and back
+    counts its outward segments.
+
+    >>> from shapely.geometry import LineString
+    >>> out_and_back = LineString([(0, 0), (100, 0), (0, 0)])
+    >>> shared = LineString([(50, 0), (100, 0), (100, 80)])
+    >>> seg = unique_segments(np.array([out_and_back, shared], dtype=object))
+    >>> seg.way.tolist(), seg.first.tolist()
+    ([0, 0, 1, 1], [True, False, True, True])
+    >>> unique_segments(np.array([out_and_back, out_and_back.reverse()])).first.tolist()
+    [True, False, False, False]
+    """
+    parts, part_way = shapely.get_parts(geoms, return_index=True)
+    coords, part = shapely.get_coordinates(parts, return_index=True)
+    inner = np.flatnonzero(part[1:] == part[:-1])
+    a, b = coords[inner], coords[inner + 1]
+    way = np.asarray(part_way, dtype=np.int64)[part[inner]]
+    ka, kb = np.round(a * 100.0).astype(np.int64), np.round(b * 100.0).astype(np.int64)
+    real = (ka != kb).any(axis=1)
+    a, b, way, ka, kb = a[real], b[real], way[real], ka[real], kb[real]
+    swap = (ka[:, 0] > kb[:, 0]) | ((ka[:, 0] == kb[:, 0]) & (ka[:, 1] > kb[:, 1]))
+    lo, hi = np.where(swap[:, None], kb, ka), np.where(swap[:, None], ka, kb)
+    order = np.lexsort((hi[:, 1], hi[:, 0], lo[:, 1], lo[:, 0]))  # stable: first way first
+    keys = np.column_stack([lo, hi])[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (keys[1:] != keys[:-1]).any(axis=1)
+    first = np.zeros(len(order), dtype=bool)
+    first[order[new]] = True
+    return Segments(a, b, way, first)
+
+
+def _clipped_segment_lengths(segments: Segments, area: BaseGeometry) -> np.ndarray:
+    """Length (m) of every segment inside ``area`` (whole, none, or clipped at the edge)."""
+    lines = shapely.linestrings(np.stack([segments.a, segments.b], axis=1))
     shapely.prepare(area)
-    clipped = shapely.intersection(geoms, area)
-    clip_len = shapely.length(clipped)
-    paired = _paired_lengths(ways, geoms, clipped, gap_m)
-    return clip_len - 0.5 * paired, paired
+    length = shapely.length(lines)
+    inside = np.where(shapely.covers(area, lines), length, 0.0)
+    edge = np.flatnonzero((inside == 0.0) & shapely.intersects(area, lines))
+    if len(edge):
+        inside[edge] = shapely.length(shapely.intersection(lines[edge], area))
+    return inside
+
+
+def _counted_lengths(
+    ways: gpd.GeoDataFrame, segments: Segments, area: BaseGeometry, gap_m: float
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Counted length (m) of each way inside ``area``, its dual-carriageway part (m), repeats (m).
+
+    A way's length is that of its counted segments (first occurrences) inside ``area``.
+    """
+    inside = _clipped_segment_lengths(segments, area)
+    clip_len = np.bincount(
+        segments.way[segments.first], weights=inside[segments.first], minlength=len(ways)
+    )
+    paired = _paired_lengths(ways, segments, clip_len, area, gap_m)
+    return clip_len - 0.5 * paired, paired, float(inside[~segments.first].sum())
 
 
 def _paired_lengths(
-    ways: gpd.GeoDataFrame, geoms: np.ndarray, clipped: np.ndarray, gap_m: float
+    ways: gpd.GeoDataFrame,
+    segments: Segments,
+    clip_len: np.ndarray,
+    area: BaseGeometry,
+    gap_m: float,
 ) -> np.ndarray:
-    """Length (m) of each clipped way that runs beside an opposite one-way way of the same road."""
+    """Length (m) of each way's counted part that runs beside an opposite one-way way.
+
+    Only the ways' own segments take part: a way whose segments were all counted by
+    another (a two-way street drawn as two reversed one-way ways) is no partner.
+    """
+    geoms = np.asarray(ways.geometry.values, dtype=object)
     paired = np.zeros(len(geoms))
     oneway = _oneway(ways)
-    idx = np.flatnonzero(oneway & (shapely.length(clipped) > 0))
+    idx = np.flatnonzero(oneway & (clip_len > 0))
     if len(idx) < 2:
         return paired
     names, classes = _names(ways), ways["road_class"].to_numpy(dtype=object)
@@ -200,8 +298,21 @@ def _paired_lengths(
     for i, j in zip(idx[left], idx[right], strict=True):
         if i != j and _same_road(names[i], names[j], classes[i], classes[j]):
             partners.setdefault(int(i), []).append(int(j))
+    own: dict[int, BaseGeometry] = {}
+
+    def counted(k: int) -> BaseGeometry:
+        if k not in own:
+            own[k] = segments.of_way(k)
+        return own[k]
+
     for i, js in partners.items():
-        parts = [p for j in js for p in _opposite_parts(clipped[i], geoms[i], geoms[j], gap_m)]
+        clipped = shapely.intersection(counted(i), area)
+        parts = [
+            p
+            for j in js
+            if not counted(j).is_empty
+            for p in _opposite_parts(clipped, geoms[i], counted(j), gap_m)
+        ]
         paired[i] = _covered_length(geoms[i], parts)
     return paired
 
@@ -290,6 +401,7 @@ def _dead_end_roads(
     roads: gpd.GeoDataFrame, urban: gpd.GeoDataFrame, area: BaseGeometry, edge_m: float
 ) -> gpd.GeoDataFrame:
     """Urban ways with a degree-1 end of the driving network well inside ``area``."""
+    urban = _distinct_ways(urban)
     ends = _dead_end_points(_driving_lines(roads))
     inner = area.buffer(-edge_m)
     if inner.is_empty or len(ends) == 0:

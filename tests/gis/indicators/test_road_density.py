@@ -2,15 +2,46 @@
 
 from __future__ import annotations
 
+import bz2
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
 import geopandas as gpd
 import pytest
+import shapely
 from handmade import roads, square, translated
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pyproj import Transformer
+from shapely.geometry import LineString, mapping
+from shapely.ops import unary_union
 
 from gis.errors import CrsError
 from gis.indicators.road_density import compute_road_density
+from gis.ingest import IngestOptions, run_ingest
+from gis.io import read_workspace
 from gis.settings import IndicatorSettings
+
+SHANGHAI_OSM = (
+    Path(__file__).resolve().parents[3] / "data" / "osm" / "shanghai_jingan_drive.osm.bz2"
+)
+URBAN_HIGHWAYS = {  # DESIGN.md §4.1, written out again here
+    "motorway",
+    "trunk",
+    "primary",
+    "secondary",
+    "tertiary",
+    "unclassified",
+    "residential",
+    "living_street",
+    "motorway_link",
+    "trunk_link",
+    "primary_link",
+    "secondary_link",
+    "tertiary_link",
+}
 
 S = IndicatorSettings()
 BUILT = square(0, 0, 1000, 1000)
@@ -91,6 +122,55 @@ def test_reversed_duplicate_counts_once_and_other_classes_are_left_out() -> None
         ([(0, 10), (1000, 10)], "other", False, "service road"),
     ]
     assert density(rows) == pytest.approx(8.0)
+
+
+def test_a_way_drawn_out_and_back_counts_once() -> None:
+    there_and_back = [(0, 500), (400, 500), (1000, 500), (400, 500), (0, 500)]
+    result = compute_road_density(
+        roads([(there_and_back, "branch", False, "ob")]), BUILT, settings=S, provenance={}
+    )
+    assert result.value == pytest.approx(1.0)
+    assert result.details["repeated_segments_km"] == pytest.approx(1.0)
+
+
+def test_two_ways_sharing_a_200_m_stretch_count_it_once() -> None:
+    # A: 1 km east-west with vertices at x = 400 and 600.  B: up x = 600 from the top,
+    # back along A from 600 to 400 (the other way), down x = 400: 500 + 200 + 500 m.
+    a = [(0, 500), (400, 500), (600, 500), (1000, 500)]
+    b = [(600, 1000), (600, 500), (400, 500), (400, 0)]
+    rows = [(a, "branch", False, "a"), (b, "arterial", False, "b")]
+    result = compute_road_density(roads(rows), BUILT, settings=S, provenance={})
+    assert result.value == pytest.approx(2.0)  # 1,000 + 1,200 - 200 m
+    by_class = result.details["by_class"]
+    assert by_class["branch"]["length_km"] == pytest.approx(1.0)  # the first way keeps it
+    assert by_class["arterial"]["length_km"] == pytest.approx(1.0)
+    assert result.details["repeated_segments_km"] == pytest.approx(0.2)
+
+
+def test_a_shared_stretch_half_outside_counts_its_inside_part_once() -> None:
+    a = [(-300, 500), (200, 500), (1000, 500)]  # 1,000 m inside
+    b = [(200, 500), (-300, 500), (-300, 900)]  # repeats (-300..200), 200 m of it inside
+    assert density([(a, "branch", False, "a"), (b, "branch", False, "b")]) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("oneway", [False, True])
+def test_two_way_street_drawn_as_two_reversed_ways_counts_once(oneway: bool) -> None:
+    rows = [
+        ([(0, 500), (1000, 500)], "branch", oneway, "m"),
+        ([(1000, 500), (0, 500)], "branch", oneway, "m"),
+    ]
+    assert density(rows) == pytest.approx(1.0)
+
+
+def test_a_way_whose_segments_are_all_counted_is_no_dual_carriageway_partner() -> None:
+    # Two one-way ways of the same road along the same nodes, the second going back and
+    # on 100 m north.  Its back stretch repeats the first way: it counts nothing and must
+    # not make the first a dual carriageway (which would halve it to 0.5 km).
+    rows = [
+        ([(0, 500), (1000, 500)], "branch", True, "m"),
+        ([(1000, 500), (0, 500), (0, 600)], "branch", True, "m"),
+    ]
+    assert density(rows) == pytest.approx(1.1)
 
 
 def test_clipped_to_the_built_up_area_and_target_by_year() -> None:
@@ -202,3 +282,59 @@ def test_the_second_carriageway_keeps_one_centre_line() -> None:
     two = [*one, ([(1000, 520), (0, 520)], "branch", True, "m")]
     assert density(one) == pytest.approx(1.0)
     assert density(two) == pytest.approx(1.0)
+
+
+# --- the real Shanghai extract (written by OSMnx: many ways go out and back) ------------------
+
+
+@pytest.fixture(scope="module")
+def shanghai(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, ET.Element]:
+    """The extract ingested with a boundary made from its <bounds>, and its parsed XML."""
+    with bz2.open(SHANGHAI_OSM) as f:
+        root = ET.parse(f).getroot()
+    b = root.find("bounds")
+    assert b is not None
+    box = shapely.box(*(float(b.get(k)) for k in ("minlon", "minlat", "maxlon", "maxlat")))
+    tmp = tmp_path_factory.mktemp("shanghai_roads")
+    boundary = tmp / "boundary.geojson"
+    feature = {"type": "Feature", "properties": {"name": "静安"}, "geometry": mapping(box)}
+    boundary.write_text(
+        json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8"
+    )
+    out = run_ingest(IngestOptions(osm=SHANGHAI_OSM, boundary=boundary, out=tmp / "ws"))
+    return read_workspace(out), root
+
+
+def test_shanghai_counts_every_segment_once(shanghai: tuple[Any, ET.Element]) -> None:
+    """Unique undirected OSM node pairs of the urban ways, measured in UTM 51N, clipped."""
+    ws, root = shanghai
+    lonlat = {n.get("id"): (float(n.get("lon")), float(n.get("lat"))) for n in root.iter("node")}
+    pairs = []
+    for way in root.iter("way"):
+        tags = {t.get("k"): t.get("v") for t in way.findall("tag")}
+        if tags.get("highway") not in URBAN_HIGHWAYS:
+            continue
+        refs = [nd.get("ref") for nd in way.findall("nd")]
+        pairs += [tuple(sorted(p)) for p in zip(refs, refs[1:], strict=False) if p[0] != p[1]]
+    to_utm = Transformer.from_crs(4326, 32651, always_xy=True)
+    built = unary_union(list(ws.layers["built_up"].to_crs(32651).geometry))
+
+    def inside_m(pair: tuple[str, str]) -> float:
+        line = LineString([to_utm.transform(*lonlat[pair[0]]), to_utm.transform(*lonlat[pair[1]])])
+        return float(line.intersection(built).length)
+
+    unique = set(pairs)
+    unique_km = sum(inside_m(p) for p in unique) / 1000
+    all_km = sum(inside_m(p) for p in pairs) / 1000
+    assert len(pairs) - len(unique) > 200 and all_km - unique_km > 5  # repeats matter here
+    metric = ws.to_metric()
+    result = compute_road_density(
+        metric.layers["roads"], metric.layers["built_up"], settings=S, provenance={}
+    )
+    d = result.details
+    area_km2 = built.area / 1e6
+    assert d["built_up_area_km2"] == pytest.approx(area_km2, rel=2e-3)
+    half_paired = 0.5 * d["dual_carriageway_paired_km"]
+    assert d["centre_line_km"] + half_paired == pytest.approx(unique_km, rel=2e-3)
+    assert d["repeated_segments_km"] == pytest.approx(all_km - unique_km, rel=5e-3)
+    assert result.value == pytest.approx((unique_km - half_paired) / area_km2, rel=3e-3)
