@@ -246,10 +246,11 @@ def unique_segments(geoms: np.ndarray) -> Segments:
     return Segments(a, b, way, first)
 
 
-def _clipped_segment_lengths(segments: Segments, area: BaseGeometry) -> np.ndarray:
-    """Length (m) of every segment inside ``area`` (whole, none, or clipped at the edge)."""
-    lines = shapely.linestrings(np.stack([segments.a, segments.b], axis=1))
-    shapely.prepare(area)
+def _inside_lengths(lines: np.ndarray, area: BaseGeometry) -> np.ndarray:
+    """Length (m) of each line inside ``area``: whole, none, or clipped where it crosses the edge.
+
+    ``area`` must be prepared; only the lines crossing its edge are intersected.
+    """
     length = shapely.length(lines)
     inside = np.where(shapely.covers(area, lines), length, 0.0)
     edge = np.flatnonzero((inside == 0.0) & shapely.intersects(area, lines))
@@ -258,19 +259,36 @@ def _clipped_segment_lengths(segments: Segments, area: BaseGeometry) -> np.ndarr
     return inside
 
 
+def _segment_lines(segments: Segments, idx: np.ndarray) -> np.ndarray:
+    """The given segments as 2-point LineStrings."""
+    return shapely.linestrings(np.stack([segments.a[idx], segments.b[idx]], axis=1))
+
+
 def _counted_lengths(
     ways: gpd.GeoDataFrame, segments: Segments, area: BaseGeometry, gap_m: float
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Counted length (m) of each way inside ``area``, its dual-carriageway part (m), repeats (m).
 
-    A way's length is that of its counted segments (first occurrences) inside ``area``.
+    A way's length is that of its counted segments (first occurrences) inside ``area``:
+    a way without repeats is clipped whole, the others segment by segment.
     """
-    inside = _clipped_segment_lengths(segments, area)
-    clip_len = np.bincount(
-        segments.way[segments.first], weights=inside[segments.first], minlength=len(ways)
+    geoms = np.asarray(ways.geometry.values, dtype=object)
+    shapely.prepare(area)
+    has_repeat = np.zeros(len(ways), dtype=bool)
+    has_repeat[segments.way[~segments.first]] = True
+    clip_len = np.zeros(len(ways))
+    whole = np.flatnonzero(~has_repeat)
+    clip_len[whole] = _inside_lengths(geoms[whole], area)
+    own = np.flatnonzero(segments.first & has_repeat[segments.way])
+    clip_len += np.bincount(
+        segments.way[own],
+        weights=_inside_lengths(_segment_lines(segments, own), area),
+        minlength=len(ways),
     )
+    repeats = np.flatnonzero(~segments.first)
+    repeated_m = float(_inside_lengths(_segment_lines(segments, repeats), area).sum())
     paired = _paired_lengths(ways, segments, clip_len, area, gap_m)
-    return clip_len - 0.5 * paired, paired, float(inside[~segments.first].sum())
+    return clip_len - 0.5 * paired, paired, repeated_m
 
 
 def _paired_lengths(
