@@ -30,7 +30,6 @@ import pyogrio
 import rasterio
 import shapely
 from pyproj import CRS
-from rasterio.errors import RasterioError
 
 from gis.chinacrs import normalise_coord_system, parse_declared_crs, parse_prj, to_wgs84_function
 from gis.encoding import choose_dbf_encoding
@@ -45,6 +44,7 @@ SHAPEFILE_REQUIRED = (".shp", ".shx", ".dbf")
 # undecodable .prj, for one); every failure of the third-party reader is a refusal of the file.
 _READ_ERRORS: tuple[type[BaseException], ...] = (Exception,)
 _GDAL_CONFIG_LOCK = threading.Lock()
+MAX_PERSONS_PER_CELL = 1_000_000.0  # more in one cell is a damaged file, not a city
 # Python codec name → the iconv name GDAL understands.
 _GDAL_ENCODINGS = {
     "utf-8": "UTF-8",
@@ -729,7 +729,7 @@ def _validate_raster(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             src = rasterio.open(path)
-    except (RasterioError, OSError, ValueError) as exc:
+    except _READ_ERRORS as exc:
         problems.add(
             label,
             f"{label}: the GeoTIFF cannot be read ({_short(exc)}); export it again",
@@ -769,8 +769,10 @@ def _validate_raster(
             )
             return None, report
         try:
-            band = src.read(1, masked=True).astype("float64")
-        except (RasterioError, OSError, ValueError) as exc:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")  # e.g. a nodata value the dtype cannot hold
+                band = src.read(1, masked=True).astype("float64")
+        except _READ_ERRORS as exc:
             problems.add(
                 label,
                 f"{label}: the raster data cannot be read ({_short(exc)}); export it again",
@@ -781,12 +783,13 @@ def _validate_raster(
         transform, bounds = src.transform, src.bounds
     values = np.ma.filled(band, np.nan)
     bad = ~np.isfinite(values) & ~np.ma.getmaskarray(band)
-    negative = np.isfinite(values) & (values < 0)
+    negative = np.isfinite(values) & ((values < 0) | (values > MAX_PERSONS_PER_CELL))
     if bad.any() or negative.any():
         problems.add(
             label,
-            f"{label}: {int(negative.sum() + bad.sum()):,} cell(s) hold negative or non-finite "
-            "values; population must be ≥ 0 (set a nodata value for empty cells)",
+            f"{label}: {int(negative.sum() + bad.sum()):,} cell(s) hold negative, non-finite or "
+            f"impossible (> {MAX_PERSONS_PER_CELL:,.0f}) values; population must be ≥ 0 persons "
+            "per cell (set a nodata value for empty cells)",
             f"{label}：{int(negative.sum() + bad.sum()):,} 个像元为负值或非数值；人口必须 ≥ "
             "0（空白像元请设为 nodata）",
             "bad_number",
@@ -801,7 +804,15 @@ def _validate_raster(
         )
     if crs is None:
         return None, report
-    _check_raster_location(bounds, crs, boundary, label, problems)
+    try:
+        _check_raster_location(bounds, crs, boundary, label, problems)
+    except _READ_ERRORS as exc:
+        problems.add(
+            label,
+            f"{label}: the raster's extent cannot be placed ({_short(exc)}); check its CRS",
+            f"{label}：无法确定栅格范围；请检查坐标系",
+            "bad_coordinates",
+        )
     if problems.problems:
         return None, report
     out = workdir / "population.tif"
@@ -816,10 +827,19 @@ def _validate_raster(
         "nodata": -1.0,
         "compress": "deflate",
     }
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with rasterio.open(out, "w", **profile) as dst:
-            dst.write(np.where(np.isfinite(values), values, -1.0).astype("float32"), 1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with rasterio.open(out, "w", **profile) as dst:
+                dst.write(np.where(np.isfinite(values), values, -1.0).astype("float32"), 1)
+    except _READ_ERRORS as exc:
+        problems.add(
+            label,
+            f"{label}: the raster cannot be stored ({_short(exc)}); export it again as GeoTIFF",
+            f"{label}：无法保存该栅格；请重新导出为 GeoTIFF",
+            "unreadable",
+        )
+        return None, report
     report.feature_count = int(positive.sum())
     report.extra["population_total"] = round(float(values[positive].sum()), 1)
     report.extra["raster_crs"] = f"EPSG:{crs.to_epsg()}" if crs.to_epsg() else crs.name

@@ -72,6 +72,11 @@ def _unsafe_path_reason(name: str) -> str | None:
     return None
 
 
+def _is_dir(info: zipfile.ZipInfo) -> bool:
+    """Whether a member is a folder (``ZipInfo.is_dir`` fails on an empty name)."""
+    return info.filename.endswith("/")
+
+
 def _is_link(info: zipfile.ZipInfo) -> bool:
     """Whether a member is a symbolic link (Unix mode bits in the external attributes)."""
     mode = info.external_attr >> 16
@@ -119,13 +124,21 @@ def inspect_zip(
         )
     _check_members(infos, label, problems)
     _check_sizes(infos, limits, label, problems)
-    return [i for i in infos if not i.is_dir()]
+    return [i for i in infos if not _is_dir(i)]
 
 
 def _check_members(infos: list[zipfile.ZipInfo], label: str, problems: ProblemCollector) -> None:
     seen: set[str] = set()
     for info in infos:
         name = info.filename
+        if not name.strip("/"):
+            problems.add(
+                label,
+                f"{label}: a member has no name; the archive is damaged. Zip the files again",
+                f"{label}：压缩包中有成员没有名称，压缩包已损坏；请重新压缩",
+                "zip_corrupt",
+            )
+            continue
         reason = _unsafe_path_reason(name)
         if reason == "absolute":
             problems.add(
@@ -159,7 +172,7 @@ def _check_members(infos: list[zipfile.ZipInfo], label: str, problems: ProblemCo
                 f"{label}：成员 {name!r} 已加密；请上传未设密码的压缩包",
                 "zip_encrypted",
             )
-        if not info.is_dir() and name.lower().endswith(NESTED_ARCHIVE_SUFFIXES):
+        if not _is_dir(info) and name.lower().endswith(NESTED_ARCHIVE_SUFFIXES):
             problems.add(
                 f"{label}/{name}",
                 f"{label}: member {name!r} is itself an archive; nested archives are not "

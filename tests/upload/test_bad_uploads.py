@@ -110,7 +110,7 @@ def test_bad_upload_refused_over_http(case: dict[str, Any], shared_app: Any) -> 
         assert case["file"] in error["message"], error
         assert error["message_zh"] != error["message"]
     assert tree_hash(ws) == before, "a refused upload changed the workspace"
-    assert not any((ws / "versions").glob("*/*")) if (ws / "versions").exists() else True
+    assert not (ws / "versions").exists()  # no version was ever written in this module
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])

@@ -20,7 +20,7 @@ from gis.zipsafe import ZipLimits, _unsafe_path_reason, inspect_zip
 from tests.upload.corpus import geojson_bytes, real_parks, shapefile_members, zip_bytes
 
 BOUNDARY = Path(__file__).resolve().parents[2] / "data" / "demo" / "boundary.geojson"
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SMALL_LIMITS = UploadLimits(zip=ZipLimits(max_members=50, max_total_bytes=20 * 1024 * 1024))
 
 
