@@ -2,7 +2,9 @@
 
 Configuration, in order: the defaults below, then environment variables prefixed ``GIS_``
 (``GIS_WORKSPACES_DIR=/srv/workspaces``, ``GIS_BASEMAP=tianditu``, ``GIS_TIANDITU_KEY=...``;
-values are parsed as JSON where they can be), then ``test_config``.  The configuration is checked
+values are parsed as JSON where they can be), then ``test_config``.  ``DATABASE_URL`` (env
+``GIS_DATABASE_URL``, or plain ``DATABASE_URL``) serves the counties from PostgreSQL + PostGIS
+instead of the workspace folders.  The configuration is checked
 at start-up and a bad value stops the app with a message naming the key and the fix.
 """
 
@@ -22,6 +24,7 @@ from api import load_blueprints
 from api.compress import register_compression
 from api.errors import ERROR_SCHEMA, register_error_handlers
 from api.store import COUNTY_ID_RE, CountyStore
+from gis.store import database_url_problem
 
 ROOT = Path(__file__).resolve().parent
 BASEMAPS = ("osm", "tianditu", "none")
@@ -36,6 +39,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
     """The defaults (see docs/api.md, "Configuration")."""
     return {
         "WORKSPACES_DIR": os.path.join(instance_path, "workspaces"),
+        "DATABASE_URL": os.environ.get("DATABASE_URL", ""),  # GIS_DATABASE_URL overrides
         "DEFAULT_COUNTY": "demo-chengdu-north",
         "BASEMAP": "osm",
         "TIANDITU_KEY": "",
@@ -89,6 +93,12 @@ def check_config(config: Mapping[str, Any]) -> None:
             f"WORKSPACES_DIR={str(root)!r} is a file; point it at a folder holding "
             "one workspace folder per county"
         )
+    database_url = config.get("DATABASE_URL") or ""
+    if not isinstance(database_url, str) or (database_url and database_url_problem(database_url)):
+        problems.append(
+            f"DATABASE_URL={database_url!r}: expected postgresql://user[:password]@host[:port]/db"
+            " (set GIS_DATABASE_URL), or leave it empty to use the workspace folders"
+        )
     max_len = config.get("MAX_CONTENT_LENGTH")
     if not isinstance(max_len, int) or isinstance(max_len, bool) or max_len <= 0:
         problems.append(f"MAX_CONTENT_LENGTH={max_len!r}: expected a positive number of bytes")
@@ -141,7 +151,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> APIFlask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.extensions["gis_store"] = CountyStore(app.config["WORKSPACES_DIR"])
+    app.extensions["gis_store"] = CountyStore(
+        app.config["WORKSPACES_DIR"], database_url=app.config["DATABASE_URL"]
+    )
     for blueprint in load_blueprints():
         app.register_blueprint(blueprint)
     register_error_handlers(app)

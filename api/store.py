@@ -1,18 +1,20 @@
 """The counties served by the app: workspaces loaded lazily and cached per process.
 
-Each county is a sub-folder of ``WORKSPACES_DIR`` (its name is the ``county_id``) holding a
-workspace as described in docs/workspace.md.  The store caches, per county, the loaded workspace,
-its layers in EPSG:4326, the indicator results per ``(year, minutes, walk speed)`` and serialised
-responses.  Every entry is keyed by the version of the workspace (mtime and size of its
-metadata.json, which ingest and uploads rewrite last), so a new version is picked up on the next
-request.  All access is thread-safe; a value being computed is computed once.
+The workspaces come from one store behind :class:`gis.store.WorkspaceStore`: the folders under
+``WORKSPACES_DIR`` (the default; a sub-folder per county, its name the ``county_id``, as in
+docs/workspace.md) or PostgreSQL + PostGIS when ``DATABASE_URL`` is set.  The app's store caches,
+per county, the loaded workspace, its layers in EPSG:4326, the indicator results per ``(year,
+minutes, walk speed)`` and serialised responses.  Every entry is keyed by the store's version
+token of the county (folders: mtime and size of metadata.json, which ingest and uploads rewrite
+last; PostGIS: the county's revision, renewed by every committed version), so a new version is
+picked up on the next request by every process.  All access is thread-safe; a value being
+computed is computed once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -23,13 +25,13 @@ from typing import Any, TypeVar
 import geopandas as gpd
 
 from gis.errors import NotFoundError
-from gis.io import METADATA_NAME, read_metadata, read_workspace
 from gis.result import IndicatorResult
 from gis.settings import IndicatorSettings
+from gis.store import COUNTY_ID_RE, WorkspaceStore, open_store
 from gis.workspace import Workspace
 from layers.catalog import LayerInfo, build_catalog, layer_frame
 
-COUNTY_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+__all__ = ["COUNTY_ID_RE", "LRU", "CachedBody", "CountyStore", "make_body", "settings_key"]
 T = TypeVar("T")
 
 Report = tuple[dict[str, Any], list[IndicatorResult]]
@@ -91,10 +93,26 @@ class LRU:
 
 
 class CountyStore:
-    """Lazy, cached access to the county workspaces under ``root``."""
+    """Lazy, cached access to the county workspaces of one backend.
 
-    def __init__(self, root: str | Path, *, max_reports: int = 32, max_bodies: int = 512) -> None:
+    Parameters
+    ----------
+    root : the workspaces folder (used when ``database_url`` is empty).
+    database_url : ``postgresql://…`` to serve the counties stored in PostGIS.
+    backend : a ready :class:`gis.store.WorkspaceStore` (overrides both).
+    """
+
+    def __init__(
+        self,
+        root: str | Path,
+        *,
+        database_url: str = "",
+        backend: WorkspaceStore | None = None,
+        max_reports: int = 32,
+        max_bodies: int = 512,
+    ) -> None:
         self.root = Path(root)
+        self.backend: WorkspaceStore = backend or open_store(database_url or None, root)
         self._workspaces = LRU(16)
         self._reports = LRU(max_reports)
         self._frames = LRU(256)
@@ -102,38 +120,47 @@ class CountyStore:
 
     # --- counties ---------------------------------------------------------------------------
     def county_ids(self) -> list[str]:
-        """Ids of the counties present (sub-folders with a metadata.json), sorted."""
-        if not self.root.is_dir():
-            return []
-        return sorted(
-            p.name
-            for p in self.root.iterdir()
-            if p.is_dir() and COUNTY_ID_RE.match(p.name) and (p / METADATA_NAME).is_file()
-        )
+        """Ids of the counties present, sorted."""
+        return [c for c in self.backend.county_ids() if COUNTY_ID_RE.match(c)]
 
-    def path(self, county_id: str) -> Path:
-        """Folder of ``county_id``; :class:`NotFoundError` when there is no such county."""
-        folder = self.root / county_id
-        if not COUNTY_ID_RE.match(county_id) or not (folder / METADATA_NAME).is_file():
-            known = ", ".join(self.county_ids()) or "none"
-            msg = f"no county {county_id!r} in the workspaces folder; known counties: {known}"
-            raise NotFoundError(msg)
-        return folder
+    def _unknown(self, county_id: str) -> NotFoundError:
+        where = "the database" if self.backend.kind == "postgis" else "the workspaces folder"
+        known = ", ".join(self.county_ids()) or "none"
+        msg = f"no county {county_id!r} in {where}; known counties: {known}"
+        return NotFoundError(msg)
+
+    def location(self, county_id: str) -> str:
+        """Where the county is stored (its folder, or ``postgis:<id>``).
+
+        Raises :class:`NotFoundError` naming the known counties when there is no such county.
+        """
+        if not COUNTY_ID_RE.match(county_id):
+            raise self._unknown(county_id)
+        try:
+            return self.backend.location(county_id)
+        except NotFoundError:
+            raise self._unknown(county_id) from None
+
+    path = location  # the older name, used by callers that only check that a county exists
 
     def version(self, county_id: str) -> str:
-        """Version tag of the county's workspace (changes when metadata.json is rewritten)."""
-        stat = (self.path(county_id) / METADATA_NAME).stat()
-        return f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
+        """Version token of the county's workspace: changes with every committed version."""
+        if not COUNTY_ID_RE.match(county_id):
+            raise self._unknown(county_id)
+        try:
+            return self.backend.version_token(county_id)
+        except NotFoundError:
+            raise self._unknown(county_id) from None
 
     def metadata(self, county_id: str) -> dict[str, Any]:
-        """The county's metadata.json (read through the workspace cache)."""
+        """The county's metadata (read through the workspace cache)."""
         key = ("meta", county_id, self.version(county_id))
-        return self._workspaces.get_or_compute(key, lambda: read_metadata(self.path(county_id)))
+        return self._workspaces.get_or_compute(key, lambda: self.backend.read_metadata(county_id))
 
     def workspace(self, county_id: str) -> Workspace:
         """The loaded workspace (storage CRS), cached per version."""
         key = ("ws", county_id, self.version(county_id))
-        return self._workspaces.get_or_compute(key, lambda: read_workspace(self.path(county_id)))
+        return self._workspaces.get_or_compute(key, lambda: self.backend.read_workspace(county_id))
 
     # --- indicators -------------------------------------------------------------------------
     def report(self, county_id: str, settings: IndicatorSettings) -> Report:
@@ -165,3 +192,7 @@ class CountyStore:
         """Drop every cached value (tests)."""
         for cache in (self._workspaces, self._reports, self._frames, self.bodies):
             cache.clear()
+
+    def close(self) -> None:
+        """Release the backend's connections (PostGIS; nothing for folders)."""
+        self.backend.close()

@@ -31,9 +31,8 @@ from api.common import get_store
 from api.store import LRU
 from gis.errors import GisError, ProblemCollector, ValidationError
 from gis.indicators import compute_all
-from gis.io import read_layer
 from gis.settings import DEFAULT_SETTINGS
-from gis.store import NewVersion, commit_version, current_version, history, rollback
+from gis.store import NewVersion
 from gis.upload import (
     UploadLimits,
     UploadOptions,
@@ -241,7 +240,7 @@ def perform_upload(county_id: str, kind: str, user: User) -> dict[str, Any]:
 
 def _perform_upload(county_id: str, kind: str, user: User) -> dict[str, Any]:
     store = get_store()
-    ws_path = store.path(county_id)
+    store.location(county_id)
     schema_for(kind)
     ensure_can_write(user, county_id)
     limits = upload_limits()
@@ -277,12 +276,12 @@ def _perform_upload(county_id: str, kind: str, user: User) -> dict[str, Any]:
             upload_file,
             options=options,
             workdir=folder / "work",
-            boundary=read_layer(ws_path, "boundary"),
+            boundary=store.backend.read_layer(county_id, "boundary"),
             limits=limits,
         )
         before = _indicator_values(county_id)
-        record = commit_version(
-            ws_path,
+        record = store.backend.commit_version(
+            county_id,
             NewVersion(
                 layer=prepared.layer,
                 user=user.name,
@@ -310,7 +309,7 @@ def _perform_upload(county_id: str, kind: str, user: User) -> dict[str, Any]:
 def perform_rollback(county_id: str, kind: str, version: Any, user: User) -> dict[str, Any]:
     """Roll ``kind`` back to ``version`` (a new version copying it); recompute."""
     store = get_store()
-    ws_path = store.path(county_id)
+    store.location(county_id)
     schema = schema_for(kind)
     ensure_can_write(user, county_id)
     try:
@@ -327,7 +326,7 @@ def perform_rollback(county_id: str, kind: str, version: Any, user: User) -> dic
         )
         problems.raise_if_any("rollback refused")
     before = _indicator_values(county_id)
-    record = rollback(ws_path, schema.layer, number, user=user.name)
+    record = store.backend.rollback(county_id, schema.layer, number, user=user.name)
     after = _indicator_values(county_id)
     return {
         "county_id": county_id,
@@ -341,13 +340,14 @@ def perform_rollback(county_id: str, kind: str, version: Any, user: User) -> dic
 
 def layer_history(county_id: str, kind: str) -> dict[str, Any]:
     """The versions of one layer."""
-    ws_path = get_store().path(county_id)
+    store = get_store()
+    store.location(county_id)
     schema = schema_for(kind)
     return {
         "county_id": county_id,
         "layer": schema.layer,
-        "current": current_version(ws_path, schema.layer),
-        "versions": history(ws_path, schema.layer),
+        "current": store.backend.current_version(county_id, schema.layer),
+        "versions": store.backend.history(county_id, schema.layer),
     }
 
 
@@ -432,8 +432,7 @@ def _page(
 ) -> Any:
     store = get_store()
     meta = store.metadata(county_id)
-    ws_path = store.path(county_id)
-    histories = {k: history(ws_path, s.layer) for k, s in SCHEMAS.items()}
+    histories = {k: store.backend.history(county_id, s.layer) for k, s in SCHEMAS.items()}
     html = render_template(
         "upload.html",
         county_id=county_id,
@@ -464,7 +463,7 @@ def _page_user(county_id: str) -> User | Any:
 @bp.doc(hide=True)
 def upload_page(county_id: str) -> Any:
     """The upload page: form, problems of a refused file, indicators before → after, history."""
-    get_store().path(county_id)
+    get_store().location(county_id)
     user = _page_user(county_id)
     if not isinstance(user, User):
         return user

@@ -22,6 +22,12 @@ between.
 
 Versions only grow: a rollback to version 2 commits a new version whose data
 is a copy of version 2, so the history stays linear and auditable.
+
+**One interface, two backends.** :class:`GeoPackageStore` wraps these folder
+functions per county id; :class:`gis.store_postgis.PostgisStore` offers the same
+methods on PostgreSQL + PostGIS (:class:`WorkspaceStore`).  :func:`open_store`
+picks one from ``DATABASE_URL``; the web app, the uploads and the batch only
+talk to that interface.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import time
@@ -40,13 +47,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import geopandas as gpd
 import pyogrio
 import rasterio
 
 from gis.errors import GisError, NotFoundError
+from gis.workspace import Workspace
 
 GPKG_NAME = "workspace.gpkg"
 POPULATION_NAME = "population.tif"
@@ -574,3 +582,166 @@ def recover(workspace: str | Path) -> None:
     with workspace_lock(workspace):
         _cleanup_tmp(workspace)
         _sync_metadata(workspace)
+
+
+# --- one interface over both backends -----------------------------------------------------------
+COUNTY_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
+class WorkspaceStore(Protocol):
+    """What both backends offer: :class:`GeoPackageStore` (folders) and
+    :class:`gis.store_postgis.PostgisStore` (``DATABASE_URL``).
+
+    Reading: ``county_ids``, ``location``, ``version_token``, ``read_metadata``,
+    ``list_layers``, ``read_layer``, ``read_population_bytes``, ``read_workspace``.
+    Versions: ``current_version``, ``history``, ``read_version``, ``commit_version``,
+    ``rollback``.  ``close`` releases connections (nothing for folders).
+    """
+
+    kind: str
+
+    def county_ids(self) -> list[str]: ...
+    def location(self, county_id: str) -> str: ...
+    def version_token(self, county_id: str) -> str: ...
+    def read_metadata(self, county_id: str) -> dict[str, Any]: ...
+    def list_layers(self, county_id: str) -> list[str]: ...
+    def read_layer(self, county_id: str, name: str) -> gpd.GeoDataFrame: ...
+    def read_population_bytes(self, county_id: str) -> bytes | None: ...
+    def read_workspace(self, county_id: str) -> Workspace: ...
+    def current_version(self, county_id: str, layer: str) -> int | None: ...
+    def history(self, county_id: str, layer: str) -> list[dict[str, Any]]: ...
+    def read_version(self, county_id: str, layer: str, version: int) -> gpd.GeoDataFrame: ...
+    def commit_version(
+        self, county_id: str, new: NewVersion, *, hook: Hook | None = None
+    ) -> dict[str, Any]: ...
+    def rollback(
+        self, county_id: str, layer: str, version: int, *, user: str, hook: Hook | None = None
+    ) -> dict[str, Any]: ...
+    def close(self) -> None: ...
+
+
+class GeoPackageStore:
+    """The embedded default: one workspace folder per county under ``root``.
+
+    The county id is the folder name; every method is the folder function of this module
+    or of :mod:`gis.io` applied to ``root / county_id``.
+    """
+
+    kind = "gpkg"
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def _folder(self, county_id: str) -> Path:
+        folder = self.root / county_id
+        if not COUNTY_ID_RE.match(county_id) or not (folder / METADATA_NAME).is_file():
+            msg = f"no county {county_id!r} in the workspaces folder {self.root}"
+            raise NotFoundError(msg)
+        return folder
+
+    def county_ids(self) -> list[str]:
+        """Sub-folders holding a metadata.json, sorted."""
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            p.name
+            for p in self.root.iterdir()
+            if p.is_dir() and COUNTY_ID_RE.match(p.name) and (p / METADATA_NAME).is_file()
+        )
+
+    def location(self, county_id: str) -> str:
+        """The county's folder (:class:`NotFoundError` when there is none)."""
+        return str(self._folder(county_id))
+
+    def version_token(self, county_id: str) -> str:
+        """Changes whenever the workspace changes: mtime and size of metadata.json.
+
+        Ingest and every commit rewrite metadata.json last, with ``os.replace``.
+        """
+        stat = (self._folder(county_id) / METADATA_NAME).stat()
+        return f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
+
+    def read_metadata(self, county_id: str) -> dict[str, Any]:
+        """metadata.json of the county."""
+        return _read_metadata(self._folder(county_id))
+
+    def list_layers(self, county_id: str) -> list[str]:
+        """Vector layers of workspace.gpkg, sorted."""
+        from gis.io import list_layers
+
+        return sorted(list_layers(self._folder(county_id)))
+
+    def read_layer(self, county_id: str, name: str) -> gpd.GeoDataFrame:
+        """The current version of one vector layer (storage CRS)."""
+        from gis.io import read_layer
+
+        return read_layer(self._folder(county_id), name)
+
+    def read_population_bytes(self, county_id: str) -> bytes | None:
+        """population.tif as stored, or ``None``."""
+        tif = self._folder(county_id) / POPULATION_NAME
+        return tif.read_bytes() if tif.is_file() else None
+
+    def read_workspace(self, county_id: str) -> Workspace:
+        """The whole workspace (:func:`gis.io.read_workspace`)."""
+        from gis.io import read_workspace
+
+        return read_workspace(self._folder(county_id))
+
+    def current_version(self, county_id: str, layer: str) -> int | None:
+        """See :func:`current_version`."""
+        return current_version(self._folder(county_id), layer)
+
+    def history(self, county_id: str, layer: str) -> list[dict[str, Any]]:
+        """See :func:`history`."""
+        return history(self._folder(county_id), layer)
+
+    def read_version(self, county_id: str, layer: str, version: int) -> gpd.GeoDataFrame:
+        """See :func:`read_version`."""
+        return read_version(self._folder(county_id), layer, version)
+
+    def commit_version(
+        self, county_id: str, new: NewVersion, *, hook: Hook | None = None
+    ) -> dict[str, Any]:
+        """See :func:`commit_version` (flock on the folder serialises writers)."""
+        return commit_version(self._folder(county_id), new, hook=hook)
+
+    def rollback(
+        self, county_id: str, layer: str, version: int, *, user: str, hook: Hook | None = None
+    ) -> dict[str, Any]:
+        """See :func:`rollback`."""
+        return rollback(self._folder(county_id), layer, version, user=user, hook=hook)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def database_url_problem(database_url: str) -> str:
+    """Why ``database_url`` is not a PostgreSQL URL, or ``""`` when it is one.
+
+    >>> database_url_problem("postgresql://gis@127.0.0.1:5432/gis")
+    ''
+    >>> database_url_problem("mysql://x")
+    "DATABASE_URL='mysql://x': expected postgresql://user@host[:port]/dbname"
+    """
+    if database_url.startswith(("postgresql://", "postgres://")) or "=" in database_url:
+        return ""
+    return f"DATABASE_URL={database_url!r}: expected postgresql://user@host[:port]/dbname"
+
+
+def open_store(database_url: str | None, workspaces_dir: str | Path) -> WorkspaceStore:
+    """The PostGIS store when ``database_url`` is set, else the GeoPackage folders.
+
+    >>> open_store(None, "instance/workspaces").kind
+    'gpkg'
+    >>> open_store("postgresql://gis@127.0.0.1/gis", "unused").kind
+    'postgis'
+    """
+    if database_url:
+        problem = database_url_problem(database_url)
+        if problem:
+            raise GisError(problem)
+        from gis.store_postgis import PostgisStore
+
+        return PostgisStore(database_url)
+    return GeoPackageStore(workspaces_dir)

@@ -2,42 +2,55 @@
 
 The embedded default is one folder per county (GeoPackage + GeoTIFF + metadata.json, with the
 versioned store of :mod:`gis.store`).  Setting ``DATABASE_URL`` (``postgresql://user@host/db``)
-chooses this backend instead; :func:`open_store` returns either behind the same methods:
-
-``county_ids()``, ``read_metadata(county)``, ``list_layers(county)``, ``read_layer(county,
-name)``, ``read_workspace(county)``, ``current_version(county, layer)``, ``history(county,
-layer)``, ``read_version(county, layer, n)``, ``commit_version(county, NewVersion, hook=)``,
-``rollback(county, layer, n, user=)``.
+chooses this backend instead; :func:`gis.store.open_store` returns either behind the interface
+:class:`gis.store.WorkspaceStore`: ``county_ids``, ``location``, ``version_token``,
+``read_metadata``, ``list_layers``, ``read_layer``, ``read_population_bytes``,
+``read_workspace``, ``current_version``, ``history``, ``read_version``, ``commit_version``,
+``rollback`` and ``close``.
 
 Tables (schema ``gis``, created by :meth:`PostgisStore.init_schema`):
 
-- ``counties(county_id, metadata jsonb)``;
-- ``layer_versions(county_id, layer, version, record jsonb, columns jsonb)`` — one row per
+- ``counties(county_id, metadata json, revision bigint)`` — ``revision`` takes a new value of
+  the sequence ``gis.revisions`` at every import and commit: the version token caches key on;
+- ``layer_versions(county_id, layer, version, record json, columns json)`` — one row per
   version, the same record the GeoPackage store writes as ``versions/<layer>/vNNNN.json``;
-- ``features(county_id, layer, version, fid, properties jsonb, geom geometry(Geometry, 4326))``
+- ``features(county_id, layer, version, fid, properties json, geom geometry(Geometry, 4326))``
   with a GiST index; attribute dtypes are kept in ``columns`` and restored on reading;
-- ``rasters(county_id, layer, version, data bytea)`` — the population GeoTIFF of each version;
+- ``rasters(county_id, layer, version, data bytea)`` — the population GeoTIFF of each version,
+  byte for byte (its SHA-256 is in the version record);
 - ``current_layers(county_id, layer, version)`` — the committed version of each layer.
 
+Documents are ``json``, not ``jsonb``: kept as written, keys in their order (metadata.json's
+layer order shows in the API) and numbers digit for digit (``-0.0`` included).
+
 **Transactions.** A commit inserts the version's features and record, points
-``current_layers`` at it and updates the county's metadata in one transaction, holding the
-county's row lock (``SELECT … FOR UPDATE``) so writers of one county queue up.  Readers see the
-old version until the transaction commits, and nothing at all if it fails; version numbers
-never repeat.  As in :mod:`gis.store`, versions only grow (a rollback commits a copy) and the
-imported data is version 0.
+``current_layers`` at it and updates the county's metadata and revision in one transaction,
+holding the county's row lock (``SELECT … FOR UPDATE``, waiting at most ``lock_timeout_s``) so
+writers of one county queue up.  Readers see the old version until the transaction commits,
+and nothing at all if it fails; version numbers never repeat.  A whole workspace is read in one
+``REPEATABLE READ`` snapshot, so it is never a mix of two versions.  As in :mod:`gis.store`,
+versions only grow (a rollback commits a copy) and the imported data is version 0.
+
+Connections are kept in a small pool per store (autocommit between transactions) and closed by
+:meth:`PostgisStore.close` or when the store is garbage-collected.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import json
 import math
 import tempfile
+import threading
+import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -46,26 +59,49 @@ import shapely
 from pyproj import CRS
 
 from gis.errors import GisError, NotFoundError
-from gis.store import RASTER_LAYER, NewVersion, _get_entry, _metadata_entry, _set_entry
+from gis.store import (
+    RASTER_LAYER,
+    GeoPackageStore,
+    NewVersion,
+    StoreBusyError,
+    WorkspaceStore,
+    _get_entry,
+    _metadata_entry,
+    _set_entry,
+    open_store,
+)
 from gis.workspace import Workspace
+
+__all__ = [
+    "DatabaseError",
+    "GeoPackageStore",
+    "PostgisStore",
+    "WorkspaceStore",
+    "open_store",
+]
 
 SCHEMA = "gis"
 STORAGE_SRID = 4326
+POOL_CHECK_AFTER_S = 30.0
 Hook = Callable[[str], None]
 
 _DDL = f"""
 CREATE EXTENSION IF NOT EXISTS postgis;
 CREATE SCHEMA IF NOT EXISTS {SCHEMA};
+CREATE SEQUENCE IF NOT EXISTS {SCHEMA}.revisions;
 CREATE TABLE IF NOT EXISTS {SCHEMA}.counties (
     county_id text PRIMARY KEY,
-    metadata jsonb NOT NULL
+    metadata json NOT NULL,
+    revision bigint NOT NULL DEFAULT nextval('{SCHEMA}.revisions')
 );
+ALTER TABLE {SCHEMA}.counties
+    ADD COLUMN IF NOT EXISTS revision bigint NOT NULL DEFAULT nextval('{SCHEMA}.revisions');
 CREATE TABLE IF NOT EXISTS {SCHEMA}.layer_versions (
     county_id text NOT NULL REFERENCES {SCHEMA}.counties ON DELETE CASCADE,
     layer text NOT NULL,
     version integer NOT NULL CHECK (version >= 0),
-    record jsonb NOT NULL,
-    columns jsonb NOT NULL DEFAULT '[]',
+    record json NOT NULL,
+    columns json NOT NULL DEFAULT '[]',
     PRIMARY KEY (county_id, layer, version)
 );
 CREATE TABLE IF NOT EXISTS {SCHEMA}.features (
@@ -73,7 +109,7 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.features (
     layer text NOT NULL,
     version integer NOT NULL,
     fid integer NOT NULL,
-    properties jsonb NOT NULL,
+    properties json NOT NULL,
     geom geometry(Geometry, {STORAGE_SRID}),
     PRIMARY KEY (county_id, layer, version, fid),
     FOREIGN KEY (county_id, layer, version)
@@ -99,30 +135,40 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.current_layers (
 """
 
 
-class WorkspaceStore(Protocol):
-    """What both backends offer (see the module docstring)."""
-
-    def county_ids(self) -> list[str]: ...
-    def read_metadata(self, county_id: str) -> dict[str, Any]: ...
-    def list_layers(self, county_id: str) -> list[str]: ...
-    def read_layer(self, county_id: str, name: str) -> gpd.GeoDataFrame: ...
-    def read_workspace(self, county_id: str) -> Workspace: ...
-    def current_version(self, county_id: str, layer: str) -> int | None: ...
-    def history(self, county_id: str, layer: str) -> list[dict[str, Any]]: ...
-    def read_version(self, county_id: str, layer: str, version: int) -> gpd.GeoDataFrame: ...
-    def commit_version(
-        self, county_id: str, new: NewVersion, *, hook: Hook | None = None
-    ) -> dict[str, Any]: ...
-    def rollback(
-        self, county_id: str, layer: str, version: int, *, user: str
-    ) -> dict[str, Any]: ...
-
-
 class DatabaseError(GisError):
     """The database cannot be reached or refused an operation."""
 
     status = 503
     code = "database_error"
+
+
+def _database_error(exc: Exception) -> GisError:
+    """Our error for a psycopg one: busy lock, missing tables, lost server or other."""
+    import psycopg
+
+    reason = " ".join(str(exc).split())[:300]
+    if isinstance(exc, psycopg.errors.LockNotAvailable):
+        msg = "another upload to this county is still being written; try again in a minute"
+        return StoreBusyError(msg)
+    if isinstance(exc, psycopg.errors.UndefinedTable | psycopg.errors.InvalidSchemaName):
+        msg = (
+            f"DATABASE_URL: the database has no {SCHEMA} tables ({reason}); create them and load "
+            "the workspaces with `python -m gis.store_postgis import --workspaces DIR`"
+        )
+        return DatabaseError(msg)
+    if isinstance(exc, psycopg.OperationalError):
+        msg = f"DATABASE_URL: lost the PostgreSQL connection ({reason}); try again"
+        return DatabaseError(msg)
+    msg = f"DATABASE_URL: PostgreSQL refused the operation ({reason})"
+    return DatabaseError(msg)
+
+
+def _close_all(idle: list[tuple[Any, float]]) -> None:
+    """Close pooled connections (also the finaliser of a collected store)."""
+    while idle:
+        conn, _used = idle.pop()
+        with contextlib.suppress(Exception):
+            conn.close()
 
 
 def _now() -> str:
@@ -185,17 +231,40 @@ class PostgisStore:
     ----------
     url : str
         ``postgresql://user[:password]@host[:port]/dbname`` (libpq syntax also works).
+    pool_size : int
+        Idle connections kept for reuse (a busy store opens more; extras are closed).
+    lock_timeout_s : float
+        How long a writer waits for the county's lock before :class:`StoreBusyError`.
     """
 
-    def __init__(self, url: str) -> None:
-        self.url = url
+    kind = "postgis"
 
-    @contextmanager
-    def _connect(self) -> Iterator[Any]:
+    def __init__(self, url: str, *, pool_size: int = 4, lock_timeout_s: float = 300.0) -> None:
+        self.url = url
+        self.pool_size = pool_size
+        self.lock_timeout_s = lock_timeout_s
+        self._idle: list[tuple[Any, float]] = []
+        self._pool_lock = threading.Lock()
+        self._finalizer = weakref.finalize(self, _close_all, self._idle)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the settings only (tasks sent to other processes open their own pool)."""
+        return {"url": self.url, "pool_size": self.pool_size, "lock_timeout_s": self.lock_timeout_s}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)  # type: ignore[misc]
+
+    def close(self) -> None:
+        """Close the idle pooled connections (the store stays usable)."""
+        with self._pool_lock:
+            _close_all(self._idle)
+
+    # --- connections ----------------------------------------------------------------------
+    def _open(self) -> Any:
         import psycopg
 
         try:
-            conn = psycopg.connect(self.url, connect_timeout=10)
+            return psycopg.connect(self.url, connect_timeout=10, autocommit=True)
         except psycopg.OperationalError as exc:
             reason = " ".join(str(exc).split())
             msg = (
@@ -203,10 +272,59 @@ class PostgisStore:
                 "server runs and accepts the user, or unset DATABASE_URL to use GeoPackages"
             )
             raise DatabaseError(msg) from exc
+
+    def _take(self) -> Any:
+        """A pooled connection (checked when it idled long: the server may have restarted)."""
+        while True:
+            with self._pool_lock:
+                if not self._idle:
+                    break
+                conn, used = self._idle.pop()
+            if time.monotonic() - used < POOL_CHECK_AFTER_S:
+                return conn
+            try:
+                conn.execute("SELECT 1")
+                return conn
+            except Exception:  # noqa: BLE001 - a dead connection is dropped, another is tried
+                with contextlib.suppress(Exception):
+                    conn.close()
+        return self._open()
+
+    def _give_back(self, conn: Any) -> None:
+        from psycopg.pq import TransactionStatus
+
+        reusable = (
+            not conn.closed
+            and not conn.broken
+            and conn.info.transaction_status == TransactionStatus.IDLE
+        )
+        if reusable:
+            with self._pool_lock:
+                if len(self._idle) < self.pool_size:
+                    self._idle.append((conn, time.monotonic()))
+                    return
+        with contextlib.suppress(Exception):
+            conn.close()
+
+    @contextmanager
+    def _connect(self) -> Iterator[Any]:
+        """A connection from the pool; psycopg errors become :class:`DatabaseError`."""
+        import psycopg
+
+        conn = self._take()
         try:
             yield conn
+        except psycopg.Error as exc:
+            raise _database_error(exc) from exc
         finally:
-            conn.close()
+            self._give_back(conn)
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[Any]:
+        """A read-only transaction seeing one consistent state of the database."""
+        with self._connect() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield conn
 
     def init_schema(self) -> None:
         """Create the PostGIS extension, the schema and the tables (idempotent)."""
@@ -220,6 +338,29 @@ class PostgisStore:
             rows = conn.execute(f"SELECT county_id FROM {SCHEMA}.counties ORDER BY 1").fetchall()
         return [r[0] for r in rows]
 
+    def location(self, county_id: str) -> str:
+        """``postgis:<county_id>`` (:class:`NotFoundError` when the county is not stored)."""
+        self.version_token(county_id)
+        return f"postgis:{county_id}"
+
+    def version_token(self, county_id: str) -> str:
+        """The county's revision: a new value at every import and committed version."""
+        with self._connect() as conn:
+            row = conn.execute(
+                f"SELECT revision FROM {SCHEMA}.counties WHERE county_id = %s", (county_id,)
+            ).fetchone()
+        if row is None:
+            raise self._not_found(county_id)
+        return f"pg{int(row[0])}"
+
+    @staticmethod
+    def _not_found(county_id: str) -> NotFoundError:
+        msg = (
+            f"no county {county_id!r} in the database; "
+            "import it with `python -m gis.store_postgis import`"
+        )
+        return NotFoundError(msg)
+
     def read_metadata(self, county_id: str) -> dict[str, Any]:
         """The county's metadata (what metadata.json holds in a folder workspace)."""
         with self._connect() as conn:
@@ -229,11 +370,7 @@ class PostgisStore:
         sql = f"SELECT metadata FROM {SCHEMA}.counties WHERE county_id = %s"
         row = conn.execute(sql + (" FOR UPDATE" if lock else ""), (county_id,)).fetchone()
         if row is None:
-            msg = (
-                f"no county {county_id!r} in the database; "
-                "import it with `python -m gis.store_postgis import`"
-            )
-            raise NotFoundError(msg)
+            raise self._not_found(county_id)
         data: dict[str, Any] = row[0]
         return data
 
@@ -241,11 +378,15 @@ class PostgisStore:
         """Vector layers with a current version (the raster is ``population``, not listed)."""
         with self._connect() as conn:
             self._metadata(conn, county_id)
-            rows = conn.execute(
-                f"SELECT layer FROM {SCHEMA}.current_layers WHERE county_id = %s AND layer <> %s "
-                "ORDER BY layer",
-                (county_id, RASTER_LAYER),
-            ).fetchall()
+            return self._layer_names(conn, county_id)
+
+    @staticmethod
+    def _layer_names(conn: Any, county_id: str) -> list[str]:
+        rows = conn.execute(
+            f"SELECT layer FROM {SCHEMA}.current_layers WHERE county_id = %s AND layer <> %s "
+            "ORDER BY layer",
+            (county_id, RASTER_LAYER),
+        ).fetchall()
         return [r[0] for r in rows]
 
     def current_version(self, county_id: str, layer: str) -> int | None:
@@ -254,7 +395,8 @@ class PostgisStore:
             self._metadata(conn, county_id)
             return self._current(conn, county_id, layer)
 
-    def _current(self, conn: Any, county_id: str, layer: str) -> int | None:
+    @staticmethod
+    def _current(conn: Any, county_id: str, layer: str) -> int | None:
         row = conn.execute(
             f"SELECT version FROM {SCHEMA}.current_layers WHERE county_id = %s AND layer = %s",
             (county_id, layer),
@@ -263,17 +405,21 @@ class PostgisStore:
 
     def read_layer(self, county_id: str, name: str) -> gpd.GeoDataFrame:
         """The current version of layer ``name`` (EPSG:4326), rows in stored order."""
-        with self._connect() as conn:
+        with self._snapshot() as conn:
             self._metadata(conn, county_id)
-            version = self._current(conn, county_id, name)
-            if version is None or name == RASTER_LAYER:
-                msg = f"{county_id}: no layer {name!r}"
-                raise NotFoundError(msg)
-            return self._read(conn, county_id, name, version)
+            return self._read_current(conn, county_id, name)
+
+    def _read_current(self, conn: Any, county_id: str, name: str) -> gpd.GeoDataFrame:
+        version = self._current(conn, county_id, name)
+        if version is None or name == RASTER_LAYER:
+            known = ", ".join(self._layer_names(conn, county_id))
+            msg = f"{county_id}: no layer {name!r}; stored layers: {known}"
+            raise NotFoundError(msg)
+        return self._read(conn, county_id, name, version)
 
     def read_version(self, county_id: str, layer: str, version: int) -> gpd.GeoDataFrame:
         """The data of one committed vector version."""
-        with self._connect() as conn:
+        with self._snapshot() as conn:
             current = self._current(conn, county_id, layer)
             if current is None or not 0 <= version <= current or layer == RASTER_LAYER:
                 msg = f"{layer}: no version {version}; see GET …/layers/{layer}/versions"
@@ -298,33 +444,45 @@ class PostgisStore:
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=STORAGE_SRID))
 
     def read_population_bytes(self, county_id: str) -> bytes | None:
-        """The current population GeoTIFF, or ``None``."""
-        with self._connect() as conn:
-            version = self._current(conn, county_id, RASTER_LAYER)
-            if version is None:
-                return None
-            (data,) = conn.execute(
-                f"SELECT data FROM {SCHEMA}.rasters WHERE county_id = %s AND layer = %s "
-                "AND version = %s",
-                (county_id, RASTER_LAYER, version),
-            ).fetchone()
+        """The current population GeoTIFF exactly as stored, or ``None``."""
+        with self._snapshot() as conn:
+            self._metadata(conn, county_id)
+            return self._population_bytes(conn, county_id)
+
+    def _population_bytes(self, conn: Any, county_id: str) -> bytes | None:
+        version = self._current(conn, county_id, RASTER_LAYER)
+        if version is None:
+            return None
+        return self._raster(conn, county_id, version)
+
+    @staticmethod
+    def _raster(conn: Any, county_id: str, version: int) -> bytes:
+        (data,) = conn.execute(
+            f"SELECT data FROM {SCHEMA}.rasters WHERE county_id = %s AND layer = %s "
+            "AND version = %s",
+            (county_id, RASTER_LAYER, version),
+        ).fetchone()
         return bytes(data)
 
     def read_workspace(self, county_id: str) -> Workspace:
-        """The whole workspace, as :func:`gis.io.read_workspace` gives it from a folder."""
+        """The whole workspace, as :func:`gis.io.read_workspace` gives it from a folder.
+
+        Read in one snapshot: a commit running meanwhile is either wholly in it or not at all.
+        """
         from gis.io import read_population_cells
         from gis.workspace import OPTIONAL_LAYERS, REQUIRED_LAYERS
 
-        metadata = self.read_metadata(county_id)
-        present = set(self.list_layers(county_id))
-        missing = [n for n in REQUIRED_LAYERS if n not in present]
-        if missing:
-            msg = f"{county_id}: workspace is missing layers {missing}; re-import it"
-            raise GisError(msg)
-        names = [*REQUIRED_LAYERS, *(n for n in OPTIONAL_LAYERS if n in present)]
-        layers = {name: self.read_layer(county_id, name) for name in names}
+        with self._snapshot() as conn:
+            metadata = self._metadata(conn, county_id)
+            present = set(self._layer_names(conn, county_id))
+            missing = [n for n in REQUIRED_LAYERS if n not in present]
+            if missing:
+                msg = f"{county_id}: workspace is missing layers {missing}; re-import it"
+                raise GisError(msg)
+            names = [*REQUIRED_LAYERS, *(n for n in OPTIONAL_LAYERS if n in present)]
+            layers = {name: self._read_current(conn, county_id, name) for name in names}
+            tif = self._population_bytes(conn, county_id)
         metric_crs = CRS.from_user_input(metadata["metric_crs"])
-        tif = self.read_population_bytes(county_id)
         population = None
         if tif is not None:
             with tempfile.TemporaryDirectory(prefix="gis-pop-") as tmp:
@@ -335,7 +493,8 @@ class PostgisStore:
 
     def history(self, county_id: str, layer: str) -> list[dict[str, Any]]:
         """Every committed version of ``layer``, oldest first, each with ``current`` set."""
-        with self._connect() as conn:
+        with self._snapshot() as conn:
+            self._metadata(conn, county_id)
             current = self._current(conn, county_id, layer)
             rows = conn.execute(
                 f"SELECT version, record FROM {SCHEMA}.layer_versions "
@@ -354,6 +513,9 @@ class PostgisStore:
         county_id = county_id or folder.name
         metadata["county_id"] = county_id
         with self._connect() as conn, conn.transaction():
+            conn.execute(
+                f"SELECT 1 FROM {SCHEMA}.counties WHERE county_id = %s FOR UPDATE", (county_id,)
+            )
             conn.execute(f"DELETE FROM {SCHEMA}.current_layers WHERE county_id = %s", (county_id,))
             conn.execute(f"DELETE FROM {SCHEMA}.counties WHERE county_id = %s", (county_id,))
             conn.execute(
@@ -368,10 +530,12 @@ class PostgisStore:
                 self._set_current(conn, county_id, name, 0)
             tif = folder / POPULATION_NAME
             if tif.is_file():
+                data = tif.read_bytes()
                 record = self._initial_record(
                     RASTER_LAYER, metadata, _get_entry(metadata, RASTER_LAYER), None
                 )
-                self._insert_raster(conn, county_id, 0, record, tif.read_bytes())
+                record["data_sha256"] = hashlib.sha256(data).hexdigest()
+                self._insert_raster(conn, county_id, 0, record, data)
                 self._set_current(conn, county_id, RASTER_LAYER, 0)
         return county_id
 
@@ -456,23 +620,28 @@ class PostgisStore:
         """Store ``new`` as the next version of its layer and make it current, in one transaction.
 
         ``hook`` is called with ``"version_written"`` inside the transaction (data and record
-        inserted, not yet current) and ``"committed"`` after it; tests make it raise to check
-        that a failed write leaves the previous version current.
+        inserted, not yet current), ``"gpkg_written"`` (current pointer and metadata updated,
+        not yet committed) and ``"committed"`` after it; tests make it raise to check that a
+        failed write leaves the previous version current.
         """
         hook = hook or (lambda stage: None)
+        raster = Path(new.raster_path).read_bytes() if new.raster_path is not None else None
         with self._connect() as conn:
             with conn.transaction():
-                record = self._commit_in(conn, county_id, new, hook)
+                conn.execute(f"SET LOCAL lock_timeout = '{int(self.lock_timeout_s * 1000)}ms'")
+                record = self._commit_in(conn, county_id, new, raster, hook)
             hook("committed")
         return record
 
-    def _commit_in(self, conn: Any, county_id: str, new: NewVersion, hook: Hook) -> dict[str, Any]:
+    def _commit_in(
+        self, conn: Any, county_id: str, new: NewVersion, raster: bytes | None, hook: Hook
+    ) -> dict[str, Any]:
         metadata = self._metadata(conn, county_id, lock=True)  # writers of a county queue here
         (last,) = conn.execute(
             f"SELECT max(version) FROM {SCHEMA}.layer_versions WHERE county_id = %s AND layer = %s",
             (county_id, new.layer),
         ).fetchone()
-        version = 0 if last is None else int(last) + 1
+        version = 1 if last is None else int(last) + 1  # as the folder store: uploads start at 1
         record: dict[str, Any] = {
             "version": version,
             "layer": new.layer,
@@ -488,16 +657,15 @@ class PostgisStore:
         }
         if new.action == "rollback" and new.rollback_of is not None:
             source = self._record(conn, county_id, new.layer, new.rollback_of)
-            if source.get("action") == "initial":
-                record["metadata_entry"] = source.get("metadata_entry") or {}
+            if source.get("metadata_entry"):  # back to the imported data (or a copy of it)
+                record["metadata_entry"] = source["metadata_entry"]
                 record["provenance"] = source.get("provenance", "unknown")
         if new.layer == RASTER_LAYER:
-            if new.raster_path is None:
+            if raster is None:
                 msg = f"{new.layer}: a raster version needs raster_path"
                 raise GisError(msg)
-            self._insert_raster(
-                conn, county_id, version, record, Path(new.raster_path).read_bytes()
-            )
+            record["data_sha256"] = hashlib.sha256(raster).hexdigest()
+            self._insert_raster(conn, county_id, version, record, raster)
         else:
             if new.gdf is None:
                 msg = f"{new.layer}: a vector version needs gdf"
@@ -508,9 +676,11 @@ class PostgisStore:
         previous = _get_entry(metadata, new.layer)
         _set_entry(metadata, new.layer, _metadata_entry(record, previous))
         conn.execute(
-            f"UPDATE {SCHEMA}.counties SET metadata = %s WHERE county_id = %s",
+            f"UPDATE {SCHEMA}.counties SET metadata = %s, revision = nextval('{SCHEMA}.revisions') "
+            "WHERE county_id = %s",
             (_jsonb(metadata), county_id),
         )
+        hook("gpkg_written")
         return record
 
     def _record(self, conn: Any, county_id: str, layer: str, version: int) -> dict[str, Any]:
@@ -525,19 +695,25 @@ class PostgisStore:
         data: dict[str, Any] = row[0]
         return data
 
-    def rollback(self, county_id: str, layer: str, version: int, *, user: str) -> dict[str, Any]:
+    def rollback(
+        self, county_id: str, layer: str, version: int, *, user: str, hook: Hook | None = None
+    ) -> dict[str, Any]:
         """Commit a copy of ``version`` as the new current version (history stays linear)."""
-        with self._connect() as conn:
+        with self._snapshot() as conn:
+            self._metadata(conn, county_id)
+            current = self._current(conn, county_id, layer)
+            if current is None or not 0 <= version <= current:
+                msg = (
+                    f"{layer}: no version {version} to roll back to (current is {current}); "
+                    f"see …/layers/{layer}/versions"
+                )
+                raise NotFoundError(msg)
             source = self._record(conn, county_id, layer, version)
             if layer == RASTER_LAYER:
-                (data,) = conn.execute(
-                    f"SELECT data FROM {SCHEMA}.rasters WHERE county_id = %s AND layer = %s "
-                    "AND version = %s",
-                    (county_id, layer, version),
-                ).fetchone()
-                gdf, raster_bytes = None, bytes(data)
+                gdf, raster_bytes = None, self._raster(conn, county_id, version)
             else:
                 gdf, raster_bytes = self._read(conn, county_id, layer, version), None
+        kept = ("population_total", "raster_crs")
         with tempfile.TemporaryDirectory(prefix="gis-rollback-") as tmp:
             raster_path = None
             if raster_bytes is not None:
@@ -549,123 +725,35 @@ class PostgisStore:
                 original_name=source.get("original_name", ""),
                 sha256=source.get("sha256", ""),
                 feature_count=source.get("feature_count") or (len(gdf) if gdf is not None else 0),
-                report={"rollback_of": version},
+                report={
+                    "rollback_of": version,
+                    **{k: v for k, v in source.get("report", {}).items() if k in kept},
+                },
                 gdf=gdf,
                 raster_path=raster_path,
                 action="rollback",
                 rollback_of=version,
             )
-            return self.commit_version(county_id, new)
+            return self.commit_version(county_id, new, hook=hook)
 
 
 def _jsonb(value: Any) -> Any:
-    from psycopg.types.json import Jsonb
+    """A JSON parameter (type ``json``: the document's text as written, keys in order)."""
+    from psycopg.types.json import Json
 
-    return Jsonb(value)
-
-
-class GeoPackageStore:
-    """The embedded default: one folder per county under ``root`` (gis.io + gis.store)."""
-
-    def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
-
-    def _folder(self, county_id: str) -> Path:
-        from gis.io import METADATA_NAME
-
-        folder = self.root / county_id
-        if not (folder / METADATA_NAME).is_file():
-            msg = f"no county {county_id!r} under {self.root}"
-            raise NotFoundError(msg)
-        return folder
-
-    def county_ids(self) -> list[str]:
-        """Sub-folders holding a metadata.json, sorted."""
-        from gis.io import METADATA_NAME
-
-        if not self.root.is_dir():
-            return []
-        return sorted(p.name for p in self.root.iterdir() if (p / METADATA_NAME).is_file())
-
-    def read_metadata(self, county_id: str) -> dict[str, Any]:
-        from gis.io import read_metadata
-
-        return read_metadata(self._folder(county_id))
-
-    def list_layers(self, county_id: str) -> list[str]:
-        from gis.io import list_layers
-
-        return sorted(list_layers(self._folder(county_id)))
-
-    def read_layer(self, county_id: str, name: str) -> gpd.GeoDataFrame:
-        from gis.io import read_layer
-
-        return read_layer(self._folder(county_id), name)
-
-    def read_workspace(self, county_id: str) -> Workspace:
-        from gis.io import read_workspace
-
-        return read_workspace(self._folder(county_id))
-
-    def current_version(self, county_id: str, layer: str) -> int | None:
-        from gis import store
-
-        return store.current_version(self._folder(county_id), layer)
-
-    def history(self, county_id: str, layer: str) -> list[dict[str, Any]]:
-        from gis import store
-
-        return store.history(self._folder(county_id), layer)
-
-    def read_version(self, county_id: str, layer: str, version: int) -> gpd.GeoDataFrame:
-        from gis import store
-
-        return store.read_version(self._folder(county_id), layer, version)
-
-    def commit_version(
-        self, county_id: str, new: NewVersion, *, hook: Hook | None = None
-    ) -> dict[str, Any]:
-        from gis import store
-
-        return store.commit_version(self._folder(county_id), new, hook=hook)
-
-    def rollback(self, county_id: str, layer: str, version: int, *, user: str) -> dict[str, Any]:
-        from gis import store
-
-        return store.rollback(self._folder(county_id), layer, version, user=user)
-
-
-def open_store(
-    database_url: str | None, workspaces_dir: str | Path
-) -> PostgisStore | GeoPackageStore:
-    """The PostGIS store when ``database_url`` is set, else the GeoPackage folders.
-
-    >>> type(open_store(None, "instance/workspaces")).__name__
-    'GeoPackageStore'
-    >>> type(open_store("postgresql://gis@127.0.0.1/gis", "unused")).__name__
-    'PostgisStore'
-    """
-    if database_url:
-        if (
-            not database_url.startswith(("postgresql://", "postgres://"))
-            and "=" not in database_url
-        ):
-            msg = f"DATABASE_URL={database_url!r}: expected postgresql://user@host[:port]/dbname"
-            raise GisError(msg)
-        return PostgisStore(database_url)
-    return GeoPackageStore(workspaces_dir)
+    return Json(value)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m gis.store_postgis import|export``: move workspaces into or out of PostGIS."""
+    """``python -m gis.store_postgis import``: load folder workspaces into PostGIS."""
     import os
     import sys
 
     parser = argparse.ArgumentParser(prog="python -m gis.store_postgis", description=main.__doc__)
     parser.add_argument(
         "--database-url",
-        default=os.environ.get("DATABASE_URL", ""),
-        help="postgresql://… [env DATABASE_URL]",
+        default=os.environ.get("GIS_DATABASE_URL") or os.environ.get("DATABASE_URL", ""),
+        help="postgresql://… [env GIS_DATABASE_URL or DATABASE_URL]",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     imp = sub.add_parser("import", help="import folder workspaces as version 0")
@@ -686,6 +774,8 @@ def main(argv: list[str] | None = None) -> int:
     except GisError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    finally:
+        store.close()
     return 0
 
 
