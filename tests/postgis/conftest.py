@@ -39,7 +39,7 @@ def pg_store(pg_url: str) -> Iterator[PostgisStore]:
     store.close()
 
 
-def make_app(workspaces: Path, users_db: Path, database_url: str = "", **config: Any) -> Any:  # type: ignore[no-untyped-def]
+def make_app(workspaces: Path, users_db: Path, database_url: str = "", **config: Any) -> Any:
     """The app on ``database_url`` (PostGIS) or, when it is empty, on the ``workspaces`` folder."""
     from app import create_app
 
@@ -69,7 +69,7 @@ def create_token(app: Any, name: str, role: str, counties: list[str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def gpkg_app(demo_workspace_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+def gpkg_app(demo_workspace_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The app on a folder copy of the demonstration workspace (the embedded default)."""
     base = tmp_path_factory.mktemp("gpkg-app")
     shutil.copytree(demo_workspace_dir, base / "workspaces" / DEMO_ID)
@@ -80,8 +80,11 @@ def gpkg_app(demo_workspace_dir: Path, tmp_path_factory: pytest.TempPathFactory)
 
 @pytest.fixture(scope="module")
 def pg_app(
-    pg_url: str, pg_store: PostgisStore, demo_workspace_dir: Path, tmp_path_factory: Any
-) -> Any:
+    pg_url: str,
+    pg_store: PostgisStore,
+    demo_workspace_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Any]:
     """The app with DATABASE_URL on the demo imported as DEMO_ID (WORKSPACES_DIR is empty)."""
     pg_store.import_workspace(demo_workspace_dir, DEMO_ID)
     base = tmp_path_factory.mktemp("pg-app")
