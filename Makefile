@@ -17,6 +17,7 @@ run: setup workspace
 	$(BIN)/python app.py --host $(HOST) --port $(PORT)
 
 test: setup sysdeps
+	$(BIN)/ruff check gis api layers app.py tests benchmarks
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 setup: $(STAMP)

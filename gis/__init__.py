@@ -1,4 +1,4 @@
-"""Spatial computation for the 百城提质 planning service: reading, validating, ingesting, indicators.
+"""Spatial computation for the 百城提质 service: reading, validating, ingesting, indicators.
 
 Framework-free: nothing here imports Flask.
 """

@@ -90,7 +90,9 @@ class ProblemCollector:
 
     problems: list[Problem] = field(default_factory=list)
 
-    def add(self, source: str, message_en: str, message_zh: str = "", code: str = "invalid") -> None:
+    def add(
+        self, source: str, message_en: str, message_zh: str = "", code: str = "invalid"
+    ) -> None:
         """Record one problem."""
         self.problems.append(Problem(source, message_en, message_zh, code))
 

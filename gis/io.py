@@ -1,4 +1,4 @@
-"""Reading and writing workspaces: the only module (with gis.ingest's writer) that touches files."""
+"""Reading workspaces: with gis.ingest's writer, the only module that touches their files."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
     """The workspace's metadata.json as a dict."""
     meta_path = Path(path) / METADATA_NAME
     if not meta_path.is_file():
-        msg = f"{path}: not a workspace (no {METADATA_NAME}); create one with `python -m gis ingest`"
+        msg = (
+            f"{path}: not a workspace (no {METADATA_NAME}); create one with `python -m gis ingest`"
+        )
         raise NotFoundError(msg)
     with meta_path.open(encoding="utf-8") as f:
         data: dict[str, Any] = json.load(f)

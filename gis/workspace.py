@@ -50,7 +50,9 @@ class PopulationCells:
 
     def translated(self, dx_m: float, dy_m: float) -> PopulationCells:
         """The same cells shifted by ``(dx_m, dy_m)`` (for invariance tests)."""
-        return PopulationCells(self.x_m + dx_m, self.y_m + dy_m, self.persons, self.cell_size_m, self.crs)
+        return PopulationCells(
+            self.x_m + dx_m, self.y_m + dy_m, self.persons, self.cell_size_m, self.crs
+        )
 
 
 @dataclass
@@ -78,5 +80,5 @@ class Workspace:
         return Workspace(layers, self.metadata, self.population, self.path, self.metric_crs)
 
     def provenance(self, name: str) -> str:
-        """Provenance of a layer (``osm``, ``osm_derived``, ``uploaded``, ``estimated``, ``sample``)."""
+        """Provenance of a layer (osm, osm_derived, uploaded, estimated or sample)."""
         return str(self.metadata.get("layers", {}).get(name, {}).get("provenance", "unknown"))

@@ -5,7 +5,7 @@ user (created by the Debian package) and the commands run through ``runuser``; a
 they run directly.  The server listens on 127.0.0.1 only, on a free port, with ``trust``
 authentication for the superuser ``gis``, and is stopped (``pg_ctl stop -m immediate``) and its
 folder deleted afterwards.  ``scripts/sysdeps.sh`` installs ``postgresql`` and
-``postgresql-15-postgis-3`` when missing.
+``postgresql-postgis`` when missing.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def pg_bindir() -> Path:
         return Path(found).parent
     msg = (
         "PostgreSQL is not installed (no initdb); run `make test` (scripts/sysdeps.sh installs "
-        "postgresql and postgresql-15-postgis-3) or apt-get install them"
+        "postgresql and postgresql-postgis) or apt-get install them"
     )
     raise RuntimeError(msg)
 
