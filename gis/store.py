@@ -302,7 +302,16 @@ def _snapshot_initial(workspace: Path, layer: str, metadata: dict[str, Any]) -> 
         os.replace(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)
-    record = {
+    record = initial_version_record(layer, metadata, entry, count)
+    record["data_sha256"] = _sha256(final)
+    write_json_atomic(folder / "v0000.json", record)
+
+
+def initial_version_record(
+    layer: str, metadata: dict[str, Any], entry: dict[str, Any], count: int | None
+) -> dict[str, Any]:
+    """The version-0 record of a layer as ingest (or an import) left it; both stores use it."""
+    return {
         "version": 0,
         "layer": layer,
         "action": "initial",
@@ -312,11 +321,9 @@ def _snapshot_initial(workspace: Path, layer: str, metadata: dict[str, Any]) -> 
         "provenance": entry.get("provenance", "unknown"),
         "feature_count": count,
         "sha256": "",
-        "data_sha256": _sha256(final),
         "report": {},
         "metadata_entry": entry,
     }
-    write_json_atomic(folder / "v0000.json", record)
 
 
 def _swap_vector(workspace: Path, layer: str, data_file: Path, version: int, hook: Hook) -> None:

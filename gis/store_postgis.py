@@ -68,6 +68,7 @@ from gis.store import (
     _get_entry,
     _metadata_entry,
     _set_entry,
+    initial_version_record,
     open_store,
 )
 from gis.workspace import Workspace
@@ -525,37 +526,19 @@ class PostgisStore:
             for name in list_layers(folder):
                 gdf = read_layer(folder, name)
                 entry = _get_entry(metadata, name)
-                record = self._initial_record(name, metadata, entry, len(gdf))
+                record = initial_version_record(name, metadata, entry, len(gdf))
                 self._insert_vector(conn, county_id, name, 0, record, gdf)
                 self._set_current(conn, county_id, name, 0)
             tif = folder / POPULATION_NAME
             if tif.is_file():
                 data = tif.read_bytes()
-                record = self._initial_record(
+                record = initial_version_record(
                     RASTER_LAYER, metadata, _get_entry(metadata, RASTER_LAYER), None
                 )
                 record["data_sha256"] = hashlib.sha256(data).hexdigest()
                 self._insert_raster(conn, county_id, 0, record, data)
                 self._set_current(conn, county_id, RASTER_LAYER, 0)
         return county_id
-
-    @staticmethod
-    def _initial_record(
-        layer: str, metadata: dict[str, Any], entry: dict[str, Any], count: int | None
-    ) -> dict[str, Any]:
-        return {
-            "version": 0,
-            "layer": layer,
-            "action": "initial",
-            "user": "ingest",
-            "created": metadata.get("created", ""),
-            "original_name": "",
-            "provenance": entry.get("provenance", "unknown"),
-            "feature_count": count,
-            "sha256": "",
-            "report": {},
-            "metadata_entry": entry,
-        }
 
     def _insert_vector(
         self,
