@@ -1,5 +1,10 @@
 """Folium maps of a county, drawn from ``layers`` output, with local assets only.
 
+A layer is either embedded in the page (its GeoJSON in the map script) or, when it is hidden by
+default and the page gives it a ``source_url``, listed in the layer control only and fetched
+from the layer API the first time it is switched on (:class:`LazyGeoJson`,
+``gisLazyLayer`` in static/js/gis-map.js), with the same style and popups.
+
 Folium's defaults load Leaflet, jQuery, Bootstrap, Font Awesome and awesome-markers from
 jsdelivr, cdnjs and bootstrapcdn; :func:`local_assets` points every one of them at the copies
 vendored in static/vendor/ (scripts/vendor_assets.sh).  The basemap is configurable and the data
@@ -8,6 +13,7 @@ layers draw without it; the data attribution is always on the map.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +21,7 @@ from typing import Any
 import folium
 import geopandas as gpd
 from branca.element import MacroElement
+from folium.map import Layer
 from jinja2 import Template
 from markupsafe import Markup, escape
 
@@ -56,11 +63,22 @@ VENDOR_CSS = (
 
 @dataclass(frozen=True)
 class MapLayer:
-    """A layer to draw: its catalogue entry, its features (EPSG:4326) and its label."""
+    """A layer to draw: its catalogue entry, its features (EPSG:4326) and its label.
+
+    With a ``source_url`` (the layer API's features URL, same origin) and ``info.shown`` false
+    the layer is not embedded: ``frame`` may be ``None`` and the page fetches every page of
+    ``source_url`` when the layer is first switched on.
+    """
 
     info: LayerInfo
-    frame: gpd.GeoDataFrame
+    frame: gpd.GeoDataFrame | None
     label: str
+    source_url: str | None = None
+
+    @property
+    def lazy(self) -> bool:
+        """Whether the page fetches this layer on demand instead of embedding it."""
+        return self.source_url is not None and not self.info.shown
 
 
 def local_assets(
@@ -82,9 +100,17 @@ class _Script(MacroElement):
 
 
 def _js_string(text: str) -> str:
-    import json
-
     return json.dumps(text, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def _js_value(value: Any) -> str:
+    """A JSON value as a JavaScript literal safe inside ``<script>`` (no ``<``, ``>``, ``&``).
+
+    >>> _js_value({"t": "</script>&"})
+    '{"t": "\\\\u003c/script\\\\u003e\\\\u0026"}'
+    """
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def add_basemap(fmap: folium.Map, basemap: str, tianditu_key: str) -> None:
@@ -145,7 +171,39 @@ def layer_label(info: LayerInfo, *, estimate: bool = False, lang: str = "zh") ->
     return f"{title} · {info.feature_count}{suffix}"
 
 
+class LazyGeoJson(Layer):
+    """A layer-control entry whose features are fetched from the layer API when switched on.
+
+    Renders ``var <name> = gisLazyLayer({...});`` (static/js/gis-map.js): an empty Leaflet
+    GeoJSON layer that, the first time it is added to the map, fetches ``url`` and every
+    ``next`` page after it, shows a loading note meanwhile and draws the features with the
+    layer's style (``LayerStyle.to_dict``) and the same escaped popups as embedded layers.
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }} = gisLazyLayer({{ this.spec }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, layer: MapLayer) -> None:
+        info = layer.info
+        super().__init__(name=str(escape(layer.label)), overlay=True, control=True, show=False)
+        self._name = "LazyGeoJson"
+        self.spec = _js_value(
+            {
+                "name": info.name,
+                "title": f"{info.title_zh} / {info.title_en}",
+                "url": layer.source_url,
+                "kind": info.kind,
+                "featureCount": info.feature_count,
+                "style": info.style.to_dict(),
+            }
+        )
+
+
 def _collection(layer: MapLayer, zoom: int) -> dict[str, Any]:
+    assert layer.frame is not None
     tolerance = None
     if len(layer.frame) > BIG_LAYER_FEATURES:
         tolerance = simplify_tolerance_deg(min(zoom, BIG_LAYER_DEFAULT_ZOOM))
@@ -153,8 +211,22 @@ def _collection(layer: MapLayer, zoom: int) -> dict[str, Any]:
     return page.collection
 
 
-def add_layer(fmap: folium.Map, layer: MapLayer, *, zoom: int) -> folium.GeoJson | None:
-    """Draw one layer as a ``GeoJson`` with its style, escaped popups and point markers."""
+def add_layer(
+    fmap: folium.Map, layer: MapLayer, *, zoom: int
+) -> folium.GeoJson | LazyGeoJson | None:
+    """Draw one layer as a ``GeoJson`` with its style, escaped popups and point markers.
+
+    A lazy layer (:attr:`MapLayer.lazy`) with features becomes a :class:`LazyGeoJson` instead;
+    a layer without features is left out, embedded or not.
+    """
+    if layer.lazy:
+        if not layer.info.feature_count:
+            return None
+        lazy = LazyGeoJson(layer)
+        lazy.add_to(fmap)
+        return lazy
+    if layer.frame is None:
+        raise ValueError(f"layer {layer.info.name!r}: no features to embed and no source_url")
     collection = _collection(layer, zoom)
     style = layer.info.style
     features = collection["features"]

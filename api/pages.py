@@ -157,6 +157,23 @@ def _map_kwargs(meta: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _features_url(county_id: str, layer: str, settings: Any) -> str:
+    """The layer API's features URL (same origin) with the page's indicator parameters.
+
+    A layer hidden by default is not embedded in the planner page; the page fetches this URL
+    (and its ``next`` pages) when the layer is first switched on.  The API serves the same
+    features the page would have embedded: simplified at zoom 14 above 2,000 features.
+    """
+    return url_for(
+        "layers.get_features",
+        county_id=county_id,
+        layer=layer,
+        year=settings.year,
+        minutes=settings.walk_minutes,
+        walk_speed=settings.walk_speed_m_s,
+    )
+
+
 def _cached_page(key: tuple[Any, ...], render: Any) -> Response:
     """A page from the body cache (per county version and parameters) with ETag and 304."""
     store = get_store()
@@ -224,12 +241,16 @@ def _render_planner(county_id: str, settings: Any, *, staff: bool) -> str:
     estimate = summary["population"]["is_estimate"]
     layers = []
     for info in infos:
-        frame = store.frame(county_id, info.name, settings)
+        frame, url = None, None
+        if info.shown or info.name == "disclosures":  # disclosures: the page filters them
+            frame = store.frame(county_id, info.name, settings)
+        else:
+            url = _features_url(county_id, info.name, settings)
         if info.name == "disclosures" and not staff:
             frame = _public_only(frame)
             info = replace(info, feature_count=len(frame))
         label = layer_label(info, estimate=estimate and info.kind == "population")
-        layers.append(MapLayer(info, frame, label))
+        layers.append(MapLayer(info, frame, label, source_url=url))
     sample_titles = [i.title_zh for i in infos if i.sample]
     fmap = build_map(
         layers,

@@ -24,6 +24,7 @@ from werkzeug.serving import make_server
 
 from api.pages import fmt_number
 from app import create_app
+from layers.style import style_for
 from tests.conftest_web import *  # noqa: F403  (fixtures: client, web_app, live_server, ...)
 from tests.conftest_web import DEMO_ID, XSS_ID, XSS_TITLE
 
@@ -60,6 +61,20 @@ OPEN_POISONED_ROAD_JS = """() => {
   if (!found) { return false; }
   found.openPopup(found.getBounds().getCenter());
   return true;
+}"""
+LAZY_STATE_JS = """name => {
+  const map = window[document.querySelector('.folium-map').id];
+  let state = null;
+  map.eachLayer(l => { if (l.gisState && l.gisLayerName === name) { state = l.gisState; } });
+  return state === 'loaded';
+}"""
+LAZY_FEATURE_JS = """name => {
+  const map = window[document.querySelector('.folium-map').id];
+  let found = null;
+  map.eachLayer(l => { if (!found && l.feature && l.gisLayerName === name) { found = l; } });
+  const center = found.getLatLng ? found.getLatLng() : found.getBounds().getCenter();
+  found.openPopup(center);
+  return {properties: found.feature.properties, options: found.options};
 }"""
 DOM_COUNTS_JS = """() => ({
   paths: document.querySelectorAll('.leaflet-overlay-pane svg path').length,
@@ -185,11 +200,96 @@ def test_toggling_a_layer_hides_it(visit: Any, client: Any) -> None:
     assert v.page.evaluate(DOM_COUNTS_JS)["paths"] == before
     walk = v.page.locator(".leaflet-control-layers-overlays label", has_text="步行网络 /")
     walk.locator("input").click()
+    v.page.wait_for_function(LAZY_STATE_JS, arg="walk_edges", timeout=15000)
     assert (
         v.page.evaluate(COUNT_FEATURES_JS)["walk_edges"]
         == (_layers(client, DEMO_ID)["walk_edges"]["feature_count"])
     )
     assert v.errors == []
+
+
+def test_control_lists_every_layer_with_its_count(visit: Any, client: Any) -> None:
+    v = visit(f"/map/{DEMO_ID}")
+    labels = v.page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    public = client.get(f"/api/v1/counties/{DEMO_ID}/disclosures?limit=1000").get_json()
+    layers = _layers(client, DEMO_ID)
+    layers["disclosures"]["feature_count"] = public["number_matched"]
+    listed = [layer for layer in layers.values() if layer["feature_count"]]
+    assert len(labels) == len(listed)
+    for layer in listed:
+        head = f"{layer['title_zh']} / {layer['title_en']} · {layer['feature_count']}"
+        assert sum(label.strip().startswith(head) for label in labels) == 1, head
+
+
+@pytest.mark.parametrize("name", ["walk_edges", "walk_nodes", "landuse"])
+def test_hidden_layer_is_fetched_when_switched_on(visit: Any, client: Any, name: str) -> None:
+    layer = _layers(client, DEMO_ID)[name]
+    assert not layer["shown_by_default"] and layer["feature_count"] > 0
+    query = "?year=2018&minutes=10&walk_speed=1.3"
+    v = visit(f"/map/{DEMO_ID}{query}")
+    page = v.page
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if f"/layers/{name}" in r.url else None)
+    assert name not in page.evaluate(COUNT_FEATURES_JS)
+    held: list[Any] = []
+    pattern = f"**/api/v1/counties/{DEMO_ID}/layers/{name}?*"
+
+    def hold_first(route: Any) -> None:  # the first page waits until the note is checked
+        if held:
+            route.fallback()
+        else:
+            held.append(route)
+
+    page.route(pattern, hold_first)
+    before = page.evaluate(DOM_COUNTS_JS)["paths"]
+    box = page.locator(".leaflet-control-layers-overlays label", has_text=layer["title_zh"] + " /")
+    box.first.locator("input").click()
+    note = page.locator(f'.gis-layer-loading [data-layer="{name}"]')
+    note.wait_for(timeout=5000)
+    assert "loading" in note.inner_text() and layer["title_zh"] in note.inner_text()
+    page.wait_for_timeout(100)
+    assert len(held) == 1
+    v.shot(f"planner_lazy_{name}_loading")
+    held[0].fallback()
+    page.wait_for_function(LAZY_STATE_JS, arg=name, timeout=15000)
+    assert note.count() == 0
+    assert page.evaluate(COUNT_FEATURES_JS)[name] == layer["feature_count"]
+    assert page.evaluate(DOM_COUNTS_JS)["paths"] - before == layer["feature_count"]
+    pages = -(-layer["feature_count"] // 1000)  # the API's default page size
+    assert len(requests) == pages
+    for url in requests:
+        assert urlparse(url).hostname == "127.0.0.1"
+        assert all(p in url for p in ("year=2018", "minutes=10.0", "walk_speed=1.3"))
+    drawn = page.evaluate(LAZY_FEATURE_JS, name)
+    expected = style_for(name).feature_style(drawn["properties"])
+    assert {k: drawn["options"].get(k) for k in expected} == expected
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5000)
+    title = layer["title_zh"] + " / " + layer["title_en"]
+    assert popup.locator(".gis-popup-title").inner_text() == title
+    box.first.locator("input").click()
+    assert name not in page.evaluate(COUNT_FEATURES_JS)
+    box.first.locator("input").click()
+    assert page.evaluate(COUNT_FEATURES_JS)[name] == layer["feature_count"]
+    assert len(requests) == pages  # drawn again from memory, not fetched again
+    assert v.errors == [] and v.outside == []
+    v.shot(f"planner_lazy_{name}")
+
+
+def test_lazy_styles_match_the_python_styles(visit: Any) -> None:
+    v = visit(f"/map/{DEMO_ID}")
+    cases = [
+        ("roads", {"road_class": "arterial"}),
+        ("roads", {"road_class": "no such class"}),
+        ("population", {"persons_per_ha": 150.0}),
+        ("population", {"persons_per_ha": 1e9}),
+        ("population", {"persons_per_ha": None}),
+        ("disclosures", {"type": "审批"}),
+    ]
+    for name, props in cases:
+        style = style_for(name)
+        got = v.page.evaluate("([s, p]) => gisFeatureStyle(s, p)", [style.to_dict(), props])
+        assert got == style.feature_style(props), (name, props)
 
 
 def test_dashboard_matches_the_cli(visit: Any, web_root: Path) -> None:

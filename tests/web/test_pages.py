@@ -203,3 +203,63 @@ def test_pages_and_layers_are_gzipped_and_cached(client: Any) -> None:
     assert css.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(css.get_data()).startswith(b"@charset")
     css.close()
+
+
+LAZY_RE = re.compile(r"gisLazyLayer\((\{.*?\})\);")
+
+
+def _as_embedded(feature: dict[str, Any]) -> str:
+    """A feature as Folium writes it into the page (sorted keys, default separators)."""
+    import json
+
+    return json.dumps(feature, sort_keys=True)
+
+
+def _all_pages(client: Any, url: str) -> tuple[list[dict[str, Any]], int]:
+    features: list[dict[str, Any]] = []
+    pages = 0
+    next_url: str | None = url
+    while next_url:
+        body = client.get(next_url).get_json()
+        pages += 1
+        features += body["features"]
+        links = [link["href"] for link in body["links"] if link["rel"] == "next"]
+        next_url = links[0] if links else None
+    return features, pages
+
+
+@pytest.mark.parametrize("query", ["", "?year=2018&minutes=10&walk_speed=1.3"])
+def test_hidden_layers_are_not_embedded_but_fetched(client: Any, query: str) -> None:
+    import json
+
+    html = client.get(f"/map/{DEMO_ID}{query}").get_data(as_text=True)
+    listing = client.get(f"/api/v1/counties/{DEMO_ID}/layers{query}").get_json()["layers"]
+    hidden = {x["name"]: x for x in listing if not x["shown_by_default"] and x["feature_count"]}
+    assert {"walk_edges", "walk_nodes", "landuse"} <= set(hidden)
+    specs = {spec["name"]: spec for spec in map(json.loads, LAZY_RE.findall(html))}
+    assert set(specs) == set(hidden)
+    params = dict(p.split("=") for p in (query.lstrip("?").split("&") if query else []))
+    for name, layer in hidden.items():
+        spec = specs[name]
+        assert spec["featureCount"] == layer["feature_count"]
+        assert spec["style"] == layer["style"]
+        url = urlparse(spec["url"])
+        assert url.netloc == "" and url.path == f"/api/v1/counties/{DEMO_ID}/layers/{name}"
+        sent = dict(p.split("=") for p in url.query.split("&"))
+        assert set(sent) == {"year", "minutes", "walk_speed"}
+        assert all(float(sent[k]) == float(v) for k, v in params.items())
+        features, pages = _all_pages(client, spec["url"])
+        assert len(features) == layer["feature_count"]
+        if name == "walk_edges":
+            assert pages >= 2  # the page has to follow `next` links
+        # none of the hidden layer's features is in the page, while a shown layer's are
+        assert not any(_as_embedded(feature) in html for feature in features)
+    roads, _ = _all_pages(client, f"/api/v1/counties/{DEMO_ID}/layers/roads")
+    assert all(_as_embedded(feature) in html for feature in roads)
+
+
+def test_hidden_layers_make_the_page_smaller(client: Any) -> None:
+    html = client.get(f"/map/{DEMO_ID}").get_data()
+    assert b"gisLazyLayer(" in html
+    edges = client.get(f"/api/v1/counties/{DEMO_ID}/layers/walk_edges?limit=10000").get_data()
+    assert len(html) < 1_000_000 and len(edges) > 100_000
