@@ -307,6 +307,23 @@ def _snapshot_initial(workspace: Path, layer: str, metadata: dict[str, Any]) -> 
     write_json_atomic(folder / "v0000.json", record)
 
 
+def new_version_record(new: NewVersion, version: int) -> dict[str, Any]:
+    """The record of an uploaded (or rolled-back) version; both stores use it."""
+    return {
+        "version": version,
+        "layer": new.layer,
+        "action": new.action,
+        "rollback_of": new.rollback_of,
+        "user": new.user,
+        "created": _now(),
+        "original_name": new.original_name,
+        "sha256": new.sha256,
+        "feature_count": new.feature_count,
+        "report": new.report,
+        "provenance": "uploaded",
+    }
+
+
 def initial_version_record(
     layer: str, metadata: dict[str, Any], entry: dict[str, Any], count: int | None
 ) -> dict[str, Any]:
@@ -471,20 +488,8 @@ def _write_and_swap(
 ) -> dict[str, Any]:
     data_file = _write_version_data(workspace, new, version)
     previous = _get_entry(metadata, new.layer)
-    record = {
-        "version": version,
-        "layer": new.layer,
-        "action": new.action,
-        "rollback_of": new.rollback_of,
-        "user": new.user,
-        "created": _now(),
-        "original_name": new.original_name,
-        "sha256": new.sha256,
-        "data_sha256": _sha256(data_file),
-        "feature_count": new.feature_count,
-        "report": new.report,
-        "provenance": "uploaded",
-    }
+    record = new_version_record(new, version)
+    record["data_sha256"] = _sha256(data_file)
     if new.action == "rollback" and new.rollback_of is not None:
         source = json.loads(
             (_versions_dir(workspace, new.layer) / f"v{new.rollback_of:04d}.json").read_text(

@@ -48,7 +48,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +69,7 @@ from gis.store import (
     _metadata_entry,
     _set_entry,
     initial_version_record,
+    new_version_record,
     open_store,
 )
 from gis.workspace import Workspace
@@ -170,10 +171,6 @@ def _close_all(idle: list[tuple[Any, float]]) -> None:
         conn, _used = idle.pop()
         with contextlib.suppress(Exception):
             conn.close()
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 # --- attribute values <-> JSON ---------------------------------------------------------------
@@ -625,19 +622,7 @@ class PostgisStore:
             (county_id, new.layer),
         ).fetchone()
         version = 1 if last is None else int(last) + 1  # as the folder store: uploads start at 1
-        record: dict[str, Any] = {
-            "version": version,
-            "layer": new.layer,
-            "action": new.action,
-            "rollback_of": new.rollback_of,
-            "user": new.user,
-            "created": _now(),
-            "original_name": new.original_name,
-            "sha256": new.sha256,
-            "feature_count": new.feature_count,
-            "report": new.report,
-            "provenance": "uploaded",
-        }
+        record = new_version_record(new, version)
         if new.action == "rollback" and new.rollback_of is not None:
             source = self._record(conn, county_id, new.layer, new.rollback_of)
             if source.get("metadata_entry"):  # back to the imported data (or a copy of it)
