@@ -324,6 +324,33 @@ def new_version_record(new: NewVersion, version: int) -> dict[str, Any]:
     }
 
 
+def rollback_version(
+    source: dict[str, Any],
+    layer: str,
+    user: str,
+    version: int,
+    gdf: gpd.GeoDataFrame | None,
+    raster_path: Path | None,
+) -> NewVersion:
+    """A new version copying ``version`` (its record ``source``); both stores use it."""
+    kept = ("population_total", "raster_crs")
+    return NewVersion(
+        layer=layer,
+        user=user,
+        original_name=source.get("original_name", ""),
+        sha256=source.get("sha256", ""),
+        feature_count=source.get("feature_count") or (len(gdf) if gdf is not None else 0),
+        report={
+            "rollback_of": version,
+            **{k: v for k, v in source.get("report", {}).items() if k in kept},
+        },
+        gdf=gdf,
+        raster_path=raster_path,
+        action="rollback",
+        rollback_of=version,
+    )
+
+
 def initial_version_record(
     layer: str, metadata: dict[str, Any], entry: dict[str, Any], count: int | None
 ) -> dict[str, Any]:
@@ -566,25 +593,7 @@ def rollback(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 gdf, raster = pyogrio.read_dataframe(data_path, layer=layer), None
-        new = NewVersion(
-            layer=layer,
-            user=user,
-            original_name=source.get("original_name", ""),
-            sha256=source.get("sha256", ""),
-            feature_count=source.get("feature_count") or (len(gdf) if gdf is not None else 0),
-            report={
-                "rollback_of": version,
-                **{
-                    k: v
-                    for k, v in source.get("report", {}).items()
-                    if k in ("population_total", "raster_crs")
-                },
-            },
-            gdf=gdf,
-            raster_path=raster,
-            action="rollback",
-            rollback_of=version,
-        )
+        new = rollback_version(source, layer, user, version, gdf, raster)
         return _commit_locked(workspace, new, hook or _no_hook)
 
 

@@ -71,6 +71,7 @@ from gis.store import (
     initial_version_record,
     new_version_record,
     open_store,
+    rollback_version,
 )
 from gis.workspace import Workspace
 
@@ -681,27 +682,12 @@ class PostgisStore:
                 gdf, raster_bytes = None, self._raster(conn, county_id, version)
             else:
                 gdf, raster_bytes = self._read(conn, county_id, layer, version), None
-        kept = ("population_total", "raster_crs")
         with tempfile.TemporaryDirectory(prefix="gis-rollback-") as tmp:
             raster_path = None
             if raster_bytes is not None:
                 raster_path = Path(tmp) / "population.tif"
                 raster_path.write_bytes(raster_bytes)
-            new = NewVersion(
-                layer=layer,
-                user=user,
-                original_name=source.get("original_name", ""),
-                sha256=source.get("sha256", ""),
-                feature_count=source.get("feature_count") or (len(gdf) if gdf is not None else 0),
-                report={
-                    "rollback_of": version,
-                    **{k: v for k, v in source.get("report", {}).items() if k in kept},
-                },
-                gdf=gdf,
-                raster_path=raster_path,
-                action="rollback",
-                rollback_of=version,
-            )
+            new = rollback_version(source, layer, user, version, gdf, raster_path)
             return self.commit_version(county_id, new, hook=hook)
 
 
