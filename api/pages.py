@@ -71,15 +71,17 @@ def plain_sentence(ind: dict[str, Any], lang: str) -> str:
     if lang == "zh":
         verdict = "已达标" if ind.get("passed") else "未达标"
         bound = "不低于" if at_least else "不高于"
+        note = f"（{ind['basis_note_zh']}）" if ind.get("basis_note_zh") else ""
         return (
             f"{ind['name_zh']}为 {value} {unit}，{ind.get('target_year')}年目标{bound} "
-            f"{target} {unit}，{verdict}。"
+            f"{target} {unit}，{verdict}{note}。"
         )
     verdict = "target met" if ind.get("passed") else "target not met"
     bound = "at least" if at_least else "at most"
+    note = f" ({ind['basis_note_en']})" if ind.get("basis_note_en") else ""
     return (
         f"{ind['name_en']} is {value} {unit}; the {ind.get('target_year')} target is {bound} "
-        f"{target} {unit}: {verdict}."
+        f"{target} {unit}: {verdict}{note}."
     )
 
 
@@ -93,6 +95,8 @@ def bar_chart(ind: dict[str, Any]) -> dict[str, Any]:
     value_px = max(0.0, min(float(value) / scale, 1.0)) * width
     target_px = max(0.0, min(float(target) / scale, 1.0)) * width
     state = "pass" if ind.get("passed") else "fail"
+    if state == "pass" and ind.get("basis") == "estimate":
+        state = "estimate"
     return {
         "width": width,
         "value_px": round(value_px, 1),

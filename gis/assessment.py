@@ -117,6 +117,12 @@ class Assessment:
     reasoning: list[str]
     points: list[IndicatorPoints]
     rules: AssessmentRules = DEFAULT_RULES
+    passes_on_estimates: tuple[str, ...] = ()
+
+    @property
+    def provisional(self) -> bool:
+        """Whether a pass rests on a derived built-up area, an estimated population or samples."""
+        return bool(self.passes_on_estimates)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (the shape served by the API and printed by the CLI)."""
@@ -126,6 +132,8 @@ class Assessment:
             "grade_en": self.grade_en,
             "max_score": 100.0,
             "reasoning": list(self.reasoning),
+            "provisional": self.provisional,
+            "passes_on_estimates": list(self.passes_on_estimates),
             "points": [asdict(p) for p in self.points],
             "rules": self.rules.to_dict(),
         }
@@ -192,7 +200,15 @@ def assess(
     score = round(sum(p.points for p in points), 1)
     grade, why = _grade(score, points, rules)
     reasoning.append(why)
-    return Assessment(score, grade, GRADE_EN[grade], reasoning, points, rules)
+    on_estimates = tuple(r.id for r in results if r.passed and r.basis == "estimate")
+    if on_estimates:
+        reasoning.append(
+            f"暂定：{len(on_estimates)} 项达标依据推算或估算数据（{', '.join(on_estimates)}），"
+            "上传正式建成区和人口数据后方可确认 | provisional: "
+            f"{len(on_estimates)} pass(es) rest on derived or estimated inputs "
+            f"({', '.join(on_estimates)}); upload the official 建成区 and population to confirm"
+        )
+    return Assessment(score, grade, GRADE_EN[grade], reasoning, points, rules, on_estimates)
 
 
 def _rounded(x: float | None) -> float | None:
@@ -242,9 +258,11 @@ def _indicator_line(ident: str, result: IndicatorResult | None, item: IndicatorP
     target = f"{sign} {result.target:g} {result.unit}（{result.target_year}年）"
     target_en = f"{sign} {result.target:g} {result.unit} ({result.target_year})"
     if result.passed:
+        note_zh, note_en = result.basis_note()
         return (
-            f"{name}：{value}，目标 {target}，达标，得 {pts} 分 | "
-            f"{result.name_en}: {value} against {target_en}: met, {pts} points"
+            f"{name}：{value}，目标 {target}，达标{f'（{note_zh}）' if note_zh else ''}，"
+            f"得 {pts} 分 | {result.name_en}: {value} against {target_en}: met"
+            f"{f' ({note_en})' if note_en else ''}, {pts} points"
         )
     share = f"{100 * (item.achievement or 0):.0f}%"
     return (

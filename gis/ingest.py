@@ -37,7 +37,7 @@ from gis import builtup, network, osm, population, samples
 from gis.crs import STORAGE_EPSG, metric_crs_for
 from gis.errors import CrsError, EmptyInputError, InputFileError, ValidationError
 from gis.io import GPKG_NAME, METADATA_NAME, POPULATION_NAME
-from gis.settings import URBAN_LANDUSE
+from gis.settings import NOT_HOUSING_LANDUSE, RESIDENTIAL_MIN_SHARE, URBAN_LANDUSE
 
 DEMO_NAME = "成都北部示范区 (Chengdu north demonstration area)"
 DEMO_COUNTY_ID = "demo-chengdu-north"
@@ -183,6 +183,7 @@ class _Build:
     uploaded_built_up: BaseGeometry = field(default_factory=shapely.Polygon)
     uploaded_plans: gpd.GeoDataFrame | None = None
     buildings: gpd.GeoDataFrame | None = None
+    built_up_derivation: dict[str, Any] = field(default_factory=dict)
     population: dict[str, Any] = field(default_factory=dict)
     sources: list[dict[str, str]] = field(default_factory=list)
 
@@ -428,17 +429,27 @@ def _step_built_up(b: _Build) -> None:
         roads = b.metric("roads")
         urban_roads = roads.geometry[roads["road_class"] != "other"].to_numpy()
         boundary_m = gpd.GeoSeries([b.boundary], crs=STORAGE_EPSG).to_crs(b.metric_crs).iloc[0]
-        geom_m, method = builtup.derive_built_up(areas, urban_roads, boundary_m)
+        estimate = builtup.derive_built_up(areas, urban_roads, boundary_m)
+        method = estimate.method
         geom = _polygonal(
             shapely.intersection(
-                gpd.GeoSeries([geom_m], crs=b.metric_crs).to_crs(STORAGE_EPSG).iloc[0], b.boundary
+                gpd.GeoSeries([estimate.geometry], crs=b.metric_crs).to_crs(STORAGE_EPSG).iloc[0],
+                b.boundary,
             )
         )
         provenance = "osm_derived"
+        b.built_up_derivation = {
+            "method_id": estimate.method_id,
+            "evidence_share": round(estimate.evidence_share, 4),
+            "road_blocks": estimate.block_count,
+            "area_km2": round(estimate.geometry.area / 1e6, 4),
+        }
     gdf_out = gpd.GeoDataFrame(
         {"source": [provenance], "method": [method]}, geometry=[geom], crs=STORAGE_EPSG
     )
     b.add_layer("built_up", gdf_out, provenance, method)
+    if b.built_up_derivation:
+        b.layer_info["built_up"]["derivation"] = b.built_up_derivation
 
 
 def _step_population(b: _Build) -> None:
@@ -460,12 +471,35 @@ def _step_population(b: _Build) -> None:
         return
     residential = b.metric("residential").geometry.to_numpy()
     hectares = population.residential_hectares(residential)
+    built_up_m = b.metric("built_up").geometry.iloc[0]
+    built_up_ha = built_up_m.area / 10_000.0
+    boundary_m = gpd.GeoSeries([b.boundary], crs=STORAGE_EPSG).to_crs(b.metric_crs).iloc[0]
     cell = population.CELL_SIZE_M
     crs_name = f"EPSG:{b.metric_crs.to_epsg()}"
-    spread = (
-        f"spread over OSM residential land (landuse=residential, {hectares:.1f} ha) in {cell:g} m "
-        f"cells of {crs_name} in proportion to the residential area in each cell (dasymetric)"
-    )
+    enough = hectares > 0 and hectares >= RESIDENTIAL_MIN_SHARE * built_up_ha
+    if enough:
+        spread = (
+            f"spread over OSM residential land (landuse=residential, {hectares:.1f} ha) in "
+            f"{cell:g} m cells of {crs_name} in proportion to the residential area in each cell "
+            "(dasymetric)"
+        )
+        method_id = "residential_dasymetric"
+        land_ha, density_default = hectares, population.DEFAULT_PERSONS_PER_HA
+        land_word = "residential land"
+    else:
+        layers = population.built_up_weights(built_up_m, _not_housing(b), _buildings_metric(b))
+        footprint_ha = sum(float(shapely.area(g).sum()) for g, w in layers[1:]) / 10_000.0
+        spread = (
+            f"spread over the built-up area ({built_up_ha:.1f} ha) less parks, green space, "
+            f"sports grounds, water and industrial/railway land, in {cell:g} m cells of "
+            f"{crs_name}, one m² of mapped building footprint ({footprint_ha:.1f} ha) counting "
+            f"{population.BUILDING_WEIGHT:g} more than one m² of open land (dasymetric; OSM "
+            f"residential land, {hectares:.1f} ha, is under "
+            f"{RESIDENTIAL_MIN_SHARE:.0%} of the built-up area: too thin to carry it)"
+        )
+        method_id = "built_up_buildings_dasymetric"
+        land_ha, density_default = built_up_ha, population.DEFAULT_PERSONS_PER_HA_BUILT_UP
+        land_word = "built-up area"
     if opts.population_total is not None:
         total = float(opts.population_total)
         method = f"total of {total:,.0f} persons given at ingest (census 城区人口), {spread}"
@@ -474,17 +508,29 @@ def _step_population(b: _Build) -> None:
         density = (
             opts.population_density_per_ha
             if opts.population_density_per_ha is not None
-            else population.DEFAULT_PERSONS_PER_HA
+            else density_default
         )
-        total = density * hectares
+        total = density * land_ha
         method = (
-            f"estimated: {density:g} persons per hectare of residential land x {hectares:.1f} ha "
-            f"= {total:,.0f} persons (no census figure for this area; density after GB 50137-2011 "
-            f"residential land per person), {spread}"
+            f"estimated: {density:g} persons per hectare of {land_word} x {land_ha:.1f} ha "
+            f"= {total:,.0f} persons (no census figure for this area; density after GB "
+            f"50137-2011 land per person), {spread}"
         )
         extra = {"persons_per_ha": density}
-    boundary_m = gpd.GeoSeries([b.boundary], crs=STORAGE_EPSG).to_crs(b.metric_crs).iloc[0]
-    grid = population.dasymetric_grid(residential, boundary_m, total, b.metric_crs)
+    if enough:
+        grid = population.dasymetric_grid(residential, boundary_m, total, b.metric_crs)
+    else:
+        grid = population.weighted_grid(
+            layers,
+            boundary_m,
+            total,
+            b.metric_crs,
+            empty_message=(
+                "population: the built-up area is all parks, water or industrial land, so there "
+                "is nowhere to put the residents; supply a population GeoTIFF with --population "
+                "or the 建成区 with --built-up"
+            ),
+        )
     population.write_population_tif(grid, target)
     b.population = {
         "total": total,
@@ -492,11 +538,36 @@ def _step_population(b: _Build) -> None:
         "provenance": "estimated",
         "is_estimate": True,
         "method": method,
+        "method_id": method_id,
         "residential_ha": round(hectares, 3),
+        "built_up_ha": round(built_up_ha, 3),
         "cell_size_m": cell,
         "crs": crs_name,
         **extra,
     }
+
+
+def _not_housing(b: _Build) -> np.ndarray:
+    """Polygons where nobody lives: parks, green space, sports areas, water, industrial land."""
+    sports = b.metric("sports")
+    landuse = b.metric("landuse")
+    water = b.water.to_crs(b.metric_crs).geometry.to_numpy() if b.water is not None else []
+    parts = [
+        b.metric("parks").geometry.to_numpy(),
+        b.metric("green_space").geometry.to_numpy(),
+        sports.geometry[sports.geometry.geom_type != "Point"].to_numpy(),
+        landuse.geometry[landuse["landuse"].isin(list(NOT_HOUSING_LANDUSE))].to_numpy(),
+        np.asarray(water, dtype=object),
+    ]
+    return np.concatenate([np.asarray(p, dtype=object) for p in parts])
+
+
+def _buildings_metric(b: _Build) -> np.ndarray:
+    """Building footprints in the GK zone (none when the extract maps none)."""
+    if b.buildings is None or b.buildings.empty:
+        return np.array([], dtype=object)
+    geoms = b.buildings.to_crs(b.metric_crs).geometry
+    return np.asarray(geoms[geoms.geom_type.isin(["Polygon", "MultiPolygon"])], dtype=object)
 
 
 def _step_planning(b: _Build) -> None:

@@ -10,6 +10,28 @@ import geopandas as gpd
 
 Status = Literal["ok", "no_data", "not_computable"]
 
+ESTIMATED_INPUTS: dict[str, tuple[frozenset[str], str, str]] = {
+    "built_up": (
+        frozenset({"osm_derived"}),
+        "建成区由OpenStreetMap推算",
+        "built-up area derived from OpenStreetMap",
+    ),
+    "population": (frozenset({"estimated"}), "人口为估算", "population estimated"),
+    "residential": (
+        frozenset({"built_up_substitute"}),
+        "居住用地未测绘，以建成区（除公园）代替",
+        "residential land not mapped: the built-up area less parks stands in",
+    ),
+    "plans": (frozenset({"sample"}), "控规为样例数据", "plans are sample data"),
+    "key_areas": (frozenset({"sample"}), "重点地区为样例数据", "key areas are sample data"),
+    "urban_designs": (
+        frozenset({"sample"}),
+        "城市设计为样例数据",
+        "urban designs are sample data",
+    ),
+}
+"""Inputs that make a result an estimate: input -> (provenances, Chinese, English label)."""
+
 
 def empty_layer(crs: Any) -> gpd.GeoDataFrame:
     """An empty gap layer in ``crs``."""
@@ -43,9 +65,43 @@ class IndicatorResult:
     details: dict[str, Any] = field(default_factory=dict)
     comparison: Literal[">=", "<="] = ">="
 
+    @property
+    def estimated_inputs(self) -> list[str]:
+        """Inputs this result rests on that are derived, estimated or sample data.
+
+        >>> import geopandas as gpd
+        >>> r = IndicatorResult("x", "x", "x", 1.0, "%", 1.0, 2020, True, "ok",
+        ...                     gpd.GeoDataFrame(geometry=[]),
+        ...                     provenance={"roads": "osm", "built_up": "osm_derived"})
+        >>> r.estimated_inputs, r.basis
+        (['built_up'], 'estimate')
+        """
+        if self.value is None:
+            return []
+        return [
+            name
+            for name, (provenances, _zh, _en) in ESTIMATED_INPUTS.items()
+            if self.provenance.get(name) in provenances
+        ]
+
+    @property
+    def basis(self) -> Literal["measured", "estimate"]:
+        """``estimate`` when the value rests on a derived, estimated or sample input."""
+        return "estimate" if self.estimated_inputs else "measured"
+
+    def basis_note(self) -> tuple[str, str]:
+        """What the value rests on, in Chinese and English (empty when nothing is estimated)."""
+        names = self.estimated_inputs
+        if not names:
+            return "", ""
+        zh = "；".join(ESTIMATED_INPUTS[n][1] for n in names)
+        en = "; ".join(ESTIMATED_INPUTS[n][2] for n in names)
+        return f"基于估算：{zh}", f"rests on estimates: {en}"
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (the gap layer is served separately)."""
         value = None if self.value is None or math.isnan(self.value) else round(self.value, 4)
+        note_zh, note_en = self.basis_note()
         return {
             "id": self.id,
             "name_zh": self.name_zh,
@@ -56,6 +112,10 @@ class IndicatorResult:
             "target_year": self.target_year,
             "comparison": self.comparison,
             "passed": self.passed,
+            "basis": self.basis,
+            "estimated_inputs": self.estimated_inputs,
+            "basis_note_zh": note_zh,
+            "basis_note_en": note_en,
             "status": self.status,
             "reason": self.reason,
             "parameters": self.parameters,

@@ -76,6 +76,17 @@ GREEN_LANDUSE: frozenset[str] = frozenset(
     {"grass", "forest", "meadow", "village_green", "recreation_ground", "greenery"}
 )
 GREEN_NATURAL: frozenset[str] = frozenset({"wood", "scrub", "grassland"})
+RESIDENTIAL_MIN_SHARE = 0.15
+"""Residential land is 'mapped' when it covers at least 15 % of the built-up area (GB 50137-2011
+plans 25-40 % of urban construction land as residential: OpenStreetMap with less has simply not
+mapped the housing).  Below it the population is spread over the built-up area and the park
+service coverage is measured over the built-up area less the parks."""
+NOT_HOUSING_LANDUSE: frozenset[str] = frozenset(
+    {"industrial", "railway", "military", "cemetery", "landfill", "quarry", "port", "reservoir"}
+)
+"""OSM land use where nobody lives: left out when a population total is spread over the
+built-up area (parks, green space, sports grounds and water are left out too)."""
+
 URBAN_LANDUSE: frozenset[str] = frozenset(
     {
         "residential",
@@ -129,6 +140,7 @@ class IndicatorSettings:
     site_candidates_max: int = 300
     sparsest_blocks_n: int = 5
     fitness_within_built_up: bool = True
+    residential_min_share: float = RESIDENTIAL_MIN_SHARE
     targets_by_year: MappingProxyType[int, YearTargets] = field(
         default_factory=lambda: MappingProxyType(
             {

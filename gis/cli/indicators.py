@@ -191,6 +191,8 @@ def _row_texts(item: dict[str, Any]) -> list[str]:
         result = STATUS_TEXT.get(item["status"], item["status"])
     else:
         result = "达标 passed" if item["passed"] else "未达标 failed"
+        if item.get("basis") == "estimate":
+            result += " (估算 estimate)"
     return [item["name_zh"], item["name_en"], value, item["unit"], target, result]
 
 
@@ -232,6 +234,8 @@ def _notes(report: dict[str, Any]) -> list[str]:
             notes.append(f"- {item['name_en']}: {item['reason']}")
         if "sample" in item["provenance"].values():
             notes.append(f"- {item['name_en']}: uses SAMPLE layers made up for the demonstration")
+        if item.get("basis") == "estimate" and item["status"] == "ok":
+            notes.append(f"- {item['name_en']}: {item['basis_note_zh']} | {item['basis_note_en']}")
     if report["county"]["population_is_estimate"]:
         notes.append("- population is an estimate (人口为估算值)")
     return notes
