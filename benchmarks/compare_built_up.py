@@ -49,7 +49,9 @@ def main() -> int:
     d_land, d_road = density_km_per_km2(ws, cmp.landuse), density_km_per_km2(ws, cmp.roads)
     diff = abs(d_road - d_land) / d_land
     print("built-up area on the demo (成都北部示范区), land-use method vs road method")
-    print(f"  land-use method  {cmp.landuse.area / 1e6:7.3f} km²  road density {d_land:5.2f} km/km²")
+    print(
+        f"  land-use method  {cmp.landuse.area / 1e6:7.3f} km²  road density {d_land:5.2f} km/km²"
+    )
     print(f"  road method      {cmp.roads.area / 1e6:7.3f} km²  road density {d_road:5.2f} km/km²")
     print(f"  IoU {cmp.iou:.3f} (target >= 0.6); density difference {diff:.1%} (target <= 15 %)")
     return 0

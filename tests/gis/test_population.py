@@ -154,3 +154,27 @@ def test_a_raster_with_negative_persons_is_refused() -> None:
 def test_a_file_that_is_not_a_raster_is_refused() -> None:
     with pytest.raises(InputFileError, match="tiny_boundary.geojson: not a readable raster"):
         check_population_tif(DATA / "tiny_boundary.geojson")
+
+
+def test_weighted_grid_keeps_the_total_and_favours_buildings() -> None:
+    from gis.population import BUILDING_WEIGHT, built_up_weights, weighted_grid
+
+    town = box(0, 0, 200, 100)
+    park = arr(box(0, 0, 50, 100))
+    house = arr(box(150, 0, 200, 100))  # a 0.5 ha building in the east cell
+    layers = built_up_weights(town, park, house)
+    grid = weighted_grid(layers, town, 1000.0, GK)
+    west, east = grid.persons[0]
+    # west: 50 m x 100 m open land; east: 1 ha open land + 0.5 ha building x weight
+    w_west, w_east = 5_000.0, 10_000.0 + BUILDING_WEIGHT * 5_000.0
+    assert west == pytest.approx(1000 * w_west / (w_west + w_east), rel=1e-5)
+    assert grid.total == pytest.approx(1000.0, rel=1e-6)
+
+
+def test_weighted_grid_refuses_a_total_with_nowhere_to_go() -> None:
+    from gis.population import built_up_weights, weighted_grid
+
+    town = box(0, 0, 100, 100)
+    layers = built_up_weights(town, arr(town), arr())
+    with pytest.raises(EmptyInputError, match="nowhere"):
+        weighted_grid(layers, town, 10.0, GK, empty_message="nowhere to put them")
