@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import geopandas as gpd
+
 from gis.crs import require_metric
+from gis.indicators._common import dissolve
 from gis.indicators.fitness_coverage import compute_fitness_15min_coverage
 from gis.indicators.parks import (
     compute_green_space_ratio,
     compute_park_green_per_capita,
     compute_park_service_coverage,
+    public_parks,
 )
 from gis.indicators.planning import compute_regulatory_plan_coverage, compute_urban_design_coverage
 from gis.indicators.road_density import compute_road_density
@@ -75,6 +79,30 @@ def _prov(ws: Workspace, *names: str) -> dict[str, str]:
     return out
 
 
+def _housing(
+    ws: Workspace,
+    built_up: gpd.GeoDataFrame,
+    parks: gpd.GeoDataFrame | None,
+    settings: IndicatorSettings,
+) -> tuple[gpd.GeoDataFrame | None, dict[str, str]]:
+    """Residential land for the park service coverage, or a labelled stand-in when unmapped.
+
+    Where residential land covers less than ``settings.residential_min_share`` of
+    the built-up area, OpenStreetMap has not mapped the housing (most county
+    seats): the built-up area less the public parks stands in, and the
+    provenance says ``built_up_substitute``.  Returns the layer and the provenance.
+    """
+    residential = ws.layer("residential")
+    area = dissolve(built_up)
+    homes = dissolve(residential).intersection(area)
+    prov = _prov(ws, "parks", "residential", "built_up")
+    if area.area > 0 and homes.area < settings.residential_min_share * area.area:
+        stand_in = area.difference(dissolve(public_parks(parks)))
+        residential = gpd.GeoDataFrame(geometry=[stand_in], crs=built_up.crs)
+        prov["residential"] = "built_up_substitute"
+    return residential, prov
+
+
 def compute_all(ws: Workspace, settings: IndicatorSettings) -> list[IndicatorResult]:
     """All seven indicators, in :data:`INDICATOR_IDS` order, for a workspace in its metric CRS.
 
@@ -87,6 +115,7 @@ def compute_all(ws: Workspace, settings: IndicatorSettings) -> list[IndicatorRes
     require_metric(built_up, "built_up")
     parks = ws.layer("parks")
     persons, source, is_estimate = urban_population(ws)
+    homes, homes_provenance = _housing(ws, built_up, parks, settings)
     return [
         compute_road_density(
             ws.layers["roads"],
@@ -120,11 +149,7 @@ def compute_all(ws: Workspace, settings: IndicatorSettings) -> list[IndicatorRes
             provenance=_prov(ws, "green_space", "parks", "built_up"),
         ),
         compute_park_service_coverage(
-            parks,
-            ws.layer("residential"),
-            built_up,
-            settings=settings,
-            provenance=_prov(ws, "parks", "residential", "built_up"),
+            parks, homes, built_up, settings=settings, provenance=homes_provenance
         ),
         compute_regulatory_plan_coverage(
             ws.layer("plans"),

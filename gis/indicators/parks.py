@@ -206,27 +206,17 @@ def compute_park_service_coverage(
     }
     area = dissolve(built_up)
     homes = dissolve(residential).intersection(area)
-    park_area = dissolve(public_parks(parks))
-    measured_over = "residential_land"
-    if homes.area < settings.residential_min_share * area.area:
-        # OSM has not mapped the housing: measure over the built-up area less the parks
-        homes = area.difference(park_area)
-        measured_over = "built_up_less_parks"
-        base["provenance"] = {**provenance, "residential": "built_up_substitute"}
-        params["residential_min_share"] = settings.residential_min_share
     if homes.area <= 0:
         return missing_result(
             ident,
             "not_computable",
-            "not computable: the built-up area is all park (建成区全为公园，无可服务用地) | "
-            "无法计算：建成区内没有公园以外的用地",
+            "not computable: no residential land in the built-up area (建成区内无居住用地)",
             crs=crs,
             **base,
         )
-    zone, counts = _service_zone(park_area, settings)
+    zone, counts = _service_zone(dissolve(public_parks(parks)), settings)
     served = homes.intersection(zone)
     details = {
-        "measured_over": measured_over,
         "residential_area_m2": round(homes.area, 2),
         "served_area_m2": round(served.area, 2),
         **counts,

@@ -170,7 +170,7 @@ def test_sparse_county_seat_indicators_are_numbers_labelled_as_estimates(ninghua
         assert item["status"] == "ok", (ident, item["reason"])
         assert item["basis"] == "estimate" and "built_up" in item["estimated_inputs"]
         assert item["basis_note_zh"].startswith("基于估算") and "estimates" in item["basis_note_en"]
-    assert by_id["park_service_coverage"]["details"]["measured_over"] == "built_up_less_parks"
+    assert by_id["park_service_coverage"]["provenance"]["residential"] == "built_up_substitute"
     assert "residential" in by_id["park_service_coverage"]["estimated_inputs"]
     # the one park no longer makes the green-space ratio pass on a sliver of the town
     assert by_id["green_space_ratio"]["passed"] is False

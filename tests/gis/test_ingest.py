@@ -352,7 +352,8 @@ def test_metadata_is_complete(demo_workspace_dir: Path) -> None:
     layers = pyogrio.list_layers(demo_workspace_dir / "workspace.gpkg")[:, 0]
     assert set(meta["layers"]) == set(layers)
     for name, entry in meta["layers"].items():
-        assert set(entry) == {"count", "provenance", "method"}, name
+        extra = {"derivation"} if name == "built_up" else set()
+        assert set(entry) == {"count", "provenance", "method"} | extra, name
         assert (
             entry["count"]
             == pyogrio.read_info(demo_workspace_dir / "workspace.gpkg", layer=name)["features"]
@@ -525,7 +526,12 @@ def test_roads_only_extract_derives_built_up_from_roads(shanghai_dir: Path) -> N
     meta = read_metadata(shanghai_dir)
     assert meta["layers"]["parks"]["count"] == 0
     assert "roads" in meta["layers"]["built_up"]["method"]
-    assert meta["population"]["total"] == 0  # no residential land to put the estimate on
+    assert meta["layers"]["built_up"]["derivation"]["method_id"] == "road_blocks"
+    # no residential land: the estimate goes on the built-up area at 100 persons/ha
+    pop = meta["population"]
+    assert pop["method_id"] == "built_up_buildings_dasymetric" and pop["is_estimate"]
+    assert pop["total"] == pytest.approx(100.0 * pop["built_up_ha"], rel=1e-4)
+    assert pop["total"] > 0
     ws = read_workspace(shanghai_dir)
     assert len(ws.layers["parks"]) == 0 and len(ws.layers["built_up"]) == 1
 

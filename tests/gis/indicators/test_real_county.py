@@ -173,6 +173,7 @@ def test_road_density_against_sampled_centre_lines(ws: Any, results: dict[str, A
             and ow
             and (nm == name if (nm or name) else c == cls)
             and g.distance(geom) <= S.dual_carriageway_gap_m
+            and g.intersects(area)  # a partner wholly outside the area does not pair
         ]
         n = max(1, round(inside.length / step))
         piece = inside.length / n
