@@ -48,6 +48,7 @@ class RankRow:
     rank: int | None
     is_demonstration: bool = False
     copy_label: str = ""
+    provisional: bool = False
     previous_year: int | None = None
     previous_score: float | None = None
     previous_rank: int | None = None
@@ -90,6 +91,7 @@ def summarize(doc: Mapping[str, Any]) -> dict[str, Any]:
         "no_data": sum(1 for f in flags if f is None),
         "is_demonstration": bool(meta.get("is_demonstration", False)),
         "copy_label": str(meta.get("copy_label") or ""),
+        "provisional": bool(assessment.get("provisional", False)),
     }
 
 
