@@ -259,3 +259,16 @@ def test_users_database_is_private(tmp_path: Path) -> None:
     db.chmod(0o644)
     app.test_cli_runner().invoke(args=["users", "list"])
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
+
+
+def test_upload_page_script_is_allowed_by_the_policy(upload_app: Any) -> None:
+    """The staff page's inline script runs under the CSP (its hash is listed)."""
+    from api.security import inline_script_hashes
+
+    app, accounts, _ws = upload_app
+    resp = app.test_client().get(UPLOAD_PAGE, headers=accounts.header("staff"))
+    assert resp.status_code == 200
+    hashes = inline_script_hashes(resp.get_data())
+    assert hashes
+    policy = resp.headers["Content-Security-Policy"]
+    assert all(h in policy for h in hashes) and "'unsafe-inline'" not in policy.split("style")[0]
