@@ -174,7 +174,8 @@ def export_xlsx(county_id: str, query: dict[str, Any]) -> Response:
 @bp.doc(
     summary="A layer as GeoPackage",
     description="Any stored, population or gap layer, "
-    "in EPSG:4326, as a one-layer GeoPackage that QGIS and ArcGIS open directly.",
+    "in EPSG:4326, as a one-layer GeoPackage that QGIS and ArcGIS open directly. Records not "
+    "marked public only for the county's staff.",
 )
 def export_layer(county_id: str, layer: str, query: dict[str, Any]) -> Response:
     store = get_store()

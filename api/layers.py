@@ -145,7 +145,8 @@ def list_layers(county_id: str, query: dict[str, Any]) -> Response:
     summary="Features of a layer",
     description="GeoJSON FeatureCollection in EPSG:4326 "
     "with `bbox`, `numberMatched`, `numberReturned` and a `next` link while more pages "
-    "remain. Big layers are simplified at zoom 14 unless `zoom` is given. Carries an ETag; "
+    "remain. Big layers are simplified at zoom 14 unless `zoom` is given. Records not marked "
+    "public only for the county's staff. Carries an ETag; "
     "answers 304 to a matching If-None-Match.",
     responses={304: "Not modified"},
 )
