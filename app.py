@@ -23,6 +23,7 @@ from apiflask import APIFlask
 from api import load_blueprints
 from api.compress import register_compression
 from api.errors import ERROR_SCHEMA, register_error_handlers
+from api.security import register_security_headers
 from api.store import COUNTY_ID_RE, CountyStore
 from gis.store import database_url_problem
 
@@ -158,6 +159,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> APIFlask:
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     register_compression(app)
+    register_security_headers(app)  # after compression: its hook runs first, on the plain body
     return app
 
 

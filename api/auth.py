@@ -8,7 +8,11 @@ upload to the counties listed on their account) and ``admin`` (every county, acc
   strings stored only as their SHA-256.
 - Browsers sign in at ``/login`` and get Flask's signed session cookie (``Secure``,
   ``HttpOnly``, ``SameSite=Lax``; set ``GIS_AUTH_COOKIE_SECURE=false`` only for plain-http
-  development on another host than localhost).
+  development on another host than localhost).  The cookie carries a random session id whose
+  SHA-256 is kept in the ``sessions`` table and checked on every request: signing out deletes
+  that session, and a new password (``flask users password``), ``revoke-tokens`` or ``delete``
+  deletes every session of the account, so an old cookie opens nothing.
+- The database file is created mode 0600 (it holds password hashes).
 - CSRF: our own synchroniser token (no extra dependency).  Every unsafe request
   (POST/PUT/PATCH/DELETE) made with the session cookie must carry the session's token in the
   form field ``csrf_token`` or the ``X-CSRF-Token`` header.  Scripts send
@@ -22,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import sqlite3
 import sys
@@ -32,7 +37,7 @@ from datetime import UTC, datetime, timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar, cast
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import click
 from apiflask import APIBlueprint
@@ -66,6 +71,13 @@ CREATE TABLE IF NOT EXISTS tokens (
     label TEXT NOT NULL DEFAULT '',
     created TEXT NOT NULL,
     last_used TEXT
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    sid_sha256 TEXT NOT NULL UNIQUE,
+    created TEXT NOT NULL,
+    expires TEXT NOT NULL
 );
 """
 
@@ -134,10 +146,20 @@ def _db_path() -> Path:
     return Path(configured) if configured else Path(current_app.instance_path) / "users.sqlite"
 
 
+def _make_private(path: Path) -> None:
+    """Create ``path`` mode 0600 if absent; take group and other access away if present."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+
+
 @contextmanager
 def _connect(path: Path | None = None) -> Iterator[sqlite3.Connection]:
     path = path or _db_path()
     path.parent.mkdir(parents=True, exist_ok=True)
+    _make_private(path)
     con = sqlite3.connect(path, timeout=30)
     try:
         con.execute("PRAGMA foreign_keys = ON")
@@ -253,12 +275,66 @@ def user_for_token(token: str) -> User | None:
     return _row_user(row[:4], "token")
 
 
-def _user_by_id(user_id: int) -> User | None:
+def start_session(user: User, lifetime: timedelta) -> str:
+    """A new server-side session of ``user``: the random id for the cookie (only its hash kept).
+
+    Expired sessions of every account are deleted on the way.
+    """
+    sid = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    with _connect() as con:
+        con.execute("DELETE FROM sessions WHERE expires < ?", (now.isoformat(timespec="seconds"),))
+        con.execute(
+            "INSERT INTO sessions (user_id, sid_sha256, created, expires) VALUES (?, ?, ?, ?)",
+            (
+                user.id,
+                _token_digest(sid),
+                now.isoformat(timespec="seconds"),
+                (now + lifetime).isoformat(timespec="seconds"),
+            ),
+        )
+    return sid
+
+
+def user_for_session(sid: str) -> User | None:
+    """The account of a live (not ended, not expired) session id."""
     with _connect() as con:
         row = con.execute(
-            "SELECT id, name, role, counties FROM users WHERE id = ?", (user_id,)
+            "SELECT u.id, u.name, u.role, u.counties FROM sessions s JOIN users u ON u.id = "
+            "s.user_id WHERE s.sid_sha256 = ? AND s.expires >= ?",
+            (_token_digest(sid), _now()),
         ).fetchone()
     return _row_user(row, "session") if row else None
+
+
+def end_session(sid: str) -> None:
+    """Delete one session (sign-out)."""
+    with _connect() as con:
+        con.execute("DELETE FROM sessions WHERE sid_sha256 = ?", (_token_digest(sid),))
+
+
+def end_sessions(user_id: int | None) -> int:
+    """Delete every session of an account; the number deleted."""
+    with _connect() as con:
+        return con.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,)).rowcount
+
+
+def set_password(name: str, password: str) -> User:
+    """Give ``name`` a new password and end all its sessions (``ValueError`` when refused)."""
+    if len(password) < MIN_PASSWORD_CHARS:
+        msg = f"the password must have at least {MIN_PASSWORD_CHARS} characters"
+        raise ValueError(msg)
+    user = find_user(name)
+    if user is None:
+        msg = f"no user named {name!r}"
+        raise ValueError(msg)
+    with _connect() as con:
+        con.execute(
+            "UPDATE users SET password_hash = ? WHERE id = ?",
+            (generate_password_hash(password), user.id),
+        )
+        con.execute("DELETE FROM sessions WHERE user_id = ?", (user.id,))
+    return user
 
 
 # --- per request ------------------------------------------------------------------------------
@@ -289,21 +365,15 @@ def current_user() -> User:
             )
             raise AuthError(msg)
         user = found
-    elif isinstance(session.get("uid"), int):
-        found = _user_by_id(session["uid"])
-        if found is not None and session.get("pwh") == _password_fingerprint(found.id):
+    elif "sid" in session or "uid" in session:
+        sid = session.get("sid")
+        found = user_for_session(sid) if isinstance(sid, str) else None
+        if found is not None:
             user = found
-        else:
+        else:  # signed out, revoked, expired, or a cookie of the older id-only scheme
             session.clear()
     g.gis_user = user
     return user
-
-
-def _password_fingerprint(user_id: int | None) -> str:
-    """A short digest of the stored hash: changing the password ends existing sessions."""
-    with _connect() as con:
-        row = con.execute("SELECT password_hash FROM users WHERE id = ?", (user_id,)).fetchone()
-    return hashlib.sha256((row[0] if row else "").encode()).hexdigest()[:16]
 
 
 def csrf_token() -> str:
@@ -332,7 +402,7 @@ def _protect_writes() -> None:
     """CSRF for every unsafe request that relies on the session cookie."""
     if request.method not in UNSAFE_METHODS or request.headers.get("Authorization"):
         return
-    if request.endpoint == "auth.login" or session.get("uid") is not None:
+    if request.endpoint == "auth.login" or "sid" in session or "uid" in session:
         check_csrf()
 
 
@@ -392,16 +462,29 @@ def ensure_can_write(user: User, county: str) -> None:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after sign-in (no open redirect).
+    r"""Only same-site relative paths are followed after sign-in (no open redirect).
 
-    >>> _safe_next("/upload/x"), _safe_next("//evil.example/"), _safe_next("https://evil/")
-    ('/upload/x', '/', '/')
+    Refused (the default page instead): anything with a scheme or host, a start other than one
+    ``/``, a backslash (browsers read it as ``/``), control characters, CR/LF (header
+    injection), tabs and spaces (browsers drop or trim them, so ``/\t/evil`` becomes ``//evil``),
+    any non-ASCII character, and more than 2,000 characters; each both as sent and with its
+    percent-escapes decoded (``/%0D%0A…``, ``/%2F%2Fevil``).
+
+    >>> _safe_next("/upload/x?lang=en"), _safe_next("//evil.example/"), _safe_next("https://e/")
+    ('/upload/x?lang=en', '/', '/')
+    >>> _safe_next("/\\evil"), _safe_next("/\r\nSet-Cookie: x"), _safe_next("/\t/evil")
+    ('/', '/', '/')
     """
-    if not target:
+    if not target or len(target) > 2000:
         return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
+    for text in (target, unquote(target)):  # percent-escapes are checked decoded too
+        if not text.startswith("/") or text.startswith("//") or "\\" in text:
+            return "/"
+        if any(not ("!" <= ch <= "~") for ch in text):
+            return "/"  # only printable ASCII without space: no control, CR/LF, tab, unicode
+        parts = urlsplit(text)
+        if parts.scheme or parts.netloc:
+            return "/"
     return target
 
 
@@ -418,8 +501,7 @@ def login() -> Any:
         if user is not None:
             session.clear()  # no session fixation
             session.permanent = True
-            session["uid"] = user.id
-            session["pwh"] = _password_fingerprint(user.id)
+            session["sid"] = start_session(user, current_app.permanent_session_lifetime)
             csrf_token()
             return redirect(next_url)
         error = "用户名或密码错误 / wrong name or password"
@@ -432,7 +514,10 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 @bp.doc(hide=True)
 def logout() -> Any:
-    """End the session (POST with the CSRF token)."""
+    """End the session, here and on the server (POST with the CSRF token)."""
+    sid = session.get("sid")
+    if isinstance(sid, str):
+        end_session(sid)
     session.clear()
     return redirect(url_for("auth.login"))
 
@@ -490,10 +575,26 @@ def list_command() -> None:
         click.echo(f"{name}\t{role}\t{','.join(json.loads(counties))}\t{n_tokens} token(s)")
 
 
+@bp.cli.command("password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+def password_command(name: str, password_stdin: bool) -> None:
+    """Give NAME a new password (asks for it); ends every sign-in session of NAME."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        set_password(name, password)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"new password set for {name}; its sessions are ended")
+
+
 @bp.cli.command("delete")
 @click.argument("name")
 def delete_command(name: str) -> None:
-    """Delete an account and its tokens."""
+    """Delete an account, its tokens and its sessions."""
     with _connect() as con:
         deleted = con.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount
     if not deleted:
@@ -504,10 +605,11 @@ def delete_command(name: str) -> None:
 @bp.cli.command("revoke-tokens")
 @click.argument("name")
 def revoke_command(name: str) -> None:
-    """Revoke every API token of NAME."""
+    """Revoke every API token and end every sign-in session of NAME."""
     user = find_user(name)
     if user is None:
         raise click.ClickException(f"no user named {name!r}")
     with _connect() as con:
         n = con.execute("DELETE FROM tokens WHERE user_id = ?", (user.id,)).rowcount
-    click.echo(f"revoked {n} token(s) of {name}")
+    sessions = end_sessions(user.id)
+    click.echo(f"revoked {n} token(s) and {sessions} session(s) of {name}")

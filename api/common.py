@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
+import geopandas as gpd
 from apiflask import HTTPError, Schema
 from apiflask.fields import Float, Integer
 from apiflask.validators import Range
 from flask import Response, current_app, request
 
+from api.auth import current_user
 from api.store import CountyStore, make_body
 from gis.settings import DEFAULT_SETTINGS, IndicatorSettings
+from layers.catalog import PUBLIC_FLAG_LAYERS, LayerInfo, visible_rows
 
 MIN_YEAR = min(DEFAULT_SETTINGS.targets_by_year)
 CACHE_MAX_AGE_S = 300
@@ -101,3 +105,59 @@ def cached_json(
     response.cache_control.public = True
     response.cache_control.max_age = max_age
     return response.make_conditional(request)
+
+
+# --- what a visitor may see -------------------------------------------------------------------
+
+
+def viewer_sees_private(county_id: str) -> bool:
+    """Whether this request's visitor may see the county's rows not marked public.
+
+    The county's staff and administrators may (signed in or with a token); anonymous visitors,
+    public accounts and staff of other counties may not.
+    """
+    return current_user().can_write(county_id)
+
+
+def visible_layer(
+    county_id: str, name: str, settings: IndicatorSettings, *, private: bool | None = None
+) -> gpd.GeoDataFrame:
+    """Layer ``name`` as this visitor may see it (``private`` overrides who is asking).
+
+    Every answer carrying a layer's features (API, exports, pages) reads it through here, so
+    :func:`layers.catalog.visible_rows` is applied everywhere.
+    """
+    if private is None:
+        private = viewer_sees_private(county_id)
+    return visible_rows(get_store().frame(county_id, name, settings), name, private=private)
+
+
+def visible_catalog(
+    county_id: str, settings: IndicatorSettings, *, private: bool | None = None
+) -> list[LayerInfo]:
+    """The county's layer list with the feature counts this visitor may see."""
+    if private is None:
+        private = viewer_sees_private(county_id)
+    infos = get_store().catalog(county_id, settings)
+    if private:
+        return infos
+    return [
+        replace(i, feature_count=len(visible_layer(county_id, i.name, settings, private=False)))
+        if i.name in PUBLIC_FLAG_LAYERS
+        else i
+        for i in infos
+    ]
+
+
+def viewer_key(private: bool) -> str:
+    """The part of a cache key telling what the visitor may see."""
+    return "private" if private else "public"
+
+
+def vary_by_viewer(response: Response, private: bool) -> Response:
+    """Mark an answer that depends on the visitor: ``Vary``, and never shared when private."""
+    response.vary.update(("Cookie", "Authorization"))
+    if private:
+        response.cache_control.public = False
+        response.cache_control.private = True
+    return response

@@ -8,8 +8,10 @@ from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, String
 from flask import Response
 
-from api.common import IndicatorQuery, cached_json, get_store, settings_from
+from api.common import IndicatorQuery, cached_json, get_store, settings_from, visible_layer
 from api.store import settings_key
+from gis.settings import DEFAULT_SETTINGS
+from layers.catalog import PUBLIC_FLAG_LAYERS
 
 bp = APIBlueprint("counties", __name__, url_prefix="/api/v1", tag="Counties")
 
@@ -60,6 +62,26 @@ class IndicatorReportOut(Schema):
     assessment = Dict()
 
 
+def public_method(entry: dict[str, Any]) -> str | None:
+    """How a layer (or the population) was made, as public answers tell it.
+
+    An uploaded version is named by its number only: which account uploaded which file is
+    for the county's staff (the versions API and the upload page), never for a public answer.
+
+    >>> public_method({"provenance": "uploaded", "method": "uploaded by alice from p.zip",
+    ...                "upload": {"version": 3, "user": "alice"}})
+    'uploaded by GIS staff (version 3)'
+    >>> public_method({"provenance": "osm", "method": "leisure=park"})
+    'leisure=park'
+    """
+    method = entry.get("method")
+    if entry.get("provenance") != "uploaded":
+        return None if method is None else str(method)
+    upload = entry.get("upload") if isinstance(entry.get("upload"), dict) else {}
+    version = upload.get("version")
+    return "uploaded by GIS staff" + (f" (version {version})" if version is not None else "")
+
+
 def _population(meta: dict[str, Any]) -> dict[str, Any]:
     pop = meta.get("population") or {}
     return {
@@ -67,7 +89,7 @@ def _population(meta: dict[str, Any]) -> dict[str, Any]:
         "urban_population": pop.get("urban_population"),
         "is_estimate": bool(pop.get("is_estimate", pop.get("provenance") == "estimated")),
         "provenance": pop.get("provenance"),
-        "method": pop.get("method"),
+        "method": public_method(pop),
     }
 
 
@@ -94,17 +116,23 @@ def county_summary(county_id: str, meta: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def county_detail(county_id: str, meta: dict[str, Any]) -> dict[str, Any]:
-    """The detail of one county: the summary plus layers with provenance and sources."""
+def county_detail(
+    county_id: str, meta: dict[str, Any], public_counts: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """The detail of one county: the summary plus layers with provenance and sources.
+
+    ``public_counts`` replaces the stored count of layers whose rows are not all public.
+    """
+    public_counts = public_counts or {}
     layers = []
     for name, info in (meta.get("layers") or {}).items():
         info = info if isinstance(info, dict) else {}
         layers.append(
             {
                 "name": str(name),
-                "count": info.get("count"),
+                "count": public_counts.get(str(name), info.get("count")),
                 "provenance": info.get("provenance"),
-                "method": info.get("method"),
+                "method": public_method(info),
                 "sample": info.get("provenance") == "sample" or bool(info.get("sample", False)),
             }
         )
@@ -131,10 +159,15 @@ def list_counties() -> dict[str, Any]:
     summary="One county",
     description="Name, adcode, population (with `is_estimate`), the "
     "layers present and where each came from (`provenance`: osm, osm_derived, uploaded, "
-    "estimated, sample).",
+    "estimated, sample). Counts only public records; names no account or uploaded file.",
 )
 def get_county(county_id: str) -> dict[str, Any]:
-    return county_detail(county_id, get_store().metadata(county_id))
+    meta = get_store().metadata(county_id)
+    counts = {
+        name: len(visible_layer(county_id, name, DEFAULT_SETTINGS, private=False))
+        for name in PUBLIC_FLAG_LAYERS & set(meta.get("layers") or {})
+    }
+    return county_detail(county_id, meta, counts)
 
 
 @bp.get("/counties/<county_id>/indicators")

@@ -16,14 +16,16 @@ from apiflask.validators import Length, OneOf, Range
 from flask import Response
 from shapely.geometry import mapping
 
-from api.common import cached_json, get_store
+from api.common import cached_json, get_store, visible_layer
 from gis.errors import NotFoundError
 from gis.settings import DEFAULT_SETTINGS
+from layers.catalog import visible_rows
 from layers.geojson import json_value
 from layers.style import DISCLOSURE_TYPES
 
 bp = APIBlueprint("disclosures", __name__, url_prefix="/api/v1", tag="Disclosures 阳光规划")
 
+LAYER = "disclosures"
 RECORD_TYPES = tuple(DISCLOSURE_TYPES)
 TEXT_FIELDS = ("title", "doc_number", "authority", "type", "record_id")
 PUBLIC_FIELDS = ("record_id", "type", "title", "doc_number", "date", "authority", "sample")
@@ -83,9 +85,9 @@ def _parse_date(value: Any) -> dt.date | None:
 
 def public_records(frame: gpd.GeoDataFrame | None) -> list[dict[str, Any]]:
     """Every public record of a disclosures layer (EPSG:4326), as JSON-ready dicts by date."""
-    if frame is None or not len(frame) or "public" not in frame.columns:
+    if frame is None or not len(frame):
         return []
-    public = frame[frame["public"].fillna(False).astype(bool)]
+    public = visible_rows(frame, LAYER, private=False)
     records = []
     for row in public.itertuples(index=False):
         values = row._asdict()
@@ -126,12 +128,10 @@ def filter_records(records: list[dict[str, Any]], query: dict[str, Any]) -> list
 
 def county_public_records(county_id: str) -> tuple[bool, list[dict[str, Any]]]:
     """(whether the county has a records layer, its public records)."""
-    store = get_store()
-    ws = store.workspace(county_id)
-    if "disclosures" not in ws.layers:
+    ws = get_store().workspace(county_id)
+    if LAYER not in ws.layers:
         return False, []
-    frame = store.frame(county_id, "disclosures", DEFAULT_SETTINGS)
-    return True, public_records(frame)
+    return True, public_records(visible_layer(county_id, LAYER, DEFAULT_SETTINGS, private=False))
 
 
 @bp.get("/counties/<county_id>/disclosures")

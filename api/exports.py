@@ -22,7 +22,15 @@ from flask import Response
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from api.common import IndicatorQuery, get_store, settings_from
+from api.common import (
+    IndicatorQuery,
+    get_store,
+    settings_from,
+    vary_by_viewer,
+    viewer_key,
+    viewer_sees_private,
+    visible_layer,
+)
 from api.store import CachedBody, settings_key
 from layers.geojson import json_value
 
@@ -166,15 +174,24 @@ def export_xlsx(county_id: str, query: dict[str, Any]) -> Response:
 @bp.doc(
     summary="A layer as GeoPackage",
     description="Any stored, population or gap layer, "
-    "in EPSG:4326, as a one-layer GeoPackage that QGIS and ArcGIS open directly.",
+    "in EPSG:4326, as a one-layer GeoPackage that QGIS and ArcGIS open directly. Records not "
+    "marked public only for the county's staff.",
 )
 def export_layer(county_id: str, layer: str, query: dict[str, Any]) -> Response:
     store = get_store()
     settings = settings_from(query)
-    key = ("gpkg", county_id, store.version(county_id), layer, settings_key(settings))
+    private = viewer_sees_private(county_id)
+    key = (
+        "gpkg",
+        county_id,
+        store.version(county_id),
+        layer,
+        settings_key(settings),
+        viewer_key(private),
+    )
     body = _cached_file(
         key,
-        lambda: layer_geopackage(store.frame(county_id, layer, settings), layer),
+        lambda: layer_geopackage(visible_layer(county_id, layer, settings, private=private), layer),
         "application/geopackage+sqlite3",
     )
-    return _download(body, f"{county_id}-{layer}.gpkg")
+    return vary_by_viewer(_download(body, f"{county_id}-{layer}.gpkg"), private)

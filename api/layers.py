@@ -10,7 +10,18 @@ from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Range
 from flask import Response, request
 
-from api.common import IndicatorQuery, cached_json, get_store, parse_bbox, settings_from
+from api.common import (
+    IndicatorQuery,
+    cached_json,
+    get_store,
+    parse_bbox,
+    settings_from,
+    vary_by_viewer,
+    viewer_key,
+    viewer_sees_private,
+    visible_catalog,
+    visible_layer,
+)
 from api.store import settings_key
 from layers.catalog import BIG_LAYER_DEFAULT_ZOOM, BIG_LAYER_FEATURES
 from layers.geojson import to_feature_collection
@@ -108,16 +119,23 @@ def _layer_links(county_id: str, name: str) -> dict[str, str]:
 def list_layers(county_id: str, query: dict[str, Any]) -> Response:
     store = get_store()
     settings = settings_from(query)
-    key = ("layers", county_id, store.version(county_id), settings_key(settings))
+    private = viewer_sees_private(county_id)
+    key = (
+        "layers",
+        county_id,
+        store.version(county_id),
+        settings_key(settings),
+        viewer_key(private),
+    )
 
     def compute() -> dict[str, Any]:
-        infos = store.catalog(county_id, settings)
+        infos = visible_catalog(county_id, settings, private=private)
         return {
             "county_id": county_id,
             "layers": [{**i.to_dict(), "links": _layer_links(county_id, i.name)} for i in infos],
         }
 
-    return cached_json(key, compute)
+    return vary_by_viewer(cached_json(key, compute), private)
 
 
 @bp.get("/counties/<county_id>/layers/<layer>")
@@ -127,7 +145,8 @@ def list_layers(county_id: str, query: dict[str, Any]) -> Response:
     summary="Features of a layer",
     description="GeoJSON FeatureCollection in EPSG:4326 "
     "with `bbox`, `numberMatched`, `numberReturned` and a `next` link while more pages "
-    "remain. Big layers are simplified at zoom 14 unless `zoom` is given. Carries an ETag; "
+    "remain. Big layers are simplified at zoom 14 unless `zoom` is given. Records not marked "
+    "public only for the county's staff. Carries an ETag; "
     "answers 304 to a matching If-None-Match.",
     responses={304: "Not modified"},
 )
@@ -136,6 +155,7 @@ def get_features(county_id: str, layer: str, query: dict[str, Any]) -> Response:
     settings = settings_from(query)
     bbox = parse_bbox(query.get("bbox"))
     limit, offset, zoom = query["limit"], query["offset"], query.get("zoom")
+    private = viewer_sees_private(county_id)
     key = (
         "features",
         county_id,
@@ -146,10 +166,11 @@ def get_features(county_id: str, layer: str, query: dict[str, Any]) -> Response:
         offset,
         zoom,
         bbox,
+        viewer_key(private),
     )
 
     def compute() -> dict[str, Any]:
-        frame = store.frame(county_id, layer, settings)
+        frame = visible_layer(county_id, layer, settings, private=private)
         effective_zoom = zoom
         if effective_zoom is None and len(frame) > BIG_LAYER_FEATURES:
             effective_zoom = BIG_LAYER_DEFAULT_ZOOM
@@ -175,7 +196,7 @@ def get_features(county_id: str, layer: str, query: dict[str, Any]) -> Response:
         collection["links"] = links
         return collection
 
-    response = cached_json(key, compute)
+    response = vary_by_viewer(cached_json(key, compute), private)
     if response.status_code == 200:
         response.mimetype = "application/geo+json"
     return response

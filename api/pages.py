@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from werkzeug.exceptions import BadRequest
 
-from api.common import get_store, settings_from
+from api.common import (
+    get_store,
+    settings_from,
+    vary_by_viewer,
+    viewer_key,
+    viewer_sees_private,
+    visible_catalog,
+    visible_layer,
+)
 from api.counties import county_summary
 from api.disclosures import county_public_records
 from api.maps import (
@@ -206,34 +213,15 @@ def _page_key(page: str, county_id: str, settings: Any, *extra: Any) -> tuple[An
     )
 
 
-def _is_staff(county_id: str) -> bool:
-    """Whether the signed-in user (api/auth.py, when installed) may write this county."""
-    try:
-        from api.auth import current_user
-    except ModuleNotFoundError:
-        return False
-    return bool(current_user().can_write(county_id))
-
-
-def _public_only(frame: Any) -> Any:
-    """Only the records marked public (a layer without a ``public`` column is kept whole)."""
-    if "public" not in frame.columns:
-        return frame
-    return frame[frame["public"].fillna(False).astype(bool)]
-
-
 @bp.get("/map/<county_id>")
 def planner_map(county_id: str) -> Response:
     """The planner map and indicator dashboard (non-public records only for county staff)."""
     settings = _query_settings()
     get_store().path(county_id)
-    staff = _is_staff(county_id)
-    key = _page_key("planner", county_id, settings, staff)
+    staff = viewer_sees_private(county_id)
+    key = _page_key("planner", county_id, settings, viewer_key(staff))
     response = _cached_page(key, lambda: _render_planner(county_id, settings, staff=staff))
-    if staff:
-        response.cache_control.public = False
-        response.cache_control.private = True
-    return response
+    return vary_by_viewer(response, staff)
 
 
 def _render_planner(county_id: str, settings: Any, *, staff: bool) -> str:
@@ -241,18 +229,15 @@ def _render_planner(county_id: str, settings: Any, *, staff: bool) -> str:
     meta = store.metadata(county_id)
     summary = county_summary(county_id, meta)
     report, results = store.report(county_id, settings)
-    infos = store.catalog(county_id, settings)
+    infos = visible_catalog(county_id, settings, private=staff)
     estimate = summary["population"]["is_estimate"]
     layers = []
     for info in infos:
         frame, url = None, None
-        if info.shown or info.name == "disclosures":  # disclosures: the page filters them
-            frame = store.frame(county_id, info.name, settings)
-        else:
+        if info.shown:
+            frame = visible_layer(county_id, info.name, settings, private=staff)
+        else:  # fetched from the layer API, which applies the same rule
             url = _features_url(county_id, info.name, settings)
-        if info.name == "disclosures" and not staff:
-            frame = _public_only(frame)
-            info = replace(info, feature_count=len(frame))
         label = layer_label(info, estimate=estimate and info.kind == "population")
         layers.append(MapLayer(info, frame, label, source_url=url))
     sample_titles = [i.title_zh for i in infos if i.sample]
@@ -303,13 +288,11 @@ def _render_public(county_id: str, settings: Any, lang: str) -> str:
     summary = county_summary(county_id, meta)
     report, _results = store.report(county_id, settings)
     ws = store.workspace(county_id)
-    infos = [i for i in store.catalog(county_id, settings) if i.name in PUBLIC_LAYERS]
+    catalog = visible_catalog(county_id, settings, private=False)
+    infos = [i for i in catalog if i.name in PUBLIC_LAYERS]
     layers = []
     for info in infos:
-        frame = store.frame(county_id, info.name, settings)
-        if info.name == "disclosures":
-            frame = _public_only(frame)
-            info = replace(info, feature_count=len(frame))
+        frame = visible_layer(county_id, info.name, settings, private=False)
         layers.append(MapLayer(info, frame, layer_label(info, lang=lang)))
     sample_titles = [i.title_zh for i in infos if i.sample]
     fmap = build_map(

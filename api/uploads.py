@@ -24,7 +24,9 @@ from typing import Any
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Dict, File, Integer, List, String
+from apiflask.validators import Range
 from flask import current_app, redirect, render_template, request, url_for
+from marshmallow import EXCLUDE, pre_load
 
 from api.auth import AuthError, User, current_user, ensure_can_write, require_writer
 from api.common import get_store
@@ -51,6 +53,7 @@ COORD_SYSTEMS = (
     ("gcj02", "GCJ-02 高德/腾讯"),
     ("bd09", "BD-09 百度"),
 )
+MAX_VERSION = 2**31 - 1
 LAYER_LABELS = {k: (s.label_zh, s.label_en) for k, s in SCHEMAS.items()}
 _LIMIT_KEYS = {
     "UPLOAD_MAX_FILE_BYTES": 100 * 1024 * 1024,
@@ -82,7 +85,27 @@ class UploadForm(Schema):
 
 
 class RollbackIn(Schema):
-    version = Integer(required=True, metadata={"description": "the version to make current again"})
+    """``{"version": n}``: a whole number ≥ 0 (JSON ``true``, ``1.9``, ``"1"`` are refused)."""
+
+    class Meta:
+        unknown = EXCLUDE  # a form posted with the session cookie also carries csrf_token
+
+    version = Integer(
+        required=True,
+        strict=True,
+        validate=Range(min=0, max=MAX_VERSION),
+        metadata={"description": "the version to make current again (0 = as ingested)"},
+    )
+
+    @pre_load
+    def _form_text(self, data: Any, **_kwargs: Any) -> Any:
+        """A form field is text: ``version=3`` in a form means 3 (JSON must send a number)."""
+        if isinstance(data, Mapping) and not isinstance(data, dict):  # webargs' form proxy
+            value = data.get("version")
+            if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 12:
+                return {"version": int(value)}
+            return {} if value is None else {"version": value}
+        return data
 
 
 class IndicatorChange(Schema):
@@ -312,11 +335,12 @@ def perform_rollback(county_id: str, kind: str, version: Any, user: User) -> dic
     store.location(county_id)
     schema = schema_for(kind)
     ensure_can_write(user, county_id)
-    try:
-        number = int(version)
-    except (TypeError, ValueError):
-        number = -1
-    if number < 0:
+    number = -1
+    if isinstance(version, int) and not isinstance(version, bool):
+        number = version
+    elif isinstance(version, str) and version.isascii() and version.strip().isdigit():
+        number = int(version)  # the page's form field
+    if not 0 <= number <= MAX_VERSION:
         problems = ProblemCollector()
         problems.add(
             "version",
@@ -399,24 +423,22 @@ def layer_versions(county_id: str, layer: str) -> Any:
 
 @bp.post("/api/v1/counties/<county_id>/layers/<layer>/rollback")
 @require_writer()
-@bp.input(RollbackIn, location="json", validation=False)
+@bp.input(RollbackIn, location="json_or_form", arg_name="body")
 @bp.output(VersionOut, status_code=201)
 @bp.doc(
     summary="Roll a layer back (staff)",
     description="Makes a copy of an earlier version the new "
     "current version (the history stays linear) and recomputes the indicators.",
     responses={
-        400: "Bad version",
+        400: "Bad body: `version` must be a whole number ≥ 0",
         401: "Not signed in",
         403: "Not allowed",
         404: "No such version",
     },
     security="BearerAuth",
 )
-def rollback_layer(county_id: str, layer: str, **_ignored: Any) -> Any:
-    body = request.get_json(silent=True) or {}
-    version = body.get("version", request.form.get("version"))
-    return perform_rollback(county_id, layer, version, current_user()), 201
+def rollback_layer(county_id: str, layer: str, body: dict[str, Any]) -> Any:
+    return perform_rollback(county_id, layer, body["version"], current_user()), 201
 
 
 # --- page ---------------------------------------------------------------------------------------

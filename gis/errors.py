@@ -8,8 +8,25 @@ wrong, what was expected and how to fix it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+_PATH_RE = re.compile(r"""(?<![^\s'"(\[=,])(?:[A-Za-z]:)?[\\/](?:[^\s'"\\/]*[\\/])+([^\s'"\\/]*)""")
+
+
+def without_paths(text: str) -> str:
+    """``text`` (a library's error message) with every file path cut to its last part.
+
+    GDAL names the full path of what it opened; an answer must name the member only, never the
+    server's folders.
+
+    >>> without_paths("'/srv/instance/uploads/x1/work/unpacked/a.shp' not recognized")
+    "'a.shp' not recognized"
+    >>> without_paths(r"C:\\tmp\\u\\b.tif: bad; /vsizip//tmp/u.zip/c.shp; 7 km/km2 at 1/2")
+    'b.tif: bad; c.shp; 7 km/km2 at 1/2'
+    """
+    return _PATH_RE.sub(r"\1", text)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import pyogrio
 import rasterio
 from pyproj import CRS, Transformer
 
-from gis.errors import InputFileError, NotFoundError
+from gis.errors import InputFileError, NotFoundError, without_paths
 from gis.workspace import OPTIONAL_LAYERS, REQUIRED_LAYERS, PopulationCells, Workspace
 
 GPKG_NAME = "workspace.gpkg"
@@ -65,7 +65,7 @@ def read_population_cells(tif_path: str | Path, metric_crs: CRS) -> PopulationCe
     try:
         src = rasterio.open(tif_path)
     except rasterio.errors.RasterioIOError as exc:
-        msg = f"{tif_path.name}: cannot read the raster ({exc})"
+        msg = f"{tif_path.name}: cannot read the raster ({without_paths(str(exc))})"
         raise InputFileError(msg) from exc
     with src:
         if src.crs is None:

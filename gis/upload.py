@@ -33,7 +33,13 @@ from pyproj import CRS
 
 from gis.chinacrs import normalise_coord_system, parse_declared_crs, parse_prj, to_wgs84_function
 from gis.encoding import choose_dbf_encoding
-from gis.errors import GisError, NotFoundError, ProblemCollector, ValidationError
+from gis.errors import (
+    GisError,
+    NotFoundError,
+    ProblemCollector,
+    ValidationError,
+    without_paths,
+)
 from gis.validate import SCHEMAS, LayerSchema, ValidationReport, validate_attributes, validate_layer
 from gis.zipsafe import ZipLimits, extract_zip, inspect_zip
 
@@ -710,8 +716,9 @@ def _check_geographic_range(raw: RawUpload, label: str, problems: ProblemCollect
 
 
 def _short(exc: BaseException) -> str:
+    """The first line of a reader's error, with the server's folders cut from any path."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:160]
+    return without_paths(text)[:160]
 
 
 def _validate_raster(

@@ -28,6 +28,8 @@ BIG_LAYER_FEATURES = 2000
 BIG_LAYER_DEFAULT_ZOOM = 14
 DEFAULT_HIDDEN = frozenset({"walk_nodes", "walk_edges", "landuse"})
 """Layers drawn only when switched on in the layer control (dense and rarely needed)."""
+PUBLIC_FLAG_LAYERS = frozenset({"disclosures"})
+"""Layers whose rows carry a ``public`` flag: a row not marked public is for the county's staff."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,28 @@ class LayerInfo:
             "shown_by_default": self.shown,
             "style": self.style.to_dict(),
         }
+
+
+def visible_rows(frame: gpd.GeoDataFrame, name: str, *, private: bool) -> gpd.GeoDataFrame:
+    """The rows of layer ``name`` a viewer may see: the one rule every answer and page applies.
+
+    ``private`` is true for a viewer allowed to see rows not marked public (the county's staff
+    and administrators).  Everyone else sees, of a layer in :data:`PUBLIC_FLAG_LAYERS`, only the
+    rows whose ``public`` is true (none when the column is missing); other layers whole.
+
+    >>> import geopandas as gpd
+    >>> records = gpd.GeoDataFrame({"public": [True, False, None]}, geometry=[None] * 3)
+    >>> len(visible_rows(records, "disclosures", private=False)), len(
+    ...     visible_rows(records, "disclosures", private=True))
+    (1, 3)
+    >>> len(visible_rows(records.drop(columns="public"), "disclosures", private=False))
+    0
+    """
+    if private or name not in PUBLIC_FLAG_LAYERS:
+        return frame
+    if "public" not in frame.columns:
+        return frame.iloc[0:0]
+    return frame[frame["public"].fillna(False).astype(bool)]
 
 
 def stored_layer_names(ws: Workspace) -> list[str]:

@@ -23,6 +23,7 @@ from api.store import LRU
 from app import ConfigError, create_app
 from gis.io import read_workspace
 from gis.workspace import REQUIRED_LAYERS
+from layers.catalog import visible_rows
 from tests.conftest_web import *  # noqa: F403  (fixtures: client, web_app, live_server, ...)
 from tests.conftest_web import DEMO_ID
 
@@ -65,9 +66,12 @@ def test_county_detail_lists_layers_with_provenance(client: Any, web_root: Path)
     meta = json.loads((web_root / DEMO_ID / "metadata.json").read_text(encoding="utf-8"))
     got = {layer["name"]: layer for layer in body["layers"]}
     assert set(got) == set(meta["layers"])
+    records = gpd.read_file(web_root / DEMO_ID / "workspace.gpkg", layer="disclosures")
+    public = len(visible_rows(records, "disclosures", private=False))
     for name, info in meta["layers"].items():
         assert got[name]["provenance"] == info["provenance"]
-        assert got[name]["count"] == info["count"]
+        # the public answer counts only the records marked public (issue 10)
+        assert got[name]["count"] == (public if name == "disclosures" else info["count"])
         assert got[name]["sample"] == (info["provenance"] == "sample")
     assert got["built_up"]["provenance"] == "osm_derived"
     assert body["adcode"] is None and body["bounds"] == meta["bounds"]
@@ -154,7 +158,8 @@ def test_layer_list_has_every_stored_and_gap_layer(
     body = client.get(f"{BASE}/layers").get_json()
     layers = {layer["name"]: layer for layer in body["layers"]}
     for name, gdf in workspace.layers.items():
-        assert layers[name]["feature_count"] == len(gdf)
+        # an anonymous visitor's count: only records marked public (issue 10)
+        assert layers[name]["feature_count"] == len(visible_rows(gdf, name, private=False))
         assert layers[name]["kind"] == "stored"
     for name in REQUIRED_LAYERS:
         assert name in layers

@@ -83,6 +83,14 @@ def _form(case: dict[str, Any], data: bytes) -> dict[str, Any]:
     return form
 
 
+def _assert_no_server_path(text: str, app: Any) -> None:
+    """Answers name the uploaded file and its members, never a folder of the server."""
+    for folder in (app.instance_path, app.config["UPLOAD_TMP_DIR"], tempfile.gettempdir()):
+        assert str(folder) not in text, folder
+    for fragment in ("/tmp/", "/work/", "/unpacked/", "upload-tmp", "\\"):
+        assert fragment not in text, fragment
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
 def test_bad_upload_refused_over_http(case: dict[str, Any], shared_app: Any) -> None:
     app, accounts, ws = shared_app
@@ -101,6 +109,7 @@ def test_bad_upload_refused_over_http(case: dict[str, Any], shared_app: Any) -> 
     body = resp.get_json()
     assert resp.status_code == case["status"], body
     assert resp.mimetype == "application/json"
+    _assert_no_server_path(resp.get_data(as_text=True), app)
     assert set(body) == {"code", "message", "errors"}
     codes = [e["code"] for e in body["errors"]]
     assert set(case["codes"]) <= set(codes), codes
@@ -198,3 +207,43 @@ def test_missing_file_field_and_bad_mapping(shared_app: Any) -> None:
         headers=accounts.header("staff"),
     )
     assert unknown.status_code == 404 and "parks" in unknown.get_json()["message"]
+
+
+def _unreadable_files() -> dict[str, bytes]:
+    """Files GDAL itself fails on (its messages carry the full path of what it opened)."""
+    from tests.upload.corpus import real_parks, shapefile_members, zip_bytes
+
+    members = shapefile_members(real_parks().iloc[:3], "parks", encoding="UTF-8")
+    garbage_shp = {**members, "parks.shp": b"garbage!" * 40}
+    cut_shp = {**members, "parks.shp": members["parks.shp"][:100] + b"\x00garbage" * 40}
+    return {
+        "garbage_shp.zip": zip_bytes(garbage_shp),
+        "cut_shp.zip": zip_bytes(cut_shp),
+        "garbage.gpkg": b"SQLite format 3\x00" + b"\x01garbage" * 200,
+        "garbage.geojson": b'{"type": "FeatureCollection", "features": [{"type": 7}]}',
+        "garbage.zip": b"PK\x03\x04" + b"\x00" * 200,
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_unreadable_files()))
+def test_unreadable_file_answers_name_no_server_path(shared_app: Any, name: str) -> None:
+    app, accounts, ws = shared_app
+    before = tree_hash(ws)
+    client = app.test_client()
+    data = _unreadable_files()[name]
+    resp = client.post(
+        f"/api/v1/counties/{DEMO_ID}/layers/parks",
+        data={"file": (io.BytesIO(data), name)},
+        headers=accounts.header("staff"),
+    )
+    assert resp.status_code == 400, resp.get_json()
+    assert name in resp.get_json()["message"]
+    _assert_no_server_path(resp.get_data(as_text=True), app)
+    raster = client.post(
+        f"/api/v1/counties/{DEMO_ID}/layers/population",
+        data={"file": (io.BytesIO(b"II*\x00" + bytes(100)), "garbage.tif")},
+        headers=accounts.header("staff"),
+    )
+    assert raster.status_code == 400, raster.get_json()
+    _assert_no_server_path(raster.get_data(as_text=True), app)
+    assert tree_hash(ws) == before
