@@ -56,6 +56,7 @@ def main(
     """Run the command line; return the exit code."""
     parser = build_parser(prog, extra)
     args = parser.parse_args(argv)
+    args.prog = parser.prog  # "python -m gis" or "baicheng", for the hints commands print
     try:
         return int(args.func(args))
     except (GisError, FileNotFoundError, PermissionError) as exc:
