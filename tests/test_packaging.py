@@ -173,6 +173,7 @@ def test_baicheng_users_is_the_flask_users_group_on_the_current_folder(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GIS_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "")  # FlaskGroup sets it; unset again afterwards
     monkeypatch.setattr(sys, "stdin", io.StringIO("a long enough password\n"))
     assert app.cli(["users", "create", "root", "--role", "admin", "--password-stdin"]) == 0
     assert app.cli(["--debug", "users", "list"]) == 0
