@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine:
 #   make run   - venv + pinned dependencies + embedded workspace, then serve http://127.0.0.1:5000
 #   make test  - the same set-up plus Debian chromium, then the whole test suite
+# `make setup` installs the project in .venv in editable mode: .venv/bin/baicheng runs this tree.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -14,7 +15,7 @@ PYTEST_ARGS ?=
 .PHONY: run test setup sysdeps workspace serve-prod lint bench bench-web clean lock
 
 run: setup workspace
-	$(BIN)/python app.py --host $(HOST) --port $(PORT)
+	$(BIN)/baicheng serve --host $(HOST) --port $(PORT)
 
 test: setup sysdeps
 	$(BIN)/ruff check gis api layers app.py tests benchmarks
@@ -22,9 +23,10 @@ test: setup sysdeps
 
 setup: $(STAMP)
 
-$(STAMP): requirements.lock
+$(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 # Debian packages the browser tests need (chromium); installs only when missing.
@@ -34,7 +36,7 @@ sysdeps:
 workspace: $(DEMO_WS)/metadata.json
 
 $(DEMO_WS)/metadata.json: $(STAMP) data/osm/chengdu_jinniu_xindu.osm.bz2 data/demo/boundary.geojson
-	$(BIN)/python -m gis ingest --osm data/osm/chengdu_jinniu_xindu.osm.bz2 \
+	$(BIN)/baicheng ingest --osm data/osm/chengdu_jinniu_xindu.osm.bz2 \
 		--boundary data/demo/boundary.geojson --demo --out $(DEMO_WS)
 
 serve-prod: setup workspace
@@ -53,7 +55,8 @@ bench-web: setup workspace
 lock:
 	$(PYTHON) -m venv /tmp/gis-lock-venv
 	/tmp/gis-lock-venv/bin/pip install -q -r requirements.in -r requirements-dev.in
-	/tmp/gis-lock-venv/bin/pip freeze | grep -v -E '^(pip|setuptools|wheel)==' > requirements.lock
+	{ echo '# Pinned by `pip freeze` from requirements.in + requirements-dev.in (Python 3.11). Regenerate: see Makefile target lock.'; \
+	  /tmp/gis-lock-venv/bin/pip freeze --all | grep -v -E '^(pip|wheel)=='; } > requirements.lock
 
 clean:
-	rm -rf $(VENV) instance/workspaces .pytest_cache
+	rm -rf $(VENV) instance/workspaces .pytest_cache build dist *.egg-info

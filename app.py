@@ -1,4 +1,5 @@
-"""The web application: ``create_app(test_config=None)`` and ``python app.py --host --port``.
+"""The web application: ``create_app(test_config=None)``, ``python app.py --host --port`` and
+the ``baicheng`` console script (:func:`cli`).
 
 Configuration, in order: the defaults below, then environment variables prefixed ``GIS_``
 (``GIS_WORKSPACES_DIR=/srv/workspaces``, ``GIS_BASEMAP=tianditu``, ``GIS_TIANDITU_KEY=...``;
@@ -13,8 +14,9 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +27,9 @@ from api.compress import register_compression
 from api.errors import ERROR_SCHEMA, register_error_handlers
 from api.security import register_security_headers
 from api.store import COUNTY_ID_RE, CountyStore
+from gis.resources import resource_dir
 from gis.store import database_url_problem
 
-ROOT = Path(__file__).resolve().parent
 BASEMAPS = ("osm", "tianditu", "none")
 VENDOR = "/static/vendor/swagger-ui-dist-5.32.0"
 
@@ -131,18 +133,26 @@ def instance_secret_key(instance_path: Path) -> str:
     return key
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> APIFlask:
-    """Build the app: configuration, the county store, blueprints and error handlers."""
+def create_app(
+    test_config: Mapping[str, Any] | None = None, *, instance_path: str | None = None
+) -> APIFlask:
+    """Build the app: configuration, the county store, blueprints and error handlers.
+
+    ``instance_path`` holds the workspaces, accounts and secret key; by default Flask's
+    ``instance/`` beside app.py (``<venv>/var/app-instance`` when installed from a wheel).
+    ``baicheng serve`` and ``baicheng users`` pass ``./instance`` of the current folder.
+    """
     app = APIFlask(
         __name__,
+        instance_path=instance_path,
         title="百城提质 planning indicators API",
         version="1.0.0",
         spec_path="/api/v1/openapi.json",
         docs_path="/api/v1/docs",
         docs_ui="swagger-ui",
         instance_relative_config=True,
-        static_folder=str(ROOT / "static"),
-        template_folder=str(ROOT / "templates"),
+        static_folder=str(resource_dir("static")),
+        template_folder=str(resource_dir("templates")),
     )
     app.config.from_mapping(default_config(app.instance_path))
     app.config.from_prefixed_env("GIS")
@@ -163,16 +173,84 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> APIFlask:
     return app
 
 
-def main(argv: list[str] | None = None) -> int:
+def add_serve_arguments(
+    parser: argparse.ArgumentParser, instance: str | None = None
+) -> argparse.ArgumentParser:
+    """The options of ``python app.py`` and ``baicheng serve`` (``instance="instance"``)."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on [127.0.0.1]")
+    parser.add_argument("--port", type=int, default=5000, help="port [5000]")
+    parser.add_argument(
+        "--debug", action="store_true", help="Flask debug mode: reloader, debugger (never public)"
+    )
+    parser.add_argument(
+        "--instance",
+        metavar="DIR",
+        default=instance,
+        help="folder of the workspaces, accounts and secret key "
+        f"[{instance or 'instance/ beside app.py'}]",
+    )
+    return parser
+
+
+def serve(args: argparse.Namespace) -> int:
     """Serve with the development server (use gunicorn or waitress in production)."""
-    parser = argparse.ArgumentParser(description="Serve the planning indicators web app")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=5000)
-    parser.add_argument("--debug", action="store_true")
-    args = parser.parse_args(argv)
-    app = create_app()
+    instance = str(Path(args.instance).resolve()) if args.instance else None
+    app = create_app(instance_path=instance)
     app.run(host=args.host, port=args.port, debug=args.debug, threaded=True)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python app.py``: the same as ``baicheng serve``."""
+    parser = argparse.ArgumentParser(description="Serve the planning indicators web app")
+    return serve(add_serve_arguments(parser).parse_args(argv))
+
+
+def users(argv: Sequence[str]) -> int:
+    """``baicheng users ...``: ``flask --app app users ...`` on ``./instance``."""
+    from flask.cli import FlaskGroup
+
+    instance = str(Path("instance").resolve())
+    group = FlaskGroup(
+        create_app=lambda: create_app(instance_path=instance),
+        add_default_commands=False,
+        load_dotenv=False,
+    )
+    try:
+        group.main(["users", *argv], prog_name="baicheng")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    return 0
+
+
+def _register_serve(sub: Any) -> None:
+    p = sub.add_parser("serve", help="serve the web app (development server; see README)")
+    add_serve_arguments(p, instance="instance").set_defaults(func=serve)
+
+
+def _register_users(sub: Any) -> None:
+    p = sub.add_parser(
+        "users",
+        help="accounts and API tokens: create, token, list, delete, revoke-tokens",
+        add_help=False,
+    )
+    p.add_argument("args", nargs=argparse.REMAINDER, help="see `baicheng users --help`")
+    p.set_defaults(func=lambda args: users(args.args))
+
+
+def cli(argv: Sequence[str] | None = None) -> int:
+    """The ``baicheng`` console script: the sub-commands of ``python -m gis``, serve, users.
+
+    ``serve`` is ``python app.py``; ``users`` is ``flask --app app users`` and goes straight
+    to those click commands, so their options and ``--help`` are theirs.
+    """
+    from gis.cli import main as gis_main
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = argv[1:] if argv[:1] == ["--debug"] else argv
+    if command[:1] == ["users"]:
+        return users(command[1:])
+    return gis_main(argv, prog="baicheng", extra=(_register_serve, _register_users))
 
 
 if __name__ == "__main__":

@@ -30,8 +30,9 @@ import geopandas as gpd
 import pandas as pd
 
 from gis.errors import InputFileError, NotFoundError
+from gis.resources import resource_dir
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "henan"
+DATA_DIR = resource_dir("data") / "henan"
 BOUNDARIES_NAME = "henan_district_tianditu_wgs84.geojson"
 CENSUS_NAME = "henan_census2020_county_leiii.csv"
 TUDIGONG_NAME = "henan_census2020_population_county_tudigong.csv"

@@ -698,8 +698,30 @@ def _jsonb(value: Any) -> Any:
     return Json(value)
 
 
+def import_workspaces(database_url: str, workspaces: Path, counties: str = "all") -> list[str]:
+    """Load the folder workspaces under ``workspaces`` into PostGIS as version 0.
+
+    ``counties`` is ``all`` or ``ID,ID,...``.  Creates the schema when missing and prints
+    ``imported ID`` after each county; returns the ids imported.
+    """
+    store = PostgisStore(database_url)
+    try:
+        store.init_schema()
+        folders = GeoPackageStore(workspaces).county_ids()
+        wanted = folders if counties == "all" else [c for c in counties.split(",") if c]
+        for cid in wanted:
+            store.import_workspace(workspaces / cid, cid)
+            print(f"imported {cid}")
+    finally:
+        store.close()
+    return wanted
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m gis.store_postgis import``: load folder workspaces into PostGIS."""
+    """``python -m gis.store_postgis import``: load folder workspaces into PostGIS.
+
+    The same as ``baicheng db import`` (``python -m gis db import``), kept for old scripts.
+    """
     import os
     import sys
 
@@ -717,19 +739,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.database_url:
         print("error: set DATABASE_URL or --database-url", file=sys.stderr)
         return 2
-    store = PostgisStore(args.database_url)
     try:
-        store.init_schema()
-        folders = GeoPackageStore(args.workspaces).county_ids()
-        wanted = folders if args.counties == "all" else [c for c in args.counties.split(",") if c]
-        for cid in wanted:
-            store.import_workspace(args.workspaces / cid, cid)
-            print(f"imported {cid}")
+        import_workspaces(args.database_url, args.workspaces, args.counties)
     except GisError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    finally:
-        store.close()
     return 0
 
 

@@ -1,5 +1,8 @@
 """Command-line entry point: one module per sub-command, each with ``register(subparsers)``.
 
+``python -m gis`` runs :func:`main`; the ``baicheng`` console script (:func:`app.cli`) runs the
+same parser with the web app's sub-commands (``serve``, ``users``) added through ``extra``.
+
 Every sub-command returns an exit code.  A :class:`gis.errors.GisError` (or a
 missing file) becomes one clear line on stderr and exit code 2, never a
 traceback; ``--debug`` shows the traceback.
@@ -10,19 +13,24 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from gis.errors import GisError
 
 # Sub-command modules in gis/cli/, each defining ``register(subparsers)`` which adds a
 # parser with ``set_defaults(func=...)``; ``func(args) -> int``.
-COMMAND_MODULES = ("ingest", "info", "indicators", "batch", "fetch_osm")
+COMMAND_MODULES = ("ingest", "info", "indicators", "batch", "fetch_osm", "db")
+
+Register = Callable[[Any], None]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser with every available sub-command."""
+def build_parser(
+    prog: str = "python -m gis", extra: Sequence[Register] = ()
+) -> argparse.ArgumentParser:
+    """The parser with every available sub-command, then those ``extra`` registers."""
     parser = argparse.ArgumentParser(
-        prog="python -m gis", description="百城提质 planning indicators from county geodata"
+        prog=prog, description="百城提质 planning indicators from county geodata"
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -34,13 +42,21 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # sub-command not built yet
             raise
         module.register(sub)
+    for register in extra:
+        register(sub)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    prog: str = "python -m gis",
+    extra: Sequence[Register] = (),
+) -> int:
     """Run the command line; return the exit code."""
-    parser = build_parser()
+    parser = build_parser(prog, extra)
     args = parser.parse_args(argv)
+    args.prog = parser.prog  # "python -m gis" or "baicheng", for the hints commands print
     try:
         return int(args.func(args))
     except (GisError, FileNotFoundError, PermissionError) as exc:

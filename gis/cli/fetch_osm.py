@@ -74,10 +74,13 @@ def run(args: argparse.Namespace) -> int:
     responses = download(polygon)
     counts = write_osm_xml(responses, args.out, bounds=unit.geometry.bounds)
     boundary = write_boundary(unit, boundary_path(args.out))
+    next_command = ingest_command(
+        unit, args.out, boundary, prog=getattr(args, "prog", "python -m gis")
+    )
     print(
         f"{unit['adcode']} {unit['name']}: wrote {args.out} ({counts['node']} nodes, "
         f"{counts['way']} ways, {counts['relation']} relations; © OpenStreetMap contributors, "
-        f"ODbL) and {boundary}.\nNext: {ingest_command(unit, args.out, boundary)}",
+        f"ODbL) and {boundary}.\nNext: {next_command}",
         file=sys.stderr,
     )
     return 0
@@ -105,11 +108,13 @@ def write_boundary(unit: Any, path: Path) -> Path:
     return path
 
 
-def ingest_command(unit: Any, osm: str | Path, boundary: Path) -> str:
+def ingest_command(
+    unit: Any, osm: str | Path, boundary: Path, *, prog: str = "python -m gis"
+) -> str:
     """The ``python -m gis ingest`` line for the fetched files (城区人口 when the census has it)."""
     code = unit["adcode"]
     parts = [
-        "python -m gis ingest",
+        f"{prog} ingest",
         f"--osm {osm}",
         f"--boundary {boundary}",
         f"--adcode {code}",

@@ -102,5 +102,6 @@ def run(args: argparse.Namespace) -> int:
     """Run the ingest and print where the workspace is."""
     out = run_ingest(options_from_args(args), progress=not args.quiet)
     print(f"workspace written to {out}")
-    print(f"inspect it with: python -m gis info {out}", file=sys.stderr)
+    prog = getattr(args, "prog", "python -m gis")
+    print(f"inspect it with: {prog} info {out}", file=sys.stderr)
     return 0
