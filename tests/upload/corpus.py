@@ -105,13 +105,27 @@ def real_pitches() -> gpd.GeoDataFrame:
 def shapefile_members(
     gdf: gpd.GeoDataFrame, stem: str, *, encoding: str = "GBK"
 ) -> dict[str, bytes]:
-    """The members of a shapefile written by GDAL (``.shp .shx .dbf .prj .cpg``) as bytes."""
+    """The members of a shapefile written by GDAL (``.shp .shx .dbf .prj .cpg``) as bytes.
+
+    The .dbf header holds the fixed date :data:`FIXED_TIME`, not today's (reproducible bytes).
+    """
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{stem}.shp"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             pyogrio.write_dataframe(gdf, path, encoding=encoding)
-        return {p.name: p.read_bytes() for p in sorted(Path(tmp).iterdir())}
+        members = {p.name: p.read_bytes() for p in sorted(Path(tmp).iterdir())}
+    return {n: _fixed_dbf_date(d) if n.endswith(".dbf") else d for n, d in members.items()}
+
+
+def _fixed_dbf_date(dbf: bytes) -> bytes:
+    """The .dbf with :data:`FIXED_TIME`'s day in its header (bytes 1-3, YY MM DD since 1900).
+
+    GDAL writes the day the file was made there, so without this a file written today differs
+    from the same file written tomorrow.
+    """
+    year, month, day = FIXED_TIME[:3]
+    return dbf[:1] + bytes([year - 1900, month, day]) + dbf[4:]
 
 
 def zip_bytes(members: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
