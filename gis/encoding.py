@@ -6,6 +6,10 @@ mojibake.  :func:`choose_dbf_encoding` reads the .cpg when there is one and
 checks that the attribute bytes actually decode with it; otherwise it reads
 the raw text of the .dbf and tries UTF-8 (strict) and then GB18030 (a superset
 of GBK and GB2312).
+
+dBase cuts field names at 10 bytes, in the middle of a character when the name is Chinese
+(GDAL itself writes 批复日期 in UTF-8 as 批复日 plus one byte of 期); :func:`decode_dbf_text`
+drops such a broken trailing character when the bytes fill the limit.
 """
 
 from __future__ import annotations
@@ -79,33 +83,93 @@ def codec_from_cpg(text: str) -> str | None:
         return None
 
 
+DBF_NAME_BYTES = 10  # a dBase field name holds at most 10 bytes (the 11th is NUL)
+
+
+@dataclass(frozen=True)
+class DbfField:
+    """One field descriptor of a dBase header: raw name, type letter, width in bytes, offset."""
+
+    name: bytes
+    type: str
+    width: int
+    offset: int
+
+
+def dbf_fields(dbf: bytes) -> list[DbfField]:
+    """The field descriptors of a dBase file (32-byte header, then 32 bytes per field).
+
+    Returns ``[]`` for a file too short or malformed to hold a header.
+    """
+    if len(dbf) < 32:
+        return []
+    header_len = struct.unpack("<H", dbf[8:10])[0]
+    fields: list[DbfField] = []
+    offset = 1  # deletion flag
+    pos = 32
+    while pos + 32 <= min(header_len, len(dbf)) and dbf[pos] != 0x0D:
+        name = dbf[pos : pos + 11].split(b"\x00", 1)[0]
+        fields.append(DbfField(name, chr(dbf[pos + 11]), dbf[pos + 16], offset))
+        offset += dbf[pos + 16]
+        pos += 32
+    return fields
+
+
+def dbf_text_columns(dbf: bytes) -> list[tuple[DbfField, list[bytes]]]:
+    """Every character field of a dBase file with the raw bytes of its values (padding removed)."""
+    if len(dbf) < 32:
+        return []
+    n_records, header_len, record_len = struct.unpack("<IHH", dbf[4:12])
+    fields = [f for f in dbf_fields(dbf) if f.type == "C"]
+    if record_len <= 0:
+        return [(f, []) for f in fields]
+    data = dbf[header_len:]
+    n_records = min(n_records, len(data) // record_len)
+    records = [data[r * record_len : (r + 1) * record_len] for r in range(n_records)]
+    return [
+        (f, [rec[f.offset : f.offset + f.width].rstrip(b" \x00") for rec in records])
+        for f in fields
+    ]
+
+
 def dbf_text_bytes(dbf: bytes) -> bytes:
     """The raw bytes of every character field of a dBase file, concatenated.
 
     Returns ``b""`` for a file too short or malformed to hold records.
     """
-    if len(dbf) < 32:
-        return b""
-    n_records, header_len, record_len = struct.unpack("<IHH", dbf[4:12])
-    fields: list[tuple[int, int]] = []  # (offset in record, length) of C fields
-    offset = 1  # deletion flag
-    pos = 32
-    while pos + 32 <= min(header_len, len(dbf)) and dbf[pos] != 0x0D:
-        ftype = chr(dbf[pos + 11])
-        flen = dbf[pos + 16]
-        if ftype == "C":
-            fields.append((offset, flen))
-        offset += flen
-        pos += 32
-    if record_len <= 0:
-        return b""
-    chunks = []
-    data = dbf[header_len:]
-    n_records = min(n_records, len(data) // record_len)
-    for r in range(n_records):
-        rec = data[r * record_len : (r + 1) * record_len]
-        chunks.extend(rec[o : o + n].rstrip(b" \x00") for o, n in fields)
-    return b"\n".join(chunks)
+    columns = dbf_text_columns(dbf)
+    n_records = max((len(values) for _, values in columns), default=0)
+    return b"\n".join(values[r] for r in range(n_records) for _, values in columns)
+
+
+def decode_dbf_text(raw: bytes, codec: str, *, full: bool) -> tuple[str, bool]:
+    """Decode a dBase name or value; drop a character cut by the byte limit when ``full``.
+
+    ``full`` says the bytes fill their limit (10 bytes of a name, the width of a field), so
+    an incomplete multibyte character at the end was cut there by the writer.
+
+    Returns
+    -------
+    (text, cut) : the text, and whether broken trailing bytes were dropped.
+
+    Raises
+    ------
+    UnicodeDecodeError
+        When the bytes are not valid in ``codec`` (other than that cut end).
+
+    >>> decode_dbf_text("批复日期".encode("utf-8")[:10], "utf-8", full=True)
+    ('批复日', True)
+    >>> decode_dbf_text("1备注说明文".encode("gbk")[:10], "gbk", full=True)
+    ('1备注说明', True)
+    >>> decode_dbf_text("公园".encode("gbk"), "gbk", full=False)
+    ('公园', False)
+    """
+    if not full:
+        return raw.decode(codec), False
+    decoder = codecs.getincrementaldecoder(codec)()
+    text = decoder.decode(raw, final=False)
+    pending = decoder.getstate()[0]
+    return text, bool(pending)
 
 
 def dbf_ldid(dbf: bytes) -> int:

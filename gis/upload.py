@@ -32,7 +32,13 @@ import shapely
 from pyproj import CRS
 
 from gis.chinacrs import normalise_coord_system, parse_declared_crs, parse_prj, to_wgs84_function
-from gis.encoding import choose_dbf_encoding
+from gis.encoding import (
+    DBF_NAME_BYTES,
+    EncodingChoice,
+    choose_dbf_encoding,
+    dbf_fields,
+    decode_dbf_text,
+)
 from gis.errors import GisError, NotFoundError, ProblemCollector, ValidationError
 from gis.validate import SCHEMAS, LayerSchema, ValidationReport, validate_attributes, validate_layer
 from gis.zipsafe import ZipLimits, extract_zip, inspect_zip
@@ -45,17 +51,8 @@ SHAPEFILE_REQUIRED = (".shp", ".shx", ".dbf")
 _READ_ERRORS: tuple[type[BaseException], ...] = (Exception,)
 _GDAL_CONFIG_LOCK = threading.Lock()
 MAX_PERSONS_PER_CELL = 1_000_000.0  # more in one cell is a damaged file, not a city
-# Python codec name → the iconv name GDAL understands.
-_GDAL_ENCODINGS = {
-    "utf-8": "UTF-8",
-    "gbk": "CP936",
-    "gb18030": "GB18030",
-    "big5": "BIG5",
-    "latin-1": "ISO-8859-1",
-    "iso8859-1": "ISO-8859-1",
-    "cp1252": "CP1252",
-    "ascii": "UTF-8",
-}
+# Read shapefile text as Latin-1: one character per byte, decoded per column by _DbfText.
+_RAW_TEXT = "ISO-8859-1"
 _MAGIC = {
     ".zip": (b"PK\x03\x04", b"PK\x05\x06"),
     ".gpkg": (b"SQLite format 3\x00",),
@@ -395,17 +392,20 @@ def _read_zipped_shapefile(
             "missing_member",
         )
     _shapefile_crs(present, stem, options, label, raw, problems)
-    encoding = "utf-8"
+    text = _DbfText(EncodingChoice("utf-8", "ascii"), b"", label, stem)
     if ".dbf" in present:
-        encoding = _shapefile_encoding(present, stem, label, raw, problems)
+        dbf = present[".dbf"].read_bytes()
+        text = _DbfText(
+            _shapefile_encoding(present, dbf, stem, label, raw, problems), dbf, label, stem
+        )
     if ".shp" in missing or ".dbf" in missing:
         if ".dbf" in present:  # still check the attributes, so every problem is reported at once
-            _read_attributes_only(present[".dbf"], encoding, raw)
+            _read_attributes_only(present[".dbf"], text, raw)
         return
     if ".prj" in present:  # parsed above; GDAL need not read it again (it stumbles on bad bytes)
         present[".prj"].rename(present[".prj"].with_suffix(".prj-parsed"))
     try:
-        raw.gdf = _read_shapefile(present[".shp"], encoding, restore_shx=".shx" in missing)
+        raw.gdf = _read_shapefile(present[".shp"], restore_shx=".shx" in missing)
     except _READ_ERRORS as exc:
         problems.add(
             label,
@@ -415,32 +415,100 @@ def _read_zipped_shapefile(
             "unreadable",
         )
         return
+    raw.gdf = text.decode(raw.gdf, raw)
     if raw.gdf is not None and raw.crs is not None:
         raw.gdf = raw.gdf.set_crs(raw.crs, allow_override=True)
 
 
-def _read_shapefile(shp: Path, encoding: str, *, restore_shx: bool) -> gpd.GeoDataFrame:
-    """Read a shapefile; rebuild a missing .shx (in the private unpack folder) to check the rest."""
+def _read_shapefile(shp: Path, *, restore_shx: bool) -> gpd.GeoDataFrame:
+    """Read a shapefile, its text as raw bytes (:class:`_DbfText` decodes it column by column);
+    rebuild a missing .shx (in the private unpack folder) to check the rest."""
     if not restore_shx:
-        return _quiet_read(shp, encoding=encoding)
+        return _quiet_read(shp, encoding=_RAW_TEXT)
     with _GDAL_CONFIG_LOCK:
         pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": True})
         try:
-            return _quiet_read(shp, encoding=encoding)
+            return _quiet_read(shp, encoding=_RAW_TEXT)
         finally:
             pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": None})
 
 
-def _read_attributes_only(dbf: Path, encoding: str, raw: RawUpload) -> None:
+def _read_attributes_only(dbf: Path, text: _DbfText, raw: RawUpload) -> None:
     alone = dbf.parent / "dbf-only"
     alone.mkdir(exist_ok=True)
     shutil.copyfile(dbf, alone / dbf.name)
     try:
-        raw.attributes = pd.DataFrame(
-            _quiet_read(alone / dbf.name, encoding=encoding, read_geometry=False)
-        )
+        table = pd.DataFrame(_quiet_read(alone / dbf.name, encoding=_RAW_TEXT, read_geometry=False))
     except _READ_ERRORS:
         raw.attributes = None
+        return
+    raw.attributes = text.decode(table, raw)
+
+
+class _DbfText:
+    """Decodes a shapefile read with :data:`_RAW_TEXT`: names and values column by column.
+
+    GDAL hands over every byte as one Latin-1 character, so ``str.encode("latin-1")`` gives
+    the .dbf's bytes back.  Each column is decoded with the file's codec (from
+    the .cpg or detected); a character cut by the 10-byte name limit is dropped, and each such
+    column is named in a warning.
+    """
+
+    def __init__(self, choice: EncodingChoice, dbf: bytes, label: str, stem: str) -> None:
+        self.codec = choice.codec or "latin-1"
+        self.fields = {f.name: f for f in dbf_fields(dbf)}
+        self.label, self.stem = label, stem
+
+    def _decode(self, value: bytes, codec: str, *, full: bool) -> tuple[str, bool]:
+        try:
+            return decode_dbf_text(value, codec, full=full)
+        except (UnicodeDecodeError, LookupError):
+            return value.decode(codec, errors="replace"), False  # a refused file: read on
+
+    def _decode_name(self, name_bytes: bytes) -> tuple[str, int]:
+        """A field name and the number of broken bytes dropped from its end."""
+        name, cut = self._decode(name_bytes, self.codec, full=len(name_bytes) >= DBF_NAME_BYTES)
+        return name, len(name_bytes) - len(name.encode(self.codec)) if cut else 0
+
+    def decode(self, table: Any, raw: RawUpload) -> Any:
+        """``table`` with decoded column names and text values; warnings recorded in ``raw``."""
+        renamed: dict[str, str] = {}
+        for column in list(table.columns):
+            if column == getattr(table, "_geometry_column_name", None):
+                continue
+            name_bytes = str(column).encode("latin-1", errors="replace")
+            field = self.fields.get(name_bytes)
+            name, dropped = self._decode_name(name_bytes)
+            while name in renamed.values() or (name != column and name in table.columns):
+                name += "_"
+            renamed[column] = name
+            if dropped:
+                self._warn_name_cut(name, dropped, raw)
+            if field is None or field.type == "C":
+                table[column] = self._decode_values(table[column])
+        return table.rename(columns=renamed)
+
+    def _decode_values(self, values: pd.Series) -> pd.Series:
+        out = [
+            self._decode(v.encode("latin-1", errors="replace"), self.codec, full=False)[0]
+            if isinstance(v, str)
+            else v
+            for v in values.tolist()
+        ]
+        return pd.Series(out, index=values.index, dtype=values.dtype)
+
+    def _warn_name_cut(self, name: str, dropped: int, raw: RawUpload) -> None:
+        raw.note(
+            f"{self.label}: column {name}",
+            "dbf_name_cut",
+            f"{self.label}: the name of column {name!r} in {self.stem}.dbf was cut in the "
+            f"middle of a character by the dBase limit of {DBF_NAME_BYTES} bytes per column "
+            f"name; it was read as {name!r} ({dropped} broken byte(s) dropped). A GeoPackage "
+            "keeps full column names",
+            f"{self.label}：{self.stem}.dbf 中字段 {name!r} 的名称被 dBase 字段名 "
+            f"{DBF_NAME_BYTES} 字节上限截断在汉字中间；已按 {name!r} 读取（丢弃 {dropped} "
+            "个残缺字节）。GeoPackage 可保留完整字段名",
+        )
 
 
 def _shapefile_crs(
@@ -477,14 +545,19 @@ def _shapefile_crs(
 
 
 def _shapefile_encoding(
-    present: dict[str, Path], stem: str, label: str, raw: RawUpload, problems: ProblemCollector
-) -> str:
+    present: dict[str, Path],
+    dbf: bytes,
+    stem: str,
+    label: str,
+    raw: RawUpload,
+    problems: ProblemCollector,
+) -> EncodingChoice:
     cpg_text = (
         present[".cpg"].read_bytes()[:200].decode("ascii", errors="replace")
         if ".cpg" in present
         else None
     )
-    choice = choose_dbf_encoding(present[".dbf"].read_bytes(), cpg_text)
+    choice = choose_dbf_encoding(dbf, cpg_text)
     if choice.problem == "cpg_mismatch":
         found = {"gb18030": "GBK", "gbk": "GBK", "utf-8": "UTF-8"}.get(
             choice.codec or "", "neither UTF-8 nor GBK"
@@ -515,10 +588,9 @@ def _shapefile_encoding(
             "编码重新导出，并附 .cpg 文件",
             "encoding_undetected",
         )
-    if choice.problem:  # read on to find the other problems; the upload is refused anyway
-        return _GDAL_ENCODINGS.get(choice.codec or "", "ISO-8859-1")
-    raw.encoding = f"{choice.codec} ({choice.how})"
-    return _GDAL_ENCODINGS.get(choice.codec or "utf-8", "UTF-8")
+    if not choice.problem:  # else read on to find the other problems; the upload is refused
+        raw.encoding = f"{choice.codec} ({choice.how})"
+    return choice
 
 
 def _read_gpkg(
