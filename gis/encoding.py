@@ -7,9 +7,11 @@ checks that the attribute bytes actually decode with it; otherwise it reads
 the raw text of the .dbf and tries UTF-8 (strict) and then GB18030 (a superset
 of GBK and GB2312).
 
-dBase cuts field names at 10 bytes, in the middle of a character when the name is Chinese
-(GDAL itself writes 批复日期 in UTF-8 as 批复日 plus one byte of 期); :func:`decode_dbf_text`
-drops such a broken trailing character when the bytes fill the limit.
+dBase cuts field names at 10 bytes and values at the field width (at most 254 bytes), in the
+middle of a character when the text is Chinese (GDAL itself writes 批复日期 in UTF-8 as 批复日 plus
+one byte of 期).  :func:`decode_dbf_text` drops such a broken trailing character when the bytes
+fill the limit, and :func:`choose_dbf_encoding` gives a column whose text is in another encoding
+than the rest of the file (a .cpg saying UTF-8 over one GBK column) its own codec.
 """
 
 from __future__ import annotations
@@ -56,12 +58,16 @@ class EncodingChoice:
         ``"cpg"``, ``"ldid"``, ``"detected"`` or ``"ascii"``.
     problem : str
         Empty, ``"cpg_unknown"``, ``"cpg_mismatch"`` or ``"undecodable"``.
+
+    column_codecs : tuple of (bytes, str)
+        Raw field name → codec, for the columns whose text is not in ``codec``.
     """
 
     codec: str | None
     how: str
     problem: str = ""
     cpg_text: str = ""
+    column_codecs: tuple[tuple[bytes, str], ...] = ()
 
 
 def codec_from_cpg(text: str) -> str | None:
@@ -172,17 +178,74 @@ def decode_dbf_text(raw: bytes, codec: str, *, full: bool) -> tuple[str, bool]:
     return text, bool(pending)
 
 
-def dbf_ldid(dbf: bytes) -> int:
-    """The language driver ID byte of a dBase header (0 when absent)."""
-    return dbf[29] if len(dbf) > 29 else 0
-
-
-def _decodes(raw: bytes, codec: str) -> bool:
+def _column_decodes(field: DbfField, values: list[bytes], codec: str) -> bool:
     try:
-        raw.decode(codec)
+        for value in values:
+            decode_dbf_text(value, codec, full=len(value) >= field.width)
     except (UnicodeDecodeError, LookupError):
         return False
     return True
+
+
+def _columns_decode(columns: list[tuple[DbfField, list[bytes]]], codec: str) -> bool:
+    return all(_column_decodes(f, values, codec) for f, values in columns)
+
+
+def _cut_free_text(columns: list[tuple[DbfField, list[bytes]]], codec: str) -> bytes:
+    """The values joined, each without the character its field width cut (for detection)."""
+    out = []
+    for f, values in columns:
+        for value in values:
+            if len(value) >= f.width:
+                try:
+                    text, _ = decode_dbf_text(value, codec, full=True)
+                except (UnicodeDecodeError, LookupError):
+                    out.append(value)
+                    continue
+                value = text.encode(codec)
+            out.append(value)
+    return b"\n".join(out)
+
+
+def detect_column_encoding(columns: list[tuple[DbfField, list[bytes]]]) -> str | None:
+    """:func:`detect_encoding` over dBase columns, tolerant of characters cut by field widths."""
+    candidates = []
+    for codec in ("utf-8", "gb18030"):
+        if _columns_decode(columns, codec):
+            text = _cut_free_text(columns, codec).decode(codec)
+            candidates.append((_chinese_score(text), codec == "utf-8", codec))
+    return max(candidates)[2] if candidates else None
+
+
+def _per_column_codecs(
+    columns: list[tuple[DbfField, list[bytes]]], codec: str
+) -> tuple[tuple[bytes, str], ...] | None:
+    """Codecs of the columns that ``codec`` cannot read, when ``codec`` is right for the rest.
+
+    ``None`` when ``codec`` reads no column with non-ASCII text (then it is wrong for the whole
+    file) or when a column decodes in no encoding.
+    """
+    agree = [
+        f
+        for f, values in columns
+        if not all(v.isascii() for v in values) and _column_decodes(f, values, codec)
+    ]
+    if not agree:
+        return None
+    own: list[tuple[bytes, str]] = []
+    for f, values in columns:
+        if _column_decodes(f, values, codec):
+            continue
+        detected = detect_column_encoding([(f, values)])
+        if detected is None:
+            return None
+        own.append((f.name, detected))
+    return tuple(own)
+
+
+def dbf_ldid(dbf: bytes) -> int:
+    """The language driver ID byte of a dBase header (0 when absent)."""
+    return dbf[29] if len(dbf) > 29 else 0
 
 
 def _chinese_score(text: str) -> float:
@@ -225,24 +288,37 @@ def detect_encoding(raw: bytes) -> str | None:
 def choose_dbf_encoding(dbf: bytes, cpg_text: str | None) -> EncodingChoice:
     """Pick the encoding of a .dbf: the .cpg's when given and valid, else detected.
 
+    Characters cut by a field's width do not count against an encoding.  When the .cpg's
+    encoding reads some columns with Chinese text but not others, those others get their own
+    detected codec in ``column_codecs`` (no problem); when it reads none, the .cpg is wrong.
+
     >>> choose_dbf_encoding(b"", "GBK").codec
     'gbk'
     """
-    raw = dbf_text_bytes(dbf)
+    columns = dbf_text_columns(dbf)
+    raw = _cut_free_text(columns, "utf-8")
     if cpg_text is not None:
         codec = codec_from_cpg(cpg_text)
         if codec is None:
-            detected = detect_encoding(raw)
+            detected = detect_column_encoding(columns)
             return EncodingChoice(detected, "detected", "cpg_unknown", cpg_text.strip())
-        if _decodes(raw, codec):
+        if _columns_decode(columns, codec):
             return EncodingChoice(codec, "cpg", "", cpg_text.strip())
-        return EncodingChoice(detect_encoding(raw), "detected", "cpg_mismatch", cpg_text.strip())
+        own = _per_column_codecs(columns, codec)
+        if own is not None:
+            return EncodingChoice(codec, "cpg", "", cpg_text.strip(), own)
+        detected = detect_column_encoding(columns)
+        return EncodingChoice(detected, "detected", "cpg_mismatch", cpg_text.strip())
     if raw.isascii():
         return EncodingChoice("utf-8", "ascii")
     ldid_codec = _LDID_CODECS.get(dbf_ldid(dbf))
-    if ldid_codec and _decodes(raw, ldid_codec):
+    if ldid_codec and _columns_decode(columns, ldid_codec):
         return EncodingChoice(ldid_codec, "ldid")
-    detected = detect_encoding(raw)
-    if detected is None:
-        return EncodingChoice(None, "detected", "undecodable")
-    return EncodingChoice(detected, "detected")
+    detected = detect_column_encoding(columns)
+    if detected is not None:
+        return EncodingChoice(detected, "detected")
+    for codec in ("utf-8", "gb18030"):  # one column in another encoding than the others
+        own = _per_column_codecs(columns, codec)
+        if own is not None:
+            return EncodingChoice(codec, "detected", "", "", own)
+    return EncodingChoice(None, "detected", "undecodable")

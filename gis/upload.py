@@ -53,6 +53,7 @@ _GDAL_CONFIG_LOCK = threading.Lock()
 MAX_PERSONS_PER_CELL = 1_000_000.0  # more in one cell is a damaged file, not a city
 # Read shapefile text as Latin-1: one character per byte, decoded per column by _DbfText.
 _RAW_TEXT = "ISO-8859-1"
+_CODEC_NAMES = {"utf-8": "UTF-8", "gbk": "GBK", "gb18030": "GBK (GB18030)", "big5": "Big5"}
 _MAGIC = {
     ".zip": (b"PK\x03\x04", b"PK\x05\x06"),
     ".gpkg": (b"SQLite format 3\x00",),
@@ -449,13 +450,16 @@ class _DbfText:
     """Decodes a shapefile read with :data:`_RAW_TEXT`: names and values column by column.
 
     GDAL hands over every byte as one Latin-1 character, so ``str.encode("latin-1")`` gives
-    the .dbf's bytes back.  Each column is decoded with the file's codec (from
-    the .cpg or detected); a character cut by the 10-byte name limit is dropped, and each such
-    column is named in a warning.
+    the .dbf's bytes back.  Each column is decoded with the file's codec (or its own, when
+    :func:`gis.encoding.choose_dbf_encoding` found it in another encoding); a character cut by
+    the 10-byte name limit or the field width is dropped, and each such column is named in a
+    warning.
     """
 
     def __init__(self, choice: EncodingChoice, dbf: bytes, label: str, stem: str) -> None:
         self.codec = choice.codec or "latin-1"
+        self.own = dict(choice.column_codecs)
+        self.cpg_text = choice.cpg_text
         self.fields = {f.name: f for f in dbf_fields(dbf)}
         self.label, self.stem = label, stem
 
@@ -465,10 +469,17 @@ class _DbfText:
         except (UnicodeDecodeError, LookupError):
             return value.decode(codec, errors="replace"), False  # a refused file: read on
 
-    def _decode_name(self, name_bytes: bytes) -> tuple[str, int]:
-        """A field name and the number of broken bytes dropped from its end."""
-        name, cut = self._decode(name_bytes, self.codec, full=len(name_bytes) >= DBF_NAME_BYTES)
-        return name, len(name_bytes) - len(name.encode(self.codec)) if cut else 0
+    def _decode_name(self, name_bytes: bytes, codec: str) -> tuple[str, int]:
+        """A field name in the file's codec, else in its column's (a name may be in either),
+        and the number of broken bytes dropped from its end."""
+        full = len(name_bytes) >= DBF_NAME_BYTES
+        for candidate in dict.fromkeys((self.codec, codec)):
+            try:
+                name, cut = decode_dbf_text(name_bytes, candidate, full=full)
+            except (UnicodeDecodeError, LookupError):
+                continue
+            return name, len(name_bytes) - len(name.encode(candidate)) if cut else 0
+        return self._decode(name_bytes, codec, full=full)[0], 0
 
     def decode(self, table: Any, raw: RawUpload) -> Any:
         """``table`` with decoded column names and text values; warnings recorded in ``raw``."""
@@ -478,23 +489,36 @@ class _DbfText:
                 continue
             name_bytes = str(column).encode("latin-1", errors="replace")
             field = self.fields.get(name_bytes)
-            name, dropped = self._decode_name(name_bytes)
+            codec = self.own.get(name_bytes, self.codec)
+            name, dropped = self._decode_name(name_bytes, codec)
             while name in renamed.values() or (name != column and name in table.columns):
                 name += "_"
             renamed[column] = name
             if dropped:
                 self._warn_name_cut(name, dropped, raw)
             if field is None or field.type == "C":
-                table[column] = self._decode_values(table[column])
+                width = field.width if field is not None else 1 << 20  # unknown: no cut
+                table[column] = self._decode_values(table[column], name, width, codec, raw)
+            if name_bytes in self.own:
+                self._warn_column_codec(name, codec, raw)
         return table.rename(columns=renamed)
 
-    def _decode_values(self, values: pd.Series) -> pd.Series:
-        out = [
-            self._decode(v.encode("latin-1", errors="replace"), self.codec, full=False)[0]
-            if isinstance(v, str)
-            else v
-            for v in values.tolist()
-        ]
+    def _decode_values(
+        self, values: pd.Series, name: str, width: int, codec: str, raw: RawUpload
+    ) -> pd.Series:
+        out: list[Any] = []
+        cut_rows: list[int] = []
+        for row, value in enumerate(values.tolist()):
+            if not isinstance(value, str):
+                out.append(value)
+                continue
+            data = value.encode("latin-1", errors="replace")
+            text, cut = self._decode(data, codec, full=len(data) >= width)
+            out.append(text)
+            if cut:
+                cut_rows.append(row + 1)
+        if cut_rows:
+            self._warn_values_cut(name, width, cut_rows, raw)
         return pd.Series(out, index=values.index, dtype=values.dtype)
 
     def _warn_name_cut(self, name: str, dropped: int, raw: RawUpload) -> None:
@@ -508,6 +532,35 @@ class _DbfText:
             f"{self.label}：{self.stem}.dbf 中字段 {name!r} 的名称被 dBase 字段名 "
             f"{DBF_NAME_BYTES} 字节上限截断在汉字中间；已按 {name!r} 读取（丢弃 {dropped} "
             "个残缺字节）。GeoPackage 可保留完整字段名",
+        )
+
+    def _warn_values_cut(self, name: str, width: int, rows: list[int], raw: RawUpload) -> None:
+        shown = ", ".join(str(r) for r in rows[:5])
+        raw.note(
+            f"{self.label}: column {name}",
+            "dbf_value_cut",
+            f"{self.label}: {len(rows)} value(s) of column {name!r} were cut in the middle of "
+            f"a character by the field's limit of {width} bytes (rows {shown}); they were read "
+            "without the broken trailing bytes. Check that the text is complete, or upload a "
+            "GeoPackage, which has no such limit",
+            f"{self.label}：字段 {name!r} 有 {len(rows)} 个值被字段宽度 {width} 字节上限截断在"
+            f"汉字中间（第 {shown} 行）；已丢弃末尾残缺字节后读取。请核对文字是否完整，或上传"
+            "没有此限制的 GeoPackage",
+        )
+
+    def _warn_column_codec(self, name: str, codec: str, raw: RawUpload) -> None:
+        found = _CODEC_NAMES.get(codec, codec)
+        said = self.cpg_text or _CODEC_NAMES.get(self.codec, self.codec)
+        where = f"{self.stem}.cpg says" if self.cpg_text else "the other columns are"
+        where_zh = f"{self.stem}.cpg 声明为" if self.cpg_text else "其他字段为"
+        raw.note(
+            f"{self.label}: column {name}",
+            "column_encoding",
+            f"{self.label}: the text of column {name!r} in {self.stem}.dbf is {found}, but "
+            f"{where} {said}; the column was read as {found}. Check its text, and export the "
+            "layer again with one encoding for every column",
+            f"{self.label}：{self.stem}.dbf 中字段 {name!r} 的文字编码为 {found}，而 "
+            f"{where_zh} {said}；该字段已按 {found} 读取。请核对其文字，并以统一编码重新导出图层",
         )
 
 
