@@ -7,10 +7,12 @@ county data with one thing wrong (or nothing).
 
 from __future__ import annotations
 
+import atexit
 import bz2
 import io
 import json
 import re
+import shutil
 import tempfile
 import warnings
 import zipfile
@@ -41,9 +43,15 @@ ROAD_CLASS_ZH = {
 
 @lru_cache(maxsize=1)
 def _osm_path() -> Path:
-    out = Path(tempfile.gettempdir()) / "gis-upload-tests-chengdu.osm"
-    if not out.is_file() or out.stat().st_size == 0:
-        out.write_bytes(bz2.decompress(OSM_BZ2.read_bytes()))
+    """The extract decompressed (0.2 s) into a folder of this process alone, removed at exit.
+
+    Not a shared file in the machine's temp folder: another run writing it at the same moment,
+    or a run killed mid-write, would hand this one a cut-off extract.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="gis-upload-tests-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    out = folder / "chengdu.osm"
+    out.write_bytes(bz2.decompress(OSM_BZ2.read_bytes()))
     return out
 
 

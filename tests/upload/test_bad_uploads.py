@@ -3,6 +3,7 @@ problem (each naming the file, in English and Chinese) and nothing stored change
 
 from __future__ import annotations
 
+import bz2
 import io
 import json
 import sqlite3
@@ -18,6 +19,7 @@ from werkzeug.test import encode_multipart
 
 from gis.errors import GisError
 from gis.upload import UploadLimits, UploadOptions, prepare_upload
+from tests.upload import corpus
 from tests.upload.conftest import DEMO_ID, tree_hash
 from tests.upload.corpus import FIXED_TIME
 from tests.upload.make_bad_uploads import write_all
@@ -93,6 +95,18 @@ def test_corpus_dbf_headers_hold_a_fixed_date(tmp_path: Path) -> None:
         dates = _dbf_dates(folder)
         assert len(dates) >= 15, sorted(dates)
         assert {k: v for k, v in dates.items() if v != fixed} == {}, folder
+
+
+def test_osm_extract_is_never_read_from_another_runs_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The corpus is made from the real extract, never from a stale or half-written copy that
+    another run (another worktree, another engineer) left in the machine's temp folder."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    stale = tmp_path / "gis-upload-tests-chengdu.osm"
+    stale.write_bytes(b"<?xml version='1.0'?><osm>")  # cut off mid-write
+    path = corpus._osm_path.__wrapped__()
+    assert path.read_bytes() == bz2.decompress(corpus.OSM_BZ2.read_bytes())
 
 
 def _gpkg_tables(path: Path) -> list[Any]:
