@@ -32,7 +32,13 @@ import shapely
 from pyproj import CRS
 
 from gis.chinacrs import normalise_coord_system, parse_declared_crs, parse_prj, to_wgs84_function
-from gis.encoding import choose_dbf_encoding
+from gis.encoding import (
+    DBF_NAME_BYTES,
+    EncodingChoice,
+    choose_dbf_encoding,
+    dbf_fields,
+    decode_dbf_text,
+)
 from gis.errors import (
     GisError,
     NotFoundError,
@@ -51,17 +57,9 @@ SHAPEFILE_REQUIRED = (".shp", ".shx", ".dbf")
 _READ_ERRORS: tuple[type[BaseException], ...] = (Exception,)
 _GDAL_CONFIG_LOCK = threading.Lock()
 MAX_PERSONS_PER_CELL = 1_000_000.0  # more in one cell is a damaged file, not a city
-# Python codec name → the iconv name GDAL understands.
-_GDAL_ENCODINGS = {
-    "utf-8": "UTF-8",
-    "gbk": "CP936",
-    "gb18030": "GB18030",
-    "big5": "BIG5",
-    "latin-1": "ISO-8859-1",
-    "iso8859-1": "ISO-8859-1",
-    "cp1252": "CP1252",
-    "ascii": "UTF-8",
-}
+# Read shapefile text as Latin-1: one character per byte, decoded per column by _DbfText.
+_RAW_TEXT = "ISO-8859-1"
+_CODEC_NAMES = {"utf-8": "UTF-8", "gbk": "GBK", "gb18030": "GBK (GB18030)", "big5": "Big5"}
 _MAGIC = {
     ".zip": (b"PK\x03\x04", b"PK\x05\x06"),
     ".gpkg": (b"SQLite format 3\x00",),
@@ -401,17 +399,20 @@ def _read_zipped_shapefile(
             "missing_member",
         )
     _shapefile_crs(present, stem, options, label, raw, problems)
-    encoding = "utf-8"
+    text = _DbfText(EncodingChoice("utf-8", "ascii"), b"", label, stem)
     if ".dbf" in present:
-        encoding = _shapefile_encoding(present, stem, label, raw, problems)
+        dbf = present[".dbf"].read_bytes()
+        text = _DbfText(
+            _shapefile_encoding(present, dbf, stem, label, raw, problems), dbf, label, stem
+        )
     if ".shp" in missing or ".dbf" in missing:
         if ".dbf" in present:  # still check the attributes, so every problem is reported at once
-            _read_attributes_only(present[".dbf"], encoding, raw)
+            _read_attributes_only(present[".dbf"], text, raw)
         return
     if ".prj" in present:  # parsed above; GDAL need not read it again (it stumbles on bad bytes)
         present[".prj"].rename(present[".prj"].with_suffix(".prj-parsed"))
     try:
-        raw.gdf = _read_shapefile(present[".shp"], encoding, restore_shx=".shx" in missing)
+        raw.gdf = _read_shapefile(present[".shp"], restore_shx=".shx" in missing)
     except _READ_ERRORS as exc:
         problems.add(
             label,
@@ -421,32 +422,152 @@ def _read_zipped_shapefile(
             "unreadable",
         )
         return
+    raw.gdf = text.decode(raw.gdf, raw)
     if raw.gdf is not None and raw.crs is not None:
         raw.gdf = raw.gdf.set_crs(raw.crs, allow_override=True)
 
 
-def _read_shapefile(shp: Path, encoding: str, *, restore_shx: bool) -> gpd.GeoDataFrame:
-    """Read a shapefile; rebuild a missing .shx (in the private unpack folder) to check the rest."""
+def _read_shapefile(shp: Path, *, restore_shx: bool) -> gpd.GeoDataFrame:
+    """Read a shapefile, its text as raw bytes (:class:`_DbfText` decodes it column by column);
+    rebuild a missing .shx (in the private unpack folder) to check the rest."""
     if not restore_shx:
-        return _quiet_read(shp, encoding=encoding)
+        return _quiet_read(shp, encoding=_RAW_TEXT)
     with _GDAL_CONFIG_LOCK:
         pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": True})
         try:
-            return _quiet_read(shp, encoding=encoding)
+            return _quiet_read(shp, encoding=_RAW_TEXT)
         finally:
             pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": None})
 
 
-def _read_attributes_only(dbf: Path, encoding: str, raw: RawUpload) -> None:
+def _read_attributes_only(dbf: Path, text: _DbfText, raw: RawUpload) -> None:
     alone = dbf.parent / "dbf-only"
     alone.mkdir(exist_ok=True)
     shutil.copyfile(dbf, alone / dbf.name)
     try:
-        raw.attributes = pd.DataFrame(
-            _quiet_read(alone / dbf.name, encoding=encoding, read_geometry=False)
-        )
+        table = pd.DataFrame(_quiet_read(alone / dbf.name, encoding=_RAW_TEXT, read_geometry=False))
     except _READ_ERRORS:
         raw.attributes = None
+        return
+    raw.attributes = text.decode(table, raw)
+
+
+class _DbfText:
+    """Decodes a shapefile read with :data:`_RAW_TEXT`: names and values column by column.
+
+    GDAL hands over every byte as one Latin-1 character, so ``str.encode("latin-1")`` gives
+    the .dbf's bytes back.  Each column is decoded with the file's codec (or its own, when
+    :func:`gis.encoding.choose_dbf_encoding` found it in another encoding); a character cut by
+    the 10-byte name limit or the field width is dropped, and each such column is named in a
+    warning.
+    """
+
+    def __init__(self, choice: EncodingChoice, dbf: bytes, label: str, stem: str) -> None:
+        self.codec = choice.codec or "latin-1"
+        self.own = dict(choice.column_codecs)
+        self.cpg_text = choice.cpg_text
+        self.fields = {f.name: f for f in dbf_fields(dbf)}
+        self.label, self.stem = label, stem
+
+    def _decode(self, value: bytes, codec: str, *, full: bool) -> tuple[str, bool]:
+        try:
+            return decode_dbf_text(value, codec, full=full)
+        except (UnicodeDecodeError, LookupError):
+            return value.decode(codec, errors="replace"), False  # a refused file: read on
+
+    def _decode_name(self, name_bytes: bytes, codec: str) -> tuple[str, int]:
+        """A field name in the file's codec, else in its column's (a name may be in either),
+        and the number of broken bytes dropped from its end."""
+        full = len(name_bytes) >= DBF_NAME_BYTES
+        for candidate in dict.fromkeys((self.codec, codec)):
+            try:
+                name, cut = decode_dbf_text(name_bytes, candidate, full=full)
+            except (UnicodeDecodeError, LookupError):
+                continue
+            return name, len(name_bytes) - len(name.encode(candidate)) if cut else 0
+        return self._decode(name_bytes, codec, full=full)[0], 0
+
+    def decode(self, table: Any, raw: RawUpload) -> Any:
+        """``table`` with decoded column names and text values; warnings recorded in ``raw``."""
+        renamed: dict[str, str] = {}
+        for column in list(table.columns):
+            if column == getattr(table, "_geometry_column_name", None):
+                continue
+            name_bytes = str(column).encode("latin-1", errors="replace")
+            field = self.fields.get(name_bytes)
+            codec = self.own.get(name_bytes, self.codec)
+            name, dropped = self._decode_name(name_bytes, codec)
+            while name in renamed.values() or (name != column and name in table.columns):
+                name += "_"
+            renamed[column] = name
+            if dropped:
+                self._warn_name_cut(name, dropped, raw)
+            if field is None or field.type == "C":
+                width = field.width if field is not None else 1 << 20  # unknown: no cut
+                table[column] = self._decode_values(table[column], name, width, codec, raw)
+            if name_bytes in self.own:
+                self._warn_column_codec(name, codec, raw)
+        return table.rename(columns=renamed)
+
+    def _decode_values(
+        self, values: pd.Series, name: str, width: int, codec: str, raw: RawUpload
+    ) -> pd.Series:
+        out: list[Any] = []
+        cut_rows: list[int] = []
+        for row, value in enumerate(values.tolist()):
+            if not isinstance(value, str):
+                out.append(value)
+                continue
+            data = value.encode("latin-1", errors="replace")
+            text, cut = self._decode(data, codec, full=len(data) >= width)
+            out.append(text)
+            if cut:
+                cut_rows.append(row + 1)
+        if cut_rows:
+            self._warn_values_cut(name, width, cut_rows, raw)
+        return pd.Series(out, index=values.index, dtype=values.dtype)
+
+    def _warn_name_cut(self, name: str, dropped: int, raw: RawUpload) -> None:
+        raw.note(
+            f"{self.label}: column {name}",
+            "dbf_name_cut",
+            f"{self.label}: the name of column {name!r} in {self.stem}.dbf was cut in the "
+            f"middle of a character by the dBase limit of {DBF_NAME_BYTES} bytes per column "
+            f"name; it was read as {name!r} ({dropped} broken byte(s) dropped). A GeoPackage "
+            "keeps full column names",
+            f"{self.label}：{self.stem}.dbf 中字段 {name!r} 的名称被 dBase 字段名 "
+            f"{DBF_NAME_BYTES} 字节上限截断在汉字中间；已按 {name!r} 读取（丢弃 {dropped} "
+            "个残缺字节）。GeoPackage 可保留完整字段名",
+        )
+
+    def _warn_values_cut(self, name: str, width: int, rows: list[int], raw: RawUpload) -> None:
+        shown = ", ".join(str(r) for r in rows[:5])
+        raw.note(
+            f"{self.label}: column {name}",
+            "dbf_value_cut",
+            f"{self.label}: {len(rows)} value(s) of column {name!r} were cut in the middle of "
+            f"a character by the field's limit of {width} bytes (rows {shown}); they were read "
+            "without the broken trailing bytes. Check that the text is complete, or upload a "
+            "GeoPackage, which has no such limit",
+            f"{self.label}：字段 {name!r} 有 {len(rows)} 个值被字段宽度 {width} 字节上限截断在"
+            f"汉字中间（第 {shown} 行）；已丢弃末尾残缺字节后读取。请核对文字是否完整，或上传"
+            "没有此限制的 GeoPackage",
+        )
+
+    def _warn_column_codec(self, name: str, codec: str, raw: RawUpload) -> None:
+        found = _CODEC_NAMES.get(codec, codec)
+        said = self.cpg_text or _CODEC_NAMES.get(self.codec, self.codec)
+        where = f"{self.stem}.cpg says" if self.cpg_text else "the other columns are"
+        where_zh = f"{self.stem}.cpg 声明为" if self.cpg_text else "其他字段为"
+        raw.note(
+            f"{self.label}: column {name}",
+            "column_encoding",
+            f"{self.label}: the text of column {name!r} in {self.stem}.dbf is {found}, but "
+            f"{where} {said}; the column was read as {found}. Check its text, and export the "
+            "layer again with one encoding for every column",
+            f"{self.label}：{self.stem}.dbf 中字段 {name!r} 的文字编码为 {found}，而 "
+            f"{where_zh} {said}；该字段已按 {found} 读取。请核对其文字，并以统一编码重新导出图层",
+        )
 
 
 def _shapefile_crs(
@@ -483,14 +604,19 @@ def _shapefile_crs(
 
 
 def _shapefile_encoding(
-    present: dict[str, Path], stem: str, label: str, raw: RawUpload, problems: ProblemCollector
-) -> str:
+    present: dict[str, Path],
+    dbf: bytes,
+    stem: str,
+    label: str,
+    raw: RawUpload,
+    problems: ProblemCollector,
+) -> EncodingChoice:
     cpg_text = (
         present[".cpg"].read_bytes()[:200].decode("ascii", errors="replace")
         if ".cpg" in present
         else None
     )
-    choice = choose_dbf_encoding(present[".dbf"].read_bytes(), cpg_text)
+    choice = choose_dbf_encoding(dbf, cpg_text)
     if choice.problem == "cpg_mismatch":
         found = {"gb18030": "GBK", "gbk": "GBK", "utf-8": "UTF-8"}.get(
             choice.codec or "", "neither UTF-8 nor GBK"
@@ -521,10 +647,9 @@ def _shapefile_encoding(
             "编码重新导出，并附 .cpg 文件",
             "encoding_undetected",
         )
-    if choice.problem:  # read on to find the other problems; the upload is refused anyway
-        return _GDAL_ENCODINGS.get(choice.codec or "", "ISO-8859-1")
-    raw.encoding = f"{choice.codec} ({choice.how})"
-    return _GDAL_ENCODINGS.get(choice.codec or "utf-8", "UTF-8")
+    if not choice.problem:  # else read on to find the other problems; the upload is refused
+        raw.encoding = f"{choice.codec} ({choice.how})"
+    return choice
 
 
 def _read_gpkg(

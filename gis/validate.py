@@ -197,7 +197,7 @@ SCHEMAS: dict[str, LayerSchema] = {
                     "name",
                     "str",
                     "名称",
-                    (*_NAME.aliases, "规划名称", "单元名称", "plan_name"),
+                    (*_NAME.aliases, "规划名称", "单元名称", "规划单元名称", "plan_name"),
                     True,
                 ),
                 _col(
@@ -662,7 +662,7 @@ def resolve_columns(
                 f"{columns}",
                 "bad_mapping",
             )
-    resolved: dict[str, str] = {}
+    found: dict[str, str] = {}
     used: set[str] = set()
     for col in schema.columns:
         source = mapping.get(col.name)
@@ -675,6 +675,13 @@ def resolve_columns(
                 ),
                 None,
             )
+        if source is not None:
+            found[col.name] = source
+            used.add(source)
+    found.update(_prefix_matches([c for c in columns if c not in used], schema, found))
+    resolved: dict[str, str] = {}
+    for col in schema.columns:
+        source = found.get(col.name)
         if source is None:
             if col.required:
                 problems.add(
@@ -689,8 +696,48 @@ def resolve_columns(
                 )
             continue
         resolved[col.name] = source
-        used.add(source)
     return resolved
+
+
+def _may_be_cut(name: str) -> bool:
+    """A column name long enough to have been cut by the dBase limit of 10 bytes per name."""
+    return len(name.encode("utf-8")) >= (10 if name.isascii() else 8)
+
+
+def prefix_alias(source: str, col: Column) -> str | None:
+    """The alias of ``col`` that ``source`` (a cut column name) is the beginning of, if any.
+
+    >>> prefix_alias("批复日", SCHEMAS["plans"].columns[3])
+    '批复日期'
+    >>> prefix_alias("批复日期", SCHEMAS["plans"].columns[3]) is None  # whole, not cut
+    True
+    """
+    key = _norm(source)
+    if not key or not _may_be_cut(source):
+        return None
+    return next(
+        (a for a in col.aliases if _norm(a) != key and _norm(a).startswith(key)),
+        None,
+    )
+
+
+def _prefix_matches(
+    unused: list[str], schema: LayerSchema, found: Mapping[str, str]
+) -> dict[str, str]:
+    """Stored column → source column for cut names that begin exactly one column's aliases.
+
+    A shapefile cuts 批复日期 to 批复日 (10 bytes, the broken byte dropped); it still maps to
+    approved_on.  Only unique matches count: a cut name beginning the aliases of two columns,
+    or two cut names beginning the aliases of one column, map nothing.
+    """
+    open_columns = [c for c in schema.columns if c.name not in found]
+    candidates = {
+        source: [c.name for c in open_columns if prefix_alias(source, c) is not None]
+        for source in unused
+    }
+    unique = {s: names[0] for s, names in candidates.items() if len(names) == 1}
+    targets = list(unique.values())
+    return {name: s for s, name in unique.items() if targets.count(name) == 1}
 
 
 def _parse_column(
@@ -947,6 +994,7 @@ def validate_attributes(
     if report is not None:
         report.column_mapping = dict(resolved)
         report.ignored_columns = [c for c in columns if c not in resolved.values()]
+        _warn_prefix_matches(resolved, schema, mapping or {}, label=label, report=report)
     return {
         col.name: _parse_column(
             table[resolved[col.name]], col, resolved[col.name], label=label, problems=problems
@@ -954,6 +1002,33 @@ def validate_attributes(
         for col in schema.columns
         if col.name in resolved
     }
+
+
+def _warn_prefix_matches(
+    resolved: Mapping[str, str],
+    schema: LayerSchema,
+    mapping: Mapping[str, str],
+    *,
+    label: str,
+    report: ValidationReport,
+) -> None:
+    """One warning per column mapped by the beginning of an alias (a name cut by the DBF)."""
+    for col in schema.columns:
+        source = resolved.get(col.name)
+        if source is None or mapping.get(col.name) == source:
+            continue
+        if any(_norm(a) == _norm(source) for a in col.aliases):
+            continue
+        alias = prefix_alias(source, col) or col.name
+        report.warn(
+            f"{label}: column {source}",
+            "column_name_prefix",
+            f"{label}: column {source!r} was taken as {col.name} ({alias}): its name looks cut "
+            f"by the dBase limit of 10 bytes per column name and is the beginning of {alias!r}. "
+            f"If that is wrong, map the column in the upload form ({col.name}=YOUR_COLUMN)",
+            f"{label}：字段 {source!r} 已作为{col.label_zh}（{col.name}）读取：其名称似被 dBase "
+            f"字段名 10 字节上限截断，是 {alias!r} 的开头。如不正确，请在上传表单中设置映射",
+        )
 
 
 def validate_layer(

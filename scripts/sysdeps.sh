@@ -8,6 +8,8 @@ fc-list 2>/dev/null | grep -qi "noto sans cjk\|wqy" || need+=(fonts-noto-cjk)
 # PostgreSQL + PostGIS for the PostGIS store tests (a throwaway server on loopback per test run).
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 compgen -G "/usr/share/postgresql/*/extension/postgis.control" >/dev/null || need+=(postgresql-postgis)  # the PostGIS of Debian's default PostgreSQL
+# libfaketime for `make test-future` (the suite with the clock a year ahead).
+compgen -G "/usr/lib/*/faketime/libfaketime.so.1" >/dev/null || need+=(faketime)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -7,10 +7,12 @@ county data with one thing wrong (or nothing).
 
 from __future__ import annotations
 
+import atexit
 import bz2
 import io
 import json
 import re
+import shutil
 import tempfile
 import warnings
 import zipfile
@@ -41,9 +43,15 @@ ROAD_CLASS_ZH = {
 
 @lru_cache(maxsize=1)
 def _osm_path() -> Path:
-    out = Path(tempfile.gettempdir()) / "gis-upload-tests-chengdu.osm"
-    if not out.is_file() or out.stat().st_size == 0:
-        out.write_bytes(bz2.decompress(OSM_BZ2.read_bytes()))
+    """The extract decompressed (0.2 s) into a folder of this process alone, removed at exit.
+
+    Not a shared file in the machine's temp folder: another run writing it at the same moment,
+    or a run killed mid-write, would hand this one a cut-off extract.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="gis-upload-tests-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    out = folder / "chengdu.osm"
+    out.write_bytes(bz2.decompress(OSM_BZ2.read_bytes()))
     return out
 
 
@@ -105,13 +113,27 @@ def real_pitches() -> gpd.GeoDataFrame:
 def shapefile_members(
     gdf: gpd.GeoDataFrame, stem: str, *, encoding: str = "GBK"
 ) -> dict[str, bytes]:
-    """The members of a shapefile written by GDAL (``.shp .shx .dbf .prj .cpg``) as bytes."""
+    """The members of a shapefile written by GDAL (``.shp .shx .dbf .prj .cpg``) as bytes.
+
+    The .dbf header holds the fixed date :data:`FIXED_TIME`, not today's (reproducible bytes).
+    """
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{stem}.shp"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             pyogrio.write_dataframe(gdf, path, encoding=encoding)
-        return {p.name: p.read_bytes() for p in sorted(Path(tmp).iterdir())}
+        members = {p.name: p.read_bytes() for p in sorted(Path(tmp).iterdir())}
+    return {n: _fixed_dbf_date(d) if n.endswith(".dbf") else d for n, d in members.items()}
+
+
+def _fixed_dbf_date(dbf: bytes) -> bytes:
+    """The .dbf with :data:`FIXED_TIME`'s day in its header (bytes 1-3, YY MM DD since 1900).
+
+    GDAL writes the day the file was made there, so without this a file written today differs
+    from the same file written tomorrow.
+    """
+    year, month, day = FIXED_TIME[:3]
+    return dbf[:1] + bytes([year - 1900, month, day]) + dbf[4:]
 
 
 def zip_bytes(members: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:

@@ -3,10 +3,12 @@ problem (each naming the file, in English and Chinese) and nothing stored change
 
 from __future__ import annotations
 
+import bz2
 import io
 import json
 import sqlite3
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,9 @@ from werkzeug.test import encode_multipart
 
 from gis.errors import GisError
 from gis.upload import UploadLimits, UploadOptions, prepare_upload
+from tests.upload import corpus
 from tests.upload.conftest import DEMO_ID, tree_hash
+from tests.upload.corpus import FIXED_TIME
 from tests.upload.make_bad_uploads import write_all
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad_uploads"
@@ -64,6 +68,45 @@ def test_corpus_is_reproducible(tmp_path: Path) -> None:
             assert _gpkg_tables(new) == _gpkg_tables(old), m["file"]
         else:
             assert new.read_bytes() == old.read_bytes(), m["file"]
+
+
+def _dbf_dates(folder: Path) -> dict[str, bytes]:
+    """Bytes 1-3 (YY MM DD, the day it was written) of every .dbf header inside the corpus zips."""
+    dates = {}
+    for path in sorted(folder.glob("*.zip")):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                for info in zf.infolist():
+                    if info.filename.lower().endswith(".dbf") and not info.flag_bits & 0x1:
+                        data = zf.read(info)
+                        if data[:1] == b"\x03":  # a dBase file, not a symbolic link's target
+                            dates[f"{path.name}/{info.filename}"] = data[1:4]
+        except (zipfile.BadZipFile, OSError):
+            continue  # the damaged archives of the corpus
+    return dates
+
+
+def test_corpus_dbf_headers_hold_a_fixed_date(tmp_path: Path) -> None:
+    """The generator writes the fixed date into every .dbf header, not the day it ran, so the
+    committed corpus equals a regenerated one on any later day."""
+    write_all(tmp_path)
+    fixed = bytes([FIXED_TIME[0] - 1900, FIXED_TIME[1], FIXED_TIME[2]])
+    for folder in (tmp_path, BAD):
+        dates = _dbf_dates(folder)
+        assert len(dates) >= 15, sorted(dates)
+        assert {k: v for k, v in dates.items() if v != fixed} == {}, folder
+
+
+def test_osm_extract_is_never_read_from_another_runs_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The corpus is made from the real extract, never from a stale or half-written copy that
+    another run (another worktree, another engineer) left in the machine's temp folder."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    stale = tmp_path / "gis-upload-tests-chengdu.osm"
+    stale.write_bytes(b"<?xml version='1.0'?><osm>")  # cut off mid-write
+    path = corpus._osm_path.__wrapped__()
+    assert path.read_bytes() == bz2.decompress(corpus.OSM_BZ2.read_bytes())
 
 
 def _gpkg_tables(path: Path) -> list[Any]:
