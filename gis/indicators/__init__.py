@@ -131,11 +131,13 @@ def compute_all(ws: Workspace, settings: IndicatorSettings) -> list[IndicatorRes
             built_up,
             settings=settings,
             provenance=_prov(ws, "plans", "built_up"),
+            metric_crs=ws.metric_crs,
         ),
         compute_urban_design_coverage(
             ws.layer("urban_designs"),
             ws.layer("key_areas"),
             settings=settings,
             provenance=_prov(ws, "urban_designs", "key_areas"),
+            metric_crs=ws.metric_crs,
         ),
     ]

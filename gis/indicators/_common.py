@@ -27,8 +27,15 @@ NAMES: dict[str, tuple[str, str]] = {
 }
 
 
-def require_all_metric(layers: dict[str, gpd.GeoDataFrame | None]) -> CRS:
-    """Check every given layer is in a metric CRS (the same one); return that CRS."""
+def require_all_metric(
+    layers: dict[str, gpd.GeoDataFrame | None], *, metric_crs: Any = None
+) -> CRS:
+    """Check every given layer is in a metric CRS (the same one); return that CRS.
+
+    When every layer is ``None`` (a county without key areas and urban designs),
+    ``metric_crs`` (the workspace's GK zone) is returned instead, so the indicator
+    can answer ``no_data``; without it that is a programming error.
+    """
     crs: CRS | None = None
     for name, gdf in layers.items():
         if gdf is None:
@@ -43,8 +50,13 @@ def require_all_metric(layers: dict[str, gpd.GeoDataFrame | None]) -> CRS:
             )
             raise CrsError(msg)
     if crs is None:
-        msg = "no input layer given"
-        raise ValueError(msg)
+        if metric_crs is None:
+            msg = f"no input layer given ({', '.join(layers)}) and no metric_crs to fall back on"
+            raise ValueError(msg)
+        crs = CRS.from_user_input(metric_crs)
+        if not crs.is_projected:
+            msg = f"metric_crs {crs.to_string()} is not a projected CRS in metres"
+            raise CrsError(msg)
     return crs
 
 

@@ -35,6 +35,7 @@ def compute_regulatory_plan_coverage(
     *,
     settings: IndicatorSettings,
     provenance: dict[str, str],
+    metric_crs: Any = None,
 ) -> IndicatorResult:
     """Share of the built-up area covered by approved regulatory plan units, in %.
 
@@ -64,6 +65,7 @@ def compute_regulatory_plan_coverage(
         "gap_plan_uncovered_built_up",
         settings=settings,
         provenance=provenance,
+        metric_crs=metric_crs,
     )
 
 
@@ -73,8 +75,21 @@ def compute_urban_design_coverage(
     *,
     settings: IndicatorSettings,
     provenance: dict[str, str],
+    metric_crs: Any = None,
 ) -> IndicatorResult:
-    """Share of the key areas covered by approved or completed urban designs, in %."""
+    """Share of the key areas covered by approved or completed urban designs, in %.
+
+    ``metric_crs`` (the workspace's GK zone) is the CRS of the empty gap layer
+    when the county has neither layer: the result is then ``no_data``.
+
+    Examples
+    --------
+    >>> from gis.settings import IndicatorSettings
+    >>> r = compute_urban_design_coverage(None, None, settings=IndicatorSettings(),
+    ...                                   provenance={}, metric_crs="EPSG:4547")
+    >>> r.status, r.value, r.layer.crs.to_epsg()
+    ('no_data', None, 4547)
+    """
     return _coverage(
         "urban_design_coverage",
         urban_designs,
@@ -86,6 +101,7 @@ def compute_urban_design_coverage(
         "gap_design_uncovered_key_areas",
         settings=settings,
         provenance=provenance,
+        metric_crs=metric_crs,
     )
 
 
@@ -101,10 +117,11 @@ def _coverage(
     *,
     settings: IndicatorSettings,
     provenance: dict[str, str],
+    metric_crs: Any,
 ) -> IndicatorResult:
     """Area of ``base_layer`` covered by counted features of ``cover``, in %."""
     layers = {cover_name: cover, base_name: base_layer}
-    crs = require_all_metric(layers)
+    crs = require_all_metric(layers, metric_crs=metric_crs)
     counted_statuses = sorted(statuses)
     prov = dict(provenance)
     prov.update({name: "sample" for name, gdf in layers.items() if has_sample(gdf)})

@@ -103,3 +103,17 @@ def test_coverage_share_and_translation(units, dx: float, dy: float) -> None:
         translated(plans, dx, dy), translated(BUILT, dx, dy), settings=S, provenance={}
     ).value
     assert moved == pytest.approx(value, abs=1e-6)
+
+
+def test_neither_key_areas_nor_designs_is_no_data_in_the_given_metric_crs() -> None:
+    """A county's first day: no key areas and no urban designs is no_data, not an exception."""
+    result = compute_urban_design_coverage(
+        None, None, settings=S, provenance={}, metric_crs="EPSG:4547"
+    )
+    assert result.status == "no_data" and result.value is None and result.passed is None
+    assert "key_areas" in result.reason and "无" in result.reason
+    assert result.layer.crs.to_epsg() == 4547 and len(result.layer) == 0
+    plans = compute_regulatory_plan_coverage(
+        None, BUILT, settings=S, provenance={}, metric_crs="EPSG:4547"
+    )
+    assert plans.status == "no_data"
