@@ -234,6 +234,8 @@ def _indicator_line(ident: str, result: IndicatorResult | None, item: IndicatorP
     if result.value is None:
         status_zh = "无数据" if result.status == "no_data" else "无法计算"
         why_zh, why_en = reason_parts(result.reason)
+        why_zh = why_zh.removeprefix(f"{status_zh}：")  # the reasons name the status too
+        why_en = why_en.removeprefix(f"{result.status.replace('_', ' ')}: ")
         return (
             f"{name}：{status_zh}（{why_zh}），得 {pts} 分 | "
             f"{result.name_en}: {result.status.replace('_', ' ')} ({why_en}), {pts} points"

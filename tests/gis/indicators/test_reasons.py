@@ -51,3 +51,16 @@ def test_results_without_a_value_carry_a_bilingual_reason() -> None:
     for result in results:
         assert result.value is None and result.status != "ok", result.id
         _bilingual(result.reason)
+
+
+def test_the_assessment_shows_each_half_once() -> None:
+    from gis.assessment import assess
+    from gis.indicators import INDICATOR_IDS
+
+    built = square(0, 0, 1000, 1000)
+    result = compute_urban_design_coverage(None, None, settings=S, provenance={}, metric_crs=4547)
+    plans = compute_regulatory_plan_coverage(None, built, settings=S, provenance={})
+    line = assess([result, plans]).reasoning[INDICATOR_IDS.index("urban_design_coverage")]
+    zh, en = line.split(" | ")
+    assert "无数据（工作区没有重点地区图层" in zh and "no data" not in zh
+    assert "no data (the workspace has no key_areas layer" in en and not CJK.search(en)
