@@ -17,10 +17,9 @@ Extracts (© OpenStreetMap contributors, ODbL):
 from __future__ import annotations
 
 import bz2
-import json
 import re
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -68,7 +67,6 @@ class Case:
     empty: tuple[str, ...] = ()
     no_population: bool = False
     xfail: str = ""
-    tags: tuple[str, ...] = field(default=())
 
 
 CASES: tuple[Case, ...] = (
@@ -302,9 +300,3 @@ def describe(matrix: Matrix) -> str:
         state = "built" if case.id in matrix.built else f"NOT BUILT ({matrix.errors[case.id]})"
         lines.append(f"{case.id:18s} {state[:90]:s} — {case.about}")
     return "\n".join(lines)
-
-
-def metadata_summary(folder: Path) -> str:
-    """The layer counts of a built workspace (debug aid)."""
-    meta = read_meta(folder)
-    return json.dumps({k: v.get("count") for k, v in meta.get("layers", {}).items()})
