@@ -35,6 +35,7 @@ from api.maps import (
     map_parts,
 )
 from api.store import CachedBody, settings_key
+from gis.result import reason_parts
 from layers.catalog import site_frame
 from layers.style import DISCLOSURE_TYPES
 
@@ -60,7 +61,8 @@ def plain_sentence(ind: dict[str, Any], lang: str) -> str:
     """One indicator in plain language, Chinese or English."""
     unit = ind.get("unit") or ""
     status = ind.get("status")
-    reason = ind.get("reason") or ""
+    reason_zh, reason_en = reason_parts(ind.get("reason") or "")
+    reason = reason_zh if lang == "zh" else reason_en
     if status == "no_data":
         return (
             f"{ind['name_zh']}：暂无数据。{reason}"

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from gis.result import IndicatorResult
+from gis.result import IndicatorResult, reason_parts
 
 GRADES: tuple[str, str, str] = ("优良", "合格", "不合格")
 GRADE_EN: MappingProxyType[str, str] = MappingProxyType(
@@ -249,9 +249,12 @@ def _indicator_line(ident: str, result: IndicatorResult | None, item: IndicatorP
     name = f"{result.name_zh}"
     if result.value is None:
         status_zh = "无数据" if result.status == "no_data" else "无法计算"
+        why_zh, why_en = reason_parts(result.reason)
+        why_zh = why_zh.removeprefix(f"{status_zh}：")  # the reasons name the status too
+        why_en = why_en.removeprefix(f"{result.status.replace('_', ' ')}: ")
         return (
-            f"{name}：{status_zh}（{result.reason}），得 {pts} 分 | "
-            f"{result.name_en}: {result.status.replace('_', ' ')}, {pts} points"
+            f"{name}：{status_zh}（{why_zh}），得 {pts} 分 | "
+            f"{result.name_en}: {result.status.replace('_', ' ')} ({why_en}), {pts} points"
         )
     value = f"{result.value:.2f} {result.unit}"
     sign = "≥" if result.comparison == ">=" else "≤"

@@ -45,10 +45,14 @@ def list_layers(path: str | Path) -> list[str]:
 
 def read_layer(path: str | Path, name: str) -> gpd.GeoDataFrame:
     """One layer of the workspace GeoPackage (storage CRS)."""
-    gpkg = Path(path) / GPKG_NAME
     if name not in list_layers(path):
         msg = f"{path}: no layer {name!r}"
         raise NotFoundError(msg)
+    return _read_gpkg_layer(Path(path) / GPKG_NAME, name)
+
+
+def _read_gpkg_layer(gpkg: Path, name: str) -> gpd.GeoDataFrame:
+    """A layer known to exist (no second listing of the GeoPackage's layers)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # GDAL notes on empty layers
         gdf = pyogrio.read_dataframe(gpkg, layer=name)
@@ -97,7 +101,7 @@ def read_workspace(path: str | Path) -> Workspace:
         msg = f"{path}: workspace is missing layers {missing}; re-run `python -m gis ingest`"
         raise InputFileError(msg)
     names = [*REQUIRED_LAYERS, *(n for n in OPTIONAL_LAYERS if n in present)]
-    layers = {name: read_layer(path, name) for name in names}
+    layers = {name: _read_gpkg_layer(path / GPKG_NAME, name) for name in names}
     metric_crs = CRS.from_user_input(metadata["metric_crs"])
     tif = path / POPULATION_NAME
     population = read_population_cells(tif, metric_crs) if tif.is_file() else None

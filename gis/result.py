@@ -46,6 +46,7 @@ class IndicatorResult:
     input layer, e.g. no regulatory plans) or ``"not_computable"`` (inputs
     exist but cannot give a number, e.g. no population); ``reason`` says why.
     ``passed`` is ``None`` then too: missing data is neither a pass nor a fail.
+    ``reason`` is ``中文 | English`` (gis.indicators._common.REASONS; :func:`reason_parts`).
     """
 
     id: str
@@ -124,6 +125,19 @@ class IndicatorResult:
             "gap_layer": self.layer_name,
             "gap_feature_count": len(self.layer),
         }
+
+
+def reason_parts(reason: str) -> tuple[str, str]:
+    """The Chinese and English halves of a ``中文 | English`` reason (the whole text for both when
+    it is in one language).
+
+    >>> reason_parts("无法计算：无体育设施 | not computable: no sports facilities")
+    ('无法计算：无体育设施', 'not computable: no sports facilities')
+    >>> reason_parts("no data")
+    ('no data', 'no data')
+    """
+    zh, sep, en = reason.partition(" | ")
+    return (zh.strip(), en.strip()) if sep else (reason, reason)
 
 
 def judged(value: float, target: float, comparison: str = ">=") -> bool:

@@ -27,6 +27,73 @@ NAMES: dict[str, tuple[str, str]] = {
 }
 
 
+REASONS: dict[str, tuple[str, str]] = {
+    "built_up_empty": (
+        "无法计算：建成区为空；请上传建成区（built_up）面",
+        "not computable: the built-up area is empty; add a built_up polygon",
+    ),
+    "no_population_raster": (
+        "无法计算：无人口数据（人口栅格）；请添加 population.tif",
+        "not computable: no population raster; add population.tif",
+    ),
+    "walk_network_empty": (
+        "无法计算：步行路网为空；请检查道路数据中的可步行道路",
+        "not computable: the pedestrian network is empty; check the walkable roads",
+    ),
+    "no_residents": (
+        "无法计算：建成区内无人口",
+        "not computable: no residents in the built-up area",
+    ),
+    "no_sports": (
+        "无法计算：无体育设施；请上传体育设施图层（sports）",
+        "not computable: no sports facilities; add the sports layer",
+    ),
+    "no_urban_population": (
+        "无法计算：无城区人口；请添加人口栅格（population.tif）或普查城区人口",
+        "not computable: no urban population; add population.tif or the census figure",
+    ),
+    "no_residential": (
+        "无法计算：建成区内无居住用地；请上传居住用地图层（residential）",
+        "not computable: no residential land in the built-up area; add the residential layer",
+    ),
+    "no_layer": (
+        "无数据：工作区没有{layer_zh}图层（{layer}）或该图层为空；上传后即可计算本指标",
+        "no data: the workspace has no {layer} layer or it is empty; upload it to compute "
+        "this indicator",
+    ),
+    "no_status_layer": (
+        "无数据：工作区没有{layer_zh}图层（{layer}）或该图层为空；上传带状态（status）字段的面图层"
+        "后即可计算本指标",
+        "no data: the workspace has no {layer} layer or it is empty; upload it (polygons with a "
+        "status column) to compute this indicator",
+    ),
+}
+"""Why an indicator has no value: code → (Chinese, English) templates, the one catalogue."""
+
+LAYER_NAMES_ZH: dict[str, str] = {
+    "plans": "控制性详细规划",
+    "key_areas": "重点地区",
+    "urban_designs": "城市设计",
+    "built_up": "建成区",
+    "parks": "公园绿地",
+    "green_space": "绿地",
+    "sports": "体育设施",
+    "residential": "居住用地",
+}
+
+
+def reason(code: str, **values: str) -> str:
+    """The reason text of ``code``: ``中文 | English`` (the project's bilingual line).
+
+    >>> reason("no_layer", layer="key_areas", layer_zh=LAYER_NAMES_ZH["key_areas"]).split("；")[0]
+    '无数据：工作区没有重点地区图层（key_areas）或该图层为空'
+    >>> reason("no_sports").split(" | ")[1]
+    'not computable: no sports facilities; add the sports layer'
+    """
+    zh, en = REASONS[code]
+    return f"{zh.format(**values)} | {en.format(**values)}"
+
+
 def require_all_metric(
     layers: dict[str, gpd.GeoDataFrame | None], *, metric_crs: Any = None
 ) -> CRS:

@@ -43,7 +43,7 @@ from pyproj import CRS
 from scipy.spatial import cKDTree
 
 from gis.errors import CrsError, ValidationError
-from gis.indicators._common import dissolve, lonlat, make_result, require_all_metric
+from gis.indicators._common import dissolve, lonlat, make_result, reason, require_all_metric
 from gis.result import IndicatorResult, empty_layer
 from gis.routing import (
     EdgeJoin,
@@ -148,18 +148,18 @@ def compute_fitness_15min_coverage(
         "provenance": provenance,
     }
 
-    def _why(reason: str) -> IndicatorResult:
+    def _why(why: str) -> IndicatorResult:
         return make_result(
             INDICATOR_ID,
             None,
             layer=empty_layer(crs),
             status="not_computable",
-            reason=reason,
+            reason=why,
             **base,
         )
 
     if population is None:
-        return _why("not computable: no population raster (无人口数据); add population.tif")
+        return _why(reason("no_population_raster"))
     if not CRS.from_user_input(population.crs).equals(crs):
         msg = (
             f"population: cells are in {population.crs}, the layers in {crs}; "
@@ -167,10 +167,10 @@ def compute_fitness_15min_coverage(
         )
         raise CrsError(msg)
     if len(walk_nodes) == 0 or len(walk_edges) == 0:
-        return _why("not computable: the pedestrian network is empty (无步行路网)")
+        return _why(reason("walk_network_empty"))
     cells_xy, persons = _cells(population, built_up if settings.fitness_within_built_up else None)
     if persons.sum() <= 0:
-        return _why("not computable: no residents in the built-up area (建成区内无人口)")
+        return _why(reason("no_residents"))
     node_xy = node_coordinates(walk_nodes)
     edges = walk_edge_arrays(walk_edges)
     graph = edge_graph(len(node_xy), edges.u, edges.v, edges.length_m)
@@ -205,7 +205,7 @@ def compute_fitness_15min_coverage(
             None,
             layer=layer,
             status="not_computable",
-            reason="not computable: no sports facilities (无体育设施); add the sports layer",
+            reason=reason("no_sports"),
             details=details,
             **base,
         )

@@ -26,6 +26,7 @@ from gis.indicators._common import (
     missing_result,
     parts_layer,
     polygon_parts,
+    reason,
     require_all_metric,
 )
 from gis.result import IndicatorResult
@@ -88,15 +89,14 @@ def compute_park_green_per_capita(
         return missing_result(
             ident,
             "not_computable",
-            "not computable: the built-up area is empty (建成区为空)",
+            reason("built_up_empty"),
             **base,
         )
     if urban_population is None or not urban_population > 0:
         return missing_result(
             ident,
             "not_computable",
-            "not computable: no urban population "
-            "(无城区人口); add population.tif or the census figure",
+            reason("no_urban_population"),
             **base,
         )
     inside = dissolve(public_parks(parks)).intersection(area)
@@ -150,7 +150,7 @@ def compute_green_space_ratio(
         return missing_result(
             ident,
             "not_computable",
-            "not computable: the built-up area is empty (建成区为空)",
+            reason("built_up_empty"),
             crs=crs,
             **base,
         )
@@ -210,7 +210,7 @@ def compute_park_service_coverage(
         return missing_result(
             ident,
             "not_computable",
-            "not computable: no residential land in the built-up area (建成区内无居住用地)",
+            reason("no_residential"),
             crs=crs,
             **base,
         )

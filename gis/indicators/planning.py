@@ -18,11 +18,13 @@ from typing import Any
 import geopandas as gpd
 
 from gis.indicators._common import (
+    LAYER_NAMES_ZH,
     dissolve,
     has_sample,
     make_result,
     missing_result,
     parts_layer,
+    reason,
     require_all_metric,
 )
 from gis.result import IndicatorResult
@@ -164,15 +166,11 @@ def _missing(
     """``(status, reason)`` when a layer is absent or empty, else ``None``."""
     if base_layer is None or len(base_layer) == 0 or dissolve(base_layer).area <= 0:
         if base_name == "built_up":
-            return "not_computable", "not computable: the built-up area is empty (建成区为空)"
-        return "no_data", (
-            f"no data: the workspace has no {base_name} layer or it is empty (无{base_name}数据); "
-            f"upload it to compute this indicator"
-        )
+            return "not_computable", reason("built_up_empty")
+        return "no_data", reason("no_layer", layer=base_name, layer_zh=LAYER_NAMES_ZH[base_name])
     if cover is None or len(cover) == 0:
-        return "no_data", (
-            f"no data: the workspace has no {cover_name} layer (无{cover_name}数据); upload it "
-            f"(polygons with a status column) to compute this indicator"
+        return "no_data", reason(
+            "no_status_layer", layer=cover_name, layer_zh=LAYER_NAMES_ZH[cover_name]
         )
     return None
 

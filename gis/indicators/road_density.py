@@ -39,6 +39,7 @@ from gis.indicators._common import (
     lonlat,
     make_result,
     missing_result,
+    reason,
     require_all_metric,
 )
 from gis.result import IndicatorResult, empty_layer
@@ -108,7 +109,7 @@ def compute_road_density(
         return missing_result(
             INDICATOR_ID,
             "not_computable",
-            "not computable: the built-up area is empty (建成区为空); add a built_up polygon",
+            reason("built_up_empty"),
             unit=UNIT,
             target=target,
             settings=settings,
