@@ -549,3 +549,34 @@ def test_matrix_size(matrix: Matrix, matrix_app: tuple[Any, str]) -> None:
         f"upload kinds: {len(UPLOAD_KINDS)}"
     )
     assert len(UPLOAD_KINDS) == 12
+
+
+SPARSE_CASES = [c.id for c in CASES if c.id.split("-")[0] in ("sparse", "ninghua", "haimen")]
+OSM_SUPPORTED = ("road_density", "park_green_per_capita", "green_space_ratio")
+
+
+@pytest.mark.parametrize("case_id", SPARSE_CASES)
+def test_sparse_osm_gives_labelled_numbers(case_id: str, matrix: Matrix, capsys: Any) -> None:
+    """Issue 9 item 3: on thin OpenStreetMap what OSM supports is a number, labelled an estimate.
+
+    Road density, park per capita and green-space ratio always (roads, a derived built-up area
+    and a population exist); the fitness circle wherever OSM maps a sports facility; the park
+    service coverage wherever it maps a park.  A pass never stands without its label.
+    """
+    assert main(["indicators", str(matrix.path(case_id)), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    by_id = {i["id"]: i for i in report["indicators"]}
+    expected = list(OSM_SUPPORTED)
+    if by_id["fitness_15min_coverage"]["details"].get("facilities", 0):
+        expected.append("fitness_15min_coverage")
+    if by_id["park_service_coverage"]["details"].get("big_parks", 0) + by_id[
+        "park_service_coverage"
+    ]["details"].get("small_parks", 0):
+        expected.append("park_service_coverage")
+    for ident in expected:
+        item = by_id[ident]
+        assert item["status"] == "ok" and item["value"] is not None, (case_id, ident, item)
+        assert "built_up" in item["estimated_inputs"], (case_id, ident)
+    for item in report["indicators"]:
+        if item["passed"]:
+            assert item["basis"] == "estimate", (case_id, item["id"])
