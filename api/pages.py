@@ -11,7 +11,7 @@ import hashlib
 import math
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from werkzeug.exceptions import BadRequest
 
 from api.common import (
@@ -35,6 +35,7 @@ from api.maps import (
     map_parts,
 )
 from api.store import CachedBody, settings_key
+from gis.errors import NotFoundError
 from gis.result import reason_parts
 from layers.catalog import site_frame
 from layers.style import DISCLOSURE_TYPES
@@ -333,5 +334,19 @@ def public_map(county_id: str) -> Response:
 
 @bp.get("/")
 def index() -> Response:
-    """The public map of the default county."""
-    return _public_page(current_app.config["DEFAULT_COUNTY"])
+    """The public map of the default county, else of the first county there is.
+
+    A deployment without the demonstration area (``DEFAULT_COUNTY`` absent) opens on its own
+    first county rather than on a 404; with no county at all the error says how to add one.
+    """
+    default = current_app.config["DEFAULT_COUNTY"]
+    ids = get_store().county_ids()
+    if default in ids:
+        return _public_page(default)
+    if not ids:
+        msg = (
+            "尚无县工作区：请用 baicheng ingest 建立（见 README“Your own county”）| "
+            "no county workspace yet: build one with `baicheng ingest` (README, 'Your own county')"
+        )
+        raise NotFoundError(msg)
+    return redirect(url_for("pages.public_map", county_id=sorted(ids)[0]))

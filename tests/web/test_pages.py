@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -263,3 +265,24 @@ def test_hidden_layers_make_the_page_smaller(client: Any) -> None:
     assert b"gisLazyLayer(" in html
     edges = client.get(f"/api/v1/counties/{DEMO_ID}/layers/walk_edges?limit=10000").get_data()
     assert len(html) < 1_000_000 and len(edges) > 100_000
+
+
+def test_home_opens_the_first_county_when_the_default_is_absent(
+    demo_workspace_dir: Path, tmp_path: Path
+) -> None:
+    """A deployment without the demonstration area opens on its own county, not on a 404."""
+    root = tmp_path / "workspaces"
+    root.mkdir()
+    client = create_app(
+        {"WORKSPACES_DIR": str(root), "TESTING": True, "BASEMAP": "none"}
+    ).test_client()
+    empty = client.get("/")
+    assert empty.status_code == 404
+    assert "baicheng ingest" in empty.get_data(as_text=True)
+    shutil.copytree(demo_workspace_dir, root / "gongyi")
+    meta = json.loads((root / "gongyi" / "metadata.json").read_text(encoding="utf-8"))
+    meta["county_id"] = "gongyi"
+    (root / "gongyi" / "metadata.json").write_text(json.dumps(meta), encoding="utf-8")
+    resp = client.get("/")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/public/gongyi")
+    assert client.get("/", follow_redirects=True).status_code == 200
