@@ -23,6 +23,8 @@ from apiflask import APIFlask
 from api import load_blueprints
 from api.compress import register_compression
 from api.errors import ERROR_SCHEMA, register_error_handlers
+from api.ratelimit import DEFAULTS as RATE_LIMIT_DEFAULTS
+from api.ratelimit import init_rate_limits
 from api.store import COUNTY_ID_RE, CountyStore
 from gis.housekeeping import clean_abandoned_folders
 from gis.store import StoreBusyError, database_url_problem, recover
@@ -52,6 +54,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # at start and before each upload (a SIGKILLed or timed-out worker cannot remove its own)
         "UPLOAD_TMP_MAX_AGE_S": 3600,
         "STARTUP_RECOVER": True,  # repair each county folder after a crash (gis.store.recover)
+        **RATE_LIMIT_DEFAULTS,  # failed sign-ins, bad tokens, recomputation (api/ratelimit.py)
         # OpenAPI document and docs UI (APIFlask), served from vendored files only
         "VALIDATION_ERROR_STATUS_CODE": 400,
         "VALIDATION_ERROR_DESCRIPTION": "Bad parameter: the errors name it and say why",
@@ -191,6 +194,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> APIFlask:
     for blueprint in load_blueprints():
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+    init_rate_limits(app)
     register_compression(app)
     startup_housekeeping(app)
     return app
