@@ -25,7 +25,7 @@ from api.compress import register_compression
 from api.errors import ERROR_SCHEMA, register_error_handlers
 from api.ratelimit import DEFAULTS as RATE_LIMIT_DEFAULTS
 from api.ratelimit import init_rate_limits
-from api.store import COUNTY_ID_RE, CountyStore
+from api.store import CACHE_MAX_BYTES, COUNTY_ID_RE, CountyStore
 from gis.housekeeping import clean_abandoned_folders
 from gis.store import StoreBusyError, database_url_problem, recover
 
@@ -54,6 +54,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # at start and before each upload (a SIGKILLed or timed-out worker cannot remove its own)
         "UPLOAD_TMP_MAX_AGE_S": 3600,
         "STARTUP_RECOVER": True,  # repair each county folder after a crash (gis.store.recover)
+        # approximate bytes per cache of the county store (api/store.py, CACHE_MAX_BYTES)
+        "CACHE_MAX_BYTES": dict(CACHE_MAX_BYTES),
         **RATE_LIMIT_DEFAULTS,  # failed sign-ins, bad tokens, recomputation (api/ratelimit.py)
         # OpenAPI document and docs UI (APIFlask), served from vendored files only
         "VALIDATION_ERROR_STATUS_CODE": 400,
@@ -189,7 +191,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> APIFlask:
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["gis_store"] = CountyStore(
-        app.config["WORKSPACES_DIR"], database_url=app.config["DATABASE_URL"]
+        app.config["WORKSPACES_DIR"],
+        database_url=app.config["DATABASE_URL"],
+        max_bytes=app.config.get("CACHE_MAX_BYTES"),
     )
     for blueprint in load_blueprints():
         app.register_blueprint(blueprint)

@@ -27,12 +27,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from apiflask import APIFlask
-from flask import Response, current_app, render_template, request
+from flask import Response, current_app, has_request_context, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse
 
 from gis.errors import GisError
+from gis.settings import DEFAULT_SETTINGS, IndicatorSettings
 
 DEFAULTS: dict[str, Any] = {
     "RATELIMIT_ENABLED": True,
@@ -193,6 +194,21 @@ def _render(error: RateLimitedError) -> Response:
     return render_error(429, body, headers)
 
 
+def charge_recompute(county_id: str, settings: IndicatorSettings) -> None:
+    """Called by the county store before an indicator run that is not cached.
+
+    The default parameters are computed once per county version for every visitor and are never
+    refused; any other set costs the client one unit of ``RECOMPUTE_LIMIT``.
+    """
+    if not has_request_context():
+        return  # the CLI, a batch, a warm-up: no client to charge
+    from api.store import settings_key
+
+    if settings_key(settings) == settings_key(DEFAULT_SETTINGS):
+        return
+    charge(RECOMPUTE, client_address())
+
+
 def init_rate_limits(app: APIFlask) -> Limiter:
     """Create the app's limiter (its own counters) and install the hooks and the 429 page."""
     for key, value in DEFAULTS.items():
@@ -202,4 +218,7 @@ def init_rate_limits(app: APIFlask) -> Limiter:
     app.before_request(_before)
     app.after_request(_after)
     app.register_error_handler(RateLimitedError, _render)
+    store = app.extensions.get("gis_store")
+    if store is not None:
+        store.on_compute = charge_recompute
     return limiter
