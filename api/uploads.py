@@ -61,6 +61,7 @@ _LIMIT_KEYS = {
     "UPLOAD_MAX_UNZIPPED_BYTES": 500 * 1024 * 1024,
     "UPLOAD_MAX_ZIP_RATIO": 200.0,
     "UPLOAD_OUTSIDE_TOLERANCE_M": 500.0,
+    "UPLOAD_MAX_GEOJSON_BYTES": 64 * 1024 * 1024,
 }
 
 
@@ -129,6 +130,7 @@ def upload_limits() -> UploadLimits:
         max_features=int(c["UPLOAD_MAX_FEATURES"]),
         max_raster_cells=int(c["UPLOAD_MAX_RASTER_CELLS"]),
         outside_tolerance_m=float(c["UPLOAD_OUTSIDE_TOLERANCE_M"]),
+        max_geojson_bytes=int(c["UPLOAD_MAX_GEOJSON_BYTES"]),
         zip=ZipLimits(
             max_members=int(c["UPLOAD_MAX_ZIP_MEMBERS"]),
             max_total_bytes=int(c["UPLOAD_MAX_UNZIPPED_BYTES"]),

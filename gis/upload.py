@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import threading
 import warnings
@@ -78,6 +79,7 @@ class UploadLimits:
     max_features: int = 200_000
     max_raster_cells: int = 40_000_000
     outside_tolerance_m: float = 500.0
+    max_geojson_bytes: int = 64 * 1024 * 1024
     zip: ZipLimits = field(default_factory=ZipLimits)
 
 
@@ -233,12 +235,66 @@ def read_upload(
     if suffix == ".zip":
         _read_zip(path, options, limits, Path(workdir), label, raw, problems)
     elif suffix == ".gpkg":
-        _read_gpkg(path, options, label, raw, problems)
+        _read_gpkg(path, options, label, raw, problems, limits)
     else:
-        _read_geojson(path, label, raw, problems)
+        _read_geojson(path, label, raw, problems, limits)
     if raw.gdf is not None:
         _apply_crs(raw, options, label, problems)
     return raw
+
+
+# --- limits read from headers, before any reader runs ------------------------------------------
+_FEATURE_RE = re.compile(rb'"type"\s*:\s*"Feature"')
+_JSON_LOAD_MAX_BYTES = 16 * 1024 * 1024  # above this, GeoJSON syntax is left to the reader
+
+
+def _too_many_features(
+    label: str, count: int, limits: UploadLimits, problems: ProblemCollector
+) -> bool:
+    """Record ``too_many_features`` when ``count`` is over the limit; True when it is."""
+    if count <= limits.max_features:
+        return False
+    problems.add(
+        label,
+        f"{label}: {count:,} features, more than the limit of {limits.max_features:,}; "
+        "split the layer or ask an administrator to raise the limit",
+        f"{label}：要素 {count:,} 个，超过上限 {limits.max_features:,}；请拆分图层",
+        "too_many_features",
+    )
+    return True
+
+
+def shapefile_record_count(present: Mapping[str, Path]) -> int | None:
+    """Records of a shapefile from its headers: ``(size - 100) / 8`` of the .shx, and the .dbf
+    header's record count (the larger), without reading a record.  ``None`` without either."""
+    counts = []
+    if ".shx" in present:
+        counts.append(max(0, (present[".shx"].stat().st_size - 100) // 8))
+    if ".dbf" in present:
+        with present[".dbf"].open("rb") as f:
+            head = f.read(8)
+        if len(head) == 8:
+            counts.append(int.from_bytes(head[4:8], "little"))
+    return max(counts) if counts else None
+
+
+def geojson_feature_count(path: Path, *, stop_after: int | None = None) -> int:
+    """Features of a GeoJSON file counted by streaming its bytes (``"type": "Feature"``).
+
+    An upper bound read in 1 MB blocks with constant memory; counting stops past ``stop_after``.
+    """
+    count = 0
+    tail = b""
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            data = tail + block
+            matches = list(_FEATURE_RE.finditer(data))
+            # a match ending in the kept tail was counted with the previous block
+            count += sum(1 for m in matches if m.end() > len(tail))
+            tail = data[-64:]
+            if stop_after is not None and count > stop_after:
+                break
+    return count
 
 
 def _format_allowed(
@@ -302,6 +358,19 @@ def _read_zip(
     problems: ProblemCollector,
 ) -> None:
     members = inspect_zip(path, limits=limits.zip, label=label, problems=problems)
+    for member in members:  # declared sizes, from the central directory
+        name = member.filename.replace("\\", "/").rsplit("/", 1)[-1]
+        if _suffix(name) in (".geojson", ".json") and member.file_size > limits.max_geojson_bytes:
+            problems.add(
+                f"{label}/{name}",
+                f"{label}: {name} holds {member.file_size:,} bytes of GeoJSON text, more than "
+                f"the limit of {limits.max_geojson_bytes:,}; upload the layer as a GeoPackage "
+                "or zipped shapefile (binary, several times smaller) or split it",
+                f"{label}：{name} 含 GeoJSON 文本 {member.file_size:,} 字节，超过上限 "
+                f"{limits.max_geojson_bytes:,}；"
+                "请改为上传 GeoPackage 或压缩的 shapefile，或拆分图层",
+                "geojson_too_large",
+            )
     if problems.problems:
         return  # never extract an archive with a problem
     workdir.mkdir(parents=True, exist_ok=True)
@@ -338,7 +407,7 @@ def _read_zip(
         or len(shps) >= 1
         and not (by_suffix.get(".gpkg") or by_suffix.get(".geojson") or by_suffix.get(".json"))
     ):
-        _read_zipped_shapefile(workdir, shps, options, label, raw, problems)
+        _read_zipped_shapefile(workdir, shps, options, label, raw, problems, limits)
         return
     inner = by_suffix.get(".gpkg", []) + by_suffix.get(".geojson", []) + by_suffix.get(".json", [])
     if len(inner) != 1:
@@ -355,9 +424,9 @@ def _read_zip(
     inner_label = f"{label}/{inner[0].name}"
     if _suffix(inner[0].name) == ".gpkg":
         if _magic_ok(inner[0], ".gpkg", inner_label, problems):
-            _read_gpkg(inner[0], options, inner_label, raw, problems)
+            _read_gpkg(inner[0], options, inner_label, raw, problems, limits)
     elif _magic_ok(inner[0], ".geojson", inner_label, problems):
-        _read_geojson(inner[0], inner_label, raw, problems)
+        _read_geojson(inner[0], inner_label, raw, problems, limits)
 
 
 def _read_zipped_shapefile(
@@ -367,6 +436,7 @@ def _read_zipped_shapefile(
     label: str,
     raw: RawUpload,
     problems: ProblemCollector,
+    limits: UploadLimits,
 ) -> None:
     if len(stems) > 1:
         if options.source_layer in stems:
@@ -395,6 +465,8 @@ def _read_zipped_shapefile(
             "missing_member",
         )
     _shapefile_crs(present, stem, options, label, raw, problems)
+    if _too_many_features(label, shapefile_record_count(present) or 0, limits, problems):
+        return  # refused from the headers: neither the attributes nor the shapes are read
     encoding = "utf-8"
     if ".dbf" in present:
         encoding = _shapefile_encoding(present, stem, label, raw, problems)
@@ -522,7 +594,12 @@ def _shapefile_encoding(
 
 
 def _read_gpkg(
-    path: Path, options: UploadOptions, label: str, raw: RawUpload, problems: ProblemCollector
+    path: Path,
+    options: UploadOptions,
+    label: str,
+    raw: RawUpload,
+    problems: ProblemCollector,
+    limits: UploadLimits,
 ) -> None:
     try:
         with warnings.catch_warnings():
@@ -561,6 +638,14 @@ def _read_gpkg(
         )
         return
     try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            count = int(pyogrio.read_info(path, layer=chosen)["features"])
+    except _READ_ERRORS:
+        count = -1  # unknown: the reader reports the problem
+    if _too_many_features(label, count, limits, problems):
+        return
+    try:
         raw.gdf = _quiet_read(path, layer=chosen)
     except _READ_ERRORS as exc:
         problems.add(
@@ -574,10 +659,30 @@ def _read_gpkg(
     _crs_from_file(raw, options, label, problems)
 
 
-def _read_geojson(path: Path, label: str, raw: RawUpload, problems: ProblemCollector) -> None:
+def _read_geojson(
+    path: Path, label: str, raw: RawUpload, problems: ProblemCollector, limits: UploadLimits
+) -> None:
+    size = path.stat().st_size
+    if size > limits.max_geojson_bytes:
+        problems.add(
+            label,
+            f"{label}: {size:,} bytes of GeoJSON text, more than the limit of "
+            f"{limits.max_geojson_bytes:,}; upload the layer as a GeoPackage or zipped "
+            "shapefile (binary, several times smaller) or split it",
+            f"{label}：GeoJSON 文本 {size:,} 字节，超过上限 {limits.max_geojson_bytes:,}；"
+            "请改为上传 GeoPackage 或压缩的 shapefile（二进制，小数倍），或拆分图层",
+            "geojson_too_large",
+        )
+        return
+    count = geojson_feature_count(path, stop_after=limits.max_features)
+    if _too_many_features(label, count, limits, problems):
+        return
     try:
-        with path.open("rb") as f:
-            json.load(f)
+        if size <= _JSON_LOAD_MAX_BYTES:
+            with path.open("rb") as f:
+                json.load(f)
+        else:  # parsing it twice would double the memory: catch a cut-off file cheaply
+            _check_json_end(path)
     except (ValueError, UnicodeError, RecursionError) as exc:
         problems.add(
             label,
@@ -601,6 +706,16 @@ def _read_geojson(path: Path, label: str, raw: RawUpload, problems: ProblemColle
         raw.gdf.crs,
         "file",
     )  # RFC 7946: WGS84 unless a crs member says otherwise
+
+
+def _check_json_end(path: Path) -> None:
+    """Raise ``ValueError`` when the file does not end with ``}`` (a cut-off download)."""
+    with path.open("rb") as f:
+        f.seek(max(0, path.stat().st_size - 256))
+        end = f.read().rstrip(b" \t\r\n\x00")
+    if not end.endswith(b"}"):
+        msg = "the text ends before the closing brace (the file is cut off)"
+        raise ValueError(msg)
 
 
 def _crs_from_file(
