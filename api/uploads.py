@@ -62,6 +62,7 @@ _LIMIT_KEYS = {
     "UPLOAD_MAX_ZIP_RATIO": 200.0,
     "UPLOAD_OUTSIDE_TOLERANCE_M": 500.0,
     "UPLOAD_MAX_GEOJSON_BYTES": 64 * 1024 * 1024,
+    "UPLOAD_MAX_POPULATION_CELLS": 1_000_000,
 }
 
 
@@ -131,6 +132,7 @@ def upload_limits() -> UploadLimits:
         max_raster_cells=int(c["UPLOAD_MAX_RASTER_CELLS"]),
         outside_tolerance_m=float(c["UPLOAD_OUTSIDE_TOLERANCE_M"]),
         max_geojson_bytes=int(c["UPLOAD_MAX_GEOJSON_BYTES"]),
+        max_population_cells=int(c["UPLOAD_MAX_POPULATION_CELLS"]),
         zip=ZipLimits(
             max_members=int(c["UPLOAD_MAX_ZIP_MEMBERS"]),
             max_total_bytes=int(c["UPLOAD_MAX_UNZIPPED_BYTES"]),
