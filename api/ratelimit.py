@@ -11,7 +11,9 @@ Three budgets, each a ``limits`` string (``"10 per 15 minutes"``) in the app con
   per client address; then 429 for every Bearer request from that address.
 - ``RECOMPUTE_LIMIT``: indicator runs with *non-default* parameters (``minutes``,
   ``walk_speed``, ``year``) per client address.  Only a run that is not cached counts: a cached
-  answer, and the default parameters shared by every visitor, are never refused.
+  answer, and the default parameters shared by every visitor, are never refused.  At most
+  ``RECOMPUTE_CONCURRENCY`` such runs go on at once in one process (else 503 ``busy`` with
+  ``Retry-After``), so with threaded workers the pages everybody reads keep a free thread.
 
 Counters live in ``RATELIMIT_STORAGE_URI`` (Flask-Limiter's setting; ``memory://`` by default,
 i.e. per worker process; point every worker at one ``redis://`` or ``memcached://`` store to
@@ -21,8 +23,11 @@ app in ``werkzeug.middleware.proxy_fix.ProxyFix`` so it is the visitor's.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +48,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
     "TOKEN_FAILURE_LIMIT": "30 per 15 minutes",
     "RECOMPUTE_LIMIT": "20 per 5 minutes",
+    "RECOMPUTE_CONCURRENCY": 1,  # indicator runs with new parameters at once, per process
+    "RECOMPUTE_WAIT_S": 0.0,  # wait this long for a free slot before answering 503
+    "RECOMPUTE_RETRY_AFTER_S": 5,
 }
 LOGIN_ENDPOINT = "auth.login"
 
@@ -173,7 +181,7 @@ def _after(response: Response) -> Response:
     return response
 
 
-def _render(error: RateLimitedError) -> Response:
+def _render(error: RateLimitedError | ComputeBusyError) -> Response:
     from api.errors import error_body, render_error
 
     headers = {"Retry-After": str(error.retry_after_s)}
@@ -190,23 +198,53 @@ def _render(error: RateLimitedError) -> Response:
         response.headers.update(headers)
         return response
     problems = [p.as_dict() for p in error.problems]
-    body = error_body(429, f"{error.message} / {error.message_zh}", error.code, problems)
-    return render_error(429, body, headers)
+    body = error_body(error.status, f"{error.message} / {error.message_zh}", error.code, problems)
+    return render_error(error.status, body, headers)
 
 
-def charge_recompute(county_id: str, settings: IndicatorSettings) -> None:
-    """Called by the county store before an indicator run that is not cached.
+class ComputeBusyError(GisError):
+    """Every indicator run this process may make at once is under way (503, ``Retry-After``)."""
+
+    status = 503
+    code = "busy"
+
+    def __init__(self, retry_after_s: int) -> None:
+        from gis.errors import ProblemCollector
+
+        en = (
+            "the server is computing indicators for other parameters; try again in "
+            f"{retry_after_s} s (the default parameters are always served)"
+        )
+        zh = f"服务器正在计算其他参数的指标，请 {retry_after_s} 秒后再试（默认参数随时可用）"
+        problems = ProblemCollector()
+        problems.add("recompute", en, zh, "busy")
+        super().__init__(en, problems.problems)
+        self.message_zh = zh
+        self.retry_after_s = retry_after_s
+
+
+@contextlib.contextmanager
+def guard_recompute(county_id: str, settings: IndicatorSettings) -> Iterator[None]:
+    """Wraps every indicator run the county store makes that is not cached.
 
     The default parameters are computed once per county version for every visitor and are never
-    refused; any other set costs the client one unit of ``RECOMPUTE_LIMIT``.
+    refused.  Any other set costs the client one unit of ``RECOMPUTE_LIMIT`` and needs one of the
+    process's ``RECOMPUTE_CONCURRENCY`` slots (else 503 at once: a worker's other threads stay
+    free for the pages everybody reads).
     """
-    if not has_request_context():
-        return  # the CLI, a batch, a warm-up: no client to charge
     from api.store import settings_key
 
-    if settings_key(settings) == settings_key(DEFAULT_SETTINGS):
+    if not has_request_context() or settings_key(settings) == settings_key(DEFAULT_SETTINGS):
+        yield  # the CLI, a batch, a warm-up, the shared defaults: nothing to charge
         return
-    charge(RECOMPUTE, client_address())
+    slots: threading.BoundedSemaphore = current_app.extensions["gis_compute_slots"]
+    if not slots.acquire(timeout=float(current_app.config["RECOMPUTE_WAIT_S"])):
+        raise ComputeBusyError(int(current_app.config["RECOMPUTE_RETRY_AFTER_S"]))
+    try:
+        charge(RECOMPUTE, client_address())  # only a run that really starts is charged
+        yield
+    finally:
+        slots.release()
 
 
 def init_rate_limits(app: APIFlask) -> Limiter:
@@ -218,7 +256,11 @@ def init_rate_limits(app: APIFlask) -> Limiter:
     app.before_request(_before)
     app.after_request(_after)
     app.register_error_handler(RateLimitedError, _render)
+    app.register_error_handler(ComputeBusyError, _render)
+    app.extensions["gis_compute_slots"] = threading.BoundedSemaphore(
+        max(1, int(app.config["RECOMPUTE_CONCURRENCY"]))
+    )
     store = app.extensions.get("gis_store")
     if store is not None:
-        store.on_compute = charge_recompute
+        store.compute_guard = guard_recompute
     return limiter

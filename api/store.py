@@ -13,12 +13,14 @@ computed is computed once.
 Memory is bounded: every cache holds at most ``max_items`` entries *and* ``max_bytes`` of
 approximate size (:func:`approx_size`: array and GeoDataFrame buffers, geometry coordinates, body
 bytes), and when a county's version token changes the entries of its superseded version are
-dropped at once (not left to age out).  ``on_compute`` (set by the app) is called before every
-indicator run that is not cached; the app charges the client's recomputation budget there.
+dropped at once (not left to age out).  ``compute_guard`` (set by the app) wraps every indicator
+run that is not cached; the app charges the client's recomputation budget there and bounds how
+many runs one process makes at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
@@ -52,13 +54,14 @@ __all__ = [
 T = TypeVar("T")
 
 Report = tuple[dict[str, Any], list[IndicatorResult]]
+ComputeGuard = Callable[[str, IndicatorSettings], contextlib.AbstractContextManager[Any]]
 MB = 1024 * 1024
 # Approximate bytes per cache (config ``CACHE_MAX_BYTES``, e.g. {"reports": 268435456}).
 CACHE_MAX_BYTES: dict[str, int] = {
-    "workspaces": 256 * MB,
-    "reports": 192 * MB,
-    "frames": 96 * MB,
-    "bodies": 96 * MB,
+    "workspaces": 128 * MB,
+    "reports": 64 * MB,
+    "frames": 32 * MB,
+    "bodies": 32 * MB,
 }
 
 
@@ -257,7 +260,7 @@ class CountyStore:
         self.bodies = LRU(max_bodies, max_bytes=limits["bodies"], sizer=_body_size)
         self._tokens: dict[str, str] = {}
         self._tokens_lock = threading.Lock()
-        self.on_compute: Callable[[str, IndicatorSettings], None] | None = None
+        self.compute_guard: ComputeGuard = lambda _county_id, _settings: contextlib.nullcontext()
 
     # --- counties ---------------------------------------------------------------------------
     def county_ids(self) -> list[str]:
@@ -339,9 +342,8 @@ class CountyStore:
         ws = self.workspace(county_id)
 
         def compute() -> Report:
-            if self.on_compute is not None:
-                self.on_compute(county_id, settings)
-            return county_report(ws, settings)
+            with self.compute_guard(county_id, settings):
+                return county_report(ws, settings)
 
         return self._reports.get_or_compute(key, compute)
 

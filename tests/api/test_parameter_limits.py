@@ -3,6 +3,7 @@ bytes and drop superseded versions, and recomputation is rate-limited per client
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
@@ -39,7 +40,12 @@ def test_parameters_rounded_to_steps_share_one_computation(app_root: Path) -> No
     app = _app(app_root)
     store: CountyStore = app.extensions["gis_store"]
     calls: list[tuple[float, float]] = []
-    store.on_compute = lambda _c, s: calls.append((s.walk_minutes, s.walk_speed_m_s))
+
+    def guard(_county_id: str, s: Any) -> Any:
+        calls.append((s.walk_minutes, s.walk_speed_m_s))
+        return contextlib.nullcontext()
+
+    store.compute_guard = guard
     client = app.test_client()
     bodies = [
         client.get(f"{BASE}/indicators?minutes={m}&walk_speed={v}")
@@ -123,3 +129,22 @@ def test_default_settings_are_never_charged(app_root: Path) -> None:
         os.utime(meta, (later, later))  # each request meets a new version: a recomputation
         assert client.get(f"{BASE}/indicators").status_code == 200
     assert DEFAULT_SETTINGS.walk_minutes == 15
+
+
+def test_one_recomputation_at_a_time_per_process(app_root: Path) -> None:
+    import threading
+
+    app = _app(app_root, RECOMPUTE_CONCURRENCY=1)
+    slots = app.extensions["gis_compute_slots"]
+    assert slots.acquire()  # another thread of this worker is computing
+    try:
+        client = app.test_client()
+        busy = client.get(f"{BASE}/indicators?minutes=9")
+        assert busy.status_code == 503 and busy.headers["Retry-After"] == "5"
+        body = busy.get_json()
+        assert body["code"] == "busy" and "其他参数" in body["message"]
+        assert client.get(f"{BASE}/indicators").status_code == 200  # defaults: never refused
+    finally:
+        slots.release()
+    assert client.get(f"{BASE}/indicators?minutes=9").status_code == 200
+    assert isinstance(slots, type(threading.BoundedSemaphore()))
