@@ -12,6 +12,9 @@ each step.  The baseline is the same run with a small raster (the county's own 1
 ``n × n`` cells of 0.05 persons over the county (deflate; the 2,000 × 2,000 one is ~30 KB, as in
 issue 10), and one 206 KB-class raster lying 300 km away (refused).
 
+``--vectors`` first refuses a 3 M-point zipped shapefile and ~150 MB of GeoJSON in a zip
+(issue 10, point 3: refused from headers; time and RSS growth of ``prepare_upload``).
+
 Targets (issue 10, point 2): every accepted upload within the documented limits peaks below
 1.5 GB RSS and finishes below 60 s.
 """
@@ -87,6 +90,78 @@ CHILD = textwrap.dedent(
 )
 
 
+VECTOR_CHILD = textwrap.dedent(
+    """
+    import json, resource, sys, time, zipfile
+    from pathlib import Path
+    sys.path.insert(0, {root!r})
+    import numpy as np, geopandas as gpd, pyogrio, shapely
+    from gis.errors import ValidationError
+    from gis.upload import UploadOptions, prepare_upload
+
+    kind, work, n, mode = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    rng = np.random.default_rng(1)
+    xy = np.column_stack([104.05 + rng.random(n) * 0.04, 30.75 + rng.random(n) * 0.03])
+    path = work / "sports.zip"
+    if mode == "refuse":
+        pass  # made by the previous subprocess: this one's peak RSS is the refusal's alone
+    elif kind == "shapefile":
+        gdf = gpd.GeoDataFrame({{"name": rng.integers(0, 10**9, n).astype(str)}},
+                               geometry=shapely.points(xy), crs="EPSG:4326")
+        pyogrio.write_dataframe(gdf, work / "sports.shp", encoding="UTF-8")
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+            for m in sorted(work.glob("sports.*")):
+                if m.suffix != ".zip":
+                    zf.write(m, m.name)
+    else:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+            with zf.open("sports.geojson", "w", force_zip64=True) as f:
+                f.write(b'{{"type": "FeatureCollection", "features": [')
+                for i in range(n):
+                    f.write(b'%s{{"type": "Feature", "properties": {{"name": "p%d"}}, '
+                            b'"geometry": {{"type": "Point", "coordinates": [%.6f, %.6f]}}}}'
+                            % (b"," if i else b"", i, xy[i, 0], xy[i, 1]))
+                f.write(b"]}}")
+    if mode == "make":
+        sys.exit(0)
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t = time.perf_counter()
+    try:
+        prepare_upload(path, options=UploadOptions(kind="sports"), workdir=work / "w")
+        code = "accepted"
+    except ValidationError as exc:
+        code = ",".join(sorted({{p.code for p in exc.problems}}))
+    took = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with zipfile.ZipFile(path) as zf:
+        unzipped = sum(i.file_size for i in zf.infolist())
+    print(json.dumps({{"zip_mb": path.stat().st_size / 2**20, "unzipped_mb": unzipped / 2**20,
+                      "code": code, "seconds": took, "rss_before_mb": base, "peak_rss_mb": peak}}))
+    """
+)
+
+
+def run_vector_case(kind: str, n: int) -> dict[str, float]:
+    """Refusal of an oversized vector upload (``prepare_upload``) in a subprocess."""
+    script = VECTOR_CHILD.format(root=str(ROOT))
+    with tempfile.TemporaryDirectory(prefix="bench-upload-") as work:
+        for mode in ("make", "refuse"):
+            done = subprocess.run(
+                [sys.executable, "-W", "ignore", "-c", script, kind, work, str(n), mode],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=900,
+                check=False,
+            )
+            if done.returncode != 0:
+                break
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-3000:])
+    report: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return report
+
+
 def run_case(src: Path, n: int, offset_m: float = 0.0) -> dict[str, float]:
     """Run one case in a subprocess; its JSON report."""
     script = CHILD.format(root=str(ROOT), span=TOP - BOTTOM, left=LEFT, top=TOP)
@@ -108,7 +183,29 @@ def run_case(src: Path, n: int, offset_m: float = 0.0) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,2000", help="n of the n × n rasters, comma list")
+    parser.add_argument(
+        "--vectors",
+        action="store_true",
+        help="also refuse a 3 M-point zipped shapefile and ~150 MB of zipped GeoJSON",
+    )
     args = parser.parse_args(argv)
+    if args.vectors:
+        rows = []
+        for kind, n in (("shapefile", 3_000_000), ("geojson", 1_300_000)):
+            r = run_vector_case(kind, n)
+            rows.append(
+                [
+                    f"{kind}, {n:,} points",
+                    f"{r['zip_mb']:.1f}",
+                    f"{r['unzipped_mb']:.0f}",
+                    r["code"],
+                    f"{r['seconds']:.2f}",
+                    f"{r['peak_rss_mb'] - r['rss_before_mb']:+.0f}",
+                ]
+            )
+        head = ["upload", "zip MB", "unzipped MB", "answer", "refusal s", "RSS growth MB"]
+        # RSS growth: the refusing process's peak minus its RSS after the imports
+        print(table(rows, head))
     src = demo_workspace_dir()
     cases = [("baseline 43 × 31 (100 m)", 31, 0.0)]
     cases += [(f"{n} × {n} over the county", n, 0.0) for n in map(int, args.sizes.split(","))]
