@@ -232,6 +232,12 @@ def planner_map(county_id: str) -> Response:
     return response
 
 
+# A layer with more features is not embedded in the planner page (it would weigh hundreds of MB
+# and take as much memory to render): it starts switched off and is fetched page by page from the
+# layer API when switched on.
+MAX_EMBEDDED_FEATURES = 20_000
+
+
 def _render_planner(county_id: str, settings: Any, *, staff: bool) -> str:
     store = get_store()
     meta = store.metadata(county_id)
@@ -242,6 +248,8 @@ def _render_planner(county_id: str, settings: Any, *, staff: bool) -> str:
     layers = []
     for info in infos:
         frame, url = None, None
+        if info.feature_count > MAX_EMBEDDED_FEATURES and info.name != "disclosures":
+            info = replace(info, shown=False)  # e.g. 1 M population cells: fetched when switched on
         if info.shown or info.name == "disclosures":  # disclosures: the page filters them
             frame = store.frame(county_id, info.name, settings)
         else:

@@ -1,16 +1,17 @@
 """Peak memory and time of a population upload plus indicator requests, each in a subprocess.
 
-    .venv/bin/python -m benchmarks.bench_upload_memory [--sizes 2000] [--quick]
+    .venv/bin/python -m benchmarks.bench_upload_memory [--sizes 1000,2000] [--vectors]
 
 Every case runs in a fresh Python subprocess against its own copy of the demonstration workspace
 and the real app (``create_app``, test client, an admin token): upload a population GeoTIFF
 (``POST …/layers/population``, which recomputes the indicators before and after), then one
-anonymous indicators request with new parameters, then a rollback to version 0 and another
-indicators request.  The subprocess reports its ``ru_maxrss`` (peak RSS) and the wall time of
-each step.  The baseline is the same run with a small raster (the county's own 100 m grid,
-43 × 31 cells), so the ratios compare like with like in one run.  Rasters are generated:
-``n × n`` cells of 0.05 persons over the county (deflate; the 2,000 × 2,000 one is ~30 KB, as in
-issue 10), and one 206 KB-class raster lying 300 km away (refused).
+anonymous indicators request with new parameters, the planner map with those parameters and the
+first page of the population layer, then a rollback to version 0 and another indicators request.
+The subprocess reports its ``ru_maxrss`` (peak RSS) and the wall time of each step.  The
+baseline is the same run with a small raster (the county's own 100 m grid, 43 × 31 cells), so the
+ratios compare like with like in one run.  Rasters are generated: ``n × n`` cells of 0.05
+persons over the county (deflate; the 2,000 × 2,000 one is ~90 KB), and one raster lying 300 km
+away (refused).
 
 ``--vectors`` first refuses a 3 M-point zipped shapefile and ~150 MB of GeoJSON in a zip
 (issue 10, point 3: refused from headers; time and RSS growth of ``prepare_upload``).
@@ -78,6 +79,11 @@ CHILD = textwrap.dedent(
         t = time.perf_counter()
         r = client.get(base + "/indicators?minutes=12.5&walk_speed=1.2")
         out["indicators_status"], out["indicators_s"] = r.status_code, time.perf_counter() - t
+        t = time.perf_counter()  # the planner map and the first page of the population layer
+        r1 = client.get("/map/demo-chengdu-north?minutes=12.5&walk_speed=1.2")
+        r2 = client.get(base + "/layers/population?limit=1000")
+        out["map_s"], out["map_kb"] = time.perf_counter() - t, len(r1.data) / 1024
+        assert r1.status_code == r2.status_code == 200
         t = time.perf_counter()
         r = client.post(base + "/layers/population/rollback", json={{"version": 0}}, headers=auth)
         out["rollback_status"], out["rollback_s"] = r.status_code, time.perf_counter() - t
@@ -226,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
                 r["upload_status"],
                 f"{r['upload_s']:.1f}",
                 f"{r.get('indicators_s', 0.0):.1f}",
+                f"{r.get('map_s', 0.0):.1f}",
+                f"{r.get('map_kb', 0.0):,.0f}",
                 f"{r.get('rollback_s', 0.0):.1f}",
                 f"{r.get('stored_cells', 0):,}",
                 f"{r['max_rss_mb']:,.0f}",
@@ -239,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
         "status",
         "upload s",
         "indicators s",
+        "map + layer s",
+        "map KB",
         "rollback s",
         "stored cells",
         "peak RSS MB",

@@ -86,7 +86,7 @@ class UploadLimits:
     max_raster_cells: int = 40_000_000
     outside_tolerance_m: float = 500.0
     max_geojson_bytes: int = 64 * 1024 * 1024
-    max_population_cells: int = 1_000_000
+    max_population_cells: int = 250_000
     zip: ZipLimits = field(default_factory=ZipLimits)
 
 

@@ -148,3 +148,19 @@ def test_one_recomputation_at_a_time_per_process(app_root: Path) -> None:
         slots.release()
     assert client.get(f"{BASE}/indicators?minutes=9").status_code == 200
     assert isinstance(slots, type(threading.BoundedSemaphore()))
+
+
+def test_planner_page_does_not_embed_huge_layers(
+    app_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A layer over MAX_EMBEDDED_FEATURES (1 M population cells once took a 294 MB page, 72 s
+    and 5 GB) starts switched off and is fetched from the layer API when switched on."""
+    import api.pages
+
+    client = _app(app_root).test_client()
+    embedded = client.get(f"/map/{DEMO_ID}").get_data(as_text=True)
+    assert f"/api/v1/counties/{DEMO_ID}/layers/population?" not in embedded
+    monkeypatch.setattr(api.pages, "MAX_EMBEDDED_FEATURES", 100)  # the demo has 961 cells
+    lazy = client.get(f"/map/{DEMO_ID}?minutes=14").get_data(as_text=True)
+    assert f"/api/v1/counties/{DEMO_ID}/layers/population?" in lazy
+    assert len(lazy) < len(embedded) - 100_000
