@@ -318,11 +318,6 @@ class CountyStore:
         """Approximate bytes held by the caches."""
         return sum(cache.bytes for cache in self.caches())
 
-    def is_report_cached(self, county_id: str, settings: IndicatorSettings) -> bool:
-        """Whether the report for ``settings`` is cached (serving it computes nothing)."""
-        key = (county_id, self.version(county_id), settings_key(settings))
-        return key in self._reports
-
     def metadata(self, county_id: str) -> dict[str, Any]:
         """The county's metadata (read through the workspace cache)."""
         key = ("meta", county_id, self.version(county_id))
