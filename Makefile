@@ -59,7 +59,7 @@ $(DEMO_WS)/metadata.json: $(STAMP) data/osm/chengdu_jinniu_xindu.osm.bz2 data/de
 		--boundary data/demo/boundary.geojson --demo --out $(DEMO_WS)
 
 serve-prod: setup workspace
-	$(BIN)/gunicorn --workers 2 --timeout 120 --bind $(HOST):$(PORT) 'app:create_app()'
+	$(BIN)/gunicorn --workers 2 --threads 4 --timeout 120 --bind $(HOST):$(PORT) 'app:create_app()'
 
 lint: setup
 	$(BIN)/ruff check gis api layers app.py tests benchmarks

@@ -25,10 +25,13 @@ from apiflask import APIFlask
 from api import load_blueprints
 from api.compress import register_compression
 from api.errors import ERROR_SCHEMA, register_error_handlers
+from api.ratelimit import DEFAULTS as RATE_LIMIT_DEFAULTS
+from api.ratelimit import init_rate_limits
 from api.security import register_security_headers
-from api.store import COUNTY_ID_RE, CountyStore
+from api.store import CACHE_MAX_BYTES, COUNTY_ID_RE, CountyStore
+from gis.housekeeping import clean_abandoned_folders
 from gis.resources import resource_dir
-from gis.store import database_url_problem
+from gis.store import StoreBusyError, database_url_problem, recover
 
 BASEMAPS = ("osm", "tianditu", "none")
 VENDOR = "/static/vendor/swagger-ui-dist-5.32.0"
@@ -50,6 +53,13 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "SECRET_KEY": "",
         "JSON_AS_ASCII": False,
         "GZIP": True,
+        # upload scratch folders untouched this long and not locked by a live upload are removed
+        # at start and before each upload (a SIGKILLed or timed-out worker cannot remove its own)
+        "UPLOAD_TMP_MAX_AGE_S": 3600,
+        "STARTUP_RECOVER": True,  # repair each county folder after a crash (gis.store.recover)
+        # approximate bytes per cache of the county store (api/store.py, CACHE_MAX_BYTES)
+        "CACHE_MAX_BYTES": dict(CACHE_MAX_BYTES),
+        **RATE_LIMIT_DEFAULTS,  # failed sign-ins, bad tokens, recomputation (api/ratelimit.py)
         # OpenAPI document and docs UI (APIFlask), served from vendored files only
         "VALIDATION_ERROR_STATUS_CODE": 400,
         "VALIDATION_ERROR_DESCRIPTION": "Bad parameter: the errors name it and say why",
@@ -133,6 +143,35 @@ def instance_secret_key(instance_path: Path) -> str:
     return key
 
 
+def upload_tmp_dir(app: APIFlask) -> Path:
+    """Where uploads are unpacked (``UPLOAD_TMP_DIR``, default ``instance/uploads``)."""
+    return Path(app.config.get("UPLOAD_TMP_DIR") or Path(app.instance_path) / "uploads")
+
+
+def startup_housekeeping(app: APIFlask) -> None:
+    """Remove abandoned upload folders and repair each county folder left by a killed writer.
+
+    A version committed just before a crash (``workspace.gpkg`` replaced, ``metadata.json`` not
+    yet rewritten) becomes visible here rather than at the next write.  A workspace whose lock
+    is held by a live writer is skipped: that writer repairs it.
+    """
+    removed = clean_abandoned_folders(
+        upload_tmp_dir(app), max_age_s=float(app.config["UPLOAD_TMP_MAX_AGE_S"])
+    )
+    if removed:
+        app.logger.warning("removed %d abandoned upload folder(s)", len(removed))
+    store = app.extensions["gis_store"]
+    if not app.config["STARTUP_RECOVER"] or store.backend.kind != "gpkg":
+        return  # PostGIS commits are transactions: nothing to repair
+    for county_id in store.county_ids():
+        try:
+            recover(store.location(county_id), timeout_s=0.5)
+        except StoreBusyError:
+            app.logger.info("%s: a writer holds the lock; it repairs the workspace", county_id)
+        except (OSError, ValueError) as exc:
+            app.logger.error("%s: recovery failed: %s", county_id, exc)
+
+
 def create_app(
     test_config: Mapping[str, Any] | None = None, *, instance_path: str | None = None
 ) -> APIFlask:
@@ -163,13 +202,17 @@ def create_app(
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["gis_store"] = CountyStore(
-        app.config["WORKSPACES_DIR"], database_url=app.config["DATABASE_URL"]
+        app.config["WORKSPACES_DIR"],
+        database_url=app.config["DATABASE_URL"],
+        max_bytes=app.config.get("CACHE_MAX_BYTES"),
     )
     for blueprint in load_blueprints():
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+    init_rate_limits(app)
     register_compression(app)
     register_security_headers(app)  # after compression: its hook runs first, on the plain body
+    startup_housekeeping(app)
     return app
 
 

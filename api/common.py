@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -10,7 +11,7 @@ import geopandas as gpd
 from apiflask import HTTPError, Schema
 from apiflask.fields import Float, Integer
 from apiflask.validators import Range
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 
 from api.auth import current_user
 from api.store import CountyStore, make_body
@@ -19,6 +20,28 @@ from layers.catalog import PUBLIC_FLAG_LAYERS, LayerInfo, visible_rows
 
 MIN_YEAR = min(DEFAULT_SETTINGS.targets_by_year)
 CACHE_MAX_AGE_S = 300
+# Each distinct parameter set is a full indicator run and a cache entry, so the API rounds the
+# walking time and speed to the steps a planner needs (the answer's ``parameters`` and the
+# ``X-Parameters-Used`` header say which values were used, ``X-Parameter-Steps`` the steps).
+MINUTES_STEP = 0.5
+WALK_SPEED_STEP = 0.05
+
+
+def quantise(value: float | None, step: float) -> float | None:
+    """``value`` rounded to the nearest multiple of ``step`` (a positive value to one step or more).
+
+    Values out of range stay out of range, so they are still refused with a 400.
+
+    >>> quantise(15.26, 0.5), quantise(0.1, 0.5), quantise(1.1234, 0.05), quantise(-3.0, 0.5)
+    (15.5, 0.5, 1.1, -3.0)
+    """
+    if value is None or not math.isfinite(value):
+        return value
+    rounded = round(round(float(value) / step) * step, 6)
+    return step if value > 0 and rounded <= 0 else rounded
+
+
+PARAMETER_STEPS = f"minutes={MINUTES_STEP:g}; walk_speed={WALK_SPEED_STEP:g}"
 
 
 def get_store() -> CountyStore:
@@ -42,16 +65,17 @@ class IndicatorQuery(Schema):
         load_default=None,
         validate=Range(min=0, max=120, min_inclusive=False),
         metadata={
-            "description": "walking time of the fitness circle in minutes (0-120]; "
-            f"default {DEFAULT_SETTINGS.walk_minutes:g}"
+            "description": "walking time of the fitness circle in minutes (0-120], rounded to "
+            f"the nearest {MINUTES_STEP:g} (at least {MINUTES_STEP:g}); default "
+            f"{DEFAULT_SETTINGS.walk_minutes:g}"
         },
     )
     walk_speed = Float(
         load_default=None,
         validate=Range(min=0.2, max=3.0),
         metadata={
-            "description": "walking speed in m/s (0.2-3.0); default "
-            f"{DEFAULT_SETTINGS.walk_speed_m_s:g}"
+            "description": "walking speed in m/s (0.2-3.0), rounded to the nearest "
+            f"{WALK_SPEED_STEP:g}; default {DEFAULT_SETTINGS.walk_speed_m_s:g}"
         },
     )
 
@@ -59,13 +83,18 @@ class IndicatorQuery(Schema):
 def settings_from(query: dict[str, Any]) -> IndicatorSettings:
     """:class:`IndicatorSettings` for validated query parameters (400 naming a bad one)."""
     try:
-        return DEFAULT_SETTINGS.with_overrides(
+        settings = DEFAULT_SETTINGS.with_overrides(
             year=query.get("year"),
-            walk_minutes=query.get("minutes"),
-            walk_speed_m_s=query.get("walk_speed"),
+            walk_minutes=quantise(query.get("minutes"), MINUTES_STEP),
+            walk_speed_m_s=quantise(query.get("walk_speed"), WALK_SPEED_STEP),
         )
     except ValueError as exc:
         raise HTTPError(400, str(exc)) from exc
+    g.parameters_used = (
+        f"year={settings.year}; minutes={settings.walk_minutes:g}; "
+        f"walk_speed={settings.walk_speed_m_s:g}"
+    )
+    return settings
 
 
 def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
@@ -104,6 +133,9 @@ def cached_json(
     response.set_etag(cached.etag)
     response.cache_control.public = True
     response.cache_control.max_age = max_age
+    if "parameters_used" in g:
+        response.headers["X-Parameters-Used"] = g.parameters_used
+        response.headers["X-Parameter-Steps"] = PARAMETER_STEPS
     return response.make_conditional(request)
 
 

@@ -32,7 +32,7 @@ LEVEL = 6
 
 def register_compression(app: Flask) -> None:
     """Compress eligible responses of ``app`` when the client accepts gzip."""
-    cache = LRU(512)
+    cache = LRU(512, max_bytes=32 * 1024 * 1024, sizer=len)  # gzipped bodies by ETag
 
     @app.after_request
     def _gzip(response: Response) -> Response:

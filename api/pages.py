@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
@@ -227,6 +228,12 @@ def planner_map(county_id: str) -> Response:
     return vary_by_viewer(response, staff)
 
 
+# A layer with more features is not embedded in the planner page (it would weigh hundreds of MB
+# and take as much memory to render): it starts switched off and is fetched page by page from the
+# layer API when switched on.
+MAX_EMBEDDED_FEATURES = 20_000
+
+
 def _render_planner(county_id: str, settings: Any, *, staff: bool) -> str:
     store = get_store()
     meta = store.metadata(county_id)
@@ -237,6 +244,8 @@ def _render_planner(county_id: str, settings: Any, *, staff: bool) -> str:
     layers = []
     for info in infos:
         frame, url = None, None
+        if info.feature_count > MAX_EMBEDDED_FEATURES:
+            info = replace(info, shown=False)  # e.g. 1 M population cells: fetched when switched on
         if info.shown:
             frame = visible_layer(county_id, info.name, settings, private=staff)
         else:  # fetched from the layer API, which applies the same rule

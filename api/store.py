@@ -9,20 +9,31 @@ token of the county (folders: mtime and size of metadata.json, which ingest and 
 last; PostGIS: the county's revision, renewed by every committed version), so a new version is
 picked up on the next request by every process.  All access is thread-safe; a value being
 computed is computed once.
+
+Memory is bounded: every cache holds at most ``max_items`` entries *and* ``max_bytes`` of
+approximate size (:func:`approx_size`: array and GeoDataFrame buffers, geometry coordinates, body
+bytes), and when a county's version token changes the entries of its superseded version are
+dropped at once (not left to age out).  ``compute_guard`` (set by the app) wraps every indicator
+run that is not cached; the app charges the client's recomputation budget there and bounds how
+many runs one process makes at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
 
 from gis.errors import NotFoundError
 from gis.result import IndicatorResult
@@ -31,10 +42,27 @@ from gis.store import COUNTY_ID_RE, WorkspaceStore, open_store
 from gis.workspace import Workspace
 from layers.catalog import LayerInfo, build_catalog, layer_frame
 
-__all__ = ["COUNTY_ID_RE", "LRU", "CachedBody", "CountyStore", "make_body", "settings_key"]
+__all__ = [
+    "COUNTY_ID_RE",
+    "LRU",
+    "CachedBody",
+    "CountyStore",
+    "approx_size",
+    "make_body",
+    "settings_key",
+]
 T = TypeVar("T")
 
 Report = tuple[dict[str, Any], list[IndicatorResult]]
+ComputeGuard = Callable[[str, IndicatorSettings], contextlib.AbstractContextManager[Any]]
+MB = 1024 * 1024
+# Approximate bytes per cache (config ``CACHE_MAX_BYTES``, e.g. {"reports": 268435456}).
+CACHE_MAX_BYTES: dict[str, int] = {
+    "workspaces": 128 * MB,
+    "reports": 64 * MB,
+    "frames": 32 * MB,
+    "bodies": 32 * MB,
+}
 
 
 @dataclass(frozen=True)
@@ -52,19 +80,102 @@ def make_body(payload: Any) -> CachedBody:
     return CachedBody(body, hashlib.sha256(body).hexdigest()[:32])
 
 
+def _body_size(value: Any) -> int:
+    body = getattr(value, "body", value)
+    return len(body) + 200 if isinstance(body, (bytes, bytearray)) else approx_size(value)
+
+
 def settings_key(settings: IndicatorSettings) -> tuple[int, float, float]:
     """The part of the settings the API lets a caller change (the cache key of a report)."""
     return (settings.year, float(settings.walk_minutes), float(settings.walk_speed_m_s))
 
 
-class LRU:
-    """A small thread-safe least-recently-used map with compute-once semantics."""
+_OBJECT_BYTES = 64  # a small Python object, roughly
+_GEOMETRY_BYTES = 120  # a shapely geometry without its coordinates
 
-    def __init__(self, max_items: int) -> None:
+
+def approx_size(value: Any, _depth: int = 0) -> int:
+    """Approximate bytes held by a cached value (bodies, frames, reports, workspaces).
+
+    Counts array buffers, GeoDataFrame columns, 16 bytes per coordinate plus a fixed overhead per
+    geometry, and walks tuples, lists, dicts and dataclass-like objects a few levels deep.  It is
+    an estimate to bound caches, not an exact measure.
+
+    >>> approx_size(b"x" * 1000) >= 1000
+    True
+    """
+    if _depth > 6 or value is None or isinstance(value, (bool, int, float)):
+        return 8
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return len(value) + _OBJECT_BYTES
+    if isinstance(value, str):
+        return len(value) * 2 + _OBJECT_BYTES
+    if isinstance(value, np.ndarray):
+        if value.dtype == object:
+            return int(value.size) * _OBJECT_BYTES + _geometry_bytes(value)
+        return int(value.nbytes) + _OBJECT_BYTES
+    if isinstance(value, pd.DataFrame):
+        size = int(value.memory_usage(index=True, deep=False).sum())
+        if isinstance(value, gpd.GeoDataFrame) and value.geometry.name in value:
+            size += _geometry_bytes(np.asarray(value.geometry.values, dtype=object))
+        return size + _OBJECT_BYTES
+    if isinstance(value, pd.Series):
+        return int(value.memory_usage(index=True, deep=False)) + _OBJECT_BYTES
+    if isinstance(value, dict):
+        return _OBJECT_BYTES + sum(
+            approx_size(k, _depth + 1) + approx_size(v, _depth + 1) for k, v in value.items()
+        )
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return _OBJECT_BYTES + sum(approx_size(v, _depth + 1) for v in value)
+    fields = getattr(value, "__dict__", None)
+    if fields is None and hasattr(value, "__slots__"):
+        fields = {k: getattr(value, k, None) for k in value.__slots__}
+    if isinstance(fields, dict):
+        return _OBJECT_BYTES + sum(approx_size(v, _depth + 1) for v in fields.values())
+    return _OBJECT_BYTES
+
+
+def _geometry_bytes(geoms: np.ndarray) -> int:
+    """Bytes of shapely geometries: coordinates and a fixed overhead each."""
+    if geoms.size == 0:
+        return 0
+    try:
+        coords = int(shapely.get_num_coordinates(geoms).sum())
+    except (TypeError, shapely.errors.GEOSException):
+        return int(geoms.size) * _OBJECT_BYTES
+    return coords * 16 + int(geoms.size) * _GEOMETRY_BYTES
+
+
+class LRU:
+    """A thread-safe least-recently-used map with compute-once semantics.
+
+    Bounded by ``max_items`` entries and, when given, by ``max_bytes`` of :func:`approx_size`
+    (``sizer`` overrides the measure).  The most recent entry is kept even when it alone is over
+    ``max_bytes``, so a value just computed is served.
+    """
+
+    def __init__(
+        self,
+        max_items: int,
+        *,
+        max_bytes: int | None = None,
+        sizer: Callable[[Any], int] | None = None,
+    ) -> None:
         self.max_items = max_items
+        self.max_bytes = max_bytes
+        self._sizer = sizer or approx_size
         self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._sizes: dict[Any, int] = {}
+        self.bytes = 0
         self._lock = threading.Lock()
         self._key_locks: dict[Any, threading.Lock] = {}
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: Any) -> bool:
+        with self._lock:
+            return key in self._items
 
     def get_or_compute(self, key: Any, compute: Callable[[], T]) -> T:
         """The cached value of ``key``, computing it (once, even under concurrency) if absent."""
@@ -77,19 +188,47 @@ class LRU:
             with self._lock:
                 if key in self._items:
                     return self._items[key]  # type: ignore[no-any-return]
-            value = compute()
+            try:
+                value = compute()
+            except BaseException:
+                with self._lock:
+                    self._key_locks.pop(key, None)
+                raise
+            size = self._sizer(value) if self.max_bytes is not None else 0
             with self._lock:
+                self._remove(key)
                 self._items[key] = value
-                self._items.move_to_end(key)
-                while len(self._items) > self.max_items:
-                    self._items.popitem(last=False)
+                self._sizes[key] = size
+                self.bytes += size
+                while len(self._items) > self.max_items or (
+                    self.max_bytes is not None
+                    and self.bytes > self.max_bytes
+                    and len(self._items) > 1
+                ):
+                    self._remove(next(iter(self._items)))
                 self._key_locks.pop(key, None)
             return value
+
+    def _remove(self, key: Any) -> None:
+        """Drop ``key`` (call with the lock held)."""
+        if key in self._items:
+            del self._items[key]
+            self.bytes -= self._sizes.pop(key, 0)
+
+    def drop(self, predicate: Callable[[Any], bool]) -> int:
+        """Forget every entry whose key satisfies ``predicate``; return how many."""
+        with self._lock:
+            keys = [k for k in self._items if predicate(k)]
+            for key in keys:
+                self._remove(key)
+        return len(keys)
 
     def clear(self) -> None:
         """Forget everything."""
         with self._lock:
             self._items.clear()
+            self._sizes.clear()
+            self.bytes = 0
 
 
 class CountyStore:
@@ -110,13 +249,18 @@ class CountyStore:
         backend: WorkspaceStore | None = None,
         max_reports: int = 32,
         max_bodies: int = 512,
+        max_bytes: Mapping[str, int] | None = None,
     ) -> None:
         self.root = Path(root)
         self.backend: WorkspaceStore = backend or open_store(database_url or None, root)
-        self._workspaces = LRU(16)
-        self._reports = LRU(max_reports)
-        self._frames = LRU(256)
-        self.bodies = LRU(max_bodies)
+        limits = {**CACHE_MAX_BYTES, **(max_bytes or {})}
+        self._workspaces = LRU(16, max_bytes=limits["workspaces"])
+        self._reports = LRU(max_reports, max_bytes=limits["reports"])
+        self._frames = LRU(256, max_bytes=limits["frames"])
+        self.bodies = LRU(max_bodies, max_bytes=limits["bodies"], sizer=_body_size)
+        self._tokens: dict[str, str] = {}
+        self._tokens_lock = threading.Lock()
+        self.compute_guard: ComputeGuard = lambda _county_id, _settings: contextlib.nullcontext()
 
     # --- counties ---------------------------------------------------------------------------
     def county_ids(self) -> list[str]:
@@ -148,9 +292,31 @@ class CountyStore:
         if not COUNTY_ID_RE.match(county_id):
             raise self._unknown(county_id)
         try:
-            return self.backend.version_token(county_id)
+            token = self.backend.version_token(county_id)
         except NotFoundError:
             raise self._unknown(county_id) from None
+        with self._tokens_lock:
+            old = self._tokens.get(county_id)
+            self._tokens[county_id] = token
+        if old is not None and old != token:
+            self.drop_version(county_id, old)
+        return token
+
+    def drop_version(self, county_id: str, token: str) -> int:
+        """Forget every cached value of ``county_id`` at version ``token``; return how many."""
+
+        def superseded(key: Any) -> bool:
+            return isinstance(key, tuple) and county_id in key and token in key
+
+        return sum(cache.drop(superseded) for cache in self.caches())
+
+    def caches(self) -> tuple[LRU, ...]:
+        """Every cache of the store."""
+        return (self._workspaces, self._reports, self._frames, self.bodies)
+
+    def cached_bytes(self) -> int:
+        """Approximate bytes held by the caches."""
+        return sum(cache.bytes for cache in self.caches())
 
     def metadata(self, county_id: str) -> dict[str, Any]:
         """The county's metadata (read through the workspace cache)."""
@@ -169,7 +335,12 @@ class CountyStore:
 
         key = (county_id, self.version(county_id), settings_key(settings))
         ws = self.workspace(county_id)
-        return self._reports.get_or_compute(key, lambda: county_report(ws, settings))
+
+        def compute() -> Report:
+            with self.compute_guard(county_id, settings):
+                return county_report(ws, settings)
+
+        return self._reports.get_or_compute(key, compute)
 
     # --- layers -----------------------------------------------------------------------------
     def catalog(self, county_id: str, settings: IndicatorSettings) -> list[LayerInfo]:
@@ -190,7 +361,7 @@ class CountyStore:
 
     def clear(self) -> None:
         """Drop every cached value (tests)."""
-        for cache in (self._workspaces, self._reports, self._frames, self.bodies):
+        for cache in self.caches():
             cache.clear()
 
     def close(self) -> None:

@@ -32,6 +32,7 @@ from api.auth import AuthError, User, current_user, ensure_can_write, require_wr
 from api.common import get_store
 from api.store import LRU
 from gis.errors import GisError, ProblemCollector, ValidationError
+from gis.housekeeping import FolderLock, clean_abandoned_folders
 from gis.indicators import compute_all
 from gis.settings import DEFAULT_SETTINGS
 from gis.store import NewVersion
@@ -63,6 +64,8 @@ _LIMIT_KEYS = {
     "UPLOAD_MAX_UNZIPPED_BYTES": 500 * 1024 * 1024,
     "UPLOAD_MAX_ZIP_RATIO": 200.0,
     "UPLOAD_OUTSIDE_TOLERANCE_M": 500.0,
+    "UPLOAD_MAX_GEOJSON_BYTES": 64 * 1024 * 1024,
+    "UPLOAD_MAX_POPULATION_CELLS": 250_000,
 }
 
 
@@ -151,6 +154,8 @@ def upload_limits() -> UploadLimits:
         max_features=int(c["UPLOAD_MAX_FEATURES"]),
         max_raster_cells=int(c["UPLOAD_MAX_RASTER_CELLS"]),
         outside_tolerance_m=float(c["UPLOAD_OUTSIDE_TOLERANCE_M"]),
+        max_geojson_bytes=int(c["UPLOAD_MAX_GEOJSON_BYTES"]),
+        max_population_cells=int(c["UPLOAD_MAX_POPULATION_CELLS"]),
         zip=ZipLimits(
             max_members=int(c["UPLOAD_MAX_ZIP_MEMBERS"]),
             max_total_bytes=int(c["UPLOAD_MAX_UNZIPPED_BYTES"]),
@@ -237,6 +242,7 @@ def _save_upload(storage: Any, limits: UploadLimits) -> tuple[Path, str]:
         current_app.config.get("UPLOAD_TMP_DIR") or Path(current_app.instance_path) / "uploads"
     )
     base.mkdir(parents=True, exist_ok=True)
+    clean_abandoned_folders(base, max_age_s=float(current_app.config["UPLOAD_TMP_MAX_AGE_S"]))
     folder = Path(tempfile.mkdtemp(prefix=f"{uuid.uuid4().hex[:8]}-", dir=base))
     target = folder / f"upload{suffix or '.bin'}"
     with target.open("wb") as out:
@@ -285,6 +291,7 @@ def _perform_upload(county_id: str, kind: str, user: User) -> dict[str, Any]:
         problems.raise_if_any("upload refused")
     mapping = _mapping_from(request.form)
     folder, original = _save_upload(storage, limits)
+    in_use = FolderLock(folder)  # a live upload's folder is never cleaned as abandoned
     try:
         options = UploadOptions(
             kind=kind,
@@ -318,6 +325,7 @@ def _perform_upload(county_id: str, kind: str, user: User) -> dict[str, Any]:
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        in_use.release()
     after = _indicator_values(county_id)
     return {
         "county_id": county_id,

@@ -19,6 +19,7 @@ from gis.workspace import OPTIONAL_LAYERS, REQUIRED_LAYERS, PopulationCells, Wor
 GPKG_NAME = "workspace.gpkg"
 POPULATION_NAME = "population.tif"
 METADATA_NAME = "metadata.json"
+_READ_BLOCK_CELLS = 1 << 22  # raster cells read at once (32 MB as float64)
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:
@@ -75,13 +76,12 @@ def read_population_cells(tif_path: str | Path, metric_crs: CRS) -> PopulationCe
         if src.crs is None:
             msg = f"{tif_path.name}: the raster has no CRS; add one (e.g. with gdal_edit.py -a_srs)"
             raise InputFileError(msg)
-        band = src.read(1, masked=True).astype("float64")
-        values = np.ma.filled(band, 0.0)
-        rows, cols = np.nonzero(values > 0)
-        xs, ys = rasterio.transform.xy(src.transform, rows, cols, offset="center")
+        rows, cols, persons = _positive_cells(src)
+        t = src.transform  # cell centres, vectorised (rasterio.transform.xy builds lists)
+        xs = t.a * (cols + 0.5) + t.b * (rows + 0.5) + t.c
+        ys = t.d * (cols + 0.5) + t.e * (rows + 0.5) + t.f
         src_crs = CRS.from_user_input(src.crs.to_wkt())
         res_x, res_y = abs(src.transform.a), abs(src.transform.e)
-        persons = values[rows, cols]
     to_metric = Transformer.from_crs(src_crs, metric_crs, always_xy=True)
     x_m, y_m = to_metric.transform(np.asarray(xs, dtype="float64"), np.asarray(ys, dtype="float64"))
     if src_crs.is_geographic and len(ys):
@@ -89,6 +89,26 @@ def read_population_cells(tif_path: str | Path, metric_crs: CRS) -> PopulationCe
         res_x, res_y = res_x * 111_320.0 * np.cos(lat_rad), res_y * 110_574.0
     cell_m = float(np.sqrt(res_x * res_y))
     return PopulationCells(np.asarray(x_m), np.asarray(y_m), persons, cell_m, metric_crs)
+
+
+def _positive_cells(src: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows, columns and persons of the cells with a positive value, read in row blocks.
+
+    Only the populated cells are kept (int32 indices, float64 persons), so a mostly empty raster
+    costs memory for its people, not for its area.
+    """
+    rows, cols, persons = [], [], []
+    block_rows = max(1, _READ_BLOCK_CELLS // max(src.width, 1))
+    for top in range(0, src.height, block_rows):
+        window = rasterio.windows.Window(0, top, src.width, min(block_rows, src.height - top))
+        values = np.ma.filled(src.read(1, window=window, masked=True).astype("float64"), 0.0)
+        r, c = np.nonzero(values > 0)
+        rows.append((r + top).astype(np.int32))
+        cols.append(c.astype(np.int32))
+        persons.append(values[r, c])
+    if not rows:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0)
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(persons)
 
 
 def read_workspace(path: str | Path) -> Workspace:

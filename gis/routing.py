@@ -180,6 +180,7 @@ def multi_source_distances(
 
 PIECE_M = 50.0  # edges are cut into pieces at most this long for the k-d tree of candidates
 TIE_M = 1e-3  # edges this much farther than the nearest are nearest too (the shorter walk wins)
+JOIN_CHUNK_POINTS = 65_536  # points joined at once (bounds the candidate arrays' memory)
 
 
 @dataclass(frozen=True)
@@ -275,7 +276,24 @@ def nearest_edge_points(edge_lines: npt.ArrayLike, points_xy: FloatArray) -> Edg
     half_max = float((seg.length / n_pieces).max()) / 2.0
     tree = cKDTree(centres)
     rows: list[tuple[IntArray, IntArray, FloatArray, FloatArray]] = []
-    todo, k = np.arange(len(pts)), min(8, len(owner))
+    # points in chunks: the (points x k) candidate arrays stay a few tens of MB whatever the count
+    for start in range(0, len(pts), JOIN_CHUNK_POINTS):
+        todo = np.arange(start, min(start + JOIN_CHUNK_POINTS, len(pts)))
+        rows.extend(_join_chunk(tree, owner, seg, pts, todo, half_max))
+    return _join_rows(rows, len(pts))
+
+
+def _join_chunk(
+    tree: cKDTree,
+    owner: IntArray,
+    seg: _Segments,
+    pts: FloatArray,
+    todo: IntArray,
+    half_max: float,
+) -> list[tuple[IntArray, IntArray, FloatArray, FloatArray]]:
+    """Rows of :func:`nearest_edge_points` for the points ``todo`` (``k`` grows until exact)."""
+    rows: list[tuple[IntArray, IntArray, FloatArray, FloatArray]] = []
+    k = min(8, len(owner))
     while len(todo):
         dist_k, piece = tree.query(pts[todo], k=k)
         cand = owner[np.asarray(piece).reshape(len(todo), k)]
@@ -291,7 +309,7 @@ def nearest_edge_points(edge_lines: npt.ArrayLike, points_xy: FloatArray) -> Edg
         t = np.divide(along, total, out=np.zeros_like(along), where=total > 0)
         rows.append((todo[r], seg.edge[s], gap[r, c], np.clip(t, 0.0, 1.0)))
         todo, k = todo[~done], min(4 * k, len(owner))
-    return _join_rows(rows, len(pts))
+    return rows
 
 
 @dataclass(frozen=True)

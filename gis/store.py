@@ -597,10 +597,14 @@ def rollback(
         return _commit_locked(workspace, new, hook or _no_hook)
 
 
-def recover(workspace: str | Path) -> None:
-    """Remove a killed writer's temporary files and re-sync metadata.json (takes the lock)."""
+def recover(workspace: str | Path, *, timeout_s: float = 300.0) -> None:
+    """Remove a killed writer's temporary files and re-sync metadata.json (takes the lock).
+
+    Raises :class:`StoreBusyError` when a writer holds the lock for ``timeout_s`` seconds (that
+    writer repairs the workspace itself).
+    """
     workspace = Path(workspace)
-    with workspace_lock(workspace):
+    with workspace_lock(workspace, timeout_s=timeout_s):
         _cleanup_tmp(workspace)
         _sync_metadata(workspace)
 

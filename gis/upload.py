@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 import shutil
 import threading
 import warnings
@@ -29,7 +31,10 @@ import pandas as pd
 import pyogrio
 import rasterio
 import shapely
+from affine import Affine
 from pyproj import CRS
+from rasterio.errors import WindowError
+from rasterio.windows import Window, from_bounds
 
 from gis.chinacrs import normalise_coord_system, parse_declared_crs, parse_prj, to_wgs84_function
 from gis.encoding import (
@@ -57,6 +62,8 @@ SHAPEFILE_REQUIRED = (".shp", ".shx", ".dbf")
 _READ_ERRORS: tuple[type[BaseException], ...] = (Exception,)
 _GDAL_CONFIG_LOCK = threading.Lock()
 MAX_PERSONS_PER_CELL = 1_000_000.0  # more in one cell is a damaged file, not a city
+_RASTER_DTYPES = ("uint8", "int8", "uint16", "int16", "uint32", "int32", "float32", "float64")
+_RASTER_BLOCK_CELLS = 1 << 22  # raster cells read at once (32 MB as float64)
 # Read shapefile text as Latin-1: one character per byte, decoded per column by _DbfText.
 _RAW_TEXT = "ISO-8859-1"
 _CODEC_NAMES = {"utf-8": "UTF-8", "gbk": "GBK", "gb18030": "GBK (GB18030)", "big5": "Big5"}
@@ -82,6 +89,8 @@ class UploadLimits:
     max_features: int = 200_000
     max_raster_cells: int = 40_000_000
     outside_tolerance_m: float = 500.0
+    max_geojson_bytes: int = 64 * 1024 * 1024
+    max_population_cells: int = 250_000
     zip: ZipLimits = field(default_factory=ZipLimits)
 
 
@@ -237,12 +246,66 @@ def read_upload(
     if suffix == ".zip":
         _read_zip(path, options, limits, Path(workdir), label, raw, problems)
     elif suffix == ".gpkg":
-        _read_gpkg(path, options, label, raw, problems)
+        _read_gpkg(path, options, label, raw, problems, limits)
     else:
-        _read_geojson(path, label, raw, problems)
+        _read_geojson(path, label, raw, problems, limits)
     if raw.gdf is not None:
         _apply_crs(raw, options, label, problems)
     return raw
+
+
+# --- limits read from headers, before any reader runs ------------------------------------------
+_FEATURE_RE = re.compile(rb'"type"\s*:\s*"Feature"')
+_JSON_LOAD_MAX_BYTES = 16 * 1024 * 1024  # above this, GeoJSON syntax is left to the reader
+
+
+def _too_many_features(
+    label: str, count: int, limits: UploadLimits, problems: ProblemCollector
+) -> bool:
+    """Record ``too_many_features`` when ``count`` is over the limit; True when it is."""
+    if count <= limits.max_features:
+        return False
+    problems.add(
+        label,
+        f"{label}: {count:,} features, more than the limit of {limits.max_features:,}; "
+        "split the layer or ask an administrator to raise the limit",
+        f"{label}：要素 {count:,} 个，超过上限 {limits.max_features:,}；请拆分图层",
+        "too_many_features",
+    )
+    return True
+
+
+def shapefile_record_count(present: Mapping[str, Path]) -> int | None:
+    """Records of a shapefile from its headers: ``(size - 100) / 8`` of the .shx, and the .dbf
+    header's record count (the larger), without reading a record.  ``None`` without either."""
+    counts = []
+    if ".shx" in present:
+        counts.append(max(0, (present[".shx"].stat().st_size - 100) // 8))
+    if ".dbf" in present:
+        with present[".dbf"].open("rb") as f:
+            head = f.read(8)
+        if len(head) == 8:
+            counts.append(int.from_bytes(head[4:8], "little"))
+    return max(counts) if counts else None
+
+
+def geojson_feature_count(path: Path, *, stop_after: int | None = None) -> int:
+    """Features of a GeoJSON file counted by streaming its bytes (``"type": "Feature"``).
+
+    An upper bound read in 1 MB blocks with constant memory; counting stops past ``stop_after``.
+    """
+    count = 0
+    tail = b""
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            data = tail + block
+            matches = list(_FEATURE_RE.finditer(data))
+            # a match ending in the kept tail was counted with the previous block
+            count += sum(1 for m in matches if m.end() > len(tail))
+            tail = data[-64:]
+            if stop_after is not None and count > stop_after:
+                break
+    return count
 
 
 def _format_allowed(
@@ -306,6 +369,19 @@ def _read_zip(
     problems: ProblemCollector,
 ) -> None:
     members = inspect_zip(path, limits=limits.zip, label=label, problems=problems)
+    for member in members:  # declared sizes, from the central directory
+        name = member.filename.replace("\\", "/").rsplit("/", 1)[-1]
+        if _suffix(name) in (".geojson", ".json") and member.file_size > limits.max_geojson_bytes:
+            problems.add(
+                f"{label}/{name}",
+                f"{label}: {name} holds {member.file_size:,} bytes of GeoJSON text, more than "
+                f"the limit of {limits.max_geojson_bytes:,}; upload the layer as a GeoPackage "
+                "or zipped shapefile (binary, several times smaller) or split it",
+                f"{label}：{name} 含 GeoJSON 文本 {member.file_size:,} 字节，超过上限 "
+                f"{limits.max_geojson_bytes:,}；"
+                "请改为上传 GeoPackage 或压缩的 shapefile，或拆分图层",
+                "geojson_too_large",
+            )
     if problems.problems:
         return  # never extract an archive with a problem
     workdir.mkdir(parents=True, exist_ok=True)
@@ -342,7 +418,7 @@ def _read_zip(
         or len(shps) >= 1
         and not (by_suffix.get(".gpkg") or by_suffix.get(".geojson") or by_suffix.get(".json"))
     ):
-        _read_zipped_shapefile(workdir, shps, options, label, raw, problems)
+        _read_zipped_shapefile(workdir, shps, options, label, raw, problems, limits)
         return
     inner = by_suffix.get(".gpkg", []) + by_suffix.get(".geojson", []) + by_suffix.get(".json", [])
     if len(inner) != 1:
@@ -359,9 +435,9 @@ def _read_zip(
     inner_label = f"{label}/{inner[0].name}"
     if _suffix(inner[0].name) == ".gpkg":
         if _magic_ok(inner[0], ".gpkg", inner_label, problems):
-            _read_gpkg(inner[0], options, inner_label, raw, problems)
+            _read_gpkg(inner[0], options, inner_label, raw, problems, limits)
     elif _magic_ok(inner[0], ".geojson", inner_label, problems):
-        _read_geojson(inner[0], inner_label, raw, problems)
+        _read_geojson(inner[0], inner_label, raw, problems, limits)
 
 
 def _read_zipped_shapefile(
@@ -371,6 +447,7 @@ def _read_zipped_shapefile(
     label: str,
     raw: RawUpload,
     problems: ProblemCollector,
+    limits: UploadLimits,
 ) -> None:
     if len(stems) > 1:
         if options.source_layer in stems:
@@ -399,6 +476,8 @@ def _read_zipped_shapefile(
             "missing_member",
         )
     _shapefile_crs(present, stem, options, label, raw, problems)
+    if _too_many_features(label, shapefile_record_count(present) or 0, limits, problems):
+        return  # refused from the headers: neither the attributes nor the shapes are read
     text = _DbfText(EncodingChoice("utf-8", "ascii"), b"", label, stem)
     if ".dbf" in present:
         dbf = present[".dbf"].read_bytes()
@@ -653,7 +732,12 @@ def _shapefile_encoding(
 
 
 def _read_gpkg(
-    path: Path, options: UploadOptions, label: str, raw: RawUpload, problems: ProblemCollector
+    path: Path,
+    options: UploadOptions,
+    label: str,
+    raw: RawUpload,
+    problems: ProblemCollector,
+    limits: UploadLimits,
 ) -> None:
     try:
         with warnings.catch_warnings():
@@ -692,6 +776,14 @@ def _read_gpkg(
         )
         return
     try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            count = int(pyogrio.read_info(path, layer=chosen)["features"])
+    except _READ_ERRORS:
+        count = -1  # unknown: the reader reports the problem
+    if _too_many_features(label, count, limits, problems):
+        return
+    try:
         raw.gdf = _quiet_read(path, layer=chosen)
     except _READ_ERRORS as exc:
         problems.add(
@@ -705,10 +797,30 @@ def _read_gpkg(
     _crs_from_file(raw, options, label, problems)
 
 
-def _read_geojson(path: Path, label: str, raw: RawUpload, problems: ProblemCollector) -> None:
+def _read_geojson(
+    path: Path, label: str, raw: RawUpload, problems: ProblemCollector, limits: UploadLimits
+) -> None:
+    size = path.stat().st_size
+    if size > limits.max_geojson_bytes:
+        problems.add(
+            label,
+            f"{label}: {size:,} bytes of GeoJSON text, more than the limit of "
+            f"{limits.max_geojson_bytes:,}; upload the layer as a GeoPackage or zipped "
+            "shapefile (binary, several times smaller) or split it",
+            f"{label}：GeoJSON 文本 {size:,} 字节，超过上限 {limits.max_geojson_bytes:,}；"
+            "请改为上传 GeoPackage 或压缩的 shapefile（二进制，小数倍），或拆分图层",
+            "geojson_too_large",
+        )
+        return
+    count = geojson_feature_count(path, stop_after=limits.max_features)
+    if _too_many_features(label, count, limits, problems):
+        return
     try:
-        with path.open("rb") as f:
-            json.load(f)
+        if size <= _JSON_LOAD_MAX_BYTES:
+            with path.open("rb") as f:
+                json.load(f)
+        else:  # parsing it twice would double the memory: catch a cut-off file cheaply
+            _check_json_end(path)
     except (ValueError, UnicodeError, RecursionError) as exc:
         problems.add(
             label,
@@ -732,6 +844,16 @@ def _read_geojson(path: Path, label: str, raw: RawUpload, problems: ProblemColle
         raw.gdf.crs,
         "file",
     )  # RFC 7946: WGS84 unless a crs member says otherwise
+
+
+def _check_json_end(path: Path) -> None:
+    """Raise ``ValueError`` when the file does not end with ``}`` (a cut-off download)."""
+    with path.open("rb") as f:
+        f.seek(max(0, path.stat().st_size - 256))
+        end = f.read().rstrip(b" \t\r\n\x00")
+    if not end.endswith(b"}"):
+        msg = "the text ends before the closing brace (the file is cut off)"
+        raise ValueError(msg)
 
 
 def _crs_from_file(
@@ -855,7 +977,13 @@ def _validate_raster(
     label: str,
     problems: ProblemCollector,
 ) -> tuple[Path | None, ValidationReport]:
-    """Check a population GeoTIFF; write it normalised (float32, nodata -1) into ``workdir``."""
+    """Check a population GeoTIFF; write it normalised (float32, nodata -1) into ``workdir``.
+
+    Only the window over the county (its bounds plus ``outside_tolerance_m``) is read, in row
+    blocks; a raster that misses the county is refused before any cell is read.  The cell limit
+    applies to that window (county area ÷ cell area), and a window finer than
+    ``max_population_cells`` is summed into k × k blocks (persons are kept).
+    """
     report = ValidationReport()
     try:
         with warnings.catch_warnings():
@@ -871,39 +999,36 @@ def _validate_raster(
         return None, report
     with src:
         crs = _raster_crs(src, options, label, problems)
-        cells = src.width * src.height
+        if not _raster_dtype_ok(src, label, problems):
+            return None, report
+        if crs is not None:
+            try:
+                _check_raster_location(src.bounds, crs, boundary, label, problems)
+            except _READ_ERRORS as exc:
+                problems.add(
+                    label,
+                    f"{label}: the raster's extent cannot be placed ({_short(exc)}); check its CRS",
+                    f"{label}：无法确定栅格范围；请检查坐标系",
+                    "bad_coordinates",
+                )
+            if problems.problems:
+                return None, report  # outside the county: refused before reading a cell
+        window = _county_window(src, crs, boundary, limits.outside_tolerance_m)
+        cells = int(window.width) * int(window.height)
         if cells > limits.max_raster_cells:
             problems.add(
                 label,
-                f"{label}: {src.width} × {src.height} = {cells:,} cells, more than the limit of "
-                f"{limits.max_raster_cells:,}; resample to coarser cells (e.g. 100 m)",
-                f"{label}：栅格 {cells:,} 个像元，超过上限 {limits.max_raster_cells:,}；"
+                f"{label}: {int(window.width)} × {int(window.height)} = {cells:,} cells over the "
+                f"county, more than the limit of {limits.max_raster_cells:,}; resample to "
+                "coarser cells (e.g. 100 m)",
+                f"{label}：本县范围内栅格 {cells:,} 个像元，超过上限 {limits.max_raster_cells:,}；"
                 "请重采样为更大的像元（如 100 米）",
                 "too_many_cells",
             )
             return None, report
-        if src.dtypes[0] not in (
-            "uint8",
-            "int8",
-            "uint16",
-            "int16",
-            "uint32",
-            "int32",
-            "float32",
-            "float64",
-        ):
-            problems.add(
-                label,
-                f"{label}: band 1 is {src.dtypes[0]}; population must be numeric (persons per "
-                "cell)",
-                f"{label}：第 1 波段类型为 {src.dtypes[0]}；人口必须是数值（每像元人数）",
-                "bad_number",
-            )
-            return None, report
+        factor = max(1, math.ceil(math.sqrt(cells / max(limits.max_population_cells, 1))))
         try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")  # e.g. a nodata value the dtype cannot hold
-                band = src.read(1, masked=True).astype("float64")
+            grid = _summed_grid(src, window, factor)
         except _READ_ERRORS as exc:
             problems.add(
                 label,
@@ -912,21 +1037,23 @@ def _validate_raster(
                 "unreadable",
             )
             return None, report
-        transform, bounds = src.transform, src.bounds
-    values = np.ma.filled(band, np.nan)
-    bad = ~np.isfinite(values) & ~np.ma.getmaskarray(band)
-    negative = np.isfinite(values) & ((values < 0) | (values > MAX_PERSONS_PER_CELL))
-    if bad.any() or negative.any():
+        transform = (  # rasterio's window_transform warns with affine 3 (the * operator)
+            src.transform
+            @ Affine.translation(int(window.col_off), int(window.row_off))
+            @ Affine.scale(factor)
+        )
+        full = (src.width, src.height)
+        res_x, res_y = abs(src.transform.a), abs(src.transform.e)
+    if grid.bad:
         problems.add(
             label,
-            f"{label}: {int(negative.sum() + bad.sum()):,} cell(s) hold negative, non-finite or "
+            f"{label}: {grid.bad:,} cell(s) hold negative, non-finite or "
             f"impossible (> {MAX_PERSONS_PER_CELL:,.0f}) values; population must be ≥ 0 persons "
             "per cell (set a nodata value for empty cells)",
-            f"{label}：{int(negative.sum() + bad.sum()):,} 个像元为负值或非数值；人口必须 ≥ "
-            "0（空白像元请设为 nodata）",
+            f"{label}：{grid.bad:,} 个像元为负值或非数值；人口必须 ≥ 0（空白像元请设为 nodata）",
             "bad_number",
         )
-    positive = np.isfinite(values) & (values > 0)
+    positive = grid.values > 0
     if not positive.any():
         problems.add(
             label,
@@ -934,24 +1061,13 @@ def _validate_raster(
             f"{label}：没有人口大于 0 的像元；请上传实际人口栅格",
             "empty_layer",
         )
-    if crs is None:
-        return None, report
-    try:
-        _check_raster_location(bounds, crs, boundary, label, problems)
-    except _READ_ERRORS as exc:
-        problems.add(
-            label,
-            f"{label}: the raster's extent cannot be placed ({_short(exc)}); check its CRS",
-            f"{label}：无法确定栅格范围；请检查坐标系",
-            "bad_coordinates",
-        )
-    if problems.problems:
+    if crs is None or problems.problems:
         return None, report
     out = workdir / "population.tif"
     profile = {
         "driver": "GTiff",
-        "width": values.shape[1],
-        "height": values.shape[0],
+        "width": grid.values.shape[1],
+        "height": grid.values.shape[0],
         "count": 1,
         "dtype": "float32",
         "crs": crs.to_wkt(),
@@ -963,7 +1079,7 @@ def _validate_raster(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with rasterio.open(out, "w", **profile) as dst:
-                dst.write(np.where(np.isfinite(values), values, -1.0).astype("float32"), 1)
+                dst.write(grid.values, 1)
     except _READ_ERRORS as exc:
         problems.add(
             label,
@@ -972,16 +1088,130 @@ def _validate_raster(
             "unreadable",
         )
         return None, report
+    total = float(grid.values[positive].sum(dtype=np.float64))
     report.feature_count = int(positive.sum())
-    report.extra["population_total"] = round(float(values[positive].sum()), 1)
+    report.extra["population_total"] = round(total, 1)
     report.extra["raster_crs"] = f"EPSG:{crs.to_epsg()}" if crs.to_epsg() else crs.name
     report.warn(
         label,
         "population_total",
-        f"{label}: {float(values[positive].sum()):,.0f} persons in {int(positive.sum()):,} cells",
-        f"{label}：共 {float(values[positive].sum()):,.0f} 人，{int(positive.sum()):,} 个像元",
+        f"{label}: {total:,.0f} persons in {int(positive.sum()):,} cells",
+        f"{label}：共 {total:,.0f} 人，{int(positive.sum()):,} 个像元",
     )
+    _note_window(report, label, full, window, factor, (res_x, res_y), crs)
     return out, report
+
+
+@dataclass
+class _Grid:
+    """The county window summed into k × k blocks: float32 persons (-1 = no data), bad cells."""
+
+    values: np.ndarray
+    bad: int
+
+
+def _raster_dtype_ok(src: Any, label: str, problems: ProblemCollector) -> bool:
+    if src.dtypes[0] in _RASTER_DTYPES:
+        return True
+    problems.add(
+        label,
+        f"{label}: band 1 is {src.dtypes[0]}; population must be numeric (persons per cell)",
+        f"{label}：第 1 波段类型为 {src.dtypes[0]}；人口必须是数值（每像元人数）",
+        "bad_number",
+    )
+    return False
+
+
+def _county_window(
+    src: Any, crs: CRS | None, boundary: gpd.GeoDataFrame | None, tolerance_m: float
+) -> Window:
+    """The raster window over the county's bounds plus ``tolerance_m`` (the whole raster when
+    there is no boundary, no CRS or a rotated grid)."""
+    whole = Window(0, 0, src.width, src.height)
+    if crs is None or boundary is None or boundary.empty or not src.transform.is_rectilinear:
+        return whole
+    area = boundary.to_crs(crs)
+    pad = tolerance_m if crs.is_projected else tolerance_m / 100_000.0
+    minx, miny, maxx, maxy = area.total_bounds
+    if not np.all(np.isfinite([minx, miny, maxx, maxy])):
+        return whole
+    window = from_bounds(minx - pad, miny - pad, maxx + pad, maxy + pad, src.transform)
+    window = window.round_offsets(op="floor").round_lengths(op="ceil")
+    try:
+        return window.intersection(whole)
+    except WindowError:
+        return Window(0, 0, 0, 0)
+
+
+def _summed_grid(src: Any, window: Window, factor: int) -> _Grid:
+    """Read ``window`` in row blocks, count bad cells, sum k × k blocks of valid persons."""
+    width, height = int(window.width), int(window.height)
+    out_w, out_h = -(-width // factor), -(-height // factor)
+    values = np.full((out_h, out_w), -1.0, dtype=np.float32)
+    block_rows = factor * max(1, _RASTER_BLOCK_CELLS // max(width * factor, 1))
+    bad = 0
+    for top in range(0, height, block_rows):
+        rows = min(block_rows, height - top)
+        part = Window(window.col_off, window.row_off + top, width, rows)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")  # e.g. a nodata value the dtype cannot hold
+            band = src.read(1, window=part, masked=True).astype("float64")
+        data = np.ma.filled(band, np.nan)
+        valid = ~np.ma.getmaskarray(band)
+        finite = np.isfinite(data)
+        bad += int((valid & ~finite).sum())
+        bad += int((finite & ((data < 0) | (data > MAX_PERSONS_PER_CELL))).sum())
+        ok = valid & finite
+        sums, any_ok = _block_sums(np.where(ok, data, 0.0), ok, factor)
+        r0 = top // factor
+        values[r0 : r0 + sums.shape[0]] = np.where(any_ok, sums, -1.0).astype(np.float32)
+    return _Grid(values, bad)
+
+
+def _block_sums(data: np.ndarray, ok: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sums of ``k`` × ``k`` blocks (edges padded) and whether each block has a valid cell."""
+    if k == 1:
+        return data, ok
+    rows, cols = data.shape
+    pr, pc = -rows % k, -cols % k
+    data = np.pad(data, ((0, pr), (0, pc)))
+    ok = np.pad(ok, ((0, pr), (0, pc)))
+    shape = (data.shape[0] // k, k, data.shape[1] // k, k)
+    return data.reshape(shape).sum(axis=(1, 3)), ok.reshape(shape).any(axis=(1, 3))
+
+
+def _note_window(
+    report: ValidationReport,
+    label: str,
+    full: tuple[int, int],
+    window: Window,
+    factor: int,
+    res: tuple[float, float],
+    crs: CRS,
+) -> None:
+    """Warn when the stored raster is a crop of the upload or coarser than it."""
+    width, height = int(window.width), int(window.height)
+    if (width, height) != full:
+        report.warn(
+            label,
+            "population_cropped",
+            f"{label}: only the {width} × {height} cells over the county (plus the tolerance) "
+            f"of the {full[0]} × {full[1]} were read and stored",
+            f"{label}：只读取并保存了本县范围（含容差）内的 {width} × {height} 个像元"
+            f"（原栅格 {full[0]} × {full[1]}）",
+        )
+    if factor > 1:
+        unit = "m" if crs.is_projected else "°"
+        before = f"{res[0]:g} × {res[1]:g} {unit}"
+        after = f"{res[0] * factor:g} × {res[1] * factor:g} {unit}"
+        report.warn(
+            label,
+            "population_resampled",
+            f"{label}: cells of {before} summed {factor} × {factor} into cells of {after} "
+            "(persons kept) to stay within the population cell limit",
+            f"{label}：像元 {before} 已按 {factor} × {factor} 合并为 {after}（人数不变），"
+            "以符合人口像元上限",
+        )
 
 
 def _raster_crs(

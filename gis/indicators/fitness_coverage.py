@@ -59,6 +59,8 @@ from gis.workspace import PopulationCells
 INDICATOR_ID = "fitness_15min_coverage"
 UNIT = "%"
 LAYER_NAME = "gap_fitness_uncovered_cells"
+CELL_CHUNK = 65_536  # population cells tested against the built-up area at once
+REACH_BUDGET_CELLS = 2_000_000  # floats per (candidates x cells) block of the site search
 CANDIDATE_RULE = (
     "candidates: the end nodes of the walk edges at which uncovered residents join the "
     "network, the {n} with the most uncovered residents on their edges; each covers the "
@@ -270,8 +272,13 @@ def _cells(
     area = dissolve(built_up)
     shapely.prepare(area)
     half = population.cell_size_m / 2.0
-    squares = shapely.box(xy[:, 0] - half, xy[:, 1] - half, xy[:, 0] + half, xy[:, 1] + half)
-    keep = shapely.intersects(area, squares) & ~shapely.touches(area, squares)
+    keep = np.zeros(len(xy), dtype=bool)
+    for start in range(0, len(xy), CELL_CHUNK):  # a few MB of squares at a time
+        x, y = xy[start : start + CELL_CHUNK, 0], xy[start : start + CELL_CHUNK, 1]
+        squares = shapely.box(x - half, y - half, x + half, y + half)
+        keep[start : start + CELL_CHUNK] = shapely.intersects(area, squares) & ~shapely.touches(
+            area, squares
+        )
     return xy[keep], persons[keep]
 
 
@@ -444,7 +451,10 @@ def _candidate_reach(
 ) -> list[np.ndarray]:
     """For each candidate, the positions (into the uncovered cells) of the cells it would cover."""
     reach: list[np.ndarray] = []
-    for _, dist in reach_matrix_batches(graph, candidates, max_walk_m):
+    # each batch makes (batch x join rows) walk matrices: size the batch by the wider of the two
+    width = max(graph.shape[0], len(join.point), 1)
+    budget = max(1, REACH_BUDGET_CELLS * graph.shape[0] // width)
+    for _, dist in reach_matrix_batches(graph, candidates, max_walk_m, max_cells=budget):
         walks = edge_point_walks(join, edges.u, edges.v, edges.length_m, dist)
         reach.extend(np.flatnonzero(row) for row in walks <= max_walk_m + 1e-9)
     return reach
