@@ -113,6 +113,18 @@ def _js_value(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def json_for_script(value: Any) -> Markup:
+    """A JSON value to put in a ``<script type="application/json">`` data block of a page.
+
+    The script reads it with ``JSON.parse(element.textContent)``; Chinese stays readable and
+    ``<``, ``>``, ``&`` are escaped, so the data cannot close the block.
+
+    >>> print(json_for_script({"t": "等级</script>"}))
+    {"t": "等级\\u003c/script\\u003e"}
+    """
+    return Markup(_js_value(value))
+
+
 def add_basemap(fmap: folium.Map, basemap: str, tianditu_key: str) -> None:
     """Add the configured basemap (none: data layers on a plain background)."""
     if basemap == "osm":
