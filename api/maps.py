@@ -89,7 +89,7 @@ def local_assets(
 
 
 class _Script(MacroElement):
-    """A snippet of JavaScript run after the map is created (``{map}`` is the map variable)."""
+    """A call into static/js/gis-map.js run after the map is created (arguments as JSON)."""
 
     _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
 
@@ -145,24 +145,19 @@ def add_basemap(fmap: folium.Map, basemap: str, tianditu_key: str) -> None:
 
 
 def add_labels(fmap: folium.Map, lines: Sequence[str], *, position: str = "topright") -> None:
-    """A fixed box on the map with plain-text lines (escaped), e.g. 示范区 and 样例数据 notes."""
+    """A fixed box on the map with plain-text lines (escaped), e.g. 示范区 and 样例数据 notes.
+
+    ``gisMapNote`` in static/js/gis-map.js draws it; the map script only calls it.
+    """
     html = "".join(f"<div>{escape(line)}</div>" for line in lines)
-    code = (
-        f"(function(){{var c=L.control({{position:{_js_string(position)}}});"
-        "c.onAdd=function(){var d=L.DomUtil.create('div','gis-map-note');"
-        f"d.innerHTML={_js_string(str(html))};L.DomEvent.disableClickPropagation(d);return d;}};"
-        f"c.addTo({fmap.get_name()});}})();"
-    )
+    code = f"gisMapNote({fmap.get_name()}, {_js_string(position)}, {_js_string(html)});"
     _Script(code).add_to(fmap)
 
 
 def add_attribution(fmap: folium.Map, attributions: Sequence[str]) -> None:
-    """Always show the data attribution, basemap or not."""
-    code = "".join(
-        f"{fmap.get_name()}.attributionControl.addAttribution({_js_string(str(escape(a)))});"
-        for a in attributions
-    )
-    _Script(code).add_to(fmap)
+    """Always show the data attribution, basemap or not (``gisAttribution``, gis-map.js)."""
+    texts = ", ".join(_js_string(str(escape(a))) for a in attributions)
+    _Script(f"gisAttribution({fmap.get_name()}, [{texts}]);").add_to(fmap)
 
 
 def layer_label(info: LayerInfo, *, estimate: bool = False, lang: str = "zh") -> str:
