@@ -722,13 +722,14 @@ def main(argv: list[str] | None = None) -> int:
 
     The same as ``baicheng db import`` (``python -m gis db import``), kept for old scripts.
     """
-    import os
     import sys
+
+    from gis.config import database_url
 
     parser = argparse.ArgumentParser(prog="python -m gis.store_postgis", description=main.__doc__)
     parser.add_argument(
         "--database-url",
-        default=os.environ.get("GIS_DATABASE_URL") or os.environ.get("DATABASE_URL", ""),
+        default=database_url(),
         help="postgresql://… [env GIS_DATABASE_URL or DATABASE_URL]",
     )
     sub = parser.add_subparsers(dest="command", required=True)
