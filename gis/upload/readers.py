@@ -1,19 +1,16 @@
-"""Reading uploaded files: the only reader of what GIS staff upload.
+"""Reading uploaded vector files: the only reader of what GIS staff upload.
 
 :func:`read_upload` opens a zipped shapefile, a GeoPackage (one chosen
-layer), a GeoJSON file or a population GeoTIFF; it records every problem it
-finds (missing shapefile members, no or unreadable CRS, undecodable text,
-unsafe archives, files over the limits) instead of stopping at the first.
-:func:`prepare_upload` runs the reader and :func:`gis.validate.validate_layer`
-and raises one :class:`gis.errors.ValidationError` listing every problem, or
-returns the layer ready to store (EPSG:4326, workspace columns).
+layer) or a GeoJSON file; it records every problem it finds (missing
+shapefile members, no or unreadable CRS, undecodable text, unsafe archives,
+files over the header limits) instead of stopping at the first.  The
+shapefile's text is read as raw bytes and decoded column by column
+(:class:`_DbfText`, :mod:`gis.encoding`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 import re
 import shutil
 import threading
@@ -21,22 +18,14 @@ import warnings
 import zipfile
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
-import rasterio
-import shapely
-from affine import Affine
-from pyproj import CRS
-from rasterio.errors import WindowError
-from rasterio.windows import Window, from_bounds
 
-from gis.chinacrs import normalise_coord_system, parse_declared_crs, parse_prj, to_wgs84_function
+from gis.chinacrs import parse_prj
 from gis.encoding import (
     DBF_NAME_BYTES,
     EncodingChoice,
@@ -45,25 +34,25 @@ from gis.encoding import (
     decode_dbf_text,
 )
 from gis.errors import (
-    GisError,
-    NotFoundError,
     ProblemCollector,
     ValidationError,
-    without_paths,
 )
-from gis.validate import SCHEMAS, LayerSchema, ValidationReport, validate_attributes, validate_layer
-from gis.zipsafe import ZipLimits, extract_zip, inspect_zip
+from gis.upload.base import (
+    READ_ERRORS,
+    RawUpload,
+    UploadLimits,
+    UploadOptions,
+    UploadTooLargeError,
+    brief,
+)
+from gis.upload.geometry import apply_crs, crs_from_file
+from gis.upload.schemas import LayerSchema, schema_for
+from gis.zipsafe import extract_zip, inspect_zip
 
 VECTOR_SUFFIXES = (".zip", ".gpkg", ".geojson", ".json")
 RASTER_SUFFIXES = (".tif", ".tiff")
 SHAPEFILE_REQUIRED = (".shp", ".shx", ".dbf")
-# A hostile file can make GDAL or pyogrio fail in any way (pyogrio raises UnboundLocalError on an
-# undecodable .prj, for one); every failure of the third-party reader is a refusal of the file.
-_READ_ERRORS: tuple[type[BaseException], ...] = (Exception,)
 _GDAL_CONFIG_LOCK = threading.Lock()
-MAX_PERSONS_PER_CELL = 1_000_000.0  # more in one cell is a damaged file, not a city
-_RASTER_DTYPES = ("uint8", "int8", "uint16", "int16", "uint32", "int32", "float32", "float64")
-_RASTER_BLOCK_CELLS = 1 << 22  # raster cells read at once (32 MB as float64)
 # Read shapefile text as Latin-1: one character per byte, decoded per column by _DbfText.
 _RAW_TEXT = "ISO-8859-1"
 _CODEC_NAMES = {"utf-8": "UTF-8", "gbk": "GBK", "gb18030": "GBK (GB18030)", "big5": "Big5"}
@@ -72,100 +61,6 @@ _MAGIC = {
     ".gpkg": (b"SQLite format 3\x00",),
     ".tif": (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"),
 }
-
-
-class UploadTooLargeError(GisError):
-    """The uploaded file is over the configured size limit."""
-
-    status = 413
-    code = "file_too_large"
-
-
-@dataclass(frozen=True)
-class UploadLimits:
-    """Configured limits of one upload (all sizes in bytes)."""
-
-    max_file_bytes: int = 100 * 1024 * 1024
-    max_features: int = 200_000
-    max_raster_cells: int = 40_000_000
-    outside_tolerance_m: float = 500.0
-    max_geojson_bytes: int = 64 * 1024 * 1024
-    max_population_cells: int = 250_000
-    zip: ZipLimits = field(default_factory=ZipLimits)
-
-
-@dataclass(frozen=True)
-class UploadOptions:
-    """What the uploader told us besides the file.
-
-    Attributes
-    ----------
-    kind : layer kind, a key of :data:`gis.validate.SCHEMAS`.
-    original_name : the file name on the uploader's computer (for messages and history).
-    declared_crs : EPSG code or name typed by the uploader ('' = use the file's).
-    coord_system : '' / 'wgs84', 'gcj02' (Amap) or 'bd09' (Baidu); only then converted.
-    source_layer : the layer to take from a GeoPackage (or shapefile stem in a zip).
-    mapping : stored column → source column.
-    """
-
-    kind: str
-    original_name: str = ""
-    declared_crs: str = ""
-    coord_system: str = ""
-    source_layer: str = ""
-    mapping: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class RawUpload:
-    """What :func:`read_upload` found."""
-
-    gdf: gpd.GeoDataFrame | None = None
-    attributes: pd.DataFrame | None = None
-    raster_path: Path | None = None
-    crs: CRS | None = None
-    crs_source: str = ""
-    encoding: str = ""
-    files: list[str] = field(default_factory=list)
-    notes: list[dict[str, str]] = field(default_factory=list)
-
-    def note(self, source: str, code: str, message_en: str, message_zh: str) -> None:
-        """Record a warning that does not refuse the upload."""
-        self.notes.append(
-            {"source": source, "code": code, "message": message_en, "message_zh": message_zh}
-        )
-
-
-@dataclass
-class PreparedUpload:
-    """A validated upload, ready for :func:`gis.store.commit_layer`."""
-
-    kind: str
-    layer: str
-    original_name: str
-    sha256: str
-    size_bytes: int
-    feature_count: int
-    report: dict[str, Any]
-    gdf: gpd.GeoDataFrame | None = None
-    raster_path: Path | None = None
-
-
-def file_sha256(path: str | Path) -> str:
-    """Hex SHA-256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def schema_for(kind: str) -> LayerSchema:
-    """The schema of a layer kind, or :class:`NotFoundError` naming the known kinds."""
-    if kind not in SCHEMAS:
-        msg = f"unknown layer kind {kind!r}; expected one of {', '.join(SCHEMAS)}"
-        raise NotFoundError(msg)
-    return SCHEMAS[kind]
 
 
 def _suffix(name: str) -> str:
@@ -250,7 +145,7 @@ def read_upload(
     else:
         _read_geojson(path, label, raw, problems, limits)
     if raw.gdf is not None:
-        _apply_crs(raw, options, label, problems)
+        apply_crs(raw, options, label, problems)
     return raw
 
 
@@ -492,10 +387,10 @@ def _read_zipped_shapefile(
         present[".prj"].rename(present[".prj"].with_suffix(".prj-parsed"))
     try:
         raw.gdf = _read_shapefile(present[".shp"], restore_shx=".shx" in missing)
-    except _READ_ERRORS as exc:
+    except READ_ERRORS as exc:
         problems.add(
             label,
-            f"{label}: {stem}.shp cannot be read ({_short(exc)}); export the layer again from "
+            f"{label}: {stem}.shp cannot be read ({brief(exc)}); export the layer again from "
             "QGIS/ArcGIS",
             f"{label}：无法读取 {stem}.shp；请从 QGIS/ArcGIS 重新导出",
             "unreadable",
@@ -525,7 +420,7 @@ def _read_attributes_only(dbf: Path, text: _DbfText, raw: RawUpload) -> None:
     shutil.copyfile(dbf, alone / dbf.name)
     try:
         table = pd.DataFrame(_quiet_read(alone / dbf.name, encoding=_RAW_TEXT, read_geometry=False))
-    except _READ_ERRORS:
+    except READ_ERRORS:
         raw.attributes = None
         return
     raw.attributes = text.decode(table, raw)
@@ -743,10 +638,10 @@ def _read_gpkg(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             layers = [(str(n), str(t)) for n, t in pyogrio.list_layers(path)]
-    except _READ_ERRORS as exc:
+    except READ_ERRORS as exc:
         problems.add(
             label,
-            f"{label}: the GeoPackage cannot be read ({_short(exc)}); save it again from QGIS",
+            f"{label}: the GeoPackage cannot be read ({brief(exc)}); save it again from QGIS",
             f"{label}：无法读取该 GeoPackage；请在 QGIS 中重新保存",
             "unreadable",
         )
@@ -779,22 +674,22 @@ def _read_gpkg(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             count = int(pyogrio.read_info(path, layer=chosen)["features"])
-    except _READ_ERRORS:
+    except READ_ERRORS:
         count = -1  # unknown: the reader reports the problem
     if _too_many_features(label, count, limits, problems):
         return
     try:
         raw.gdf = _quiet_read(path, layer=chosen)
-    except _READ_ERRORS as exc:
+    except READ_ERRORS as exc:
         problems.add(
             label,
-            f"{label}: layer {chosen!r} cannot be read ({_short(exc)}); save it again from QGIS",
+            f"{label}: layer {chosen!r} cannot be read ({brief(exc)}); save it again from QGIS",
             f"{label}：无法读取图层 {chosen!r}；请在 QGIS 中重新保存",
             "unreadable",
         )
         return
     raw.files = [f"{label}:{chosen}"]
-    _crs_from_file(raw, options, label, problems)
+    crs_from_file(raw, options, label, problems)
 
 
 def _read_geojson(
@@ -824,17 +719,17 @@ def _read_geojson(
     except (ValueError, UnicodeError, RecursionError) as exc:
         problems.add(
             label,
-            f"{label}: not valid JSON ({_short(exc)}); export the GeoJSON again",
+            f"{label}: not valid JSON ({brief(exc)}); export the GeoJSON again",
             f"{label}：不是有效的 JSON；请重新导出 GeoJSON",
             "bad_json",
         )
         return
     try:
         raw.gdf = _quiet_read(path)
-    except _READ_ERRORS as exc:
+    except READ_ERRORS as exc:
         problems.add(
             label,
-            f"{label}: not a readable GeoJSON FeatureCollection ({_short(exc)}); export it again",
+            f"{label}: not a readable GeoJSON FeatureCollection ({brief(exc)}); export it again",
             f"{label}：不是可读取的 GeoJSON 要素集合；请重新导出",
             "unreadable",
         )
@@ -854,491 +749,3 @@ def _check_json_end(path: Path) -> None:
     if not end.endswith(b"}"):
         msg = "the text ends before the closing brace (the file is cut off)"
         raise ValueError(msg)
-
-
-def _crs_from_file(
-    raw: RawUpload, options: UploadOptions, label: str, problems: ProblemCollector
-) -> None:
-    if raw.gdf is None:
-        return
-    raw.crs, raw.crs_source = raw.gdf.crs, "file" if raw.gdf.crs is not None else ""
-    if raw.crs is None and not options.declared_crs:
-        problems.add(
-            label,
-            f"{label}: the layer has no coordinate system; type the EPSG code in the form (e.g. "
-            "4490, 4544)",
-            f"{label}：图层没有坐标系；请在表单中填写 EPSG 代码（如 4490、4544）",
-            "no_crs",
-        )
-
-
-def _apply_crs(
-    raw: RawUpload, options: UploadOptions, label: str, problems: ProblemCollector
-) -> None:
-    """Apply the declared CRS and coordinate system; convert GCJ-02/BD-09 to WGS84."""
-    assert raw.gdf is not None
-    if options.declared_crs:
-        declared = parse_declared_crs(options.declared_crs)
-        if declared is None:
-            problems.add(
-                label,
-                f"{label}: the declared coordinate system {options.declared_crs!r} is not an EPSG "
-                "code "
-                "or known name; type e.g. 4490, 4326, 4544 or 4523",
-                f"{label}：填写的坐标系 {options.declared_crs!r} 不是有效的 EPSG 代码；请填写如 "
-                "4490、4326、4544、4523",
-                "bad_declared_crs",
-            )
-            return
-        if raw.crs is not None and not raw.crs.equals(declared, ignore_axis_order=True):
-            raw.note(
-                label,
-                "declared_crs_used",
-                f"{label}: the file says {raw.crs.name}; the declared EPSG:{declared.to_epsg()} "
-                "was used",
-                f"{label}：文件坐标系为 {raw.crs.name}，已按填写的 EPSG:{declared.to_epsg()} 处理",
-            )
-        raw.crs, raw.crs_source = declared, "declared"
-    if raw.crs is None:
-        return
-    raw.gdf = raw.gdf.set_crs(raw.crs, allow_override=True)
-    _check_geographic_range(raw, label, problems)
-    system = normalise_coord_system(options.coord_system)
-    if system is None:
-        problems.add(
-            label,
-            f"{label}: unknown coordinate system {options.coord_system!r}; choose WGS84/CGCS2000, "
-            "GCJ-02 or BD-09",
-            f"{label}：未知的坐标系 {options.coord_system!r}；请选择 WGS84/CGCS2000、GCJ-02 或 "
-            "BD-09",
-            "bad_coord_system",
-        )
-        return
-    if system == "wgs84":
-        return
-    if not raw.crs.is_geographic:
-        problems.add(
-            label,
-            f"{label}: {system.upper()} applies to longitude/latitude, but the file is in "
-            f"{raw.crs.name}; "
-            "declare GCJ-02/BD-09 only for Amap/Baidu longitude/latitude data",
-            f"{label}：{system.upper()} 仅适用于经纬度数据，而文件坐标系为 {raw.crs.name}；"
-            "只有高德/百度经纬度数据才需声明",
-            "bad_coord_system",
-        )
-        return
-    convert = to_wgs84_function(system)
-    try:
-        lonlat = raw.gdf.geometry.to_crs(4326).to_numpy()
-    except _READ_ERRORS:
-        return  # validate_layer reports the unconvertible CRS
-    geoms = shapely.transform(lonlat, convert)
-    raw.gdf = raw.gdf.set_geometry(gpd.GeoSeries(geoms, index=raw.gdf.index, crs=4326))
-    raw.crs = CRS.from_epsg(4326)
-    raw.note(
-        label,
-        "converted",
-        f"{label}: converted from {system.upper()} to WGS84",
-        f"{label}：已从 {system.upper()} 转换为 WGS84",
-    )
-
-
-def _check_geographic_range(raw: RawUpload, label: str, problems: ProblemCollector) -> None:
-    assert raw.gdf is not None and raw.crs is not None
-    if not raw.crs.is_geographic or raw.gdf.empty:
-        return
-    coords = shapely.get_coordinates(raw.gdf.geometry.dropna().to_numpy())
-    if len(coords) and (np.abs(coords[:, 0]).max() > 180 or np.abs(coords[:, 1]).max() > 90):
-        problems.add(
-            label,
-            f"{label}: the CRS is longitude/latitude ({raw.crs.name}) but the coordinates are up "
-            "to "
-            f"{np.abs(coords).max():,.0f}: they are projected metres. Type the EPSG code of the "
-            "projection in the form (e.g. 4544, or 4523 when x starts with the zone number 35)",
-            f"{label}：坐标系为经纬度，但坐标值达 {np.abs(coords).max():,.0f}，应为投影坐标（米）；"
-            "请在表单中填写投影的 EPSG 代码（如 4544；x 以带号 35 开头时为 4523）",
-            "crs_mismatch",
-        )
-        raw.gdf = None
-
-
-def _short(exc: BaseException) -> str:
-    """The first line of a reader's error, with the server's folders cut from any path."""
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return without_paths(text)[:160]
-
-
-def _validate_raster(
-    path: Path,
-    options: UploadOptions,
-    limits: UploadLimits,
-    boundary: gpd.GeoDataFrame | None,
-    workdir: Path,
-    label: str,
-    problems: ProblemCollector,
-) -> tuple[Path | None, ValidationReport]:
-    """Check a population GeoTIFF; write it normalised (float32, nodata -1) into ``workdir``.
-
-    Only the window over the county (its bounds plus ``outside_tolerance_m``) is read, in row
-    blocks; a raster that misses the county is refused before any cell is read.  The cell limit
-    applies to that window (county area ÷ cell area), and a window finer than
-    ``max_population_cells`` is summed into k × k blocks (persons are kept).
-    """
-    report = ValidationReport()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            src = rasterio.open(path)
-    except _READ_ERRORS as exc:
-        problems.add(
-            label,
-            f"{label}: the GeoTIFF cannot be read ({_short(exc)}); export it again",
-            f"{label}：无法读取该 GeoTIFF；请重新导出",
-            "unreadable",
-        )
-        return None, report
-    with src:
-        crs = _raster_crs(src, options, label, problems)
-        if not _raster_dtype_ok(src, label, problems):
-            return None, report
-        if crs is not None:
-            try:
-                _check_raster_location(src.bounds, crs, boundary, label, problems)
-            except _READ_ERRORS as exc:
-                problems.add(
-                    label,
-                    f"{label}: the raster's extent cannot be placed ({_short(exc)}); check its CRS",
-                    f"{label}：无法确定栅格范围；请检查坐标系",
-                    "bad_coordinates",
-                )
-            if problems.problems:
-                return None, report  # outside the county: refused before reading a cell
-        window = _county_window(src, crs, boundary, limits.outside_tolerance_m)
-        cells = int(window.width) * int(window.height)
-        if cells > limits.max_raster_cells:
-            problems.add(
-                label,
-                f"{label}: {int(window.width)} × {int(window.height)} = {cells:,} cells over the "
-                f"county, more than the limit of {limits.max_raster_cells:,}; resample to "
-                "coarser cells (e.g. 100 m)",
-                f"{label}：本县范围内栅格 {cells:,} 个像元，超过上限 {limits.max_raster_cells:,}；"
-                "请重采样为更大的像元（如 100 米）",
-                "too_many_cells",
-            )
-            return None, report
-        factor = max(1, math.ceil(math.sqrt(cells / max(limits.max_population_cells, 1))))
-        try:
-            grid = _summed_grid(src, window, factor)
-        except _READ_ERRORS as exc:
-            problems.add(
-                label,
-                f"{label}: the raster data cannot be read ({_short(exc)}); export it again",
-                f"{label}：无法读取栅格数据；请重新导出",
-                "unreadable",
-            )
-            return None, report
-        transform = (  # rasterio's window_transform warns with affine 3 (the * operator)
-            src.transform
-            @ Affine.translation(int(window.col_off), int(window.row_off))
-            @ Affine.scale(factor)
-        )
-        full = (src.width, src.height)
-        res_x, res_y = abs(src.transform.a), abs(src.transform.e)
-    if grid.bad:
-        problems.add(
-            label,
-            f"{label}: {grid.bad:,} cell(s) hold negative, non-finite or "
-            f"impossible (> {MAX_PERSONS_PER_CELL:,.0f}) values; population must be ≥ 0 persons "
-            "per cell (set a nodata value for empty cells)",
-            f"{label}：{grid.bad:,} 个像元为负值或非数值；人口必须 ≥ 0（空白像元请设为 nodata）",
-            "bad_number",
-        )
-    positive = grid.values > 0
-    if not positive.any():
-        problems.add(
-            label,
-            f"{label}: no cell has a positive population; upload the real population raster",
-            f"{label}：没有人口大于 0 的像元；请上传实际人口栅格",
-            "empty_layer",
-        )
-    if crs is None or problems.problems:
-        return None, report
-    out = workdir / "population.tif"
-    profile = {
-        "driver": "GTiff",
-        "width": grid.values.shape[1],
-        "height": grid.values.shape[0],
-        "count": 1,
-        "dtype": "float32",
-        "crs": crs.to_wkt(),
-        "transform": transform,
-        "nodata": -1.0,
-        "compress": "deflate",
-    }
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with rasterio.open(out, "w", **profile) as dst:
-                dst.write(grid.values, 1)
-    except _READ_ERRORS as exc:
-        problems.add(
-            label,
-            f"{label}: the raster cannot be stored ({_short(exc)}); export it again as GeoTIFF",
-            f"{label}：无法保存该栅格；请重新导出为 GeoTIFF",
-            "unreadable",
-        )
-        return None, report
-    total = float(grid.values[positive].sum(dtype=np.float64))
-    report.feature_count = int(positive.sum())
-    report.extra["population_total"] = round(total, 1)
-    report.extra["raster_crs"] = f"EPSG:{crs.to_epsg()}" if crs.to_epsg() else crs.name
-    report.warn(
-        label,
-        "population_total",
-        f"{label}: {total:,.0f} persons in {int(positive.sum()):,} cells",
-        f"{label}：共 {total:,.0f} 人，{int(positive.sum()):,} 个像元",
-    )
-    _note_window(report, label, full, window, factor, (res_x, res_y), crs)
-    return out, report
-
-
-@dataclass
-class _Grid:
-    """The county window summed into k × k blocks: float32 persons (-1 = no data), bad cells."""
-
-    values: np.ndarray
-    bad: int
-
-
-def _raster_dtype_ok(src: Any, label: str, problems: ProblemCollector) -> bool:
-    if src.dtypes[0] in _RASTER_DTYPES:
-        return True
-    problems.add(
-        label,
-        f"{label}: band 1 is {src.dtypes[0]}; population must be numeric (persons per cell)",
-        f"{label}：第 1 波段类型为 {src.dtypes[0]}；人口必须是数值（每像元人数）",
-        "bad_number",
-    )
-    return False
-
-
-def _county_window(
-    src: Any, crs: CRS | None, boundary: gpd.GeoDataFrame | None, tolerance_m: float
-) -> Window:
-    """The raster window over the county's bounds plus ``tolerance_m`` (the whole raster when
-    there is no boundary, no CRS or a rotated grid)."""
-    whole = Window(0, 0, src.width, src.height)
-    if crs is None or boundary is None or boundary.empty or not src.transform.is_rectilinear:
-        return whole
-    area = boundary.to_crs(crs)
-    pad = tolerance_m if crs.is_projected else tolerance_m / 100_000.0
-    minx, miny, maxx, maxy = area.total_bounds
-    if not np.all(np.isfinite([minx, miny, maxx, maxy])):
-        return whole
-    window = from_bounds(minx - pad, miny - pad, maxx + pad, maxy + pad, src.transform)
-    window = window.round_offsets(op="floor").round_lengths(op="ceil")
-    try:
-        return window.intersection(whole)
-    except WindowError:
-        return Window(0, 0, 0, 0)
-
-
-def _summed_grid(src: Any, window: Window, factor: int) -> _Grid:
-    """Read ``window`` in row blocks, count bad cells, sum k × k blocks of valid persons."""
-    width, height = int(window.width), int(window.height)
-    out_w, out_h = -(-width // factor), -(-height // factor)
-    values = np.full((out_h, out_w), -1.0, dtype=np.float32)
-    block_rows = factor * max(1, _RASTER_BLOCK_CELLS // max(width * factor, 1))
-    bad = 0
-    for top in range(0, height, block_rows):
-        rows = min(block_rows, height - top)
-        part = Window(window.col_off, window.row_off + top, width, rows)
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")  # e.g. a nodata value the dtype cannot hold
-            band = src.read(1, window=part, masked=True).astype("float64")
-        data = np.ma.filled(band, np.nan)
-        valid = ~np.ma.getmaskarray(band)
-        finite = np.isfinite(data)
-        bad += int((valid & ~finite).sum())
-        bad += int((finite & ((data < 0) | (data > MAX_PERSONS_PER_CELL))).sum())
-        ok = valid & finite
-        sums, any_ok = _block_sums(np.where(ok, data, 0.0), ok, factor)
-        r0 = top // factor
-        values[r0 : r0 + sums.shape[0]] = np.where(any_ok, sums, -1.0).astype(np.float32)
-    return _Grid(values, bad)
-
-
-def _block_sums(data: np.ndarray, ok: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sums of ``k`` × ``k`` blocks (edges padded) and whether each block has a valid cell."""
-    if k == 1:
-        return data, ok
-    rows, cols = data.shape
-    pr, pc = -rows % k, -cols % k
-    data = np.pad(data, ((0, pr), (0, pc)))
-    ok = np.pad(ok, ((0, pr), (0, pc)))
-    shape = (data.shape[0] // k, k, data.shape[1] // k, k)
-    return data.reshape(shape).sum(axis=(1, 3)), ok.reshape(shape).any(axis=(1, 3))
-
-
-def _note_window(
-    report: ValidationReport,
-    label: str,
-    full: tuple[int, int],
-    window: Window,
-    factor: int,
-    res: tuple[float, float],
-    crs: CRS,
-) -> None:
-    """Warn when the stored raster is a crop of the upload or coarser than it."""
-    width, height = int(window.width), int(window.height)
-    if (width, height) != full:
-        report.warn(
-            label,
-            "population_cropped",
-            f"{label}: only the {width} × {height} cells over the county (plus the tolerance) "
-            f"of the {full[0]} × {full[1]} were read and stored",
-            f"{label}：只读取并保存了本县范围（含容差）内的 {width} × {height} 个像元"
-            f"（原栅格 {full[0]} × {full[1]}）",
-        )
-    if factor > 1:
-        unit = "m" if crs.is_projected else "°"
-        before = f"{res[0]:g} × {res[1]:g} {unit}"
-        after = f"{res[0] * factor:g} × {res[1] * factor:g} {unit}"
-        report.warn(
-            label,
-            "population_resampled",
-            f"{label}: cells of {before} summed {factor} × {factor} into cells of {after} "
-            "(persons kept) to stay within the population cell limit",
-            f"{label}：像元 {before} 已按 {factor} × {factor} 合并为 {after}（人数不变），"
-            "以符合人口像元上限",
-        )
-
-
-def _raster_crs(
-    src: Any, options: UploadOptions, label: str, problems: ProblemCollector
-) -> CRS | None:
-    if options.declared_crs:
-        declared = parse_declared_crs(options.declared_crs)
-        if declared is None:
-            problems.add(
-                label,
-                f"{label}: the declared coordinate system {options.declared_crs!r} is not an "
-                "EPSG code; type e.g. 4544",
-                f"{label}：填写的坐标系 {options.declared_crs!r} 无效；请填写如 4544",
-                "bad_declared_crs",
-            )
-        return declared
-    if src.crs is None:
-        problems.add(
-            label,
-            f"{label}: the raster has no coordinate system; type the EPSG code in the form "
-            "or set it with gdal_edit.py -a_srs",
-            f"{label}：栅格没有坐标系；请在表单中填写 EPSG 代码",
-            "no_crs",
-        )
-        return None
-    return CRS.from_user_input(src.crs.to_wkt())
-
-
-def _check_raster_location(
-    bounds: Any, crs: CRS, boundary: gpd.GeoDataFrame | None, label: str, problems: ProblemCollector
-) -> None:
-    if boundary is None or boundary.empty:
-        return
-    footprint = gpd.GeoSeries([shapely.box(*bounds)], crs=crs).to_crs(4326)
-    if (
-        not footprint.is_valid.all()
-        or not footprint.intersects(boundary.to_crs(4326).union_all()).all()
-    ):
-        b = footprint.total_bounds
-        problems.add(
-            label,
-            f"{label}: the raster (lon {b[0]:.4f}–{b[2]:.4f}, lat {b[1]:.4f}–{b[3]:.4f}) does not "
-            "overlap the county; check its CRS",
-            f"{label}：栅格范围与本县不重叠；请检查坐标系",
-            "outside_county",
-        )
-
-
-def prepare_upload(
-    path: str | Path,
-    *,
-    options: UploadOptions,
-    workdir: str | Path,
-    boundary: gpd.GeoDataFrame | None = None,
-    limits: UploadLimits | None = None,
-) -> PreparedUpload:
-    """Read and validate an upload; raise once with every problem, or return it ready to store.
-
-    Raises
-    ------
-    gis.errors.ValidationError
-        Listing every problem (``.problems``), each in English and Chinese.
-    UploadTooLargeError
-        When the file is over :attr:`UploadLimits.max_file_bytes` (status 413).
-    gis.errors.NotFoundError
-        For an unknown layer kind.
-    """
-    path = Path(path)
-    limits = limits or UploadLimits()
-    schema = schema_for(options.kind)
-    label = options.original_name or path.name
-    problems = ProblemCollector()
-    workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
-    raw = read_upload(
-        path, options=options, limits=limits, workdir=workdir / "unpacked", problems=problems
-    )
-    stored: gpd.GeoDataFrame | None = None
-    raster: Path | None = None
-    if schema.raster:
-        report = ValidationReport()
-        if raw.raster_path is not None:
-            raster, report = _validate_raster(
-                raw.raster_path, options, limits, boundary, workdir, label, problems
-            )
-    elif raw.gdf is not None:
-        stored, report = validate_layer(
-            raw.gdf,
-            schema,
-            label=label,
-            problems=problems,
-            boundary=boundary,
-            mapping=options.mapping,
-            max_features=limits.max_features,
-            outside_tolerance_m=limits.outside_tolerance_m,
-            source_epsg=raw.crs.to_epsg() if raw.crs is not None and raw.crs.is_projected else None,
-        )
-    else:
-        report = ValidationReport()
-        if raw.attributes is not None:
-            validate_attributes(
-                raw.attributes,
-                schema,
-                label=label,
-                problems=problems,
-                mapping=options.mapping,
-                report=report,
-            )
-    problems.raise_if_any(f"{label}: upload refused")
-    report.warnings[:0] = raw.notes
-    out = report.as_dict()
-    out.update(
-        {
-            "files": raw.files,
-            "crs": raw.crs.to_string() if raw.crs is not None else "",
-            "crs_source": raw.crs_source,
-            "encoding": raw.encoding,
-        }
-    )
-    return PreparedUpload(
-        kind=schema.kind,
-        layer=schema.layer,
-        original_name=label,
-        sha256=file_sha256(path),
-        size_bytes=path.stat().st_size,
-        feature_count=report.feature_count,
-        report=out,
-        gdf=stored,
-        raster_path=raster,
-    )
