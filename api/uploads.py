@@ -44,7 +44,7 @@ from gis.upload import (
     prepare_upload,
     schema_for,
 )
-from gis.zipsafe import ZipLimits
+from gis.upload.zipsafe import ZipLimits
 
 bp = APIBlueprint("uploads", __name__, tag="Uploads")
 

@@ -3,6 +3,7 @@
 =================  ==========================================================
 ``schemas``        layer kinds, :class:`LayerSchema`, :data:`SCHEMAS`, aliases
 ``readers``        zip / shapefile / GeoPackage / GeoJSON reading, header limits, DBF text
+``zipsafe``        zip checks before extraction, bounded extraction
 ``columns``        column mapping, cut-name prefix matching
 ``attributes``     value parsers and attribute checks
 ``geometry``       CRS and geometry checks and repair
@@ -10,6 +11,7 @@
 ``raster``         population GeoTIFF checks, windowed reading
 ``prepare``        :func:`prepare_upload`: read, validate, raise once
 ``base``           limits, options and the shared result types
+``messages``       the catalogue: every problem text by key, one module per language
 =================  ==========================================================
 """
 

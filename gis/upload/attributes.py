@@ -17,6 +17,7 @@ from gis.errors import ProblemCollector
 from gis.settings import URBAN_ROAD_CLASSES
 from gis.upload.base import MAX_EXAMPLES, ValidationReport
 from gis.upload.columns import resolve_columns, warn_prefix_matches
+from gis.upload.messages import Localized, add_problem
 from gis.upload.schemas import Column, LayerSchema
 
 _ROAD_CLASS_WORDS = {
@@ -223,22 +224,6 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "road_class": parse_road_class,
     "disclosure_type": parse_disclosure_type,
 }
-_EXPECTED = {
-    "date": ("a date such as 2019-03-05 or 2019年3月5日", "日期，如 2019-03-05 或 2019年3月5日"),
-    "bool": ("yes/no (是/否, 1/0, true/false)", "是/否（或 1/0、true/false）"),
-    "number": ("a non-negative number", "非负数字"),
-    "pct": ("a percentage from 0 to 100", "0–100 的百分数"),
-    "road_class": (
-        "a road class: 快速路/主干路/次干路/支路/其他 or "
-        "expressway/arterial/secondary/branch/other",
-        "道路等级：快速路、主干路、次干路、支路或其他",
-    ),
-    "disclosure_type": (
-        "one of 编制 修改 审批 规划许可 违法建设查处",
-        "编制、修改、审批、规划许可、违法建设查处之一",
-    ),
-    "str": ("text", "文本"),
-}
 
 
 def _parse_column(
@@ -260,25 +245,27 @@ def _parse_column(
             out.append(None)
             bad.append(f"row {row + 1}: {str(value)[:40]!r}")
     if bad:
-        expected_en, expected_zh = _EXPECTED[col.kind]
-        examples = "; ".join(bad[:MAX_EXAMPLES])
-        problems.add(
+        add_problem(
+            problems,
             f"{label}: column {source}",
-            f"{label}: column {source!r} ({col.name}) has {len(bad)} value(s) that are not "
-            f"{expected_en} ({examples}); correct them and upload again",
-            f"{label}：字段 {source!r}（{col.label_zh}）有 {len(bad)} "
-            f"个值不是{expected_zh}（{examples}）；请更正后重新上传",
-            f"bad_{col.kind}",
+            f"bad_{col.kind}.column",  # one key per column kind: bad_date.column, bad_pct.column …
+            label=label,
+            source=source,
+            column=Localized(en=col.name, zh=col.label_zh),  # 名称 in Chinese, name in English
+            count=len(bad),
+            examples="; ".join(bad[:MAX_EXAMPLES]),
         )
     if blank_rows:
         rows = ", ".join(str(r) for r in blank_rows[:MAX_EXAMPLES])
-        problems.add(
+        add_problem(
+            problems,
             f"{label}: column {source}",
-            f"{label}: column {source!r} ({col.name}) is empty in {len(blank_rows)} row(s) "
-            f"(rows {rows}); it is required, fill it in",
-            f"{label}：必填字段 {source!r}（{col.label_zh}）有 {len(blank_rows)} 行为空（第 "
-            f"{rows} 行）；请补全",
             "missing_value",
+            label=label,
+            source=source,
+            column=Localized(en=col.name, zh=col.label_zh),  # 名称 in Chinese, name in English
+            count=len(blank_rows),
+            rows=rows,
         )
     return out
 

@@ -15,7 +15,8 @@ from gis.errors import (
     GisError,
     without_paths,
 )
-from gis.zipsafe import ZipLimits
+from gis.upload.messages import notice
+from gis.upload.zipsafe import ZipLimits
 
 MAX_EXAMPLES = 5
 # A hostile file can make GDAL or pyogrio fail in any way (pyogrio raises UnboundLocalError on an
@@ -78,11 +79,9 @@ class RawUpload:
     files: list[str] = field(default_factory=list)
     notes: list[dict[str, str]] = field(default_factory=list)
 
-    def note(self, source: str, code: str, message_en: str, message_zh: str) -> None:
-        """Record a warning that does not refuse the upload."""
-        self.notes.append(
-            {"source": source, "code": code, "message": message_en, "message_zh": message_zh}
-        )
+    def note(self, source: str, key: str, /, **values: Any) -> None:
+        """Record a warning that does not refuse the upload (texts: catalogue ``key``)."""
+        self.notes.append(notice(source, key, **values))
 
 
 @dataclass
@@ -111,11 +110,9 @@ class ValidationReport:
     ignored_columns: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def warn(self, source: str, code: str, message_en: str, message_zh: str) -> None:
-        """Record one warning."""
-        self.warnings.append(
-            {"source": source, "code": code, "message": message_en, "message_zh": message_zh}
-        )
+    def warn(self, source: str, key: str, /, **values: Any) -> None:
+        """Record one warning (texts: catalogue ``key``)."""
+        self.warnings.append(notice(source, key, **values))
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""

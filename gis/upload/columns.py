@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from gis.errors import ProblemCollector
 from gis.upload.base import ValidationReport
+from gis.upload.messages import add_problem
 from gis.upload.schemas import Column, LayerSchema
 
 
@@ -37,22 +38,24 @@ def resolve_columns(
     known = {c.name for c in schema.columns}
     for target, source in mapping.items():
         if target not in known:
-            problems.add(
+            add_problem(
+                problems,
                 f"{label}: mapping {target}",
-                f"{label}: the column mapping names {target!r}, which is not a column of "
-                f"{schema.label_en}; expected one of {sorted(known)}",
-                f"{label}：字段映射中的 {target!r} 不是{schema.label_zh}的字段；应为 "
-                f"{sorted(known)} 之一",
-                "bad_mapping",
+                "bad_mapping.unknown_target",
+                label=label,
+                target=target,
+                layer=schema.label,
+                known=sorted(known),
             )
         elif source not in columns:
-            problems.add(
+            add_problem(
+                problems,
                 f"{label}: mapping {target}",
-                f"{label}: the column mapping says {target} comes from {source!r}, but the file "
-                f"has no such column; its columns are {columns}",
-                f"{label}：字段映射指定 {target} 来自 {source!r}，但文件中没有该字段；现有字段："
-                f"{columns}",
-                "bad_mapping",
+                "bad_mapping.no_such_column",
+                label=label,
+                target=target,
+                source=source,
+                columns=columns,
             )
     found: dict[str, str] = {}
     used: set[str] = set()
@@ -76,15 +79,15 @@ def resolve_columns(
         source = found.get(col.name)
         if source is None:
             if col.required:
-                problems.add(
+                add_problem(
+                    problems,
                     f"{label}: column {col.name}",
-                    f"{label}: no column for {col.name} ({col.label_zh}); the file has {columns}. "
-                    f"Name a column {col.aliases[1] if len(col.aliases) > 1 else col.name!r} "
-                    f"or map it in the upload form ({col.name}=YOUR_COLUMN)",
-                    f"{label}：缺少字段 {col.label_zh}（{col.name}）；文件中的字段为 {columns}。"
-                    f"请将字段命名为 {col.aliases[1] if len(col.aliases) > 1 else col.name}，"
-                    "或在上传表单中设置映射",
                     "missing_column",
+                    label=label,
+                    column=col.name,
+                    column_zh=col.label_zh,
+                    columns=columns,
+                    suggested=col.aliases[1] if len(col.aliases) > 1 else col.name,
                 )
             continue
         resolved[col.name] = source
@@ -152,9 +155,9 @@ def warn_prefix_matches(
         report.warn(
             f"{label}: column {source}",
             "column_name_prefix",
-            f"{label}: column {source!r} was taken as {col.name} ({alias}): its name looks cut "
-            f"by the dBase limit of 10 bytes per column name and is the beginning of {alias!r}. "
-            f"If that is wrong, map the column in the upload form ({col.name}=YOUR_COLUMN)",
-            f"{label}：字段 {source!r} 已作为{col.label_zh}（{col.name}）读取：其名称似被 dBase "
-            f"字段名 10 字节上限截断，是 {alias!r} 的开头。如不正确，请在上传表单中设置映射",
+            label=label,
+            source=source,
+            column=col.name,
+            alias=alias,
+            column_zh=col.label_zh,
         )

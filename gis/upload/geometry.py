@@ -20,6 +20,7 @@ from gis.chinacrs import (
 )
 from gis.errors import ProblemCollector
 from gis.upload.base import MAX_EXAMPLES, READ_ERRORS, RawUpload, UploadOptions, ValidationReport
+from gis.upload.messages import add_problem
 from gis.upload.schemas import LINES, POINTS, POLYGONS, STORAGE_EPSG, LayerSchema
 
 
@@ -35,12 +36,8 @@ def geometry_problems(
     missing = geoms.isna() | geoms.is_empty
     if missing.any():
         rows = ", ".join(str(i + 1) for i in np.flatnonzero(missing.to_numpy())[:MAX_EXAMPLES])
-        problems.add(
-            label,
-            f"{label}: {int(missing.sum())} feature(s) have no geometry (rows {rows}); "
-            "delete them or draw their shapes",
-            f"{label}：{int(missing.sum())} 个要素没有几何图形（第 {rows} 行）；请删除或补绘",
-            "missing_geometry",
+        add_problem(
+            problems, label, "missing_geometry", label=label, count=int(missing.sum()), rows=rows
         )
     present = geoms[~missing]
     not_finite = ~np.array([_finite(g) for g in present.to_numpy()], dtype=bool)
@@ -48,25 +45,27 @@ def geometry_problems(
         rows = ", ".join(
             str(i + 1) for i in np.flatnonzero(~missing.to_numpy())[not_finite][:MAX_EXAMPLES]
         )
-        problems.add(
+        add_problem(
+            problems,
             label,
-            f"{label}: {int(not_finite.sum())} feature(s) have coordinates that are not numbers "
-            f"(NaN or infinite; rows {rows}); the file is damaged, export it again",
-            f"{label}：{int(not_finite.sum())} 个要素的坐标不是有效数字（第 {rows} 行）；"
-            "文件已损坏，请重新导出",
-            "bad_coordinates",
+            "bad_coordinates.not_finite",
+            label=label,
+            count=int(not_finite.sum()),
+            rows=rows,
         )
     types = present.geom_type
     wrong = ~types.isin(schema.geometry)
     if wrong.any():
         found = ", ".join(sorted(set(types[wrong])))
-        problems.add(
+        add_problem(
+            problems,
             label,
-            f"{label}: {int(wrong.sum())} feature(s) are {found}, but {schema.label_en} must be "
-            f"{schema.geometry_text}; export the right layer or convert the geometry",
-            f"{label}：{int(wrong.sum())} 个要素为 {found}，而{schema.label_zh}应为"
-            f"{_geometry_zh(schema)}；请导出正确的图层或转换几何类型",
             "wrong_geometry_type",
+            label=label,
+            count=int(wrong.sum()),
+            found=found,
+            layer=schema.label,
+            geometry=schema.geometry_words,
         )
     repaired, report.repaired_geometries = repair_geometries(
         geoms, schema, label=label, problems=problems
@@ -93,30 +92,20 @@ def repair_geometries(
     ]
     if collapsed:
         rows = ", ".join(str(i + 1) for i in collapsed[:MAX_EXAMPLES])
-        problems.add(
+        add_problem(
+            problems,
             label,
-            f"{label}: {len(collapsed)} invalid geometr(y/ies) have nothing left of the right "
-            f"kind after repair (rows {rows}), e.g. a polygon without area; fix or delete them",
-            f"{label}：{len(collapsed)} 个无效几何修复后不再是有效的{_geometry_zh(schema)}"
-            f"（第 {rows} 行），如没有面积的多边形；请修正或删除",
             "degenerate_geometry",
+            label=label,
+            count=len(collapsed),
+            rows=rows,
+            geometry=schema.geometry_words,
         )
     repaired = geoms.copy()
     repaired.loc[invalid] = np.array(
         [g if g is not None else shapely.GeometryCollection() for g in fixed], dtype=object
     )
     return repaired, int(invalid.sum())
-
-
-def _geometry_zh(schema: LayerSchema) -> str:
-    parts = []
-    if schema.geometry & POLYGONS:
-        parts.append("面")
-    if schema.geometry & LINES:
-        parts.append("线")
-    if schema.geometry & POINTS:
-        parts.append("点")
-    return "或".join(parts)
 
 
 def _finite(geom: Any) -> bool:
@@ -156,14 +145,8 @@ def check_location(
     finite = np.isfinite(shapely.get_coordinates(geoms.dropna().to_numpy())).all()
     if not finite:
         hint = zone_prefix_hint(source_minx, source_epsg) if source_epsg else ""
-        problems.add(
-            label,
-            f"{label}: coordinates do not convert to longitude/latitude; the CRS is wrong. "
-            f"Check the .prj or the declared EPSG code{'; ' + hint if hint else ''}",
-            f"{label}：坐标无法转换为经纬度，坐标系有误；请检查 .prj 或填写的 EPSG 代码"
-            f"{'（' + hint + '）' if hint else ''}",
-            "bad_coordinates",
-        )
+        key = "bad_coordinates.not_lonlat_hint" if hint else "bad_coordinates.not_lonlat"
+        add_problem(problems, label, key, label=label, hint=hint)
         return
     if boundary is None or boundary.empty:
         return
@@ -186,20 +169,17 @@ def check_location(
     hint = ""
     if source_epsg:
         hint = zone_prefix_hint(source_minx, source_epsg)
-    extra_en = (
-        f" Hint: {hint}."
-        if hint
-        else (" If the data comes from Amap/Baidu, declare GCJ-02/BD-09; otherwise check the CRS.")
-    )
-    problems.add(
+    add_problem(
+        problems,
         label,
-        f"{label}: {int(outside.sum())} of {len(geoms)} feature(s) lie outside the county "
-        f"(rows {rows}); data bounds lon {b[0]:.4f}–{b[2]:.4f}, lat {b[1]:.4f}–{b[3]:.4f}, county "
-        f"lon {county_b[0]:.4f}–{county_b[2]:.4f}, lat "
-        f"{county_b[1]:.4f}–{county_b[3]:.4f}.{extra_en}",
-        f"{label}：{int(outside.sum())}/{len(geoms)} 个要素位于本县范围之外（第 {rows} 行）；"
-        "请检查坐标系（带号、EPSG 代码），高德/百度数据请声明 GCJ-02/BD-09",
-        "outside_county",
+        "outside_county.features_hint" if hint else "outside_county.features",
+        label=label,
+        count=int(outside.sum()),
+        total=len(geoms),
+        rows=rows,
+        b=b,
+        county_b=county_b,
+        hint=hint,
     )
 
 
@@ -211,13 +191,13 @@ def to_storage(
         with np.errstate(all="ignore"):
             return geoms.to_crs(STORAGE_EPSG)
     except (ProjError, CRSError, ValueError) as exc:
-        problems.add(
+        add_problem(
+            problems,
             label,
-            f"{label}: the coordinate system {geoms.crs.name!r} cannot be converted to "
-            f"longitude/latitude ({str(exc)[:80]}); type the EPSG code in the form (e.g. 4544)",
-            f"{label}：坐标系 {geoms.crs.name!r} 无法转换为经纬度；"
-            "请在表单中填写 EPSG 代码（如 4544）",
-            "unknown_crs",
+            "unknown_crs.not_convertible",
+            label=label,
+            crs_name=geoms.crs.name,
+            detail=str(exc)[:80],
         )
         return None
 
@@ -229,13 +209,7 @@ def crs_from_file(
         return
     raw.crs, raw.crs_source = raw.gdf.crs, "file" if raw.gdf.crs is not None else ""
     if raw.crs is None and not options.declared_crs:
-        problems.add(
-            label,
-            f"{label}: the layer has no coordinate system; type the EPSG code in the form (e.g. "
-            "4490, 4544)",
-            f"{label}：图层没有坐标系；请在表单中填写 EPSG 代码（如 4490、4544）",
-            "no_crs",
-        )
+        add_problem(problems, label, "no_crs.layer", label=label)
 
 
 def apply_crs(
@@ -246,23 +220,21 @@ def apply_crs(
     if options.declared_crs:
         declared = parse_declared_crs(options.declared_crs)
         if declared is None:
-            problems.add(
+            add_problem(
+                problems,
                 label,
-                f"{label}: the declared coordinate system {options.declared_crs!r} is not an EPSG "
-                "code "
-                "or known name; type e.g. 4490, 4326, 4544 or 4523",
-                f"{label}：填写的坐标系 {options.declared_crs!r} 不是有效的 EPSG 代码；请填写如 "
-                "4490、4326、4544、4523",
-                "bad_declared_crs",
+                "bad_declared_crs.vector",
+                label=label,
+                declared_crs=options.declared_crs,
             )
             return
         if raw.crs is not None and not raw.crs.equals(declared, ignore_axis_order=True):
             raw.note(
                 label,
                 "declared_crs_used",
-                f"{label}: the file says {raw.crs.name}; the declared EPSG:{declared.to_epsg()} "
-                "was used",
-                f"{label}：文件坐标系为 {raw.crs.name}，已按填写的 EPSG:{declared.to_epsg()} 处理",
+                label=label,
+                crs_name=raw.crs.name,
+                epsg=declared.to_epsg(),
             )
         raw.crs, raw.crs_source = declared, "declared"
     if raw.crs is None:
@@ -271,26 +243,24 @@ def apply_crs(
     _check_geographic_range(raw, label, problems)
     system = normalise_coord_system(options.coord_system)
     if system is None:
-        problems.add(
+        add_problem(
+            problems,
             label,
-            f"{label}: unknown coordinate system {options.coord_system!r}; choose WGS84/CGCS2000, "
-            "GCJ-02 or BD-09",
-            f"{label}：未知的坐标系 {options.coord_system!r}；请选择 WGS84/CGCS2000、GCJ-02 或 "
-            "BD-09",
-            "bad_coord_system",
+            "bad_coord_system.unknown",
+            label=label,
+            coord_system=options.coord_system,
         )
         return
     if system == "wgs84":
         return
     if not raw.crs.is_geographic:
-        problems.add(
+        add_problem(
+            problems,
             label,
-            f"{label}: {system.upper()} applies to longitude/latitude, but the file is in "
-            f"{raw.crs.name}; "
-            "declare GCJ-02/BD-09 only for Amap/Baidu longitude/latitude data",
-            f"{label}：{system.upper()} 仅适用于经纬度数据，而文件坐标系为 {raw.crs.name}；"
-            "只有高德/百度经纬度数据才需声明",
-            "bad_coord_system",
+            "bad_coord_system.not_lonlat",
+            label=label,
+            system=system.upper(),
+            crs_name=raw.crs.name,
         )
         return
     convert = to_wgs84_function(system)
@@ -301,12 +271,7 @@ def apply_crs(
     geoms = shapely.transform(lonlat, convert)
     raw.gdf = raw.gdf.set_geometry(gpd.GeoSeries(geoms, index=raw.gdf.index, crs=4326))
     raw.crs = CRS.from_epsg(4326)
-    raw.note(
-        label,
-        "converted",
-        f"{label}: converted from {system.upper()} to WGS84",
-        f"{label}：已从 {system.upper()} 转换为 WGS84",
-    )
+    raw.note(label, "converted", label=label, system=system.upper())
 
 
 def _check_geographic_range(raw: RawUpload, label: str, problems: ProblemCollector) -> None:
@@ -315,14 +280,12 @@ def _check_geographic_range(raw: RawUpload, label: str, problems: ProblemCollect
         return
     coords = shapely.get_coordinates(raw.gdf.geometry.dropna().to_numpy())
     if len(coords) and (np.abs(coords[:, 0]).max() > 180 or np.abs(coords[:, 1]).max() > 90):
-        problems.add(
+        add_problem(
+            problems,
             label,
-            f"{label}: the CRS is longitude/latitude ({raw.crs.name}) but the coordinates are up "
-            "to "
-            f"{np.abs(coords).max():,.0f}: they are projected metres. Type the EPSG code of the "
-            "projection in the form (e.g. 4544, or 4523 when x starts with the zone number 35)",
-            f"{label}：坐标系为经纬度，但坐标值达 {np.abs(coords).max():,.0f}，应为投影坐标（米）；"
-            "请在表单中填写投影的 EPSG 代码（如 4544；x 以带号 35 开头时为 4523）",
             "crs_mismatch",
+            label=label,
+            crs_name=raw.crs.name,
+            largest=np.abs(coords).max(),
         )
         raw.gdf = None

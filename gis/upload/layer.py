@@ -21,6 +21,7 @@ from gis.errors import ProblemCollector
 from gis.upload.attributes import HIGHWAY_FOR_CLASS, validate_attributes
 from gis.upload.base import ValidationReport
 from gis.upload.geometry import check_location, geometry_problems, repair_geometries, to_storage
+from gis.upload.messages import add_problem
 from gis.upload.schemas import STORAGE_EPSG, LayerSchema
 
 
@@ -44,20 +45,11 @@ def validate_layer(
     """
     report = ValidationReport()
     if len(gdf) == 0:
-        problems.add(
-            label,
-            f"{label}: the layer has no features; upload a file with {schema.label_en} in it",
-            f"{label}：图层没有要素；请上传包含{schema.label_zh}的文件",
-            "empty_layer",
-        )
+        add_problem(problems, label, "empty_layer.vector", label=label, layer=schema.label)
         return None, report
     if len(gdf) > max_features:
-        problems.add(
-            label,
-            f"{label}: {len(gdf):,} features, more than the limit of {max_features:,}; "
-            "split the layer or ask an administrator to raise the limit",
-            f"{label}：要素 {len(gdf):,} 个，超过上限 {max_features:,}；请拆分图层",
-            "too_many_features",
+        add_problem(
+            problems, label, "too_many_features", label=label, count=len(gdf), limit=max_features
         )
     geoms = geometry_problems(gdf.geometry, schema, label=label, problems=problems, report=report)
     geoms_4326 = to_storage(geoms, label, problems) if gdf.crs is not None else None
@@ -65,14 +57,7 @@ def validate_layer(
         geoms_4326, again = repair_geometries(geoms_4326, schema, label=label, problems=problems)
         report.repaired_geometries += again
     if report.repaired_geometries:
-        report.warn(
-            label,
-            "repaired_geometries",
-            f"{label}: {report.repaired_geometries} invalid geometr(y/ies) "
-            "(e.g. self-intersecting) repaired with make_valid; check them in QGIS",
-            f"{label}：{report.repaired_geometries} 个无效几何（如自相交）已用 make_valid 修复；"
-            "请在 QGIS 中核对",
-        )
+        report.warn(label, "repaired_geometries", label=label, count=report.repaired_geometries)
     if geoms_4326 is not None:
         source_minx = float(geoms.total_bounds[0]) if len(geoms.dropna()) else 0.0
         check_location(

@@ -20,6 +20,7 @@ from rasterio.windows import Window, from_bounds
 from gis.chinacrs import parse_declared_crs
 from gis.errors import ProblemCollector
 from gis.upload.base import READ_ERRORS, UploadLimits, UploadOptions, ValidationReport, brief
+from gis.upload.messages import add_problem
 
 MAX_PERSONS_PER_CELL = 1_000_000.0  # more in one cell is a damaged file, not a city
 _RASTER_DTYPES = ("uint8", "int8", "uint16", "int16", "uint32", "int32", "float32", "float64")
@@ -48,12 +49,7 @@ def validate_raster(
             warnings.simplefilter("ignore")
             src = rasterio.open(path)
     except READ_ERRORS as exc:
-        problems.add(
-            label,
-            f"{label}: the GeoTIFF cannot be read ({brief(exc)}); export it again",
-            f"{label}：无法读取该 GeoTIFF；请重新导出",
-            "unreadable",
-        )
+        add_problem(problems, label, "unreadable.geotiff", label=label, detail=brief(exc))
         return None, report
     with src:
         crs = _raster_crs(src, options, label, problems)
@@ -63,37 +59,30 @@ def validate_raster(
             try:
                 _check_raster_location(src.bounds, crs, boundary, label, problems)
             except READ_ERRORS as exc:
-                problems.add(
-                    label,
-                    f"{label}: the raster's extent cannot be placed ({brief(exc)}); check its CRS",
-                    f"{label}：无法确定栅格范围；请检查坐标系",
-                    "bad_coordinates",
+                add_problem(
+                    problems, label, "bad_coordinates.raster_extent", label=label, detail=brief(exc)
                 )
             if problems.problems:
                 return None, report  # outside the county: refused before reading a cell
         window = _county_window(src, crs, boundary, limits.outside_tolerance_m)
         cells = int(window.width) * int(window.height)
         if cells > limits.max_raster_cells:
-            problems.add(
+            add_problem(
+                problems,
                 label,
-                f"{label}: {int(window.width)} × {int(window.height)} = {cells:,} cells over the "
-                f"county, more than the limit of {limits.max_raster_cells:,}; resample to "
-                "coarser cells (e.g. 100 m)",
-                f"{label}：本县范围内栅格 {cells:,} 个像元，超过上限 {limits.max_raster_cells:,}；"
-                "请重采样为更大的像元（如 100 米）",
                 "too_many_cells",
+                label=label,
+                width=int(window.width),
+                height=int(window.height),
+                cells=cells,
+                limit=limits.max_raster_cells,
             )
             return None, report
         factor = max(1, math.ceil(math.sqrt(cells / max(limits.max_population_cells, 1))))
         try:
             grid = _summed_grid(src, window, factor)
         except READ_ERRORS as exc:
-            problems.add(
-                label,
-                f"{label}: the raster data cannot be read ({brief(exc)}); export it again",
-                f"{label}：无法读取栅格数据；请重新导出",
-                "unreadable",
-            )
+            add_problem(problems, label, "unreadable.raster_data", label=label, detail=brief(exc))
             return None, report
         transform = (  # rasterio's window_transform warns with affine 3 (the * operator)
             src.transform
@@ -103,22 +92,17 @@ def validate_raster(
         full = (src.width, src.height)
         res_x, res_y = abs(src.transform.a), abs(src.transform.e)
     if grid.bad:
-        problems.add(
+        add_problem(
+            problems,
             label,
-            f"{label}: {grid.bad:,} cell(s) hold negative, non-finite or "
-            f"impossible (> {MAX_PERSONS_PER_CELL:,.0f}) values; population must be ≥ 0 persons "
-            "per cell (set a nodata value for empty cells)",
-            f"{label}：{grid.bad:,} 个像元为负值或非数值；人口必须 ≥ 0（空白像元请设为 nodata）",
-            "bad_number",
+            "bad_number.population",
+            label=label,
+            bad=grid.bad,
+            max_per_cell=MAX_PERSONS_PER_CELL,
         )
     positive = grid.values > 0
     if not positive.any():
-        problems.add(
-            label,
-            f"{label}: no cell has a positive population; upload the real population raster",
-            f"{label}：没有人口大于 0 的像元；请上传实际人口栅格",
-            "empty_layer",
-        )
+        add_problem(problems, label, "empty_layer.population", label=label)
     if crs is None or problems.problems:
         return None, report
     out = workdir / "population.tif"
@@ -139,23 +123,13 @@ def validate_raster(
             with rasterio.open(out, "w", **profile) as dst:
                 dst.write(grid.values, 1)
     except READ_ERRORS as exc:
-        problems.add(
-            label,
-            f"{label}: the raster cannot be stored ({brief(exc)}); export it again as GeoTIFF",
-            f"{label}：无法保存该栅格；请重新导出为 GeoTIFF",
-            "unreadable",
-        )
+        add_problem(problems, label, "unreadable.raster_store", label=label, detail=brief(exc))
         return None, report
     total = float(grid.values[positive].sum(dtype=np.float64))
     report.feature_count = int(positive.sum())
     report.extra["population_total"] = round(total, 1)
     report.extra["raster_crs"] = f"EPSG:{crs.to_epsg()}" if crs.to_epsg() else crs.name
-    report.warn(
-        label,
-        "population_total",
-        f"{label}: {total:,.0f} persons in {int(positive.sum()):,} cells",
-        f"{label}：共 {total:,.0f} 人，{int(positive.sum()):,} 个像元",
-    )
+    report.warn(label, "population_total", label=label, total=total, cells=int(positive.sum()))
     _note_window(report, label, full, window, factor, (res_x, res_y), crs)
     return out, report
 
@@ -171,12 +145,7 @@ class _Grid:
 def _raster_dtype_ok(src: Any, label: str, problems: ProblemCollector) -> bool:
     if src.dtypes[0] in _RASTER_DTYPES:
         return True
-    problems.add(
-        label,
-        f"{label}: band 1 is {src.dtypes[0]}; population must be numeric (persons per cell)",
-        f"{label}：第 1 波段类型为 {src.dtypes[0]}；人口必须是数值（每像元人数）",
-        "bad_number",
-    )
+    add_problem(problems, label, "bad_number.raster_dtype", label=label, dtype=src.dtypes[0])
     return False
 
 
@@ -250,25 +219,13 @@ def _note_window(
     """Warn when the stored raster is a crop of the upload or coarser than it."""
     width, height = int(window.width), int(window.height)
     if (width, height) != full:
-        report.warn(
-            label,
-            "population_cropped",
-            f"{label}: only the {width} × {height} cells over the county (plus the tolerance) "
-            f"of the {full[0]} × {full[1]} were read and stored",
-            f"{label}：只读取并保存了本县范围（含容差）内的 {width} × {height} 个像元"
-            f"（原栅格 {full[0]} × {full[1]}）",
-        )
+        report.warn(label, "population_cropped", label=label, width=width, height=height, full=full)
     if factor > 1:
         unit = "m" if crs.is_projected else "°"
         before = f"{res[0]:g} × {res[1]:g} {unit}"
         after = f"{res[0] * factor:g} × {res[1] * factor:g} {unit}"
         report.warn(
-            label,
-            "population_resampled",
-            f"{label}: cells of {before} summed {factor} × {factor} into cells of {after} "
-            "(persons kept) to stay within the population cell limit",
-            f"{label}：像元 {before} 已按 {factor} × {factor} 合并为 {after}（人数不变），"
-            "以符合人口像元上限",
+            label, "population_resampled", label=label, before=before, factor=factor, after=after
         )
 
 
@@ -278,22 +235,16 @@ def _raster_crs(
     if options.declared_crs:
         declared = parse_declared_crs(options.declared_crs)
         if declared is None:
-            problems.add(
+            add_problem(
+                problems,
                 label,
-                f"{label}: the declared coordinate system {options.declared_crs!r} is not an "
-                "EPSG code; type e.g. 4544",
-                f"{label}：填写的坐标系 {options.declared_crs!r} 无效；请填写如 4544",
-                "bad_declared_crs",
+                "bad_declared_crs.raster",
+                label=label,
+                declared_crs=options.declared_crs,
             )
         return declared
     if src.crs is None:
-        problems.add(
-            label,
-            f"{label}: the raster has no coordinate system; type the EPSG code in the form "
-            "or set it with gdal_edit.py -a_srs",
-            f"{label}：栅格没有坐标系；请在表单中填写 EPSG 代码",
-            "no_crs",
-        )
+        add_problem(problems, label, "no_crs.raster", label=label)
         return None
     return CRS.from_user_input(src.crs.to_wkt())
 
@@ -309,10 +260,4 @@ def _check_raster_location(
         or not footprint.intersects(boundary.to_crs(4326).union_all()).all()
     ):
         b = footprint.total_bounds
-        problems.add(
-            label,
-            f"{label}: the raster (lon {b[0]:.4f}–{b[2]:.4f}, lat {b[1]:.4f}–{b[3]:.4f}) does not "
-            "overlap the county; check its CRS",
-            f"{label}：栅格范围与本县不重叠；请检查坐标系",
-            "outside_county",
-        )
+        add_problem(problems, label, "outside_county.raster", label=label, b=b)

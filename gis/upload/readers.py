@@ -46,8 +46,9 @@ from gis.upload.base import (
     brief,
 )
 from gis.upload.geometry import apply_crs, crs_from_file
+from gis.upload.messages import add_problem, listing
 from gis.upload.schemas import LayerSchema, schema_for
-from gis.zipsafe import extract_zip, inspect_zip
+from gis.upload.zipsafe import extract_zip, inspect_zip
 
 VECTOR_SUFFIXES = (".zip", ".gpkg", ".geojson", ".json")
 RASTER_SUFFIXES = (".tif", ".tiff")
@@ -116,18 +117,10 @@ def read_upload(
     raw = RawUpload()
     size = path.stat().st_size
     if size > limits.max_file_bytes:
-        msg = (
-            f"{label}: {size:,} bytes, more than the upload limit of {limits.max_file_bytes:,}; "
-            "split the layer or simplify it"
+        add_problem(
+            problems, label, "file_too_large", label=label, size=size, limit=limits.max_file_bytes
         )
-        problems.add(
-            label,
-            msg,
-            f"{label}：文件 {size:,} 字节，超过上传上限 {limits.max_file_bytes:,}；"
-            "请拆分或简化图层",
-            "file_too_large",
-        )
-        raise UploadTooLargeError(msg, problems.problems)
+        raise UploadTooLargeError(problems.problems[-1].message_en, problems.problems)
     suffix = _suffix(label)
     schema = schema_for(options.kind)
     if not _format_allowed(suffix, schema, label, problems) or not _magic_ok(
@@ -160,12 +153,8 @@ def _too_many_features(
     """Record ``too_many_features`` when ``count`` is over the limit; True when it is."""
     if count <= limits.max_features:
         return False
-    problems.add(
-        label,
-        f"{label}: {count:,} features, more than the limit of {limits.max_features:,}; "
-        "split the layer or ask an administrator to raise the limit",
-        f"{label}：要素 {count:,} 个，超过上限 {limits.max_features:,}；请拆分图层",
-        "too_many_features",
+    add_problem(
+        problems, label, "too_many_features", label=label, count=count, limit=limits.max_features
     )
     return True
 
@@ -210,28 +199,22 @@ def _format_allowed(
     if suffix in allowed or (schema.raster and suffix == ".tif"):
         return True
     if suffix in (".shp", ".dbf", ".shx"):
-        en = (
-            f"{label}: a single shapefile member; zip the .shp, .shx, .dbf, .prj (and .cpg) "
-            "together and upload the .zip"
-        )
-        zh = (
-            f"{label}：只上传了 shapefile 的一个文件；"
-            "请将 .shp、.shx、.dbf、.prj（及 .cpg）一起压缩为 .zip 上传"
-        )
+        add_problem(problems, label, "unsupported_format.shapefile_member", label=label)
     elif schema.raster:
-        en = f"{label}: the population layer must be a GeoTIFF (.tif); export the raster as GeoTIFF"
-        zh = f"{label}：人口图层必须是 GeoTIFF（.tif）；请将栅格导出为 GeoTIFF"
+        add_problem(problems, label, "unsupported_format.raster", label=label)
+    elif suffix:
+        add_problem(
+            problems,
+            label,
+            "unsupported_format.vector",
+            label=label,
+            suffix=suffix,
+            layer=schema.label,
+        )
     else:
-        en = (
-            f"{label}: {suffix or 'no extension'} is not accepted for {schema.label_en}; upload a "
-            "zipped "
-            "shapefile (.zip), a GeoPackage (.gpkg) or GeoJSON (.geojson)"
+        add_problem(
+            problems, label, "unsupported_format.no_extension", label=label, layer=schema.label
         )
-        zh = (
-            f"{label}：不接受 {suffix or '无扩展名'} 文件；"
-            "请上传压缩的 shapefile（.zip）、GeoPackage（.gpkg）或 GeoJSON（.geojson）"
-        )
-    problems.add(label, en, zh, "unsupported_format")
     return False
 
 
@@ -244,13 +227,7 @@ def _magic_ok(path: Path, suffix: str, label: str, problems: ProblemCollector) -
     else:  # GeoJSON: text starting with '{'
         ok = head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
     if not ok:
-        problems.add(
-            label,
-            f"{label}: the content is not a {suffix} file (damaged, empty or renamed); export it "
-            "again",
-            f"{label}：文件内容不是 {suffix} 格式（损坏、为空或被改名）；请重新导出",
-            "bad_file",
-        )
+        add_problem(problems, label, "bad_file", label=label, suffix=suffix)
     return ok
 
 
@@ -267,15 +244,14 @@ def _read_zip(
     for member in members:  # declared sizes, from the central directory
         name = member.filename.replace("\\", "/").rsplit("/", 1)[-1]
         if _suffix(name) in (".geojson", ".json") and member.file_size > limits.max_geojson_bytes:
-            problems.add(
+            add_problem(
+                problems,
                 f"{label}/{name}",
-                f"{label}: {name} holds {member.file_size:,} bytes of GeoJSON text, more than "
-                f"the limit of {limits.max_geojson_bytes:,}; upload the layer as a GeoPackage "
-                "or zipped shapefile (binary, several times smaller) or split it",
-                f"{label}：{name} 含 GeoJSON 文本 {member.file_size:,} 字节，超过上限 "
-                f"{limits.max_geojson_bytes:,}；"
-                "请改为上传 GeoPackage 或压缩的 shapefile，或拆分图层",
-                "geojson_too_large",
+                "geojson_too_large.member",
+                label=label,
+                name=name,
+                size=member.file_size,
+                limit=limits.max_geojson_bytes,
             )
     if problems.problems:
         return  # never extract an archive with a problem
@@ -294,12 +270,7 @@ def _read_zip(
         NotImplementedError,
         zlib.error,
     ) as exc:
-        problems.add(
-            label,
-            f"{label}: the archive is damaged ({type(exc).__name__}); zip the files again",
-            f"{label}：压缩包已损坏；请重新压缩",
-            "zip_corrupt",
-        )
+        add_problem(problems, label, "zip_corrupt.damaged", label=label, error=type(exc).__name__)
         return
     raw.files = sorted(f.name for f in files)
     by_suffix: dict[str, list[Path]] = {}
@@ -317,15 +288,7 @@ def _read_zip(
         return
     inner = by_suffix.get(".gpkg", []) + by_suffix.get(".geojson", []) + by_suffix.get(".json", [])
     if len(inner) != 1:
-        problems.add(
-            label,
-            f"{label}: no shapefile (.shp), GeoPackage or GeoJSON in the archive (found "
-            f"{raw.files}); "
-            "zip the layer's .shp, .shx, .dbf and .prj",
-            f"{label}：压缩包中没有 shapefile、GeoPackage 或 GeoJSON（内容：{raw.files}）；"
-            "请压缩图层的 .shp、.shx、.dbf、.prj",
-            "no_layer_in_zip",
-        )
+        add_problem(problems, label, "no_layer_in_zip", label=label, files=raw.files)
         return
     inner_label = f"{label}/{inner[0].name}"
     if _suffix(inner[0].name) == ".gpkg":
@@ -348,28 +311,13 @@ def _read_zipped_shapefile(
         if options.source_layer in stems:
             stems = [options.source_layer]
         else:
-            problems.add(
-                label,
-                f"{label}: several shapefiles in one archive ({', '.join(stems)}); upload one "
-                "layer per "
-                "zip or name the one to use in the layer field",
-                f"{label}：一个压缩包中有多个 shapefile（{'、'.join(stems)}）；"
-                "请每个压缩包只放一个图层，或在“图层”栏填写要使用的名称",
-                "several_layers",
-            )
+            add_problem(problems, label, "several_layers", label=label, stems=listing(stems))
             return
     stem = stems[0]
     present = {_suffix(p.name): p for p in folder.iterdir() if p.stem == stem}
     missing = [s for s in SHAPEFILE_REQUIRED if s not in present]
     for s in missing:
-        problems.add(
-            f"{label}/{stem}{s}",
-            f"{label}: {stem}{s} is missing; a shapefile needs .shp, .shx and .dbf (and .prj). "
-            f"Add {stem}{s} to the zip",
-            f"{label}：缺少 {stem}{s}；shapefile 需要 .shp、.shx、.dbf（以及 .prj）文件，"
-            "请将其加入压缩包",
-            "missing_member",
-        )
+        add_problem(problems, f"{label}/{stem}{s}", "missing_member", label=label, stem=stem, s=s)
     _shapefile_crs(present, stem, options, label, raw, problems)
     if _too_many_features(label, shapefile_record_count(present) or 0, limits, problems):
         return  # refused from the headers: neither the attributes nor the shapes are read
@@ -388,12 +336,8 @@ def _read_zipped_shapefile(
     try:
         raw.gdf = _read_shapefile(present[".shp"], restore_shx=".shx" in missing)
     except READ_ERRORS as exc:
-        problems.add(
-            label,
-            f"{label}: {stem}.shp cannot be read ({brief(exc)}); export the layer again from "
-            "QGIS/ArcGIS",
-            f"{label}：无法读取 {stem}.shp；请从 QGIS/ArcGIS 重新导出",
-            "unreadable",
+        add_problem(
+            problems, label, "unreadable.shapefile", label=label, stem=stem, detail=brief(exc)
         )
         return
     raw.gdf = text.decode(raw.gdf, raw)
@@ -505,13 +449,11 @@ class _DbfText:
         raw.note(
             f"{self.label}: column {name}",
             "dbf_name_cut",
-            f"{self.label}: the name of column {name!r} in {self.stem}.dbf was cut in the "
-            f"middle of a character by the dBase limit of {DBF_NAME_BYTES} bytes per column "
-            f"name; it was read as {name!r} ({dropped} broken byte(s) dropped). A GeoPackage "
-            "keeps full column names",
-            f"{self.label}：{self.stem}.dbf 中字段 {name!r} 的名称被 dBase 字段名 "
-            f"{DBF_NAME_BYTES} 字节上限截断在汉字中间；已按 {name!r} 读取（丢弃 {dropped} "
-            "个残缺字节）。GeoPackage 可保留完整字段名",
+            label=self.label,
+            name=name,
+            stem=self.stem,
+            limit=DBF_NAME_BYTES,
+            dropped=dropped,
         )
 
     def _warn_values_cut(self, name: str, width: int, rows: list[int], raw: RawUpload) -> None:
@@ -519,29 +461,25 @@ class _DbfText:
         raw.note(
             f"{self.label}: column {name}",
             "dbf_value_cut",
-            f"{self.label}: {len(rows)} value(s) of column {name!r} were cut in the middle of "
-            f"a character by the field's limit of {width} bytes (rows {shown}); they were read "
-            "without the broken trailing bytes. Check that the text is complete, or upload a "
-            "GeoPackage, which has no such limit",
-            f"{self.label}：字段 {name!r} 有 {len(rows)} 个值被字段宽度 {width} 字节上限截断在"
-            f"汉字中间（第 {shown} 行）；已丢弃末尾残缺字节后读取。请核对文字是否完整，或上传"
-            "没有此限制的 GeoPackage",
+            label=self.label,
+            count=len(rows),
+            name=name,
+            width=width,
+            shown=shown,
         )
 
     def _warn_column_codec(self, name: str, codec: str, raw: RawUpload) -> None:
         found = _CODEC_NAMES.get(codec, codec)
         said = self.cpg_text or _CODEC_NAMES.get(self.codec, self.codec)
-        where = f"{self.stem}.cpg says" if self.cpg_text else "the other columns are"
-        where_zh = f"{self.stem}.cpg 声明为" if self.cpg_text else "其他字段为"
-        raw.note(
-            f"{self.label}: column {name}",
-            "column_encoding",
-            f"{self.label}: the text of column {name!r} in {self.stem}.dbf is {found}, but "
-            f"{where} {said}; the column was read as {found}. Check its text, and export the "
-            "layer again with one encoding for every column",
-            f"{self.label}：{self.stem}.dbf 中字段 {name!r} 的文字编码为 {found}，而 "
-            f"{where_zh} {said}；该字段已按 {found} 读取。请核对其文字，并以统一编码重新导出图层",
-        )
+        key = "column_encoding.cpg" if self.cpg_text else "column_encoding.other_columns"
+        values = {
+            "label": self.label,
+            "name": name,
+            "stem": self.stem,
+            "found": found,
+            "said": said,
+        }
+        raw.note(f"{self.label}: column {name}", key, **values)
 
 
 def _shapefile_crs(
@@ -557,23 +495,9 @@ def _shapefile_crs(
         text = present[".prj"].read_bytes()[:20_000].decode("utf-8", errors="replace")
         prj_crs = parse_prj(text)
         if prj_crs is None and not options.declared_crs:
-            problems.add(
-                f"{label}/{stem}.prj",
-                f"{label}: {stem}.prj cannot be understood as a coordinate system; "
-                "type the EPSG code in the form (e.g. 4544 or 4523) or export the .prj again",
-                f"{label}：无法识别 {stem}.prj 中的坐标系；请在表单中填写 EPSG 代码（如 4544 或 "
-                "4523）或重新导出 .prj",
-                "unknown_crs",
-            )
+            add_problem(problems, f"{label}/{stem}.prj", "unknown_crs.prj", label=label, stem=stem)
     elif not options.declared_crs:
-        problems.add(
-            f"{label}/{stem}.prj",
-            f"{label}: no {stem}.prj, so the CRS is unknown; add the .prj to the zip or type the "
-            "EPSG code in the form (e.g. 4490, 4544)",
-            f"{label}：缺少 {stem}.prj，坐标系未知；请将 .prj 加入压缩包，或在表单中填写 EPSG "
-            "代码（如 4490、4544）",
-            "no_crs",
-        )
+        add_problem(problems, f"{label}/{stem}.prj", "no_crs.shapefile", label=label, stem=stem)
     raw.crs, raw.crs_source = prj_crs, "prj" if prj_crs is not None else ""
 
 
@@ -595,32 +519,26 @@ def _shapefile_encoding(
         found = {"gb18030": "GBK", "gbk": "GBK", "utf-8": "UTF-8"}.get(
             choice.codec or "", "neither UTF-8 nor GBK"
         )
-        problems.add(
+        add_problem(
+            problems,
             f"{label}/{stem}.cpg",
-            f"{label}: {stem}.cpg says {choice.cpg_text!r} but the attribute text is not valid "
-            f"{choice.cpg_text} (it looks like {found}); correct the .cpg (e.g. write GBK) or "
-            "delete it",
-            f"{label}：{stem}.cpg 声明编码为 {choice.cpg_text!r}，但属性文字不符合该编码（似为 "
-            f"{found}）；请改正 .cpg（如写 GBK）或删除它",
             "encoding_mismatch",
+            label=label,
+            stem=stem,
+            cpg_text=choice.cpg_text,
+            found=found,
         )
     elif choice.problem == "cpg_unknown":
-        problems.add(
+        add_problem(
+            problems,
             f"{label}/{stem}.cpg",
-            f"{label}: {stem}.cpg names an unknown encoding {choice.cpg_text!r}; write UTF-8 or "
-            "GBK in it",
-            f"{label}：{stem}.cpg 中的编码 {choice.cpg_text!r} 无法识别；请写 UTF-8 或 GBK",
             "encoding_unknown",
+            label=label,
+            stem=stem,
+            cpg_text=choice.cpg_text,
         )
     elif choice.problem == "undecodable":
-        problems.add(
-            f"{label}/{stem}.dbf",
-            f"{label}: the attribute text in {stem}.dbf is neither UTF-8 nor GBK; re-export it "
-            "with a UTF-8 or GBK encoding and a .cpg file",
-            f"{label}：{stem}.dbf 中的属性文字既不是 UTF-8 也不是 GBK；请以 UTF-8 或 GBK "
-            "编码重新导出，并附 .cpg 文件",
-            "encoding_undetected",
-        )
+        add_problem(problems, f"{label}/{stem}.dbf", "encoding_undetected", label=label, stem=stem)
     if not choice.problem:  # else read on to find the other problems; the upload is refused
         raw.encoding = f"{choice.codec} ({choice.how})"
     return choice
@@ -639,35 +557,27 @@ def _read_gpkg(
             warnings.simplefilter("ignore")
             layers = [(str(n), str(t)) for n, t in pyogrio.list_layers(path)]
     except READ_ERRORS as exc:
-        problems.add(
-            label,
-            f"{label}: the GeoPackage cannot be read ({brief(exc)}); save it again from QGIS",
-            f"{label}：无法读取该 GeoPackage；请在 QGIS 中重新保存",
-            "unreadable",
-        )
+        add_problem(problems, label, "unreadable.gpkg", label=label, detail=brief(exc))
         return
     spatial = [n for n, t in layers if t not in ("None", "")]
     names = [n for n, _ in layers]
     if options.source_layer:
         if options.source_layer not in names:
-            problems.add(
+            add_problem(
+                problems,
                 label,
-                f"{label}: no layer {options.source_layer!r} in the GeoPackage; its layers are "
-                f"{spatial}",
-                f"{label}：GeoPackage 中没有图层 {options.source_layer!r}；现有图层：{spatial}",
                 "layer_not_found",
+                label=label,
+                source_layer=options.source_layer,
+                spatial=spatial,
             )
             return
         chosen = options.source_layer
     elif len(spatial) == 1:
         chosen = spatial[0]
     else:
-        problems.add(
-            label,
-            f"{label}: the GeoPackage holds {len(spatial)} layers {spatial}; choose one in the "
-            "layer field",
-            f"{label}：GeoPackage 中有 {len(spatial)} 个图层 {spatial}；请在“图层”栏选择一个",
-            "choose_layer",
+        add_problem(
+            problems, label, "choose_layer", label=label, count=len(spatial), spatial=spatial
         )
         return
     try:
@@ -681,11 +591,8 @@ def _read_gpkg(
     try:
         raw.gdf = _quiet_read(path, layer=chosen)
     except READ_ERRORS as exc:
-        problems.add(
-            label,
-            f"{label}: layer {chosen!r} cannot be read ({brief(exc)}); save it again from QGIS",
-            f"{label}：无法读取图层 {chosen!r}；请在 QGIS 中重新保存",
-            "unreadable",
+        add_problem(
+            problems, label, "unreadable.gpkg_layer", label=label, chosen=chosen, detail=brief(exc)
         )
         return
     raw.files = [f"{label}:{chosen}"]
@@ -697,14 +604,13 @@ def _read_geojson(
 ) -> None:
     size = path.stat().st_size
     if size > limits.max_geojson_bytes:
-        problems.add(
+        add_problem(
+            problems,
             label,
-            f"{label}: {size:,} bytes of GeoJSON text, more than the limit of "
-            f"{limits.max_geojson_bytes:,}; upload the layer as a GeoPackage or zipped "
-            "shapefile (binary, several times smaller) or split it",
-            f"{label}：GeoJSON 文本 {size:,} 字节，超过上限 {limits.max_geojson_bytes:,}；"
-            "请改为上传 GeoPackage 或压缩的 shapefile（二进制，小数倍），或拆分图层",
-            "geojson_too_large",
+            "geojson_too_large.file",
+            label=label,
+            size=size,
+            limit=limits.max_geojson_bytes,
         )
         return
     count = geojson_feature_count(path, stop_after=limits.max_features)
@@ -717,22 +623,12 @@ def _read_geojson(
         else:  # parsing it twice would double the memory: catch a cut-off file cheaply
             _check_json_end(path)
     except (ValueError, UnicodeError, RecursionError) as exc:
-        problems.add(
-            label,
-            f"{label}: not valid JSON ({brief(exc)}); export the GeoJSON again",
-            f"{label}：不是有效的 JSON；请重新导出 GeoJSON",
-            "bad_json",
-        )
+        add_problem(problems, label, "bad_json", label=label, detail=brief(exc))
         return
     try:
         raw.gdf = _quiet_read(path)
     except READ_ERRORS as exc:
-        problems.add(
-            label,
-            f"{label}: not a readable GeoJSON FeatureCollection ({brief(exc)}); export it again",
-            f"{label}：不是可读取的 GeoJSON 要素集合；请重新导出",
-            "unreadable",
-        )
+        add_problem(problems, label, "unreadable.geojson", label=label, detail=brief(exc))
         return
     raw.files = [label]
     raw.crs, raw.crs_source = (

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from gis.errors import (
     NotFoundError,
 )
+from gis.upload.messages import Localized, joined, term
 
 STORAGE_EPSG = 4326
 POLYGONS = frozenset({"Polygon", "MultiPolygon"})
@@ -44,18 +45,21 @@ class LayerSchema:
     raster: bool = False
 
     @property
-    def geometry_text(self) -> str:
-        """The accepted geometry, in words."""
+    def label(self) -> Localized:
+        """The kind's label in each language, for messages (公园 / parks)."""
+        return Localized(en=self.label_en, zh=self.label_zh)
+
+    @property
+    def geometry_words(self) -> Localized:
+        """The accepted geometry in words of each language ("polygons or points", "面或点")."""
         if self.raster:
-            return "a GeoTIFF raster"
-        parts = []
-        if self.geometry & POLYGONS:
-            parts.append("polygons")
-        if self.geometry & LINES:
-            parts.append("lines")
-        if self.geometry & POINTS:
-            parts.append("points")
-        return " or ".join(parts)
+            return term("geometry.raster")
+        kinds = [
+            name
+            for name, types in (("polygons", POLYGONS), ("lines", LINES), ("points", POINTS))
+            if self.geometry & types
+        ]
+        return joined([term(f"geometry.{name}") for name in kinds], "geometry.or")
 
 
 _NAME = Column(
