@@ -37,14 +37,14 @@ from gis.indicators import compute_all
 from gis.settings import DEFAULT_SETTINGS
 from gis.store import NewVersion
 from gis.upload import (
+    SCHEMAS,
     UploadLimits,
     UploadOptions,
     UploadTooLargeError,
     prepare_upload,
     schema_for,
 )
-from gis.validate import SCHEMAS
-from gis.zipsafe import ZipLimits
+from gis.upload.zipsafe import ZipLimits
 
 bp = APIBlueprint("uploads", __name__, tag="Uploads")
 

@@ -15,8 +15,16 @@ import geopandas as gpd
 from gis.encoding import choose_dbf_encoding, decode_dbf_text
 from gis.errors import ProblemCollector
 from gis.io import read_layer
-from gis.upload import PreparedUpload, UploadOptions, prepare_upload
-from gis.validate import POLYGONS, SCHEMAS, Column, LayerSchema, resolve_columns
+from gis.upload import (
+    POLYGONS,
+    SCHEMAS,
+    Column,
+    LayerSchema,
+    PreparedUpload,
+    UploadOptions,
+    prepare_upload,
+    resolve_columns,
+)
 from tests.upload.conftest import DEMO_ID
 from tests.upload.corpus import real_residential, shapefile_members, zip_bytes
 

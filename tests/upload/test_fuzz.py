@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from gis.errors import GisError, ProblemCollector
 from gis.upload import UploadLimits, UploadOptions, prepare_upload
-from gis.zipsafe import ZipLimits, _unsafe_path_reason, inspect_zip
+from gis.upload.zipsafe import ZipLimits, _unsafe_path_reason, inspect_zip
 from tests.upload.corpus import geojson_bytes, real_parks, shapefile_members, zip_bytes
 
 BOUNDARY = Path(__file__).resolve().parents[2] / "data" / "demo" / "boundary.geojson"

@@ -17,7 +17,7 @@ import pyogrio
 import pytest
 import shapely
 
-import gis.upload
+import gis.upload.readers
 from gis.errors import ValidationError
 from gis.upload import (
     UploadLimits,
@@ -43,9 +43,9 @@ def _boom(*_args: Any, **_kwargs: Any) -> Any:
 
 @pytest.fixture()
 def no_readers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(gis.upload, "_quiet_read", _boom)
-    monkeypatch.setattr(gis.upload, "choose_dbf_encoding", _boom)
-    monkeypatch.setattr(gis.upload.json, "load", _boom)
+    monkeypatch.setattr(gis.upload.readers, "_quiet_read", _boom)
+    monkeypatch.setattr(gis.upload.readers, "choose_dbf_encoding", _boom)
+    monkeypatch.setattr(gis.upload.readers.json, "load", _boom)
     monkeypatch.setattr(pyogrio, "read_dataframe", _boom)
 
 
@@ -100,7 +100,7 @@ def test_shapefile_refused_over_http(
     app = _make_app(ws.parent, tmp_path / "users.sqlite", UPLOAD_MAX_FEATURES=1_000)
     accounts = _create_accounts(app)
     path = _shapefile_zip(tmp_path, 1_001)
-    monkeypatch.setattr(gis.upload, "_quiet_read", _boom)
+    monkeypatch.setattr(gis.upload.readers, "_quiet_read", _boom)
     with path.open("rb") as f:
         response = app.test_client().post(
             f"/api/v1/counties/{DEMO_ID}/layers/sports",
@@ -153,7 +153,7 @@ def test_geojson_over_byte_limit_refused_before_parsing(tmp_path: Path, no_reade
 def test_zipped_geojson_refused_from_the_central_directory(
     tmp_path: Path, no_readers: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(gis.upload, "extract_zip", _boom)
+    monkeypatch.setattr(gis.upload.readers, "extract_zip", _boom)
     path = tmp_path / "sports.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("sports.geojson", _geojson_text(20_000))  # ~2.4 MB, compresses well

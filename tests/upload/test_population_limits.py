@@ -15,7 +15,7 @@ from rasterio.transform import from_origin
 
 import gis.indicators.fitness_coverage as fc
 import gis.routing
-import gis.upload
+import gis.upload.raster
 from gis.errors import ValidationError
 from gis.io import read_layer, read_population_cells, read_workspace
 from gis.settings import DEFAULT_SETTINGS
@@ -62,7 +62,7 @@ def _boom(*_args: Any, **_kwargs: Any) -> Any:
 def test_raster_outside_county_refused_before_reading(
     ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(gis.upload, "_summed_grid", _boom)
+    monkeypatch.setattr(gis.upload.raster, "_summed_grid", _boom)
     tif = _tif(tmp_path / "far.tif", LEFT + 300_000, TOP, 10.0, 1_000)  # 300 km east
     with pytest.raises(ValidationError) as exc:
         _prepare(tif, ws, tmp_path, UploadLimits())

@@ -26,8 +26,8 @@ from gis.chinacrs import (
 )
 from gis.encoding import choose_dbf_encoding, codec_from_cpg, dbf_text_bytes
 from gis.errors import ProblemCollector
-from gis.validate import SCHEMAS, parse_bool, parse_date, parse_road_class, resolve_columns
-from gis.zipsafe import ZipLimits, inspect_zip
+from gis.upload import SCHEMAS, parse_bool, parse_date, parse_road_class, resolve_columns
+from gis.upload.zipsafe import ZipLimits, inspect_zip
 from tests.upload.corpus import real_parks, shapefile_members
 
 GEOD = Geod(ellps="WGS84")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from gis.errors import ProblemCollector
+from gis.upload.messages import add_problem
 
 NESTED_ARCHIVE_SUFFIXES = (
     ".zip",
@@ -105,22 +106,16 @@ def inspect_zip(
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-        problems.add(
-            label,
-            f"{label}: not a readable zip archive ({type(exc).__name__}); zip the files again "
-            "(e.g. right-click → Send to → Compressed folder) and upload the .zip",
-            f"{label}：不是可读取的 zip 压缩包；请重新压缩后上传 .zip 文件",
-            "zip_corrupt",
-        )
+        add_problem(problems, label, "zip_corrupt.not_zip", label=label, error=type(exc).__name__)
         return []
     if len(infos) > limits.max_members:
-        problems.add(
+        add_problem(
+            problems,
             label,
-            f"{label}: {len(infos)} entries in the archive, more than the limit of "
-            f"{limits.max_members}; upload one layer per archive",
-            f"{label}：压缩包含 {len(infos)} 个条目，超过上限 {limits.max_members}；"
-            "每个压缩包只放一个图层",
             "zip_too_many_members",
+            label=label,
+            count=len(infos),
+            limit=limits.max_members,
         )
     _check_members(infos, label, problems)
     _check_sizes(infos, limits, label, problems)
@@ -132,62 +127,22 @@ def _check_members(infos: list[zipfile.ZipInfo], label: str, problems: ProblemCo
     for info in infos:
         name = info.filename
         if not name.strip("/"):
-            problems.add(
-                label,
-                f"{label}: a member has no name; the archive is damaged. Zip the files again",
-                f"{label}：压缩包中有成员没有名称，压缩包已损坏；请重新压缩",
-                "zip_corrupt",
-            )
+            add_problem(problems, label, "zip_corrupt.no_name", label=label)
             continue
         reason = _unsafe_path_reason(name)
         if reason == "absolute":
-            problems.add(
-                f"{label}/{name}",
-                f"{label}: member {name!r} has an absolute path; archives must hold relative "
-                "paths only. Re-create the zip from inside the folder",
-                f"{label}：成员 {name!r} 使用绝对路径；压缩包只能包含相对路径，"
-                "请在文件夹内重新压缩",
-                "zip_absolute_path",
-            )
+            add_problem(problems, f"{label}/{name}", "zip_absolute_path", label=label, name=name)
         elif reason == "traversal":
-            problems.add(
-                f"{label}/{name}",
-                f"{label}: member {name!r} points outside the archive ('..'); "
-                "remove it and re-create the zip",
-                f"{label}：成员 {name!r} 指向压缩包之外（含“..”）；请删除后重新压缩",
-                "zip_path_traversal",
-            )
+            add_problem(problems, f"{label}/{name}", "zip_path_traversal", label=label, name=name)
         if _is_link(info):
-            problems.add(
-                f"{label}/{name}",
-                f"{label}: member {name!r} is a symbolic link; links are not accepted. "
-                "Zip the real files instead",
-                f"{label}：成员 {name!r} 是符号链接，不予接受；请压缩实际文件",
-                "zip_link",
-            )
+            add_problem(problems, f"{label}/{name}", "zip_link", label=label, name=name)
         if info.flag_bits & 0x1:
-            problems.add(
-                f"{label}/{name}",
-                f"{label}: member {name!r} is encrypted; upload an archive without a password",
-                f"{label}：成员 {name!r} 已加密；请上传未设密码的压缩包",
-                "zip_encrypted",
-            )
+            add_problem(problems, f"{label}/{name}", "zip_encrypted", label=label, name=name)
         if not _is_dir(info) and name.lower().endswith(NESTED_ARCHIVE_SUFFIXES):
-            problems.add(
-                f"{label}/{name}",
-                f"{label}: member {name!r} is itself an archive; nested archives are not "
-                "accepted. Unpack it and zip the layer's files directly",
-                f"{label}：成员 {name!r} 本身是压缩包，不接受嵌套压缩；请解压后直接压缩图层文件",
-                "zip_nested_archive",
-            )
+            add_problem(problems, f"{label}/{name}", "zip_nested_archive", label=label, name=name)
         key = name.replace("\\", "/").lower()
         if key in seen:
-            problems.add(
-                f"{label}/{name}",
-                f"{label}: member {name!r} appears twice; keep one copy",
-                f"{label}：成员 {name!r} 重复出现；只保留一份",
-                "zip_duplicate_member",
-            )
+            add_problem(problems, f"{label}/{name}", "zip_duplicate_member", label=label, name=name)
         seen.add(key)
 
 
@@ -197,13 +152,13 @@ def _check_sizes(
     total_bytes = sum(i.file_size for i in infos)
     packed_bytes = sum(i.compress_size for i in infos)
     if total_bytes > limits.max_total_bytes:
-        problems.add(
+        add_problem(
+            problems,
             label,
-            f"{label}: unpacks to {total_bytes:,} bytes, more than the limit of "
-            f"{limits.max_total_bytes:,}; split the layer or simplify it",
-            f"{label}：解压后 {total_bytes:,} 字节，超过上限 {limits.max_total_bytes:,}；"
-            "请拆分或简化图层",
             "zip_too_large",
+            label=label,
+            total_bytes=total_bytes,
+            limit=limits.max_total_bytes,
         )
     worst = max(
         (
@@ -218,13 +173,14 @@ def _check_sizes(
         total_bytes > 1 << 20 and overall > limits.max_ratio
     ):
         ratio, name = worst if worst and worst[0] > overall else (overall, "the archive")
-        problems.add(
+        add_problem(
+            problems,
             label,
-            f"{label}: {name} compresses {ratio:,.0f}:1, more than the limit of "
-            f"{limits.max_ratio:,.0f}:1 (a zip bomb?); upload the real layer files",
-            f"{label}：{name} 压缩比 {ratio:,.0f}:1，超过上限 "
-            f"{limits.max_ratio:,.0f}:1（疑似压缩炸弹）；请上传真实的图层文件",
             "zip_ratio",
+            label=label,
+            name=name,
+            ratio=ratio,
+            limit=limits.max_ratio,
         )
 
 
@@ -257,14 +213,13 @@ def _copy_limited(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, labe
             budget -= len(chunk)
             if budget < 0:
                 problems = ProblemCollector()
-                problems.add(
+                add_problem(
+                    problems,
                     f"{label}/{info.filename}",
-                    f"{label}: member {info.filename!r} inflates beyond its declared size "
-                    f"({info.file_size:,} bytes); the archive is corrupt or malicious. Zip the "
-                    "files again",
-                    f"{label}：成员 {info.filename!r} 解压后超过声明的大小；压缩包已损坏或被篡改，"
-                    "请重新压缩",
                     "zip_size_mismatch",
+                    label=label,
+                    name=info.filename,
+                    declared_size=info.file_size,
                 )
                 problems.raise_if_any(f"{label}: unsafe archive")
             out.write(chunk)
