@@ -60,9 +60,9 @@ def resolve_columns(
     found: dict[str, str] = {}
     used: set[str] = set()
     for col in schema.columns:
-        source = mapping.get(col.name)
-        if source is None or source not in columns:
-            source = next(
+        chosen = mapping.get(col.name)
+        if chosen is None or chosen not in columns:
+            chosen = next(
                 (
                     by_norm[_norm(a)]
                     for a in col.aliases
@@ -70,14 +70,14 @@ def resolve_columns(
                 ),
                 None,
             )
-        if source is not None:
-            found[col.name] = source
-            used.add(source)
+        if chosen is not None:
+            found[col.name] = chosen
+            used.add(chosen)
     found.update(_prefix_matches([c for c in columns if c not in used], schema, found))
     resolved: dict[str, str] = {}
     for col in schema.columns:
-        source = found.get(col.name)
-        if source is None:
+        picked = found.get(col.name)
+        if picked is None:
             if col.required:
                 add_problem(
                     problems,
@@ -90,7 +90,7 @@ def resolve_columns(
                     suggested=col.aliases[1] if len(col.aliases) > 1 else col.name,
                 )
             continue
-        resolved[col.name] = source
+        resolved[col.name] = picked
     return resolved
 
 

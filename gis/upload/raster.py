@@ -204,7 +204,9 @@ def _block_sums(data: np.ndarray, ok: np.ndarray, k: int) -> tuple[np.ndarray, n
     data = np.pad(data, ((0, pr), (0, pc)))
     ok = np.pad(ok, ((0, pr), (0, pc)))
     shape = (data.shape[0] // k, k, data.shape[1] // k, k)
-    return data.reshape(shape).sum(axis=(1, 3)), ok.reshape(shape).any(axis=(1, 3))
+    sums: np.ndarray = data.reshape(shape).sum(axis=(1, 3))
+    any_ok: np.ndarray = np.asarray(ok.reshape(shape).any(axis=(1, 3)))
+    return sums, any_ok
 
 
 def _note_window(
