@@ -17,7 +17,7 @@ from gis.errors import ProblemCollector
 from gis.io import read_layer
 from gis.upload import PreparedUpload, UploadOptions, prepare_upload
 from gis.validate import POLYGONS, SCHEMAS, Column, LayerSchema, resolve_columns
-from tests.upload.conftest import DEMO_ID
+from tests.helpers import DEMO_ID
 from tests.upload.corpus import real_residential, shapefile_members, zip_bytes
 
 METRIC = 4544  # the demonstration area's CGCS2000 GK zone (CM 105E)
