@@ -136,7 +136,7 @@ def bench_store(source: Path, tmp: Path, repeats: int = 5) -> list[tuple[str, in
     from gis.io import read_layer
     from gis.store import NewVersion
     from gis.store_postgis import GeoPackageStore, PostgisStore
-    from tests.province.pg_server import temporary_postgres
+    from tests.pg_server import temporary_postgres
 
     rows = []
     folder = tmp / "store_ws"

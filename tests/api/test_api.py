@@ -20,12 +20,11 @@ import shapely
 from shapely.geometry import box, shape
 
 from api.store import LRU
-from app import ConfigError, create_app
+from app import ConfigError
 from gis.io import read_workspace
 from gis.workspace import REQUIRED_LAYERS
 from layers.catalog import visible_rows
-from tests.conftest_web import *  # noqa: F403  (fixtures: client, web_app, live_server, ...)
-from tests.conftest_web import DEMO_ID
+from tests.helpers import DEMO_ID
 
 BASE = f"/api/v1/counties/{DEMO_ID}"
 
@@ -411,31 +410,35 @@ def test_docs_ui_served_locally(client: Any) -> None:
 
 
 # --- configuration and caching --------------------------------------------------------------
-def test_config_is_checked_at_startup(tmp_path: Path) -> None:
+def test_config_is_checked_at_startup(make_app: Any, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="BASEMAP"):
-        create_app({"BASEMAP": "google"})
+        make_app(exact=True, BASEMAP="google")
     with pytest.raises(ConfigError, match="TIANDITU_KEY"):
-        create_app({"BASEMAP": "tianditu", "TIANDITU_KEY": ""})
+        make_app(exact=True, BASEMAP="tianditu", TIANDITU_KEY="")
     file = tmp_path / "file"
     file.write_text("x")
     with pytest.raises(ConfigError, match="WORKSPACES_DIR"):
-        create_app({"WORKSPACES_DIR": str(file)})
+        make_app(exact=True, WORKSPACES_DIR=str(file))
     with pytest.raises(ConfigError, match="DEFAULT_COUNTY"):
-        create_app({"DEFAULT_COUNTY": "../etc"})
+        make_app(exact=True, DEFAULT_COUNTY="../etc")
 
 
-def test_config_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_config_from_environment(
+    make_app: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("GIS_WORKSPACES_DIR", str(tmp_path))
     monkeypatch.setenv("GIS_BASEMAP", "none")
-    app = create_app()
+    app = make_app(exact=True)
     assert app.config["WORKSPACES_DIR"] == str(tmp_path) and app.config["BASEMAP"] == "none"
     assert app.test_client().get("/api/v1/counties").get_json() == {"counties": []}
 
 
-def test_new_workspace_version_is_picked_up(demo_workspace_dir: Path, tmp_path: Path) -> None:
+def test_new_workspace_version_is_picked_up(
+    make_app: Any, demo_workspace_dir: Path, tmp_path: Path
+) -> None:
     root = tmp_path / "ws"
     shutil.copytree(demo_workspace_dir, root / "c1")
-    client = create_app({"WORKSPACES_DIR": str(root), "BASEMAP": "none"}).test_client()
+    client = make_app(WORKSPACES_DIR=str(root)).test_client()
     first = client.get("/api/v1/counties/c1/layers/parks")
     assert client.get("/api/v1/counties/c1").get_json()["name"].startswith("成都")
     meta_path = root / "c1" / "metadata.json"

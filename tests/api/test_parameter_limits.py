@@ -14,9 +14,8 @@ import numpy as np
 import pytest
 
 from api.store import LRU, CountyStore, approx_size
-from app import create_app
 from gis.settings import DEFAULT_SETTINGS
-from tests.conftest_web import DEMO_ID
+from tests.helpers import DEMO_ID
 
 BASE = f"/api/v1/counties/{DEMO_ID}"
 
@@ -28,16 +27,22 @@ def app_root(demo_workspace_dir: Path, tmp_path: Path) -> Path:
     return root
 
 
-def _app(root: Path, **config: Any) -> Any:
-    return create_app({"WORKSPACES_DIR": str(root), "TESTING": True, "BASEMAP": "none", **config})
+@pytest.fixture()
+def app_for(make_app: Any, app_root: Path) -> Any:
+    """``app_for(**config)``: the app serving ``app_root`` (the one app factory, ``make_app``)."""
+
+    def build(**config: Any) -> Any:
+        return make_app(WORKSPACES_DIR=str(app_root), **config)
+
+    return build
 
 
 def _fitness(body: dict[str, Any]) -> dict[str, Any]:
     return next(i for i in body["indicators"] if i["id"] == "fitness_15min_coverage")
 
 
-def test_parameters_rounded_to_steps_share_one_computation(app_root: Path) -> None:
-    app = _app(app_root)
+def test_parameters_rounded_to_steps_share_one_computation(app_for: Any) -> None:
+    app = app_for()
     store: CountyStore = app.extensions["gis_store"]
     calls: list[tuple[float, float]] = []
 
@@ -64,8 +69,8 @@ def test_parameters_rounded_to_steps_share_one_computation(app_root: Path) -> No
     assert tiny["parameters"]["walk_minutes"] == 0.5  # positive: at least one step
 
 
-def test_recomputation_rate_limited_per_client(app_root: Path) -> None:
-    app = _app(app_root, RECOMPUTE_LIMIT="2 per 10 minutes")
+def test_recomputation_rate_limited_per_client(app_for: Any) -> None:
+    app = app_for(RECOMPUTE_LIMIT="2 per 10 minutes")
     client = app.test_client()
     for minutes in (10, 11):
         assert client.get(f"{BASE}/indicators?minutes={minutes}").status_code == 200
@@ -103,8 +108,8 @@ def test_approx_size_counts_arrays_and_frames(demo_workspace: Any) -> None:
     assert approx_size(parks) > 16 * int(parks.geometry.count_coordinates().sum())
 
 
-def test_superseded_version_dropped_from_caches(app_root: Path) -> None:
-    app = _app(app_root)
+def test_superseded_version_dropped_from_caches(app_for: Any, app_root: Path) -> None:
+    app = app_for()
     store: CountyStore = app.extensions["gis_store"]
     client = app.test_client()
     assert client.get(f"{BASE}/indicators").status_code == 200
@@ -120,8 +125,8 @@ def test_superseded_version_dropped_from_caches(app_root: Path) -> None:
     assert store.cached_bytes() == 0
 
 
-def test_default_settings_are_never_charged(app_root: Path) -> None:
-    app = _app(app_root, RECOMPUTE_LIMIT="1 per 10 minutes")
+def test_default_settings_are_never_charged(app_for: Any, app_root: Path) -> None:
+    app = app_for(RECOMPUTE_LIMIT="1 per 10 minutes")
     client = app.test_client()
     for _ in range(3):
         meta = app_root / DEMO_ID / "metadata.json"
@@ -131,10 +136,10 @@ def test_default_settings_are_never_charged(app_root: Path) -> None:
     assert DEFAULT_SETTINGS.walk_minutes == 15
 
 
-def test_one_recomputation_at_a_time_per_process(app_root: Path) -> None:
+def test_one_recomputation_at_a_time_per_process(app_for: Any) -> None:
     import threading
 
-    app = _app(app_root, RECOMPUTE_CONCURRENCY=1)
+    app = app_for(RECOMPUTE_CONCURRENCY=1)
     slots = app.extensions["gis_compute_slots"]
     assert slots.acquire()  # another thread of this worker is computing
     try:
@@ -151,13 +156,13 @@ def test_one_recomputation_at_a_time_per_process(app_root: Path) -> None:
 
 
 def test_planner_page_does_not_embed_huge_layers(
-    app_root: Path, monkeypatch: pytest.MonkeyPatch
+    app_for: Any, app_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A layer over MAX_EMBEDDED_FEATURES (1 M population cells once took a 294 MB page, 72 s
     and 5 GB) starts switched off and is fetched from the layer API when switched on."""
     import api.pages
 
-    client = _app(app_root).test_client()
+    client = app_for().test_client()
     embedded = client.get(f"/map/{DEMO_ID}").get_data(as_text=True)
     assert f"/api/v1/counties/{DEMO_ID}/layers/population?" not in embedded
     monkeypatch.setattr(api.pages, "MAX_EMBEDDED_FEATURES", 100)  # the demo has 961 cells

@@ -17,8 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
-from tests.conftest_web import *  # noqa: F403  (fixtures: client, web_app, live_server, ...)
-from tests.conftest_web import DEMO_ID
+from tests.helpers import DEMO_ID
 
 MAX_EXAMPLES = 8
 REAL_IDS = {

@@ -23,10 +23,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
 from api.pages import fmt_number
-from app import create_app
 from layers.style import style_for
-from tests.conftest_web import *  # noqa: F403  (fixtures: client, web_app, live_server, ...)
-from tests.conftest_web import DEMO_ID, XSS_ID, XSS_TITLE
+from tests.helpers import DEMO_ID, XSS_ID, XSS_TITLE
 
 pytestmark = pytest.mark.browser
 
@@ -380,8 +378,10 @@ def test_popups_show_markup_as_text(visit: Any) -> None:
     assert planner.evaluate("window.__xss") is None
 
 
-def test_layers_draw_when_the_basemap_is_unreachable(browser: Browser, web_root: Path) -> None:
-    app = create_app({"WORKSPACES_DIR": str(web_root), "BASEMAP": "osm"})
+def test_layers_draw_when_the_basemap_is_unreachable(
+    browser: Browser, make_app: Any, web_root: Path
+) -> None:
+    app = make_app(WORKSPACES_DIR=str(web_root), BASEMAP="osm")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

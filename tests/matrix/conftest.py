@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.helpers import MATRIX_STAFF, create_token
 from tests.matrix.workspaces import Matrix, build_matrix, describe
 
-PASSWORD = "correct horse battery staple"
-STAFF = "matrix-staff"
+MatrixAppFactory = Callable[[Path, list[str]], tuple[Any, str]]
 
 
 @pytest.fixture(scope="session")
@@ -24,34 +25,20 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Matrix:
     return built
 
 
-def make_app(root: Path, users_db: Path, county_ids: list[str]) -> tuple[Any, str]:
-    """The app over ``root`` (offline, no basemap) and a Bearer token of a staff member of
-    ``county_ids``."""
-    from app import create_app
+@pytest.fixture(scope="session")
+def make_matrix_app(make_app: Any) -> MatrixAppFactory:
+    """``make_matrix_app(root, county_ids)``: the app over ``root`` (offline, no basemap) and a
+    Bearer token of MATRIX_STAFF, staff member of ``county_ids``."""
 
-    app = create_app(
-        {
-            "WORKSPACES_DIR": str(root),
-            "TESTING": True,
-            "BASEMAP": "none",
-            "USERS_DB": str(users_db),
-            "UPLOAD_TMP_DIR": str(users_db.parent / "upload-tmp"),
-            # `/` shows DEFAULT_COUNTY (else 404): the first county of the matrix
-            "DEFAULT_COUNTY": county_ids[0],
-        }
-    )
-    runner = app.test_cli_runner()
-    args = ["users", "create", STAFF, "--role", "staff", "--password-stdin"]
-    for county in county_ids:
-        args += ["--county", county]
-    result = runner.invoke(args=args, input=PASSWORD + "\n")
-    assert result.exit_code == 0, result.output
-    token = runner.invoke(args=["users", "token", STAFF]).output.strip()
-    return app, token
+    def build(root: Path, county_ids: list[str]) -> tuple[Any, str]:
+        # `/` shows DEFAULT_COUNTY (else 404): the first county of the matrix
+        app = make_app(WORKSPACES_DIR=str(root), DEFAULT_COUNTY=county_ids[0])
+        return app, create_token(app, MATRIX_STAFF, "staff", county_ids)
+
+    return build
 
 
 @pytest.fixture(scope="session")
-def matrix_app(matrix: Matrix, tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str]:
+def matrix_app(matrix: Matrix, make_matrix_app: MatrixAppFactory) -> tuple[Any, str]:
     """One app serving every built case (read-only tests) and a staff token for all of them."""
-    users = tmp_path_factory.mktemp("matrix-users") / "users.sqlite"
-    return make_app(matrix.root, users, sorted(matrix.built))
+    return make_matrix_app(matrix.root, sorted(matrix.built))

@@ -28,7 +28,7 @@ from rasterio.transform import from_origin
 
 from gis.cli import main
 from gis.indicators import INDICATOR_IDS
-from tests.matrix.conftest import PASSWORD, STAFF, make_app
+from tests.helpers import MATRIX_STAFF, PASSWORD
 from tests.matrix.workspaces import CASES, Matrix
 
 TRACEBACK = "Traceback (most recent call last)"
@@ -279,7 +279,12 @@ def sign_in(client: Any) -> None:
     assert token
     resp = client.post(
         "/login",
-        data={"name": STAFF, "password": PASSWORD, "csrf_token": token.group(1), "next": "/"},
+        data={
+            "name": MATRIX_STAFF,
+            "password": PASSWORD,
+            "csrf_token": token.group(1),
+            "next": "/",
+        },
     )
     assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
 
@@ -483,13 +488,15 @@ def upload_files(folder: Path, tmp: Path) -> dict[str, tuple[bytes, str]]:
 
 
 @pytest.fixture(scope="module")
-def upload_app(matrix: Matrix, tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str, Path]:
+def upload_app(
+    matrix: Matrix, make_matrix_app: Any, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Any, str, Path]:
     """One app over private copies of every built case (uploads write), a staff token for all."""
     base = tmp_path_factory.mktemp("matrix-upload")
     root = base / "workspaces"
     for case_id, folder in matrix.built.items():
         shutil.copytree(folder, root / case_id)
-    app, token = make_app(root, base / "users.sqlite", sorted(matrix.built))
+    app, token = make_matrix_app(root, sorted(matrix.built))
     return app, token, root
 
 

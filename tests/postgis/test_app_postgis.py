@@ -29,7 +29,7 @@ from rasterio.io import MemoryFile
 from rasterio.transform import from_origin
 
 from gis.store_postgis import PostgisStore
-from tests.postgis.conftest import DEMO_ID, Writable, create_token, make_app
+from tests.helpers import DEMO_ID, Writable, create_token
 from tests.upload.corpus import geojson_bytes, real_parks
 
 BASE = f"/api/v1/counties/{DEMO_ID}"
@@ -204,23 +204,23 @@ def test_upload_creates_a_version_and_changes_the_indicators(writable: Writable)
         "parks_as_points.geojson",
     ],
 )
-def test_a_refused_upload_changes_nothing(writable: Writable, pg_url: str, name: str) -> None:
+def test_a_refused_upload_changes_nothing(writable: Writable, postgres_url: str, name: str) -> None:
     w = writable
     client = w.app.test_client()
     indicators = client.get(w.url("/indicators")).data
-    state = _db_state(pg_url, w.county_id)
+    state = _db_state(postgres_url, w.county_id)
     resp = _upload(w, "parks", (BAD / name).read_bytes(), name)
     body = resp.get_json()
     assert resp.status_code == 400 and body["errors"], body
-    assert _db_state(pg_url, w.county_id) == state
+    assert _db_state(postgres_url, w.county_id) == state
     assert client.get(w.url("/indicators")).data == indicators
 
 
 def test_a_failure_mid_commit_leaves_the_previous_version(
-    writable: Writable, pg_url: str, monkeypatch: pytest.MonkeyPatch
+    writable: Writable, postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     w = writable
-    state = _db_state(pg_url, w.county_id)
+    state = _db_state(postgres_url, w.county_id)
     real_set_current = PostgisStore._set_current
 
     def crash(self: PostgisStore, conn: Any, county_id: str, layer: str, version: int) -> None:
@@ -232,7 +232,7 @@ def test_a_failure_mid_commit_leaves_the_previous_version(
     assert failed.status_code == 500 and failed.get_json()["code"] == "internal_error"
     assert "mid-commit" not in failed.get_data(as_text=True)  # the traceback stays in the log
     monkeypatch.undo()
-    assert _db_state(pg_url, w.county_id) == state  # no row, no revision, no metadata change
+    assert _db_state(postgres_url, w.county_id) == state  # no row, no revision, no metadata change
     resp = _upload(w, "parks", geojson_bytes(real_parks().iloc[:2]), "two.geojson")
     assert resp.status_code == 201 and resp.get_json()["version"] == 1
 
@@ -302,11 +302,11 @@ def test_ten_concurrent_uploads_ten_versions_none_mixed(writable: Writable) -> N
 
 
 def test_another_worker_sees_a_new_version_on_its_next_request(
-    writable: Writable, pg_url: str, tmp_path: Path
+    make_app: Any, writable: Writable, postgres_url: str, tmp_path: Path
 ) -> None:
     """Each worker process has its own caches; the county's revision keys them all."""
     w = writable
-    other = make_app(tmp_path / "empty", tmp_path / "users2.sqlite", pg_url)
+    other = make_app(WORKSPACES_DIR=str(tmp_path / "empty"), DATABASE_URL=postgres_url, GZIP=False)
     first = other.test_client().get(w.url("/indicators"))
     assert other.test_client().get(w.url("/indicators")).headers["ETag"] == first.headers["ETag"]
     assert _upload(w, "parks", geojson_bytes(real_parks().iloc[:5]), "5.geojson").status_code == 201
@@ -377,7 +377,7 @@ def test_population_raster_round_trips_exactly(
 
 
 def test_same_uploads_same_indicators_on_both_backends(
-    writable: Writable, demo_workspace_dir: Path, tmp_path: Path
+    make_app: Any, writable: Writable, demo_workspace_dir: Path, tmp_path: Path
 ) -> None:
     """A parks file and a population raster uploaded to a folder and to PostGIS: same numbers."""
     w = writable
@@ -386,7 +386,7 @@ def test_same_uploads_same_indicators_on_both_backends(
     meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
     meta["county_id"] = w.county_id  # as the import records it
     (folder / "metadata.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-    gpkg = make_app(folder.parent, tmp_path / "users-gpkg.sqlite")
+    gpkg = make_app(WORKSPACES_DIR=str(folder.parent), GZIP=False)
     token = create_token(gpkg, "alice", "staff", [w.county_id])
     on_folder = Writable(gpkg, w.county_id, {"Authorization": f"Bearer {token}"}, w.store)
     bounds = w.store.read_layer(w.county_id, "built_up").to_crs(4544).total_bounds
@@ -411,45 +411,53 @@ def test_same_uploads_same_indicators_on_both_backends(
 
 
 def test_database_url_from_the_environment(
-    pg_app: Any, pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_app: Any,
+    pg_app: Any,
+    postgres_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from app import ConfigError, create_app
+    from app import ConfigError
 
     config = {"WORKSPACES_DIR": str(tmp_path), "USERS_DB": str(tmp_path / "u.sqlite")}
     monkeypatch.delenv("GIS_DATABASE_URL", raising=False)
-    monkeypatch.setenv("DATABASE_URL", pg_url)  # the plain name, as the issue says
-    app = create_app(config)
+    monkeypatch.setenv("DATABASE_URL", postgres_url)  # the plain name, as the issue says
+    app = make_app(exact=True, **config)
     assert app.extensions["gis_store"].backend.kind == "postgis"
     assert app.extensions["gis_store"].county_ids() == [DEMO_ID]
     monkeypatch.setenv("GIS_DATABASE_URL", "")  # the GIS_ name wins: folders again
-    assert create_app(config).extensions["gis_store"].backend.kind == "gpkg"
+    assert make_app(exact=True, **config).extensions["gis_store"].backend.kind == "gpkg"
     monkeypatch.delenv("DATABASE_URL")
-    monkeypatch.setenv("GIS_DATABASE_URL", pg_url)
-    assert create_app(config).extensions["gis_store"].backend.kind == "postgis"
+    monkeypatch.setenv("GIS_DATABASE_URL", postgres_url)
+    assert make_app(exact=True, **config).extensions["gis_store"].backend.kind == "postgis"
     monkeypatch.delenv("GIS_DATABASE_URL")
-    assert create_app(config).extensions["gis_store"].backend.kind == "gpkg"
+    assert make_app(exact=True, **config).extensions["gis_store"].backend.kind == "gpkg"
     with pytest.raises(ConfigError, match="DATABASE_URL='mysql://db'"):
-        create_app({**config, "DATABASE_URL": "mysql://db"})
+        make_app(exact=True, **config, DATABASE_URL="mysql://db")
 
 
-def test_unreachable_database_answers_503(tmp_path: Path) -> None:
+def test_unreachable_database_answers_503(make_app: Any, tmp_path: Path) -> None:
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    app = make_app(tmp_path, tmp_path / "u.sqlite", f"postgresql://gis@127.0.0.1:{port}/gis")
+    unreachable = f"postgresql://gis@127.0.0.1:{port}/gis"
+    app = make_app(WORKSPACES_DIR=str(tmp_path), DATABASE_URL=unreachable, GZIP=False)
     resp = app.test_client().get("/api/v1/counties")
     body = resp.get_json()
     assert resp.status_code == 503 and body["code"] == "database_error"
     assert "cannot connect to PostgreSQL" in body["message"]
 
 
-def test_database_without_tables_names_the_import_command(pg_url: str, tmp_path: Path) -> None:
-    with psycopg.connect(pg_url, autocommit=True) as conn:
+def test_database_without_tables_names_the_import_command(
+    make_app: Any, postgres_url: str, tmp_path: Path
+) -> None:
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute("DROP DATABASE IF EXISTS empty_db")
         conn.execute("CREATE DATABASE empty_db")
-    app = make_app(tmp_path, tmp_path / "u.sqlite", pg_url.rsplit("/", 1)[0] + "/empty_db")
+    empty_db = postgres_url.rsplit("/", 1)[0] + "/empty_db"
+    app = make_app(WORKSPACES_DIR=str(tmp_path), DATABASE_URL=empty_db, GZIP=False)
     resp = app.test_client().get("/api/v1/counties")
     body = resp.get_json()
     assert resp.status_code == 503 and "python -m gis.store_postgis import" in body["message"]

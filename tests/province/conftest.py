@@ -7,9 +7,7 @@ from pathlib import Path
 import pytest
 
 from gis.batch import copy_workspace
-
-# Henan adcodes the test copies are shown under (labelled as test copies, not those counties).
-COPY_CODES = ("410181", "410225")
+from tests.helpers import COPY_CODES
 
 
 @pytest.fixture(scope="session")
@@ -43,14 +41,3 @@ def workspaces_with_corrupt(
     )
     (bad / "workspace.gpkg").write_bytes(b"this is not a GeoPackage" * 100)
     return root
-
-
-@pytest.fixture(scope="session")
-def postgres_url():  # type: ignore[no-untyped-def]
-    """A throwaway PostgreSQL + PostGIS server on loopback for this test run (stopped after)."""
-    from gis.store_postgis import PostgisStore
-    from tests.province.pg_server import temporary_postgres
-
-    with temporary_postgres() as url:
-        PostgisStore(url).init_schema()
-        yield url

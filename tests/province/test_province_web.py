@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from gis.batch import RESULT_SCHEMA, result_path
 from gis.province import load_units
-from tests.province.conftest import COPY_CODES
+from tests.helpers import COPY_CODES
 
 INDICATORS = (
     ("road_density", "道路网密度", "road-network density", "km/km²", 8.0),
@@ -83,17 +83,8 @@ def results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def client(county_workspaces: Path, results_dir: Path):  # type: ignore[no-untyped-def]
-    from app import create_app
-
-    app = create_app(
-        {
-            "TESTING": True,
-            "WORKSPACES_DIR": str(county_workspaces),
-            "RESULTS_DIR": str(results_dir),
-            "BASEMAP": "none",
-        }
-    )
+def client(make_app, county_workspaces: Path, results_dir: Path):  # type: ignore[no-untyped-def]
+    app = make_app(WORKSPACES_DIR=str(county_workspaces), RESULTS_DIR=str(results_dir))
     return app.test_client()
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.upload.conftest import DEMO_ID, OTHER_ID, PASSWORD, tree_hash
+from tests.helpers import DEMO_ID, OTHER_ID, PASSWORD, tree_hash
 from tests.upload.corpus import geojson_bytes, real_parks
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}

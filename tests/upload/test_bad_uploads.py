@@ -19,8 +19,8 @@ from werkzeug.test import encode_multipart
 
 from gis.errors import GisError
 from gis.upload import UploadLimits, UploadOptions, prepare_upload
+from tests.helpers import DEMO_ID, tree_hash
 from tests.upload import corpus
-from tests.upload.conftest import DEMO_ID, tree_hash
 from tests.upload.corpus import FIXED_TIME
 from tests.upload.make_bad_uploads import write_all
 

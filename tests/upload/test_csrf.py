@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from itsdangerous import TimestampSigner
 
-from tests.upload.conftest import DEMO_ID, PASSWORD
+from tests.helpers import DEMO_ID, PASSWORD
 
 TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 ROLLBACK = f"/api/v1/counties/{DEMO_ID}/layers/parks/rollback"

@@ -25,7 +25,7 @@ from gis.upload import (
     prepare_upload,
     resolve_columns,
 )
-from tests.upload.conftest import DEMO_ID
+from tests.helpers import DEMO_ID
 from tests.upload.corpus import real_residential, shapefile_members, zip_bytes
 
 METRIC = 4544  # the demonstration area's CGCS2000 GK zone (CM 105E)

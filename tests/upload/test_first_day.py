@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from gis.cli import main
+from tests.helpers import DEMO_ID
 from tests.matrix.gpkg_edit import drop_layers
-from tests.upload.conftest import DEMO_ID
 from tests.upload.corpus import geojson_bytes, real_parks
 
 PLANNING = ("plans", "key_areas", "urban_designs")

@@ -23,7 +23,7 @@ from shapely.geometry import LineString
 from gis.chinacrs import wgs84_to_gcj02
 from gis.io import read_layer, read_metadata
 from gis.store import history
-from tests.upload.conftest import DEMO_ID, PASSWORD
+from tests.helpers import DEMO_ID, PASSWORD
 from tests.upload.corpus import (
     geojson_bytes,
     real_parks,

@@ -26,7 +26,7 @@ from gis.upload import (
     prepare_upload,
     shapefile_record_count,
 )
-from tests.upload.conftest import DEMO_ID, _create_accounts, _make_app
+from tests.helpers import DEMO_ID, create_accounts
 
 N_BIG = 250_001  # over the default limit of 200,000 features
 
@@ -94,11 +94,16 @@ def _shapefile_zip(folder: Path, n: int) -> Path:
 
 
 def test_shapefile_refused_over_http(
-    ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_app: Any, ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # a small file (the test client leaks request bodies over 500 KB) under a small limit
-    app = _make_app(ws.parent, tmp_path / "users.sqlite", UPLOAD_MAX_FEATURES=1_000)
-    accounts = _create_accounts(app)
+    app = make_app(
+        WORKSPACES_DIR=str(ws.parent),
+        USERS_DB=str(tmp_path / "users.sqlite"),
+        UPLOAD_TMP_DIR=str(tmp_path / "upload-tmp"),
+        UPLOAD_MAX_FEATURES=1_000,
+    )
+    accounts = create_accounts(app)
     path = _shapefile_zip(tmp_path, 1_001)
     monkeypatch.setattr(gis.upload.readers, "_quiet_read", _boom)
     with path.open("rb") as f:

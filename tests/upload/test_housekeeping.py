@@ -6,11 +6,12 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 from gis.housekeeping import clean_abandoned_folders, folder_in_use
 from gis.io import read_metadata
 from gis.store import commit_version, current_version
-from tests.upload.conftest import DEMO_ID, _make_app
+from tests.helpers import DEMO_ID
 from tests.upload.test_store import _run_and_kill, new_version
 
 HOUR_S = 3600.0
@@ -28,11 +29,16 @@ def _leftover(base: Path, name: str, age_s: float) -> Path:
     return folder
 
 
-def test_leftover_upload_folder_removed_on_start(ws: Path, tmp_path: Path) -> None:
+def test_leftover_upload_folder_removed_on_start(make_app: Any, ws: Path, tmp_path: Path) -> None:
     tmp = tmp_path / "upload-tmp"
     abandoned = _leftover(tmp, "dead1234-abcd", 2 * HOUR_S)
     young = _leftover(tmp, "live5678-abcd", 60.0)
-    _make_app(ws.parent, tmp_path / "users.sqlite", UPLOAD_TMP_MAX_AGE_S=HOUR_S)
+    make_app(
+        WORKSPACES_DIR=str(ws.parent),
+        USERS_DB=str(tmp_path / "users.sqlite"),
+        UPLOAD_TMP_DIR=str(tmp_path / "upload-tmp"),
+        UPLOAD_TMP_MAX_AGE_S=HOUR_S,
+    )
     assert not abandoned.exists()
     assert young.exists()  # may belong to an upload still running in another worker
 
@@ -64,11 +70,17 @@ def test_upload_removes_abandoned_folders(upload_app: tuple, tmp_path: Path) -> 
     assert list(tmp.iterdir()) == []  # and the upload's own folder is gone too
 
 
-def test_crash_committed_version_visible_after_start(ws: Path, tmp_path: Path) -> None:
+def test_crash_committed_version_visible_after_start(
+    make_app: Any, ws: Path, tmp_path: Path
+) -> None:
     commit_version(ws, new_version(ws, "a", 3))
     _run_and_kill(ws, "committed", tmp_path)  # workspace.gpkg replaced, metadata.json not yet
     assert read_metadata(ws)["layers"]["parks"]["upload"]["version"] == 1  # stale
-    app = _make_app(ws.parent, tmp_path / "users.sqlite")
+    app = make_app(
+        WORKSPACES_DIR=str(ws.parent),
+        USERS_DB=str(tmp_path / "users.sqlite"),
+        UPLOAD_TMP_DIR=str(tmp_path / "upload-tmp"),
+    )
     assert current_version(ws, "parks") == 2
     entry = read_metadata(ws)["layers"]["parks"]
     assert entry["upload"]["version"] == 2 and entry["count"] == 6

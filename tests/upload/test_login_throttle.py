@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.upload.conftest import DEMO_ID, PASSWORD, _create_accounts, _make_app
+from tests.helpers import DEMO_ID, PASSWORD, create_accounts
 from tests.upload.test_auth import _sign_in
 
 SMALL = {
@@ -16,13 +16,20 @@ SMALL = {
 }
 
 
-def _app(ws: Path, tmp_path: Path, **config: Any) -> tuple[Any, Any]:
-    app = _make_app(ws.parent, tmp_path / "users.sqlite", **{**SMALL, **config})
-    return app, _create_accounts(app)
+def _app(make_app: Any, ws: Path, tmp_path: Path, **config: Any) -> tuple[Any, Any]:
+    app = make_app(
+        WORKSPACES_DIR=str(ws.parent),
+        USERS_DB=str(tmp_path / "users.sqlite"),
+        UPLOAD_TMP_DIR=str(tmp_path / "upload-tmp"),
+        **{**SMALL, **config},
+    )
+    return app, create_accounts(app)
 
 
-def test_wrong_passwords_then_the_right_one_is_refused(ws: Path, tmp_path: Path) -> None:
-    app, _accounts = _app(ws, tmp_path)
+def test_wrong_passwords_then_the_right_one_is_refused(
+    make_app: Any, ws: Path, tmp_path: Path
+) -> None:
+    app, _accounts = _app(make_app, ws, tmp_path)
     client = app.test_client()
     for _ in range(3):
         assert _sign_in(client, password="wrong password!").status_code == 401
@@ -35,8 +42,10 @@ def test_wrong_passwords_then_the_right_one_is_refused(ws: Path, tmp_path: Path)
     assert _sign_in(app.test_client(), name="root").status_code == 302
 
 
-def test_failures_from_one_address_over_many_accounts(ws: Path, tmp_path: Path) -> None:
-    app, _accounts = _app(ws, tmp_path)
+def test_failures_from_one_address_over_many_accounts(
+    make_app: Any, ws: Path, tmp_path: Path
+) -> None:
+    app, _accounts = _app(make_app, ws, tmp_path)
     for i in range(5):
         assert _sign_in(app.test_client(), name=f"guess{i}", password="x" * 12).status_code == 401
     refused = _sign_in(app.test_client(), name="root")
@@ -54,14 +63,14 @@ def test_failures_from_one_address_over_many_accounts(ws: Path, tmp_path: Path) 
     assert ok.status_code == 302
 
 
-def test_a_success_does_not_count(ws: Path, tmp_path: Path) -> None:
-    app, _accounts = _app(ws, tmp_path)
+def test_a_success_does_not_count(make_app: Any, ws: Path, tmp_path: Path) -> None:
+    app, _accounts = _app(make_app, ws, tmp_path)
     for _ in range(6):
         assert _sign_in(app.test_client()).status_code == 302
 
 
-def test_bad_tokens_throttled_by_address(ws: Path, tmp_path: Path) -> None:
-    app, accounts = _app(ws, tmp_path)
+def test_bad_tokens_throttled_by_address(make_app: Any, ws: Path, tmp_path: Path) -> None:
+    app, accounts = _app(make_app, ws, tmp_path)
     client = app.test_client()
     url = f"/api/v1/counties/{DEMO_ID}/layers/parks/versions"
     for i in range(4):
@@ -76,8 +85,8 @@ def test_bad_tokens_throttled_by_address(ws: Path, tmp_path: Path) -> None:
     assert client.get(f"/api/v1/counties/{DEMO_ID}").status_code == 200  # reading needs no token
 
 
-def test_limits_can_be_switched_off(ws: Path, tmp_path: Path) -> None:
-    app, _accounts = _app(ws, tmp_path, RATELIMIT_ENABLED=False)
+def test_limits_can_be_switched_off(make_app: Any, ws: Path, tmp_path: Path) -> None:
+    app, _accounts = _app(make_app, ws, tmp_path, RATELIMIT_ENABLED=False)
     client = app.test_client()
     for _ in range(5):
         assert _sign_in(client, password="wrong password!").status_code == 401

@@ -22,7 +22,7 @@ import pytest
 import rasterio
 from rasterio.transform import from_origin
 
-from tests.upload.conftest import DEMO_ID, Accounts, _create_accounts, _make_app
+from tests.helpers import DEMO_ID, Accounts, create_accounts
 from tests.upload.corpus import geojson_bytes, real_parks
 
 MARKER = "NONPUBLIC-MARKER"
@@ -65,7 +65,7 @@ def _private_records(folder: Path) -> tuple[list[str], int, int]:
 
 @pytest.fixture(scope="module")
 def private_app(
-    demo_workspace_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    make_app: Any, demo_workspace_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Any, Accounts, list[str], int, int]]:
     """An app whose county has non-public records with marker titles."""
     base = tmp_path_factory.mktemp("private")
@@ -73,8 +73,8 @@ def private_app(
     shutil.copytree(demo_workspace_dir, target)
     ids, n_public, n_all = _private_records(target)
     assert 0 < n_public < n_all
-    app = _make_app(target.parent, base / "users.sqlite", UPLOAD_RECOMPUTE=False)
-    yield app, _create_accounts(app), ids, n_public, n_all
+    app = make_app(WORKSPACES_DIR=str(target.parent), UPLOAD_RECOMPUTE=False)
+    yield app, create_accounts(app), ids, n_public, n_all
 
 
 def _counts(doc: Any, layer: str) -> list[int]:
@@ -144,7 +144,7 @@ def test_layer_answers_count_what_the_viewer_sees(private_app: Any, who: str) ->
 
 def test_signed_in_staff_session_sees_them_too(private_app: Any) -> None:
     """The same rule for a browser session as for a token."""
-    from tests.upload.conftest import PASSWORD
+    from tests.helpers import PASSWORD
 
     app, _accounts, _ids, _n_public, n_all = private_app
     client = app.test_client()
@@ -177,14 +177,14 @@ def _population_tif(path: Path, bounds: tuple[float, float, float, float]) -> by
 
 @pytest.fixture(scope="module")
 def uploaded_app(
-    demo_workspace_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    make_app: Any, demo_workspace_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Any, Accounts]:
     """An app after alice uploaded parks and a population raster."""
     base = tmp_path_factory.mktemp("uploaded")
     target = base / "workspaces" / DEMO_ID
     shutil.copytree(demo_workspace_dir, target)
-    app = _make_app(target.parent, base / "users.sqlite", UPLOAD_RECOMPUTE=False)
-    accounts = _create_accounts(app)
+    app = make_app(WORKSPACES_DIR=str(target.parent), UPLOAD_RECOMPUTE=False)
+    accounts = create_accounts(app)
     client = app.test_client()
     url = f"/api/v1/counties/{DEMO_ID}/layers"
     parks = geojson_bytes(real_parks().iloc[:5])

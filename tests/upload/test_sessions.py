@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.upload.conftest import DEMO_ID, PASSWORD
+from tests.helpers import DEMO_ID, PASSWORD
 
 VERSIONS = f"/api/v1/counties/{DEMO_ID}/layers/parks/versions"
 ROLLBACK = f"/api/v1/counties/{DEMO_ID}/layers/parks/rollback"
@@ -244,11 +244,9 @@ def test_rollback_body_errors_name_the_field(shared_app: Any) -> None:
     assert [e["source"] for e in body["errors"]] == ["version"]
 
 
-def test_users_database_is_private(tmp_path: Path) -> None:
-    from app import create_app
-
+def test_users_database_is_private(make_app: Any, tmp_path: Path) -> None:
     db = tmp_path / "instance" / "users.sqlite"
-    app = create_app({"WORKSPACES_DIR": str(tmp_path / "ws"), "USERS_DB": str(db), "TESTING": True})
+    app = make_app(WORKSPACES_DIR=str(tmp_path / "ws"), USERS_DB=str(db))
     result = app.test_cli_runner().invoke(
         args=["users", "create", "carol", "--role", "admin", "--password-stdin"],
         input=PASSWORD + "\n",

@@ -30,7 +30,7 @@ from gis.store import (
     recover,
     rollback,
 )
-from tests.upload.conftest import stored_hash
+from tests.helpers import stored_hash
 
 ROOT = Path(__file__).resolve().parents[2]
 

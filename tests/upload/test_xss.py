@@ -13,7 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from gis.io import read_layer
-from tests.upload.conftest import DEMO_ID
+from tests.helpers import DEMO_ID
 from tests.upload.corpus import geojson_bytes, real_parks
 
 TITLE = '<script>window.__xss="title"</script>'

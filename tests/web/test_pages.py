@@ -13,9 +13,7 @@ from urllib.parse import urljoin, urlparse
 import pytest
 
 from api.maps import BASEMAP_HOSTS
-from app import create_app
-from tests.conftest_web import *  # noqa: F403  (fixtures: client, web_app, live_server, ...)
-from tests.conftest_web import DEMO_ID, XSS_ID, XSS_ROAD, XSS_TITLE
+from tests.helpers import DEMO_ID, XSS_ID, XSS_ROAD, XSS_TITLE
 
 PAGES = ("/", f"/public/{DEMO_ID}", f"/public/{DEMO_ID}?lang=en", f"/map/{DEMO_ID}", "/api/v1/docs")
 URL_RE = re.compile(r"""(?:https?:)?//[A-Za-z0-9.-]+\.[A-Za-z]{2,}[^\s"'<>)\\]*""")
@@ -60,8 +58,8 @@ def _get(client: Any, url: str) -> Any:
 
 
 @pytest.mark.parametrize("basemap", ["none", "osm"])
-def test_no_page_references_an_outside_host(web_root: Path, basemap: str) -> None:
-    app = create_app({"WORKSPACES_DIR": str(web_root), "BASEMAP": basemap})
+def test_no_page_references_an_outside_host(make_app: Any, web_root: Path, basemap: str) -> None:
+    app = make_app(WORKSPACES_DIR=str(web_root), BASEMAP=basemap)
     client = app.test_client()
     allowed = set(BASEMAP_HOSTS[basemap])
     for page in PAGES:
@@ -86,16 +84,14 @@ def test_no_page_references_an_outside_host(web_root: Path, basemap: str) -> Non
                 asset.close()
 
 
-def test_osm_basemap_is_configured(web_root: Path) -> None:
-    client = create_app({"WORKSPACES_DIR": str(web_root), "BASEMAP": "osm"}).test_client()
+def test_osm_basemap_is_configured(make_app: Any, web_root: Path) -> None:
+    client = make_app(WORKSPACES_DIR=str(web_root), BASEMAP="osm").test_client()
     html = client.get(f"/map/{DEMO_ID}").get_data(as_text=True)
     assert "tile.openstreetmap.org/{z}/{x}/{y}.png" in html
 
 
-def test_tianditu_basemap_with_key(web_root: Path) -> None:
-    app = create_app(
-        {"WORKSPACES_DIR": str(web_root), "BASEMAP": "tianditu", "TIANDITU_KEY": "testkey123"}
-    )
+def test_tianditu_basemap_with_key(make_app: Any, web_root: Path) -> None:
+    app = make_app(WORKSPACES_DIR=str(web_root), BASEMAP="tianditu", TIANDITU_KEY="testkey123")
     html = app.test_client().get(f"/public/{DEMO_ID}").get_data(as_text=True)
     assert "tianditu.gov.cn" in html and "tk=testkey123" in html
     assert "天地图" in html and "OpenStreetMap contributors" in html
@@ -268,14 +264,12 @@ def test_hidden_layers_make_the_page_smaller(client: Any) -> None:
 
 
 def test_home_opens_the_first_county_when_the_default_is_absent(
-    demo_workspace_dir: Path, tmp_path: Path
+    make_app: Any, demo_workspace_dir: Path, tmp_path: Path
 ) -> None:
     """A deployment without the demonstration area opens on its own county, not on a 404."""
     root = tmp_path / "workspaces"
     root.mkdir()
-    client = create_app(
-        {"WORKSPACES_DIR": str(root), "TESTING": True, "BASEMAP": "none"}
-    ).test_client()
+    client = make_app(WORKSPACES_DIR=str(root)).test_client()
     empty = client.get("/")
     assert empty.status_code == 404
     assert "baicheng ingest" in empty.get_data(as_text=True)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from app import ConfigError, create_app, instance_secret_key
+from app import ConfigError, instance_secret_key
 
 
 def test_key_is_made_once_and_reused(tmp_path: Path) -> None:
@@ -23,9 +24,9 @@ def test_short_key_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         instance_secret_key(tmp_path)
 
 
-def test_two_apps_share_the_key(tmp_path: Path) -> None:
+def test_two_apps_share_the_key(make_app: Any, tmp_path: Path) -> None:
     config = {"WORKSPACES_DIR": str(tmp_path / "ws")}
-    a = create_app(config)
-    b = create_app(config)
+    a = make_app(exact=True, **config)  # Flask's instance folder: the key kept there
+    b = make_app(exact=True, **config)
     assert a.config["SECRET_KEY"] == b.config["SECRET_KEY"]
     assert len(a.config["SECRET_KEY"]) == 64

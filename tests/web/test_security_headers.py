@@ -13,9 +13,7 @@ from typing import Any
 import pytest
 
 from api.maps import BASEMAP_HOSTS
-from app import create_app
-from tests.conftest_web import *  # noqa: F403  (fixtures: client, web_app, live_server, ...)
-from tests.conftest_web import DEMO_ID
+from tests.helpers import DEMO_ID
 
 PARAMS = {
     "county_id": DEMO_ID,
@@ -82,15 +80,10 @@ def check_headers(resp: Any, allowed_hosts: set[str], where: str) -> dict[str, l
 
 
 @pytest.mark.parametrize("basemap", ["none", "osm", "tianditu"])
-def test_every_get_route_sends_the_security_headers(web_root: Path, basemap: str) -> None:
-    app = create_app(
-        {
-            "WORKSPACES_DIR": str(web_root),
-            "TESTING": True,
-            "BASEMAP": basemap,
-            "TIANDITU_KEY": "testkey123",
-        }
-    )
+def test_every_get_route_sends_the_security_headers(
+    make_app: Any, web_root: Path, basemap: str
+) -> None:
+    app = make_app(WORKSPACES_DIR=str(web_root), BASEMAP=basemap, TIANDITU_KEY="testkey123")
     allowed = set(BASEMAP_HOSTS[basemap])
     client = app.test_client()
     for endpoint, url in get_urls(app):

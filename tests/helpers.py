@@ -1,0 +1,105 @@
+"""Names and small functions the tests import (a plain module: no fixtures).
+
+Fixtures live in ``tests/fixtures/`` (registered in ``tests/conftest.py``) and in the
+``conftest.py`` of a test folder; see ``tests/README.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gis.store_postgis import PostgisStore
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+CHENGDU_OSM = DATA / "osm" / "chengdu_jinniu_xindu.osm.bz2"
+DEMO_BOUNDARY = DATA / "demo" / "boundary.geojson"
+
+DEMO_ID = "demo-chengdu-north"
+OTHER_ID = "other-county"
+PASSWORD = "correct horse battery staple"
+MATRIX_STAFF = "matrix-staff"  # staff of every county of the workspace matrix
+
+# The poisoned copy of the demonstration county in ``web_root`` (shown as text, never run).
+XSS_ID = "xss-test"
+XSS_TITLE = '<img src=x onerror="window.__xss=1">'
+XSS_ROAD = "</script><script>window.__xss=2</script>"
+
+# Henan adcodes the province tests' copies of the demo are shown under (labelled as test
+# copies, not those counties).
+COPY_CODES = ("410181", "410225")
+
+STORED_FILES = ("workspace.gpkg", "metadata.json", "population.tif")
+
+
+def create_token(app: Any, name: str, role: str, counties: list[str]) -> str:
+    """Create an account through the CLI and return a Bearer token for it."""
+    runner = app.test_cli_runner()
+    args = ["users", "create", name, "--role", role, "--password-stdin"]
+    for county in counties:
+        args += ["--county", county]
+    result = runner.invoke(args=args, input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    return str(runner.invoke(args=["users", "token", name]).output.strip())
+
+
+@dataclass
+class Accounts:
+    """Bearer tokens of one account per role (and a staff member of another county)."""
+
+    staff: str
+    other_staff: str
+    admin: str
+    public: str
+
+    def header(self, who: str) -> dict[str, str]:
+        """The Authorization header of ``who`` ('' = anonymous)."""
+        if not who:
+            return {}
+        return {"Authorization": f"Bearer {getattr(self, who)}"}
+
+
+def create_accounts(app: Any) -> Accounts:
+    """alice (staff of DEMO_ID), bob (staff of OTHER_ID), root (admin), viewer (public)."""
+    return Accounts(
+        create_token(app, "alice", "staff", [DEMO_ID]),
+        create_token(app, "bob", "staff", [OTHER_ID]),
+        create_token(app, "root", "admin", []),
+        create_token(app, "viewer", "public", []),
+    )
+
+
+def tree_hash(folder: Path) -> str:
+    """SHA-256 over every file's relative path and bytes (the lock file excluded)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != ".store.lock"):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def stored_hash(folder: Path) -> str:
+    """SHA-256 of the files readers use: workspace.gpkg, metadata.json, population.tif."""
+    digest = hashlib.sha256()
+    for name in STORED_FILES:
+        path = folder / name
+        digest.update(name.encode())
+        digest.update(path.read_bytes() if path.is_file() else b"")
+    return digest.hexdigest()
+
+
+@dataclass
+class Writable:
+    """An app on a fresh PostGIS copy of the demo, with a staff token for that county."""
+
+    app: Any
+    county_id: str
+    staff: dict[str, str]
+    store: PostgisStore
+
+    def url(self, tail: str = "") -> str:
+        """``/api/v1/counties/<county_id><tail>``."""
+        return f"/api/v1/counties/{self.county_id}{tail}"
