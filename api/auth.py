@@ -539,7 +539,9 @@ def logout() -> Any:
     "--county", "counties", multiple=True, help="county id the account may upload to (repeat)"
 )
 @click.option("--password-stdin", is_flag=True, help="read the password from standard input")
-def create_command(name: str, role: str, counties: tuple[str, ...], password_stdin: bool) -> None:
+def create_command(
+    name: str, role: str, counties: tuple[str, ...], *, password_stdin: bool
+) -> None:
     """Create an account NAME (asks for the password)."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -585,7 +587,7 @@ def list_command() -> None:
 @bp.cli.command("password")
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="read the password from standard input")
-def password_command(name: str, password_stdin: bool) -> None:
+def password_command(name: str, *, password_stdin: bool) -> None:
     """Give NAME a new password (asks for it); ends every sign-in session of NAME."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")

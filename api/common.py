@@ -181,12 +181,12 @@ def visible_catalog(
     ]
 
 
-def viewer_key(private: bool) -> str:
+def viewer_key(*, private: bool) -> str:
     """The part of a cache key telling what the visitor may see."""
     return "private" if private else "public"
 
 
-def vary_by_viewer(response: Response, private: bool) -> Response:
+def vary_by_viewer(response: Response, *, private: bool) -> Response:
     """Mark an answer that depends on the visitor: ``Vary``, and never shared when private."""
     response.vary.update(("Cookie", "Authorization"))
     if private:

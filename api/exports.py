@@ -187,11 +187,11 @@ def export_layer(county_id: str, layer: str, query: dict[str, Any]) -> Response:
         store.version(county_id),
         layer,
         settings_key(settings),
-        viewer_key(private),
+        viewer_key(private=private),
     )
     body = _cached_file(
         key,
         lambda: layer_geopackage(visible_layer(county_id, layer, settings, private=private), layer),
         "application/geopackage+sqlite3",
     )
-    return vary_by_viewer(_download(body, f"{county_id}-{layer}.gpkg"), private)
+    return vary_by_viewer(_download(body, f"{county_id}-{layer}.gpkg"), private=private)

@@ -128,7 +128,7 @@ def list_layers(county_id: str, query: dict[str, Any]) -> Response:
         county_id,
         store.version(county_id),
         settings_key(settings),
-        viewer_key(private),
+        viewer_key(private=private),
     )
 
     def compute() -> dict[str, Any]:
@@ -138,7 +138,7 @@ def list_layers(county_id: str, query: dict[str, Any]) -> Response:
             "layers": [{**i.to_dict(), "links": _layer_links(county_id, i.name)} for i in infos],
         }
 
-    return vary_by_viewer(cached_json(key, compute), private)
+    return vary_by_viewer(cached_json(key, compute), private=private)
 
 
 @bp.get("/counties/<county_id>/layers/<layer>")
@@ -169,7 +169,7 @@ def get_features(county_id: str, layer: str, query: dict[str, Any]) -> Response:
         offset,
         zoom,
         bbox,
-        viewer_key(private),
+        viewer_key(private=private),
     )
 
     def compute() -> dict[str, Any]:
@@ -202,7 +202,7 @@ def get_features(county_id: str, layer: str, query: dict[str, Any]) -> Response:
         collection["links"] = links
         return collection
 
-    response = vary_by_viewer(cached_json(key, compute), private)
+    response = vary_by_viewer(cached_json(key, compute), private=private)
     if response.status_code == 200:
         response.mimetype = "application/geo+json"
     return response

@@ -223,9 +223,9 @@ def planner_map(county_id: str) -> Response:
     settings = _query_settings()
     get_store().path(county_id)
     staff = viewer_sees_private(county_id)
-    key = _page_key("planner", county_id, settings, viewer_key(staff))
+    key = _page_key("planner", county_id, settings, viewer_key(private=staff))
     response = _cached_page(key, lambda: _render_planner(county_id, settings, staff=staff))
-    return vary_by_viewer(response, staff)
+    return vary_by_viewer(response, private=staff)
 
 
 # A layer with more features is not embedded in the planner page (it would weigh hundreds of MB

@@ -358,7 +358,7 @@ def run_batch(
 class _Bar:
     """A tqdm bar that counts failures in its postfix."""
 
-    def __init__(self, total: int, initial: int, enabled: bool) -> None:
+    def __init__(self, total: int, initial: int, *, enabled: bool) -> None:
         from tqdm import tqdm
 
         self._bar = tqdm(
@@ -378,7 +378,7 @@ class _Bar:
 
 
 def _progress_bar(total: int, *, initial: int, enabled: bool) -> _Bar:
-    return _Bar(total, initial, enabled)
+    return _Bar(total, initial, enabled=enabled)
 
 
 def _run_processes(

@@ -211,7 +211,7 @@ def join_units(sources: ProvinceSources) -> gpd.GeoDataFrame:
     has_census = joined["population_2020"].notna()
     joined["census_status"] = has_census.map({True: CENSUS_OK, False: NO_CENSUS})
     pairs = zip(joined["adcode"], has_census, strict=True)
-    joined["note"] = [_note(code, ok) for code, ok in pairs]
+    joined["note"] = [_note(code, has_census=ok) for code, ok in pairs]
     for col in ("population_2020", "urban_district_population_2020", "urban_town_population_2020"):
         joined[col] = joined[col].astype("Int64")
     return gpd.GeoDataFrame(joined, geometry=bnd.geometry.values, crs=bnd.crs).to_crs(4326)
@@ -224,7 +224,7 @@ def _require_unique(codes: pd.Series, source: str) -> None:
         raise InputFileError(msg)
 
 
-def _note(adcode: str, has_census: bool) -> str:
+def _note(adcode: str, *, has_census: bool) -> str:
     if has_census:
         return ""
     history = CREATED_AFTER_2020.get(adcode, "not in the 2020 census tables")

@@ -139,7 +139,7 @@ def compute_fitness_15min_coverage(
     crs = require_all_metric(
         {"walk_nodes": walk_nodes, "walk_edges": walk_edges, "sports": sports, "built_up": built_up}
     )
-    params = _parameters(settings, built_up is not None)
+    params = _parameters(settings, has_area=built_up is not None)
     target = settings.targets.fitness_coverage_pct
     base: dict[str, Any] = {
         "unit": UNIT,
@@ -216,7 +216,7 @@ def compute_fitness_15min_coverage(
     )
 
 
-def _parameters(settings: IndicatorSettings, has_area: bool) -> dict[str, Any]:
+def _parameters(settings: IndicatorSettings, *, has_area: bool) -> dict[str, Any]:
     """The parameters reported with the result."""
     return {
         "walk_minutes": settings.walk_minutes,
