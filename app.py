@@ -1,5 +1,6 @@
-"""The web application: ``create_app(test_config=None)``, ``python app.py --host --port`` and
-the ``baicheng`` console script (:func:`cli`).
+"""The web application and the ``baicheng`` console script.
+
+``create_app(test_config=None)``, ``python app.py --host --port`` and :func:`cli`.
 
 Configuration, in order: the defaults below, then environment variables prefixed ``GIS_``
 (``GIS_WORKSPACES_DIR=/srv/workspaces``, ``GIS_BASEMAP=tianditu``, ``GIS_TIANDITU_KEY=...``;

@@ -128,8 +128,9 @@ class IndicatorResult:
 
 
 def reason_parts(reason: str) -> tuple[str, str]:
-    """The Chinese and English halves of a ``中文 | English`` reason (the whole text for both when
-    it is in one language).
+    """The Chinese and English halves of a ``中文 | English`` reason.
+
+    The whole text stands for both when it is in one language.
 
     >>> reason_parts("无法计算：无体育设施 | not computable: no sports facilities")
     ('无法计算：无体育设施', 'not computable: no sports facilities')

@@ -202,8 +202,11 @@ def sample_key_areas(inputs: SampleInputs) -> gpd.GeoDataFrame:
 
 
 def sample_urban_designs(key_areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Urban designs covering some key areas: the centre (approved), the west half of the
-    main-road corridor (approved) and the waterfront (draft); the entrance has none."""
+    """Urban designs covering some key areas.
+
+    The centre (approved), the west half of the main-road corridor (approved) and the
+    waterfront (draft); the entrance has none.
+    """
     columns = ["name", "status", "sample"]
     records, geoms = [], []
     for row in key_areas.itertuples():

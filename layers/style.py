@@ -242,8 +242,10 @@ def gap_style(title_zh: str, title_en: str) -> LayerStyle:
 
 
 def result_style(title_zh: str, title_en: str) -> LayerStyle:
-    """The style of an indicator layer showing what was counted (e.g. parks inside the built-up
-    area): blue-green outline."""
+    """The style of an indicator layer showing what was counted: blue-green outline.
+
+    For example the parks inside the built-up area.
+    """
     return _simple(title_zh, title_en, _poly("#1098ad", 0.25, 1.5, radius=4))
 
 

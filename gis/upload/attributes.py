@@ -1,5 +1,7 @@
-"""Attribute values: parsers for dates, booleans, numbers, percentages, road classes and
-disclosure types, and :func:`validate_attributes` (columns mapped, required values, types).
+"""Attribute values: parsers and :func:`validate_attributes`.
+
+Parsers for dates, booleans, numbers, percentages, road classes and disclosure types;
+:func:`validate_attributes` checks columns mapped, required values and types.
 """
 
 from __future__ import annotations

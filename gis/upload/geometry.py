@@ -1,5 +1,7 @@
-"""CRS and geometry checks: the declared/file CRS, geographic ranges, geometry types, repair of
-invalid geometries, features outside the county, reprojection to the storage CRS.
+"""CRS and geometry checks of an upload.
+
+The declared/file CRS, geographic ranges, geometry types, repair of invalid geometries,
+features outside the county, reprojection to the storage CRS.
 """
 
 from __future__ import annotations
@@ -205,6 +207,7 @@ def to_storage(
 def crs_from_file(
     raw: RawUpload, options: UploadOptions, label: str, problems: ProblemCollector
 ) -> None:
+    """Take the layer's own CRS; a layer without one is a problem unless a CRS was declared."""
     if raw.gdf is None:
         return
     raw.crs, raw.crs_source = raw.gdf.crs, "file" if raw.gdf.crs is not None else ""

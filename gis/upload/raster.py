@@ -152,8 +152,10 @@ def _raster_dtype_ok(src: Any, label: str, problems: ProblemCollector) -> bool:
 def _county_window(
     src: Any, crs: CRS | None, boundary: gpd.GeoDataFrame | None, tolerance_m: float
 ) -> Window:
-    """The raster window over the county's bounds plus ``tolerance_m`` (the whole raster when
-    there is no boundary, no CRS or a rotated grid)."""
+    """The raster window over the county's bounds plus ``tolerance_m``.
+
+    The whole raster when there is no boundary, no CRS or a rotated grid.
+    """
     whole = Window(0, 0, src.width, src.height)
     if crs is None or boundary is None or boundary.empty or not src.transform.is_rectilinear:
         return whole

@@ -160,8 +160,11 @@ def _too_many_features(
 
 
 def shapefile_record_count(present: Mapping[str, Path]) -> int | None:
-    """Records of a shapefile from its headers: ``(size - 100) / 8`` of the .shx, and the .dbf
-    header's record count (the larger), without reading a record.  ``None`` without either."""
+    """Records of a shapefile from its headers, without reading a record.
+
+    The larger of ``(size - 100) / 8`` of the .shx and the .dbf header's record count;
+    ``None`` without either.
+    """
     counts = []
     if ".shx" in present:
         counts.append(max(0, (present[".shx"].stat().st_size - 100) // 8))
@@ -346,8 +349,11 @@ def _read_zipped_shapefile(
 
 
 def _read_shapefile(shp: Path, *, restore_shx: bool) -> gpd.GeoDataFrame:
-    """Read a shapefile, its text as raw bytes (:class:`_DbfText` decodes it column by column);
-    rebuild a missing .shx (in the private unpack folder) to check the rest."""
+    """Read a shapefile, its text as raw bytes.
+
+    :class:`_DbfText` decodes the text column by column; a missing .shx is rebuilt (in the
+    private unpack folder) to check the rest.
+    """
     if not restore_shx:
         return _quiet_read(shp, encoding=_RAW_TEXT)
     with _GDAL_CONFIG_LOCK:
@@ -394,8 +400,10 @@ class _DbfText:
             return value.decode(codec, errors="replace"), False  # a refused file: read on
 
     def _decode_name(self, name_bytes: bytes, codec: str) -> tuple[str, int]:
-        """A field name in the file's codec, else in its column's (a name may be in either),
-        and the number of broken bytes dropped from its end."""
+        """A field name and the number of broken bytes dropped from its end.
+
+        Decoded in the file's codec, else in its column's (a name may be in either).
+        """
         full = len(name_bytes) >= DBF_NAME_BYTES
         for candidate in dict.fromkeys((self.codec, codec)):
             try:
