@@ -330,8 +330,8 @@ def _perform_upload(county_id: str, kind: str, user: User) -> dict[str, Any]:
     return {
         "county_id": county_id,
         "layer": prepared.layer,
-        "version": record["version"],
-        "record": record,
+        "version": record.version,
+        "record": record.to_dict(),
         "report": prepared.report,
         "indicators": indicator_changes(before, after),
     }
@@ -363,9 +363,9 @@ def perform_rollback(county_id: str, kind: str, version: Any, user: User) -> dic
     return {
         "county_id": county_id,
         "layer": schema.layer,
-        "version": record["version"],
-        "record": record,
-        "report": record.get("report", {}),
+        "version": record.version,
+        "record": record.to_dict(),
+        "report": record.report,
         "indicators": indicator_changes(before, after),
     }
 
@@ -379,7 +379,7 @@ def layer_history(county_id: str, kind: str) -> dict[str, Any]:
         "county_id": county_id,
         "layer": schema.layer,
         "current": store.backend.current_version(county_id, schema.layer),
-        "versions": store.backend.history(county_id, schema.layer),
+        "versions": [r.to_dict() for r in store.backend.history(county_id, schema.layer)],
     }
 
 

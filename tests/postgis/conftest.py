@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from gis.store_postgis import PostgisStore
+from gis.store.postgis import PostgisStore
 from tests.province.pg_server import temporary_postgres
 
 DEMO_ID = "demo-chengdu-north"

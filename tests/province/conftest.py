@@ -48,7 +48,7 @@ def workspaces_with_corrupt(
 @pytest.fixture(scope="session")
 def postgres_url():  # type: ignore[no-untyped-def]
     """A throwaway PostgreSQL + PostGIS server on loopback for this test run (stopped after)."""
-    from gis.store_postgis import PostgisStore
+    from gis.store.postgis import PostgisStore
     from tests.province.pg_server import temporary_postgres
 
     with temporary_postgres() as url:
