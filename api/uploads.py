@@ -29,8 +29,8 @@ from flask import current_app, redirect, render_template, request, url_for
 from marshmallow import EXCLUDE, pre_load
 
 from api.auth import AuthError, User, current_user, ensure_can_write, require_writer
+from api.cache import LRU
 from api.common import get_store
-from api.store import LRU
 from gis.errors import GisError, ProblemCollector, ValidationError
 from gis.housekeeping import FolderLock, clean_abandoned_folders
 from gis.indicators import compute_all

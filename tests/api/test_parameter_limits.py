@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from api.store import LRU, CountyStore, approx_size
+from api.cache import LRU, CountyCache, approx_size
 from app import create_app
 from gis.settings import DEFAULT_SETTINGS
 from tests.conftest_web import DEMO_ID
@@ -38,7 +38,7 @@ def _fitness(body: dict[str, Any]) -> dict[str, Any]:
 
 def test_parameters_rounded_to_steps_share_one_computation(app_root: Path) -> None:
     app = _app(app_root)
-    store: CountyStore = app.extensions["gis_store"]
+    store: CountyCache = app.extensions["gis_store"]
     calls: list[tuple[float, float]] = []
 
     def guard(_county_id: str, s: Any) -> Any:
@@ -105,7 +105,7 @@ def test_approx_size_counts_arrays_and_frames(demo_workspace: Any) -> None:
 
 def test_superseded_version_dropped_from_caches(app_root: Path) -> None:
     app = _app(app_root)
-    store: CountyStore = app.extensions["gis_store"]
+    store: CountyCache = app.extensions["gis_store"]
     client = app.test_client()
     assert client.get(f"{BASE}/indicators").status_code == 200
     assert client.get(f"/public/{DEMO_ID}").status_code == 200
