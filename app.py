@@ -4,9 +4,10 @@ the ``baicheng`` console script (:func:`cli`).
 Configuration, in order: the defaults below, then environment variables prefixed ``GIS_``
 (``GIS_WORKSPACES_DIR=/srv/workspaces``, ``GIS_BASEMAP=tianditu``, ``GIS_TIANDITU_KEY=...``;
 values are parsed as JSON where they can be), then ``test_config``.  ``DATABASE_URL`` (env
-``GIS_DATABASE_URL``, or plain ``DATABASE_URL``) serves the counties from PostgreSQL + PostGIS
-instead of the workspace folders.  The configuration is checked
-at start-up and a bad value stops the app with a message naming the key and the fix.
+``GIS_DATABASE_URL``, else plain ``DATABASE_URL``; read by :func:`gis.config.database_url`)
+serves the counties from PostgreSQL + PostGIS instead of the workspace folders.  The
+configuration is checked at start-up and a bad value stops the app with a message naming the
+key and the fix.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from api.errors import ERROR_SCHEMA, register_error_handlers
 from api.ratelimit import DEFAULTS as RATE_LIMIT_DEFAULTS
 from api.ratelimit import init_rate_limits
 from api.security import register_security_headers
+from gis.config import database_url as env_database_url
 from gis.housekeeping import clean_abandoned_folders
 from gis.resources import resource_dir
 from gis.store import StoreBusyError, database_url_problem, recover
@@ -45,7 +47,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
     """The defaults (see docs/api.md, "Configuration")."""
     return {
         "WORKSPACES_DIR": os.path.join(instance_path, "workspaces"),
-        "DATABASE_URL": os.environ.get("DATABASE_URL", ""),  # GIS_DATABASE_URL overrides
+        "DATABASE_URL": env_database_url(),  # GIS_DATABASE_URL, else DATABASE_URL
         "DEFAULT_COUNTY": "demo-chengdu-north",
         "BASEMAP": "osm",
         "TIANDITU_KEY": "",

@@ -13,10 +13,12 @@ upload to the counties listed on their account) and ``admin`` (every county, acc
   that session, and a new password (``flask users password``), ``revoke-tokens`` or ``delete``
   deletes every session of the account, so an old cookie opens nothing.
 - The database file is created mode 0600 (it holds password hashes).
-- CSRF: our own synchroniser token (no extra dependency).  Every unsafe request
-  (POST/PUT/PATCH/DELETE) made with the session cookie must carry the session's token in the
-  form field ``csrf_token`` or the ``X-CSRF-Token`` header.  Scripts send
-  ``Authorization: Bearer <token>`` instead and use no cookie, so CSRF cannot apply to them.
+- CSRF: Flask-WTF's ``CSRFProtect`` (a random token kept in the session, sent signed in the
+  pages, no time limit within the session; on HTTPS the Referer must be this site).  Every
+  unsafe request (POST/PUT/PATCH/DELETE) made with the session cookie, and the sign-in form,
+  must carry it in the form field ``csrf_token`` or the ``X-CSRF-Token`` header; a refusal is
+  our 403 ``csrf_failed``.  Scripts send ``Authorization: Bearer <token>`` instead and use no
+  cookie, so CSRF cannot apply to them: the check is called here, not on every request.
 - ``flask --app app users create NAME --role staff --county demo-chengdu-north`` makes an
   account (asks for the password); ``flask --app app users token NAME`` prints a new token.
 """
@@ -24,7 +26,6 @@ upload to the counties listed on their account) and ``admin`` (every county, acc
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import os
 import secrets
@@ -42,6 +43,7 @@ from urllib.parse import unquote, urlsplit
 import click
 from apiflask import APIBlueprint
 from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from gis.errors import GisError
@@ -53,6 +55,7 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 
 bp = APIBlueprint("auth", __name__, cli_group="users", tag="Auth")
+_CSRF = CSRFProtect()
 F = TypeVar("F", bound=Callable[..., Any])
 
 _SCHEMA = """
@@ -377,24 +380,20 @@ def current_user() -> User:
 
 
 def csrf_token() -> str:
-    """The session's CSRF token (created on first use)."""
-    token = session.get("csrf")
-    if not isinstance(token, str) or len(token) < 32:
-        token = secrets.token_urlsafe(32)
-        session["csrf"] = token
-    return token
+    """The CSRF token for a form of this page (Flask-WTF; the session's token, signed)."""
+    return str(generate_csrf())
 
 
 def check_csrf() -> None:
     """Refuse a cookie-authenticated unsafe request without the session's token."""
-    expected = session.get("csrf")
-    sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
-    if not isinstance(expected, str) or not sent or not hmac.compare_digest(expected, sent):
+    try:
+        _CSRF.protect()
+    except CSRFError as exc:
         msg = (
             "the form's security token is missing or out of date; reload the page and submit again "
             "(scripts: use an API token in the Authorization header)"
         )
-        raise CsrfError(msg)
+        raise CsrfError(msg) from exc
 
 
 @bp.before_app_request
@@ -422,6 +421,13 @@ def _configure(state: Any) -> None:
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
         hours=float(app.config["AUTH_SESSION_HOURS"])
     )
+    # CSRF: checked by _protect_writes (cookie-authenticated writes and sign-in), not on every
+    # POST; the token lives as long as the session (signing out or in makes a new one)
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    app.config["WTF_CSRF_TIME_LIMIT"] = None
+    app.config["WTF_CSRF_FIELD_NAME"] = CSRF_FIELD
+    app.config["WTF_CSRF_HEADERS"] = [CSRF_HEADER, "X-CSRFToken"]
+    _CSRF.init_app(app)
 
 
 def require_writer(county_arg: str = "county_id") -> Callable[[F], F]:
@@ -502,6 +508,7 @@ def login() -> Any:
             session.clear()  # no session fixation
             session.permanent = True
             session["sid"] = start_session(user, current_app.permanent_session_lifetime)
+            g.pop(CSRF_FIELD, None)  # Flask-WTF caches the token per request: a new one
             csrf_token()
             return redirect(next_url)
         error = "用户名或密码错误 / wrong name or password"

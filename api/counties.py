@@ -6,7 +6,7 @@ from typing import Any
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, String
-from flask import Response
+from flask import Response, url_for
 
 from api.cache import settings_key
 from api.common import IndicatorQuery, cached_json, get_store, settings_from, visible_layer
@@ -14,6 +14,14 @@ from gis.settings import DEFAULT_SETTINGS
 from layers.catalog import PUBLIC_FLAG_LAYERS
 
 bp = APIBlueprint("counties", __name__, url_prefix="/api/v1", tag="Counties")
+COUNTY_LINKS = {  # link relation → endpoint taking ``county_id``
+    "self": "counties.get_county",
+    "indicators": "counties.get_indicators",
+    "layers": "layers.list_layers",
+    "disclosures": "disclosures.list_disclosures",
+    "planner_map": "pages.planner_map",
+    "public_map": "pages.public_map",
+}
 
 
 class PopulationOut(Schema):
@@ -96,7 +104,6 @@ def _population(meta: dict[str, Any]) -> dict[str, Any]:
 def county_summary(county_id: str, meta: dict[str, Any]) -> dict[str, Any]:
     """The list entry of one county, from its metadata."""
     adcode = meta.get("adcode")
-    base = f"/api/v1/counties/{county_id}"
     return {
         "county_id": county_id,
         "name": str(meta.get("name") or county_id),
@@ -105,14 +112,15 @@ def county_summary(county_id: str, meta: dict[str, Any]) -> dict[str, Any]:
         "population": _population(meta),
         "bounds": [float(v) for v in meta.get("bounds") or []],
         "attribution": [str(a) for a in meta.get("attribution") or []],
-        "links": {
-            "self": base,
-            "indicators": f"{base}/indicators",
-            "layers": f"{base}/layers",
-            "disclosures": f"{base}/disclosures",
-            "planner_map": f"/map/{county_id}",
-            "public_map": f"/public/{county_id}",
-        },
+        "links": county_links(county_id),
+    }
+
+
+def county_links(county_id: str) -> dict[str, str]:
+    """The links of a county's JSON answers: paths on this site, built by ``url_for``."""
+    return {
+        rel: url_for(endpoint, county_id=county_id, _external=False)
+        for rel, endpoint in COUNTY_LINKS.items()
     }
 
 

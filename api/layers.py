@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Range
-from flask import Response, request
+from flask import Response, request, url_for
 
 from api.cache import settings_key
 from api.common import (
@@ -102,8 +102,11 @@ class FeatureCollectionOut(Schema):
 
 
 def _layer_links(county_id: str, name: str) -> dict[str, str]:
-    base = f"/api/v1/counties/{county_id}"
-    return {"features": f"{base}/layers/{name}", "geopackage": f"{base}/exports/layers/{name}.gpkg"}
+    args = {"county_id": county_id, "layer": name, "_external": False}
+    return {
+        "features": url_for("layers.get_features", **args),
+        "geopackage": url_for("exports.export_layer", **args),
+    }
 
 
 @bp.get("/counties/<county_id>/layers")
@@ -190,7 +193,10 @@ def get_features(county_id: str, layer: str, query: dict[str, Any]) -> Response:
                 {
                     "rel": "next",
                     "type": "application/geo+json",
-                    "href": f"/api/v1/counties/{county_id}/layers/{layer}?{params}",
+                    "href": url_for(
+                        "layers.get_features", county_id=county_id, layer=layer, _external=False
+                    )
+                    + f"?{params}",
                 }
             )
         collection["links"] = links

@@ -89,7 +89,7 @@ def local_assets(
 
 
 class _Script(MacroElement):
-    """A snippet of JavaScript run after the map is created (``{map}`` is the map variable)."""
+    """A call into static/js/gis-map.js run after the map is created (arguments as JSON)."""
 
     _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
 
@@ -113,6 +113,18 @@ def _js_value(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def json_for_script(value: Any) -> Markup:
+    """A JSON value to put in a ``<script type="application/json">`` data block of a page.
+
+    The script reads it with ``JSON.parse(element.textContent)``; Chinese stays readable and
+    ``<``, ``>``, ``&`` are escaped, so the data cannot close the block.
+
+    >>> print(json_for_script({"t": "等级</script>"}))
+    {"t": "等级\\u003c/script\\u003e"}
+    """
+    return Markup(_js_value(value))
+
+
 def add_basemap(fmap: folium.Map, basemap: str, tianditu_key: str) -> None:
     """Add the configured basemap (none: data layers on a plain background)."""
     if basemap == "osm":
@@ -133,24 +145,19 @@ def add_basemap(fmap: folium.Map, basemap: str, tianditu_key: str) -> None:
 
 
 def add_labels(fmap: folium.Map, lines: Sequence[str], *, position: str = "topright") -> None:
-    """A fixed box on the map with plain-text lines (escaped), e.g. 示范区 and 样例数据 notes."""
+    """A fixed box on the map with plain-text lines (escaped), e.g. 示范区 and 样例数据 notes.
+
+    ``gisMapNote`` in static/js/gis-map.js draws it; the map script only calls it.
+    """
     html = "".join(f"<div>{escape(line)}</div>" for line in lines)
-    code = (
-        f"(function(){{var c=L.control({{position:{_js_string(position)}}});"
-        "c.onAdd=function(){var d=L.DomUtil.create('div','gis-map-note');"
-        f"d.innerHTML={_js_string(str(html))};L.DomEvent.disableClickPropagation(d);return d;}};"
-        f"c.addTo({fmap.get_name()});}})();"
-    )
+    code = f"gisMapNote({fmap.get_name()}, {_js_string(position)}, {_js_string(html)});"
     _Script(code).add_to(fmap)
 
 
 def add_attribution(fmap: folium.Map, attributions: Sequence[str]) -> None:
-    """Always show the data attribution, basemap or not."""
-    code = "".join(
-        f"{fmap.get_name()}.attributionControl.addAttribution({_js_string(str(escape(a)))});"
-        for a in attributions
-    )
-    _Script(code).add_to(fmap)
+    """Always show the data attribution, basemap or not (``gisAttribution``, gis-map.js)."""
+    texts = ", ".join(_js_string(str(escape(a))) for a in attributions)
+    _Script(f"gisAttribution({fmap.get_name()}, [{texts}]);").add_to(fmap)
 
 
 def layer_label(info: LayerInfo, *, estimate: bool = False, lang: str = "zh") -> str:

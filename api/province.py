@@ -2,8 +2,8 @@
 
 - ``/province``: a Folium map of the 157 units (天地图 boundaries) with one choropleth per
   indicator, for the grade and for the 2020 census population (chosen in a selector on the
-  map), and the ranking table; each ranked county links to its planner map ``/map/<id>``;
-  units without a workspace are grey and show their census population.
+  map, static/js/province.js), and the ranking table; each ranked county links to its planner
+  map ``/map/<id>``; units without a workspace are grey and show their census population.
 - ``/api/v1/province/counties``: the 157 units with census figures and, where there is one,
   the county's workspace and assessment.
 - ``/api/v1/province/ranking`` (JSON), ``/api/v1/province/ranking.csv`` and ``.xlsx``.
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import threading
 from pathlib import Path
@@ -37,10 +36,10 @@ from openpyxl.styles import Font
 from api.common import MIN_YEAR, get_store
 from api.maps import (
     BASEMAP_HOSTS,
-    _Script,
     add_attribution,
     add_basemap,
     add_labels,
+    json_for_script,
     local_assets,
     map_parts,
 )
@@ -244,6 +243,11 @@ def _fmt(value: Any) -> str:
 
 
 # --- map -------------------------------------------------------------------------------------
+def _map_url(county_id: str) -> str:
+    """The planner map of a county (a path on this site, as the JSON answers give it)."""
+    return url_for("pages.planner_map", county_id=county_id, _external=False)
+
+
 def map_views(
     table: dict[str, Any], units: gpd.GeoDataFrame
 ) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]]]:
@@ -335,7 +339,7 @@ def unit_features(
             "census_status": unit["census_status"],
             "note": unit["note"],
             "county_id": ws["county_id"] if ws else None,
-            "map_url": f"/map/{quote(ws['county_id'])}" if ws else None,
+            "map_url": _map_url(ws["county_id"]) if ws else None,
             "copy_label": str((ws or {}).get("meta", {}).get("copy_label") or ""),
             "rank": row.rank if row else None,
             "score": row.score if row else None,
@@ -349,87 +353,15 @@ def unit_features(
     return {"type": "FeatureCollection", "features": features}
 
 
-_MAP_JS = """
-(function(){
-  var map = %(map)s, layer = %(layer)s, views = %(views)s, current = "grade";
-  function esc(s){
-    var d = document.createElement("div");
-    d.textContent = s == null ? "" : String(s);
-    return d.innerHTML;
-  }
-  function style(f){
-    var hasWs = !!f.properties.county_id;
-    return {fillColor: f.properties.colours[current],
-            fillOpacity: hasWs || current === "population" ? 0.8 : 0.55,
-            color: hasWs ? "#333" : "#999", weight: hasWs ? 1.5 : 0.6};
-  }
-  function swatch(colour){
-    return "<i style='display:inline-block;width:14px;height:10px;margin-right:4px;" +
-      "background:" + esc(colour) + "'></i>";
-  }
-  function legendHtml(v){
-    return v.legend.map(function(it, i){
-      if (i === 0) return "<div><b>" + esc(it[0]) + "</b></div>";
-      if (!it[0]) return "<div class='small'>" + esc(it[1]) + "</div>";
-      return "<div>" + swatch(it[0]) + esc(it[1]) + "</div>";
-    }).join("");
-  }
-  var legend = L.control({position: "bottomright"});
-  legend.onAdd = function(){
-    this._div = L.DomUtil.create("div", "province-legend");
-    return this._div;
-  };
-  legend.addTo(map);
-  var picker = L.control({position: "topright"});
-  picker.onAdd = function(){
-    var d = L.DomUtil.create("div", "province-picker");
-    var s = L.DomUtil.create("select", "form-select form-select-sm", d);
-    s.id = "province-view";
-    s.setAttribute("aria-label", "choropleth / 专题");
-    views.forEach(function(v){
-      var o = document.createElement("option");
-      o.value = v.key;
-      o.textContent = v.title;
-      s.appendChild(o);
-    });
-    L.DomEvent.disableClickPropagation(d);
-    s.addEventListener("change", function(){ show(s.value); });
-    return d;
-  };
-  picker.addTo(map);
-  function show(key){
-    current = key;
-    layer.setStyle(style);
-    var v = views.filter(function(x){ return x.key === key; })[0];
-    legend._div.innerHTML = legendHtml(v);
-  }
-  function popup(p){
-    var pop = p.population == null ? "—" : p.population.toLocaleString("en-US");
-    var html = "<b>" + esc(p.name) + "</b> (" + esc(p.adcode) + ", " + esc(p.city) + ")";
-    html += "<br>2020年人口 population: " + esc(pop);
-    if (p.note) html += "<br><i>" + esc(p.note) + "</i>";
-    if (!p.county_id) return html + "<br><span class='text-muted'>无工作区 / no workspace</span>";
-    if (p.rank) {
-      html += "<br>第" + esc(p.rank) + "名 · " + esc(p.grade) + " · " + esc(p.score) + " 分";
-    } else {
-      html += "<br>无本年结果 / no result this year";
-    }
-    if (p.copy_label) html += "<br><i>" + esc(p.copy_label) + "</i>";
-    return html + "<br><a href='" + esc(p.map_url) + "'>规划图 planner map →</a>";
-  }
-  layer.eachLayer(function(l){
-    var p = l.feature.properties;
-    l.bindPopup(popup(p));
-    l.bindTooltip(function(){ return esc(p.name) + ": " + esc(p.texts[current]); },
-                  {sticky: true});
-  });
-  show(current);
-})();
-"""
+def province_map(
+    table: dict[str, Any], units: gpd.GeoDataFrame
+) -> tuple[folium.Map, dict[str, Any]]:
+    """The Folium map of the province (local assets only) and the data of its selector.
 
-
-def province_map(table: dict[str, Any], units: gpd.GeoDataFrame) -> folium.Map:
-    """The Folium map of the province with the choropleth selector (local assets only)."""
+    The data (the Folium names of the map and the units' layer, and the selectable views) goes
+    into the page as JSON for static/js/province.js, which adds the choropleth selector, the
+    legend, the popups and the tooltips.
+    """
     minx, miny, maxx, maxy = units.total_bounds
     fmap = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
@@ -451,19 +383,11 @@ def province_map(table: dict[str, Any], units: gpd.GeoDataFrame) -> folium.Map:
     )
     geojson.add_to(fmap)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    code = _MAP_JS % {
-        "map": fmap.get_name(),
-        "layer": geojson.get_name(),
-        "views": json.dumps(views, ensure_ascii=False)
-        .replace("<", "\\u003c")
-        .replace(">", "\\u003e"),
-    }
-    _Script(code).add_to(fmap)
     add_labels(
         fmap, ["灰色：无工作区或无结果 / grey: no workspace or no result"], position="bottomleft"
     )
     add_attribution(fmap, [ATTRIBUTION])
-    return fmap
+    return fmap, {"map": fmap.get_name(), "layer": geojson.get_name(), "views": views}
 
 
 # --- page and API ----------------------------------------------------------------------------
@@ -488,7 +412,7 @@ def province_page() -> str:
     year = chosen_year(_year_arg(), by_year)
     table = province_table(year)
     units = load_units()
-    fmap = province_map(table, units)
+    fmap, page_data = province_map(table, units)
     ranked_codes = set(table["ranked_by_adcode"])
     unranked_units = [u for u in _unit_records(units) if u["adcode"] not in ranked_codes]
     return render_template(
@@ -502,8 +426,8 @@ def province_page() -> str:
         unranked_units=unranked_units,
         workspace_by_adcode=table["workspace_by_adcode"],
         fmap=map_parts(fmap),
+        page_data=json_for_script(page_data),
         fmt=_fmt,
-        quote=quote,
         no_census=NO_CENSUS,
         attribution=ATTRIBUTION,
         basemap_hosts=BASEMAP_HOSTS[current_app.config["BASEMAP"]],
@@ -575,7 +499,7 @@ def ranking_payload(year: int) -> dict[str, Any]:
         "grade_counts": grade_counts(rows),
         "rules": "score desc, then grade, then indicators passed desc, then indicators without "
         "data asc; exact ties share a rank (1, 2, 2, 4); see docs/province.md",
-        "rows": [r.to_dict() | {"map_url": f"/map/{quote(r.county_id)}"} for r in rows],
+        "rows": [r.to_dict() | {"map_url": _map_url(r.county_id)} for r in rows],
         "failures": table["failures"],
     }
 

@@ -417,7 +417,9 @@ def _run_dask(
     own = client is None
     if own:
         try:
-            client = Client(scheduler, timeout=f"{timeout_s}s", set_as_default=False)
+            client = Client(  # type: ignore[no-untyped-call]
+                scheduler, timeout=f"{timeout_s}s", set_as_default=False
+            )
         except (OSError, TimeoutError) as exc:
             msg = (
                 f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc}); start one "
@@ -433,7 +435,7 @@ def _run_dask(
         by_key = dict(zip(keys, tasks, strict=True))
         return [
             on_done(_outcome_of(f, by_key[f.key]))
-            for f in dask_completed(futures, loop=client.loop)
+            for f in dask_completed(futures, loop=client.loop)  # type: ignore[no-untyped-call]
         ]
     finally:
         if own:

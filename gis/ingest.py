@@ -280,7 +280,7 @@ def _step_check_inputs(b: _Build) -> None:
     if b.boundary.is_empty:
         msg = f"{opts.boundary.name}: the boundary has no area; give the county outline polygon"
         raise ValidationError(msg)
-    extent = shapely.box(*b.extract.bounds)
+    extent: BaseGeometry = shapely.box(*b.extract.bounds)
     if b.extract.declared_bounds is not None:  # the area exported, even where it has no nodes
         extent = shapely.union(extent, shapely.box(*b.extract.declared_bounds))
     if shapely.intersection(b.boundary, extent).area <= 0:
@@ -631,7 +631,8 @@ def read_plans(path: Path, boundary: BaseGeometry) -> gpd.GeoDataFrame:
 
     def column(name: str, default: Any) -> pd.Series:
         if name in lower:
-            return gdf[lower[name]]
+            given: pd.Series = gdf[lower[name]]
+            return given
         return pd.Series([default(i) for i in range(len(gdf))], index=gdf.index)
 
     approved = column("approved_on", lambda i: "")

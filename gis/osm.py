@@ -310,14 +310,17 @@ def walkable_mask(features: pd.DataFrame) -> npt.NDArray[np.bool_]:
     area = _text(features, "area")
     bad_type = np.isin(highway, list(NON_WALKABLE_HIGHWAYS)) | (highway == "")
     closed = np.isin(access, list(PRIVATE_ACCESS)) & ~np.isin(foot, list(FOOT_ALLOWED))
-    return ~bad_type & (foot != FOOT_FORBIDDEN) & ~closed & (area != "yes")
+    walkable: npt.NDArray[np.bool_] = (
+        ~bad_type & (foot != FOOT_FORBIDDEN) & ~closed & (area != "yes")
+    )
+    return walkable
 
 
 def _as_line(geom: BaseGeometry) -> BaseGeometry:
     """A way's centre line: Polygons made by a closed way's other tags give their ring back."""
-    if geom.geom_type == "Polygon":
+    if isinstance(geom, shapely.Polygon):
         return shapely.LineString(geom.exterior.coords)
-    if geom.geom_type == "MultiPolygon":
+    if isinstance(geom, shapely.MultiPolygon):
         return shapely.MultiLineString([p.exterior.coords for p in geom.geoms])
     return geom
 

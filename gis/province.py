@@ -254,7 +254,8 @@ def find_unit(units: gpd.GeoDataFrame, adcode: str) -> pd.Series:
             f"(6 digits from 410102 to 419001, e.g. 410181 巩义市); see /api/v1/province/counties"
         )
         raise NotFoundError(msg)
-    return rows.iloc[0]
+    row: pd.Series = rows.iloc[0]
+    return row
 
 
 def unit_records(units: gpd.GeoDataFrame) -> list[dict[str, Any]]:
@@ -268,7 +269,7 @@ def unit_records(units: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     [{'adcode': '1', 'population_2020': None}]
     """
     frame = pd.DataFrame(units.drop(columns=units.geometry.name))
-    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+    return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
 def _plain(value: Any) -> Any:

@@ -335,7 +335,9 @@ def _segments(lines: np.ndarray) -> _Segments:
     a, b = coords[inner], coords[inner + 1]
     edge = np.asarray(part_edge, dtype=np.int64)[part[inner]]
     length = np.hypot(*(b - a).T)
-    edge_length = np.bincount(edge, weights=length, minlength=len(lines))
+    edge_length = np.asarray(
+        np.bincount(edge, weights=length, minlength=len(lines)), dtype=np.float64
+    )
     cum = np.cumsum(length) - length  # length before each segment, over all edges
     first_of_edge = np.r_[0, np.flatnonzero(edge[1:] != edge[:-1]) + 1] if len(edge) else edge
     base = np.repeat(cum[first_of_edge], np.diff(np.r_[first_of_edge, len(edge)]))

@@ -274,7 +274,8 @@ def build_catalog(
             )
         )
     sites = site_frame(results)
-    if sites is not None:
+    sites_result = _sites_result(results)
+    if sites is not None and sites_result is not None:
         style = style_for(SITES_LAYER)
         infos.append(
             LayerInfo(
@@ -287,7 +288,7 @@ def build_catalog(
                 "computed",
                 False,
                 style,
-                indicator_id=_sites_result(results).id,
-            )  # type: ignore[union-attr]
+                indicator_id=sites_result.id,
+            )
         )
     return infos

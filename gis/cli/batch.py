@@ -18,6 +18,8 @@ import os
 import sys
 from pathlib import Path
 
+from gis.config import database_url
+
 DEFAULT_WORKSPACES = Path("instance") / "workspaces"
 DEFAULT_RESULTS = Path("instance") / "results"
 
@@ -54,8 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument(
         "--database-url",
-        default=os.environ.get("DATABASE_URL", ""),
-        help="read workspaces from the PostGIS store, not --workspaces [env DATABASE_URL]",
+        default=database_url(),
+        help="read workspaces from the PostGIS store, not --workspaces"
+        " [env GIS_DATABASE_URL or DATABASE_URL]",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)

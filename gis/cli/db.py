@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import os
 import sys
 from pathlib import Path
+
+from gis.config import database_url
 
 DEFAULT_WORKSPACES = Path("instance") / "workspaces"
 
@@ -31,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument(
         "--database-url",
-        default=os.environ.get("GIS_DATABASE_URL") or os.environ.get("DATABASE_URL", ""),
+        default=database_url(),
         help="postgresql://… [env GIS_DATABASE_URL or DATABASE_URL]",
     )
     p.add_argument(

@@ -16,10 +16,11 @@ import socket
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlparse
 from xml.sax.saxutils import quoteattr
 
+from shapely import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from gis.errors import GisError
@@ -146,7 +147,8 @@ def query_polygon(geometry: BaseGeometry, *, simplify_m: float) -> BaseGeometry:
     series = gpd.GeoSeries([geometry], crs=4326)
     metric = series.to_crs(gk_epsg(geometry.centroid.x))
     grown = metric.buffer(simplify_m).simplify(0.9 * simplify_m)
-    return grown.to_crs(4326).iloc[0]
+    outline: BaseGeometry = grown.to_crs(4326).iloc[0]
+    return outline
 
 
 def check_reachable(url: str, *, timeout_s: float = PROBE_TIMEOUT_S) -> None:
@@ -174,7 +176,8 @@ def download(polygon: BaseGeometry) -> list[dict[str, Any]]:
 
     check_reachable(ox.settings.overpass_url)
     try:
-        return list(_overpass._download_overpass_features(polygon, dict(OSM_TAGS)))
+        features = _overpass._download_overpass_features(cast(Polygon, polygon), dict(OSM_TAGS))
+        return list(features)
     except (OSError, ValueError) as exc:
         reason = " ".join(str(exc).split())[:300]
         msg = f"fetch-osm: the Overpass download failed ({reason}); retry later"

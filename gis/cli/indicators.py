@@ -232,10 +232,10 @@ def _notes(report: dict[str, Any]) -> list[str]:
     for item in report["indicators"]:
         if item["status"] != "ok":
             notes.append(f"- {item['name_en']}: {item['reason']}")
-        if "sample" in item["provenance"].values():
-            notes.append(f"- {item['name_en']}: uses SAMPLE layers made up for the demonstration")
-        if item.get("basis") == "estimate" and item["status"] == "ok":
+        if item.get("basis") == "estimate" and item["status"] == "ok":  # names samples too
             notes.append(f"- {item['name_en']}: {item['basis_note_zh']} | {item['basis_note_en']}")
+        elif "sample" in item["provenance"].values():
+            notes.append(f"- {item['name_en']}: uses SAMPLE layers made up for the demonstration")
     if report["county"]["population_is_estimate"]:
         notes.append("- population is an estimate (人口为估算值)")
     return notes

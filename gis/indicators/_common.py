@@ -141,7 +141,7 @@ def _polygonal(geom: BaseGeometry) -> BaseGeometry:
     """The polygonal part of a geometry (make_valid may return collections)."""
     if geom.geom_type in ("Polygon", "MultiPolygon"):
         return geom
-    if geom.geom_type == "GeometryCollection":
+    if isinstance(geom, shapely.GeometryCollection):
         parts = [g for g in geom.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
         return shapely.union_all(parts) if parts else shapely.Polygon()
     return shapely.Polygon()

@@ -141,7 +141,7 @@ def compute_fitness_15min_coverage(
     )
     params = _parameters(settings, built_up is not None)
     target = settings.targets.fitness_coverage_pct
-    base = {
+    base: dict[str, Any] = {
         "unit": UNIT,
         "target": target,
         "settings": settings,
@@ -287,7 +287,8 @@ def _facility_geoms(sports: gpd.GeoDataFrame | None) -> np.ndarray:
     if sports is None or len(sports) == 0:
         return np.zeros(0, dtype=object)
     geoms = np.asarray(sports.geometry.values, dtype=object)
-    return geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    kept: np.ndarray = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    return kept
 
 
 def snap_facilities(
@@ -320,7 +321,7 @@ def snap_facilities(
         )
         offsets = np.hypot(*(node_xy[nodes] - xy[fac]).T) if len(fac) else np.zeros(0)
     else:
-        points = shapely.points(node_xy)
+        points = np.asarray(shapely.points(node_xy))
         node_tree = shapely.STRtree(points)
         fac, nodes = node_tree.query(facilities, predicate="dwithin", distance=snap_m)
         offsets = shapely.distance(facilities[fac], points[nodes])

@@ -26,7 +26,7 @@ blocks (the sparsest parts of the network).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -167,16 +167,19 @@ def _distinct_ways(ways: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def _road_classes(roads: gpd.GeoDataFrame) -> pd.Series:
     """``road_class`` when present, else mapped from ``highway``."""
     if "road_class" in roads.columns:
-        return roads["road_class"].fillna("other").astype(str)
+        classes: pd.Series = roads["road_class"].fillna("other").astype(str)
+        return classes
     highway = roads["highway"] if "highway" in roads.columns else pd.Series("", index=roads.index)
-    return highway.map(lambda h: URBAN_ROAD_CLASSES.get(str(h), "other"))
+    mapped: pd.Series = highway.map(lambda h: URBAN_ROAD_CLASSES.get(str(h), "other"))
+    return mapped
 
 
 def _names(ways: gpd.GeoDataFrame) -> np.ndarray:
     """Road names with missing values as empty strings."""
     if "name" not in ways.columns:
         return np.full(len(ways), "", dtype=object)
-    return ways["name"].fillna("").astype(str).str.strip().to_numpy(dtype=object)
+    names: np.ndarray = ways["name"].fillna("").astype(str).str.strip().to_numpy(dtype=object)
+    return names
 
 
 def _oneway(ways: gpd.GeoDataFrame) -> np.ndarray:
@@ -184,7 +187,8 @@ def _oneway(ways: gpd.GeoDataFrame) -> np.ndarray:
     if "oneway" not in ways.columns:
         return np.zeros(len(ways), dtype=bool)
     text = ways["oneway"].astype("string").str.lower().fillna("false")
-    return text.isin(["true", "1", "yes"]).to_numpy()
+    flags: np.ndarray = text.isin(["true", "1", "yes"]).to_numpy()
+    return flags
 
 
 @dataclass(frozen=True)
@@ -208,7 +212,7 @@ class Segments:
         own = np.arange(lo, hi)[self.first[lo:hi]]
         if len(own) == 0:
             return shapely.MultiLineString()
-        lines = shapely.linestrings(np.stack([self.a[own], self.b[own]], axis=1))
+        lines = np.asarray(shapely.linestrings(np.stack([self.a[own], self.b[own]], axis=1)))
         return shapely.line_merge(shapely.MultiLineString(list(lines)), directed=True)
 
 
@@ -262,7 +266,7 @@ def _inside_lengths(lines: np.ndarray, area: BaseGeometry) -> np.ndarray:
 
 def _segment_lines(segments: Segments, idx: np.ndarray) -> np.ndarray:
     """The given segments as 2-point LineStrings."""
-    return shapely.linestrings(np.stack([segments.a[idx], segments.b[idx]], axis=1))
+    return np.asarray(shapely.linestrings(np.stack([segments.a[idx], segments.b[idx]], axis=1)))
 
 
 def _counted_lengths(
@@ -330,9 +334,9 @@ def _paired_lengths(
             p
             for j in js
             if not counted(j).is_empty
-            for p in _opposite_parts(clipped, geoms[i], counted(j), gap_m)
+            for p in _opposite_parts(clipped, counted(j), gap_m)
         ]
-        paired[i] = _covered_length(geoms[i], parts)
+        paired[i] = _covered_length(counted(i), parts)
     return paired
 
 
@@ -371,28 +375,31 @@ def _same_road(name_a: str, name_b: str, class_a: str, class_b: str) -> bool:
     return bool(class_a == class_b)
 
 
-def _opposite_parts(
-    clipped_a: BaseGeometry, a: BaseGeometry, b: BaseGeometry, gap_m: float
-) -> list[BaseGeometry]:
-    """Pieces of ``clipped_a`` beside ``b`` (within ``gap_m``, flat ends) where ``b`` runs back."""
+def _opposite_parts(clipped_a: BaseGeometry, b: BaseGeometry, gap_m: float) -> list[BaseGeometry]:
+    """Pieces of ``clipped_a`` beside ``b`` (within ``gap_m``, flat ends) where ``b`` runs back.
+
+    ``clipped_a`` holds each of way a's counted segments once, in drawing order, so a piece's
+    own direction is a's direction there (the way's full geometry would be ambiguous where it
+    is drawn out and back over itself).
+    """
     near = clipped_a.intersection(b.buffer(gap_m, cap_style="flat"))
     keep = []
     for part in shapely.get_parts(
-        shapely.line_merge(near) if near.geom_type == "MultiLineString" else near
+        shapely.line_merge(near, directed=True) if near.geom_type == "MultiLineString" else near
     ):
         if part.geom_type != "LineString" or part.length <= 0:
             continue
         mid = part.interpolate(0.5, normalized=True)
-        if float(np.dot(_tangent(a, mid), _tangent(b, mid))) <= OPPOSITE_COS:
+        if float(np.dot(_tangent(part, mid), _tangent(b, mid))) <= OPPOSITE_COS:
             keep.append(part)
     return keep
 
 
 def _tangent(line: BaseGeometry, point: BaseGeometry) -> np.ndarray:
     """Unit direction of ``line`` (in drawing order) at its point nearest ``point``."""
-    if line.geom_type == "MultiLineString":
+    if isinstance(line, shapely.MultiLineString):
         line = min(line.geoms, key=lambda g: g.distance(point))
-    s = line.project(point)
+    s = cast(shapely.LineString, line).project(cast(shapely.Point, point))
     step = min(5.0, max(line.length / 2.0, 1e-6))
     p0 = line.interpolate(max(s - step, 0.0))
     p1 = line.interpolate(min(s + step, line.length))
@@ -426,7 +433,7 @@ def _dead_end_roads(
     if inner.is_empty or len(ends) == 0:
         return _empty_dead_ends(roads.crs)
     shapely.prepare(inner)
-    pts = shapely.points(ends)
+    pts = np.asarray(shapely.points(ends))
     ends_in = pts[shapely.contains(inner, pts)]
     if len(ends_in) == 0:
         return _empty_dead_ends(roads.crs)

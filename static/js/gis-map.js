@@ -182,3 +182,22 @@ function gisLazyLayer(spec) {
   });
   return group;
 }
+
+/* A fixed box of notes on the map (示范区, 样例数据, estimate labels): `html` is the lines as
+   escaped HTML (api/maps.py, add_labels). */
+function gisMapNote(map, position, html) {
+  var control = L.control({ position: position });
+  control.onAdd = function () {
+    var box = L.DomUtil.create("div", "gis-map-note");
+    box.innerHTML = html;
+    L.DomEvent.disableClickPropagation(box);
+    return box;
+  };
+  control.addTo(map);
+  return control;
+}
+
+/* The data attributions, always shown, basemap or not (escaped HTML; api/maps.py). */
+function gisAttribution(map, attributions) {
+  attributions.forEach(function (text) { map.attributionControl.addAttribution(text); });
+}

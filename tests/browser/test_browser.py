@@ -404,3 +404,20 @@ def test_layers_draw_when_the_basemap_is_unreachable(browser: Browser, web_root:
         v.close()
         server.shutdown()
         thread.join(timeout=10)
+
+
+def test_province_page_script_runs_under_the_policy(visit: Any) -> None:
+    """static/js/province.js reads its JSON data block: selector, legend, popups, no CSP error."""
+    v = visit("/province")
+    page = v.page
+    page.wait_for_selector("#province-view", timeout=15000)
+    keys = page.eval_on_selector_all("#province-view option", "os => os.map(o => o.value)")
+    assert keys[0] == "grade" and "population" in keys
+    assert "等级 / grade" in page.inner_text(".province-legend")
+    page.select_option("#province-view", "population")
+    assert "population 2020" in page.inner_text(".province-legend")
+    assert (
+        page.evaluate("() => document.querySelectorAll('.leaflet-overlay-pane path').length") > 100
+    )
+    assert v.errors == [] and v.outside == []
+    v.shot("province")

@@ -338,3 +338,20 @@ def test_shanghai_counts_every_segment_once(shanghai: tuple[Any, ET.Element]) ->
     assert d["centre_line_km"] + half_paired == pytest.approx(unique_km, rel=2e-3)
     assert d["repeated_segments_km"] == pytest.approx(all_km - unique_km, rel=5e-3)
     assert result.value == pytest.approx((unique_km - half_paired) / area_km2, rel=3e-3)
+
+
+def test_a_way_drawn_out_and_back_pairs_the_same_wherever_it_lies() -> None:
+    """Found by hypothesis: a one-way way drawn out and back over itself beside another one-way.
+
+    Its direction was read from the full drawing, whose nearest point flips between the out
+    and the back run with the float noise of a translation; now from its counted segments.
+    """
+    rows = [
+        ([(0.0, 0.0), (380.0, 59.78125), (0.0, 0.0)], "branch", True, ""),
+        ([(0.0, 2.0), (54.0, 1.0)], "branch", True, ""),
+    ]
+    for dx in (0.0, 1.7025597242554795, 1234.5):
+        moved = compute_road_density(
+            translated(roads(rows), dx, 0.0), translated(BUILT, dx, 0.0), settings=S, provenance={}
+        )
+        assert moved.value == pytest.approx(density(rows), abs=1e-6)
