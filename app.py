@@ -25,12 +25,12 @@ from typing import Any
 from apiflask import APIFlask
 
 from api import load_blueprints
+from api.cache import CACHE_MAX_BYTES, COUNTY_ID_RE, CountyCache
 from api.compress import register_compression
 from api.errors import ERROR_SCHEMA, register_error_handlers
 from api.ratelimit import DEFAULTS as RATE_LIMIT_DEFAULTS
 from api.ratelimit import init_rate_limits
 from api.security import register_security_headers
-from api.store import CACHE_MAX_BYTES, COUNTY_ID_RE, CountyStore
 from gis.config import database_url as env_database_url
 from gis.housekeeping import clean_abandoned_folders
 from gis.resources import resource_dir
@@ -60,7 +60,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # at start and before each upload (a SIGKILLed or timed-out worker cannot remove its own)
         "UPLOAD_TMP_MAX_AGE_S": 3600,
         "STARTUP_RECOVER": True,  # repair each county folder after a crash (gis.store.recover)
-        # approximate bytes per cache of the county store (api/store.py, CACHE_MAX_BYTES)
+        # approximate bytes per LRU of the county cache (api/cache.py, CACHE_MAX_BYTES)
         "CACHE_MAX_BYTES": dict(CACHE_MAX_BYTES),
         **RATE_LIMIT_DEFAULTS,  # failed sign-ins, bad tokens, recomputation (api/ratelimit.py)
         # OpenAPI document and docs UI (APIFlask), served from vendored files only
@@ -204,7 +204,7 @@ def create_app(
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.extensions["gis_store"] = CountyStore(
+    app.extensions["gis_store"] = CountyCache(
         app.config["WORKSPACES_DIR"],
         database_url=app.config["DATABASE_URL"],
         max_bytes=app.config.get("CACHE_MAX_BYTES"),

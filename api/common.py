@@ -14,7 +14,7 @@ from apiflask.validators import Range
 from flask import Response, current_app, g, request
 
 from api.auth import current_user
-from api.store import CountyStore, make_body
+from api.cache import CountyCache, make_body
 from gis.settings import DEFAULT_SETTINGS, IndicatorSettings
 from layers.catalog import PUBLIC_FLAG_LAYERS, LayerInfo, visible_rows
 
@@ -44,9 +44,9 @@ def quantise(value: float | None, step: float) -> float | None:
 PARAMETER_STEPS = f"minutes={MINUTES_STEP:g}; walk_speed={WALK_SPEED_STEP:g}"
 
 
-def get_store() -> CountyStore:
-    """The app's :class:`CountyStore`."""
-    store: CountyStore = current_app.extensions["gis_store"]
+def get_store() -> CountyCache:
+    """The app's :class:`CountyCache`."""
+    store: CountyCache = current_app.extensions["gis_store"]
     return store
 
 

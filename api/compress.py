@@ -12,7 +12,7 @@ import gzip
 
 from flask import Flask, Response, request
 
-from api.store import LRU
+from api.cache import LRU
 
 COMPRESSIBLE = frozenset(
     {

@@ -8,8 +8,8 @@ from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, String
 from flask import Response, url_for
 
+from api.cache import settings_key
 from api.common import IndicatorQuery, cached_json, get_store, settings_from, visible_layer
-from api.store import settings_key
 from gis.settings import DEFAULT_SETTINGS
 from layers.catalog import PUBLIC_FLAG_LAYERS
 

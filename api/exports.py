@@ -22,6 +22,7 @@ from flask import Response
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from api.cache import CachedBody, settings_key
 from api.common import (
     IndicatorQuery,
     get_store,
@@ -31,7 +32,6 @@ from api.common import (
     viewer_sees_private,
     visible_layer,
 )
-from api.store import CachedBody, settings_key
 from layers.geojson import json_value
 
 bp = APIBlueprint("exports", __name__, url_prefix="/api/v1", tag="Exports")

@@ -10,6 +10,7 @@ from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Range
 from flask import Response, request, url_for
 
+from api.cache import settings_key
 from api.common import (
     IndicatorQuery,
     cached_json,
@@ -22,7 +23,6 @@ from api.common import (
     visible_catalog,
     visible_layer,
 )
-from api.store import settings_key
 from layers.catalog import BIG_LAYER_DEFAULT_ZOOM, BIG_LAYER_FEATURES
 from layers.geojson import to_feature_collection
 from layers.simplify import MAX_ZOOM, simplify_tolerance_deg

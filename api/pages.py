@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from werkzeug.exceptions import BadRequest
 
+from api.cache import CachedBody, settings_key
 from api.common import (
     get_store,
     settings_from,
@@ -35,7 +36,6 @@ from api.maps import (
     layer_label,
     map_parts,
 )
-from api.store import CachedBody, settings_key
 from gis.errors import NotFoundError
 from gis.result import reason_parts
 from layers.catalog import site_frame

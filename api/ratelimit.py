@@ -232,7 +232,7 @@ def guard_recompute(county_id: str, settings: IndicatorSettings) -> Iterator[Non
     process's ``RECOMPUTE_CONCURRENCY`` slots (else 503 at once: a worker's other threads stay
     free for the pages everybody reads).
     """
-    from api.store import settings_key
+    from api.cache import settings_key
 
     if not has_request_context() or settings_key(settings) == settings_key(DEFAULT_SETTINGS):
         yield  # the CLI, a batch, a warm-up, the shared defaults: nothing to charge

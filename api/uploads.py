@@ -29,8 +29,8 @@ from flask import current_app, redirect, render_template, request, url_for
 from marshmallow import EXCLUDE, pre_load
 
 from api.auth import AuthError, User, current_user, ensure_can_write, require_writer
+from api.cache import LRU
 from api.common import get_store
-from api.store import LRU
 from gis.errors import GisError, ProblemCollector, ValidationError
 from gis.housekeeping import FolderLock, clean_abandoned_folders
 from gis.indicators import compute_all
@@ -330,8 +330,8 @@ def _perform_upload(county_id: str, kind: str, user: User) -> dict[str, Any]:
     return {
         "county_id": county_id,
         "layer": prepared.layer,
-        "version": record["version"],
-        "record": record,
+        "version": record.version,
+        "record": record.to_dict(),
         "report": prepared.report,
         "indicators": indicator_changes(before, after),
     }
@@ -363,9 +363,9 @@ def perform_rollback(county_id: str, kind: str, version: Any, user: User) -> dic
     return {
         "county_id": county_id,
         "layer": schema.layer,
-        "version": record["version"],
-        "record": record,
-        "report": record.get("report", {}),
+        "version": record.version,
+        "record": record.to_dict(),
+        "report": record.report,
         "indicators": indicator_changes(before, after),
     }
 
@@ -379,7 +379,7 @@ def layer_history(county_id: str, kind: str) -> dict[str, Any]:
         "county_id": county_id,
         "layer": schema.layer,
         "current": store.backend.current_version(county_id, schema.layer),
-        "versions": store.backend.history(county_id, schema.layer),
+        "versions": [r.to_dict() for r in store.backend.history(county_id, schema.layer)],
     }
 
 

@@ -134,8 +134,8 @@ def bench_store(source: Path, tmp: Path, repeats: int = 5) -> list[tuple[str, in
     import statistics
 
     from gis.io import read_layer
-    from gis.store import NewVersion
-    from gis.store_postgis import GeoPackageStore, PostgisStore
+    from gis.store import GeoPackageStore, NewVersion
+    from gis.store.postgis import PostgisStore
     from tests.pg_server import temporary_postgres
 
     rows = []

@@ -178,7 +178,7 @@ def compute_county(workspace: str | Path, year: int, database_url: str = "") -> 
     from gis.settings import IndicatorSettings
 
     if database_url:
-        from gis.store_postgis import PostgisStore
+        from gis.store.postgis import PostgisStore
 
         ws = PostgisStore(database_url).read_workspace(str(workspace))
     else:
@@ -288,7 +288,7 @@ def plan_tasks(
 
 def discover_database(database_url: str) -> dict[str, Path]:
     """County ids of the PostGIS store (values are the ids, for :func:`plan_tasks`)."""
-    from gis.store_postgis import PostgisStore
+    from gis.store.postgis import PostgisStore
 
     return {cid: Path(cid) for cid in PostgisStore(database_url).county_ids()}
 

@@ -1,8 +1,7 @@
 """Settings read from the environment: the one place that reads ``DATABASE_URL``.
 
-The web app (:func:`app.default_config`), ``baicheng db import``, ``baicheng batch`` and
-``python -m gis.store_postgis`` all call :func:`database_url`, so they pick the same database
-from the same variables.
+The web app (:func:`app.default_config`), ``baicheng db import`` and ``baicheng batch`` all
+call :func:`database_url`, so they pick the same database from the same variables.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gis.store_postgis import PostgisStore
+from gis.store.postgis import PostgisStore
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

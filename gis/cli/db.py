@@ -6,8 +6,7 @@ Examples::
     DATABASE_URL=postgresql://gis@db/gis baicheng db import --counties gongyi,dengfeng
 
 Needs the ``postgis`` extra (``pip install 'baicheng-gis[postgis]'``: psycopg).  Each county
-becomes version 0 of the PostGIS store (docs/province.md); ``python -m gis.store_postgis
-import`` is the same command under its old name.
+becomes version 0 of the PostGIS store (docs/province.md).
 """
 
 from __future__ import annotations
@@ -55,7 +54,27 @@ def run_import(args: argparse.Namespace) -> int:
         msg = "error: the PostGIS store needs psycopg: pip install 'baicheng-gis[postgis]'"
         print(msg, file=sys.stderr)
         return 2
-    from gis.store_postgis import import_workspaces
-
     import_workspaces(args.database_url, args.workspaces, args.counties)
     return 0
+
+
+def import_workspaces(database_url: str, workspaces: Path, counties: str = "all") -> list[str]:
+    """Load the folder workspaces under ``workspaces`` into PostGIS as version 0.
+
+    ``counties`` is ``all`` or ``ID,ID,...``.  Creates the schema when missing and prints
+    ``imported ID`` after each county; returns the ids imported.
+    """
+    from gis.store import GeoPackageStore
+    from gis.store.postgis import PostgisStore
+
+    store = PostgisStore(database_url)
+    try:
+        store.init_schema()
+        folders = GeoPackageStore(workspaces).county_ids()
+        wanted = folders if counties == "all" else [c for c in counties.split(",") if c]
+        for cid in wanted:
+            store.import_workspace(workspaces / cid, cid)
+            print(f"imported {cid}")
+    finally:
+        store.close()
+    return wanted

@@ -19,7 +19,7 @@ import pytest
 import shapely
 from shapely.geometry import box, shape
 
-from api.store import LRU
+from api.cache import LRU
 from app import ConfigError
 from gis.io import read_workspace
 from gis.workspace import REQUIRED_LAYERS

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from api.store import LRU, CountyStore, approx_size
+from api.cache import LRU, CountyCache, approx_size
 from gis.settings import DEFAULT_SETTINGS
 from tests.helpers import DEMO_ID
 
@@ -43,7 +43,7 @@ def _fitness(body: dict[str, Any]) -> dict[str, Any]:
 
 def test_parameters_rounded_to_steps_share_one_computation(app_for: Any) -> None:
     app = app_for()
-    store: CountyStore = app.extensions["gis_store"]
+    store: CountyCache = app.extensions["gis_store"]
     calls: list[tuple[float, float]] = []
 
     def guard(_county_id: str, s: Any) -> Any:
@@ -110,7 +110,7 @@ def test_approx_size_counts_arrays_and_frames(demo_workspace: Any) -> None:
 
 def test_superseded_version_dropped_from_caches(app_for: Any, app_root: Path) -> None:
     app = app_for()
-    store: CountyStore = app.extensions["gis_store"]
+    store: CountyCache = app.extensions["gis_store"]
     client = app.test_client()
     assert client.get(f"{BASE}/indicators").status_code == 200
     assert client.get(f"/public/{DEMO_ID}").status_code == 200

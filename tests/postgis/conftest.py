@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from gis.store_postgis import PostgisStore
+from gis.store.postgis import PostgisStore
 from tests.helpers import DEMO_ID, Writable, create_token
 
 

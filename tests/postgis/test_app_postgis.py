@@ -28,7 +28,7 @@ import pytest
 from rasterio.io import MemoryFile
 from rasterio.transform import from_origin
 
-from gis.store_postgis import PostgisStore
+from gis.store.postgis import PostgisStore
 from tests.helpers import DEMO_ID, Writable, create_token
 from tests.upload.corpus import geojson_bytes, real_parks
 
@@ -460,5 +460,5 @@ def test_database_without_tables_names_the_import_command(
     app = make_app(WORKSPACES_DIR=str(tmp_path), DATABASE_URL=empty_db, GZIP=False)
     resp = app.test_client().get("/api/v1/counties")
     body = resp.get_json()
-    assert resp.status_code == 503 and "python -m gis.store_postgis import" in body["message"]
+    assert resp.status_code == 503 and "baicheng db import" in body["message"]
     app.extensions["gis_store"].close()

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 import app
-from gis.store_postgis import PostgisStore
+from gis.store.postgis import PostgisStore
 
 
 def test_baicheng_db_import_loads_the_folder_workspaces(

@@ -15,8 +15,8 @@ import pytest
 
 from gis.errors import NotFoundError
 from gis.io import list_layers, read_layer
-from gis.store import NewVersion
-from gis.store_postgis import DatabaseError, GeoPackageStore, PostgisStore, open_store
+from gis.store import DatabaseError, GeoPackageStore, NewVersion, open_store
+from gis.store.postgis import PostgisStore
 
 
 @pytest.fixture(params=["gpkg", "postgis"])

@@ -1,9 +1,10 @@
 """The county workspace store on PostgreSQL + PostGIS (multi-user deployments).
 
 The embedded default is one folder per county (GeoPackage + GeoTIFF + metadata.json, with the
-versioned store of :mod:`gis.store`).  Setting ``DATABASE_URL`` (``postgresql://user@host/db``)
-chooses this backend instead; :func:`gis.store.open_store` returns either behind the interface
-:class:`gis.store.WorkspaceStore`: ``county_ids``, ``location``, ``version_token``,
+versioned store of :mod:`gis.store.geopackage`).  Setting ``DATABASE_URL``
+(``postgresql://user@host/db``) chooses this backend instead; :func:`gis.store.open_store`
+returns either behind the interface :class:`gis.store.WorkspaceStore`: ``county_ids``,
+``location``, ``version_token``,
 ``read_metadata``, ``list_layers``, ``read_layer``, ``read_population_bytes``,
 ``read_workspace``, ``current_version``, ``history``, ``read_version``, ``commit_version``,
 ``rollback`` and ``close``.
@@ -28,16 +29,18 @@ layer order shows in the API) and numbers digit for digit (``-0.0`` included).
 holding the county's row lock (``SELECT … FOR UPDATE``, waiting at most ``lock_timeout_s``) so
 writers of one county queue up.  Readers see the old version until the transaction commits,
 and nothing at all if it fails; version numbers never repeat.  A whole workspace is read in one
-``REPEATABLE READ`` snapshot, so it is never a mix of two versions.  As in :mod:`gis.store`,
+``REPEATABLE READ`` snapshot, so it is never a mix of two versions.  As in the folder store,
 versions only grow (a rollback commits a copy) and the imported data is version 0.
 
 Connections are kept in a small pool per store (autocommit between transactions) and closed by
 :meth:`PostgisStore.close` or when the store is garbage-collected.
+
+``baicheng db import`` (``python -m gis db import``, :mod:`gis.cli.db`) loads folder workspaces
+with :meth:`PostgisStore.import_workspace`.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
 import json
@@ -46,8 +49,9 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -59,34 +63,27 @@ import shapely
 from pyproj import CRS
 
 from gis.errors import GisError, NotFoundError
-from gis.store import (
+from gis.store.base import DatabaseError, Hook, StoreBusyError
+from gis.store.records import (
     RASTER_LAYER,
-    GeoPackageStore,
     NewVersion,
-    StoreBusyError,
-    WorkspaceStore,
-    _get_entry,
-    _metadata_entry,
-    _set_entry,
+    VersionRecord,
+    committed_layer_entry,
+    get_layer_entry,
     initial_version_record,
     new_version_record,
-    open_store,
     rollback_version,
+    rolled_back_to_initial,
+    set_layer_entry,
 )
 from gis.workspace import Workspace
 
-__all__ = [
-    "DatabaseError",
-    "GeoPackageStore",
-    "PostgisStore",
-    "WorkspaceStore",
-    "open_store",
-]
+__all__ = ["IMPORT_COMMAND", "PostgisStore"]
 
 SCHEMA = "gis"
 STORAGE_SRID = 4326
 POOL_CHECK_AFTER_S = 30.0
-Hook = Callable[[str], None]
+IMPORT_COMMAND = "baicheng db import"  # loads folder workspaces (gis/cli/db.py)
 
 _DDL = f"""
 CREATE EXTENSION IF NOT EXISTS postgis;
@@ -138,13 +135,6 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.current_layers (
 """
 
 
-class DatabaseError(GisError):
-    """The database cannot be reached or refused an operation."""
-
-    status = 503
-    code = "database_error"
-
-
 def _database_error(exc: Exception) -> GisError:
     """Our error for a psycopg one: busy lock, missing tables, lost server or other."""
     import psycopg
@@ -156,7 +146,7 @@ def _database_error(exc: Exception) -> GisError:
     if isinstance(exc, psycopg.errors.UndefinedTable | psycopg.errors.InvalidSchemaName):
         msg = (
             f"DATABASE_URL: the database has no {SCHEMA} tables ({reason}); create them and load "
-            "the workspaces with `python -m gis.store_postgis import --workspaces DIR`"
+            f"the workspaces with `{IMPORT_COMMAND} --workspaces DIR`"
         )
         return DatabaseError(msg)
     if isinstance(exc, psycopg.OperationalError):
@@ -354,10 +344,7 @@ class PostgisStore:
 
     @staticmethod
     def _not_found(county_id: str) -> NotFoundError:
-        msg = (
-            f"no county {county_id!r} in the database; "
-            "import it with `python -m gis.store_postgis import`"
-        )
+        msg = f"no county {county_id!r} in the database; import it with `{IMPORT_COMMAND}`"
         return NotFoundError(msg)
 
     def read_metadata(self, county_id: str) -> dict[str, Any]:
@@ -490,7 +477,7 @@ class PostgisStore:
                 population = read_population_cells(path, metric_crs)
         return Workspace(layers, metadata, population, f"postgis:{county_id}", metric_crs)
 
-    def history(self, county_id: str, layer: str) -> list[dict[str, Any]]:
+    def history(self, county_id: str, layer: str) -> list[VersionRecord]:
         """Every committed version of ``layer``, oldest first, each with ``current`` set."""
         with self._snapshot() as conn:
             self._metadata(conn, county_id)
@@ -500,7 +487,10 @@ class PostgisStore:
                 "WHERE county_id = %s AND layer = %s ORDER BY version",
                 (county_id, layer),
             ).fetchall()
-        return [{**record, "current": version == current} for version, record in rows]
+        return [
+            VersionRecord.from_dict(record).with_current(version == current)
+            for version, record in rows
+        ]
 
     # --- writing --------------------------------------------------------------------------
     def import_workspace(self, folder: str | Path, county_id: str | None = None) -> str:
@@ -523,17 +513,19 @@ class PostgisStore:
             )
             for name in list_layers(folder):
                 gdf = read_layer(folder, name)
-                entry = _get_entry(metadata, name)
+                entry = get_layer_entry(metadata, name)
                 record = initial_version_record(name, metadata, entry, len(gdf))
                 self._insert_vector(conn, county_id, name, 0, record, gdf)
                 self._set_current(conn, county_id, name, 0)
             tif = folder / POPULATION_NAME
             if tif.is_file():
                 data = tif.read_bytes()
-                record = initial_version_record(
-                    RASTER_LAYER, metadata, _get_entry(metadata, RASTER_LAYER), None
+                record = replace(
+                    initial_version_record(
+                        RASTER_LAYER, metadata, get_layer_entry(metadata, RASTER_LAYER), None
+                    ),
+                    data_sha256=hashlib.sha256(data).hexdigest(),
                 )
-                record["data_sha256"] = hashlib.sha256(data).hexdigest()
                 self._insert_raster(conn, county_id, 0, record, data)
                 self._set_current(conn, county_id, RASTER_LAYER, 0)
         return county_id
@@ -544,14 +536,14 @@ class PostgisStore:
         county_id: str,
         layer: str,
         version: int,
-        record: dict[str, Any],
+        record: VersionRecord,
         gdf: gpd.GeoDataFrame,
     ) -> None:
         gdf = gdf.to_crs(STORAGE_SRID) if gdf.crs is not None else gdf.set_crs(STORAGE_SRID)
         conn.execute(
             f"INSERT INTO {SCHEMA}.layer_versions (county_id, layer, version, record, columns) "
             "VALUES (%s, %s, %s, %s, %s)",
-            (county_id, layer, version, _jsonb(record), _jsonb(_columns_of(gdf))),
+            (county_id, layer, version, _jsonb(record.to_dict()), _jsonb(_columns_of(gdf))),
         )
         names = [c for c in gdf.columns if c != gdf.geometry.name]
         geoms = shapely.set_srid(np.asarray(gdf.geometry.values, dtype=object), STORAGE_SRID)
@@ -575,12 +567,12 @@ class PostgisStore:
                 )
 
     def _insert_raster(
-        self, conn: Any, county_id: str, version: int, record: dict[str, Any], data: bytes
+        self, conn: Any, county_id: str, version: int, record: VersionRecord, data: bytes
     ) -> None:
         conn.execute(
             f"INSERT INTO {SCHEMA}.layer_versions (county_id, layer, version, record) "
             "VALUES (%s, %s, %s, %s)",
-            (county_id, RASTER_LAYER, version, _jsonb(record)),
+            (county_id, RASTER_LAYER, version, _jsonb(record.to_dict())),
         )
         conn.execute(
             f"INSERT INTO {SCHEMA}.rasters (county_id, layer, version, data) "
@@ -597,7 +589,7 @@ class PostgisStore:
 
     def commit_version(
         self, county_id: str, new: NewVersion, *, hook: Hook | None = None
-    ) -> dict[str, Any]:
+    ) -> VersionRecord:
         """Store ``new`` as the next version of its layer and make it current, in one transaction.
 
         ``hook`` is called with ``"version_written"`` inside the transaction (data and record
@@ -616,7 +608,7 @@ class PostgisStore:
 
     def _commit_in(
         self, conn: Any, county_id: str, new: NewVersion, raster: bytes | None, hook: Hook
-    ) -> dict[str, Any]:
+    ) -> VersionRecord:
         metadata = self._metadata(conn, county_id, lock=True)  # writers of a county queue here
         (last,) = conn.execute(
             f"SELECT max(version) FROM {SCHEMA}.layer_versions WHERE county_id = %s AND layer = %s",
@@ -626,14 +618,12 @@ class PostgisStore:
         record = new_version_record(new, version)
         if new.action == "rollback" and new.rollback_of is not None:
             source = self._record(conn, county_id, new.layer, new.rollback_of)
-            if source.get("metadata_entry"):  # back to the imported data (or a copy of it)
-                record["metadata_entry"] = source["metadata_entry"]
-                record["provenance"] = source.get("provenance", "unknown")
+            record = rolled_back_to_initial(record, source)  # back to the imported data (or a copy)
         if new.layer == RASTER_LAYER:
             if raster is None:
                 msg = f"{new.layer}: a raster version needs raster_path"
                 raise GisError(msg)
-            record["data_sha256"] = hashlib.sha256(raster).hexdigest()
+            record = replace(record, data_sha256=hashlib.sha256(raster).hexdigest())
             self._insert_raster(conn, county_id, version, record, raster)
         else:
             if new.gdf is None:
@@ -642,8 +632,8 @@ class PostgisStore:
             self._insert_vector(conn, county_id, new.layer, version, record, new.gdf)
         hook("version_written")
         self._set_current(conn, county_id, new.layer, version)
-        previous = _get_entry(metadata, new.layer)
-        _set_entry(metadata, new.layer, _metadata_entry(record, previous))
+        previous = get_layer_entry(metadata, new.layer)
+        set_layer_entry(metadata, new.layer, committed_layer_entry(record, previous))
         conn.execute(
             f"UPDATE {SCHEMA}.counties SET metadata = %s, revision = nextval('{SCHEMA}.revisions') "
             "WHERE county_id = %s",
@@ -652,7 +642,7 @@ class PostgisStore:
         hook("gpkg_written")
         return record
 
-    def _record(self, conn: Any, county_id: str, layer: str, version: int) -> dict[str, Any]:
+    def _record(self, conn: Any, county_id: str, layer: str, version: int) -> VersionRecord:
         row = conn.execute(
             f"SELECT record FROM {SCHEMA}.layer_versions WHERE county_id = %s AND layer = %s "
             "AND version = %s",
@@ -661,12 +651,11 @@ class PostgisStore:
         if row is None:
             msg = f"{layer}: no version {version}; see …/layers/{layer}/versions"
             raise NotFoundError(msg)
-        data: dict[str, Any] = row[0]
-        return data
+        return VersionRecord.from_dict(row[0])
 
     def rollback(
         self, county_id: str, layer: str, version: int, *, user: str, hook: Hook | None = None
-    ) -> dict[str, Any]:
+    ) -> VersionRecord:
         """Commit a copy of ``version`` as the new current version (history stays linear)."""
         with self._snapshot() as conn:
             self._metadata(conn, county_id)
@@ -696,57 +685,3 @@ def _jsonb(value: Any) -> Any:
     from psycopg.types.json import Json
 
     return Json(value)
-
-
-def import_workspaces(database_url: str, workspaces: Path, counties: str = "all") -> list[str]:
-    """Load the folder workspaces under ``workspaces`` into PostGIS as version 0.
-
-    ``counties`` is ``all`` or ``ID,ID,...``.  Creates the schema when missing and prints
-    ``imported ID`` after each county; returns the ids imported.
-    """
-    store = PostgisStore(database_url)
-    try:
-        store.init_schema()
-        folders = GeoPackageStore(workspaces).county_ids()
-        wanted = folders if counties == "all" else [c for c in counties.split(",") if c]
-        for cid in wanted:
-            store.import_workspace(workspaces / cid, cid)
-            print(f"imported {cid}")
-    finally:
-        store.close()
-    return wanted
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m gis.store_postgis import``: load folder workspaces into PostGIS.
-
-    The same as ``baicheng db import`` (``python -m gis db import``), kept for old scripts.
-    """
-    import sys
-
-    from gis.config import database_url
-
-    parser = argparse.ArgumentParser(prog="python -m gis.store_postgis", description=main.__doc__)
-    parser.add_argument(
-        "--database-url",
-        default=database_url(),
-        help="postgresql://… [env GIS_DATABASE_URL or DATABASE_URL]",
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    imp = sub.add_parser("import", help="import folder workspaces as version 0")
-    imp.add_argument("--workspaces", type=Path, default=Path("instance") / "workspaces")
-    imp.add_argument("--counties", default="all", help="all or ID,ID,...")
-    args = parser.parse_args(argv)
-    if not args.database_url:
-        print("error: set DATABASE_URL or --database-url", file=sys.stderr)
-        return 2
-    try:
-        import_workspaces(args.database_url, args.workspaces, args.counties)
-    except GisError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,8 +1,8 @@
-"""The counties served by the app: workspaces loaded lazily and cached per process.
+"""The app's county cache: workspaces loaded lazily from the store and cached per process.
 
 The workspaces come from one store behind :class:`gis.store.WorkspaceStore`: the folders under
 ``WORKSPACES_DIR`` (the default; a sub-folder per county, its name the ``county_id``, as in
-docs/workspace.md) or PostgreSQL + PostGIS when ``DATABASE_URL`` is set.  The app's store caches,
+docs/workspace.md) or PostgreSQL + PostGIS when ``DATABASE_URL`` is set.  The cache holds,
 per county, the loaded workspace, its layers in EPSG:4326, the indicator results per ``(year,
 minutes, walk speed)`` and serialised responses.  Every entry is keyed by the store's version
 token of the county (folders: mtime and size of metadata.json, which ingest and uploads rewrite
@@ -46,7 +46,7 @@ __all__ = [
     "COUNTY_ID_RE",
     "LRU",
     "CachedBody",
-    "CountyStore",
+    "CountyCache",
     "approx_size",
     "make_body",
     "settings_key",
@@ -231,8 +231,8 @@ class LRU:
             self.bytes = 0
 
 
-class CountyStore:
-    """Lazy, cached access to the county workspaces of one backend.
+class CountyCache:
+    """Lazy, cached access to the county workspaces of one store backend.
 
     Parameters
     ----------
@@ -311,7 +311,7 @@ class CountyStore:
         return sum(cache.drop(superseded) for cache in self.caches())
 
     def caches(self) -> tuple[LRU, ...]:
-        """Every cache of the store."""
+        """Every LRU of the county cache."""
         return (self._workspaces, self._reports, self._frames, self.bodies)
 
     def cached_bytes(self) -> int:

@@ -24,113 +24,78 @@ Versions only grow: a rollback to version 2 commits a new version whose data
 is a copy of version 2, so the history stays linear and auditable.
 
 **One interface, two backends.** :class:`GeoPackageStore` wraps these folder
-functions per county id; :class:`gis.store_postgis.PostgisStore` offers the same
-methods on PostgreSQL + PostGIS (:class:`WorkspaceStore`).  :func:`open_store`
-picks one from ``DATABASE_URL``; the web app, the uploads and the batch only
-talk to that interface.
+functions per county id; :class:`gis.store.postgis.PostgisStore` offers the same
+methods on PostgreSQL + PostGIS (:class:`gis.store.WorkspaceStore`).
+:func:`gis.store.open_store` picks one from ``DATABASE_URL``; the web app, the
+uploads and the batch only talk to that interface.  The records both write are
+:mod:`gis.store.records`; the atomic-write helpers are :mod:`gis.store.files`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
-import re
 import shutil
 import sqlite3
 import time
-import uuid
 import warnings
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import geopandas as gpd
 import pyogrio
 import rasterio
 
-from gis.errors import GisError, NotFoundError
+from gis.errors import NotFoundError
+from gis.store.base import COUNTY_ID_RE, Hook, StoreBusyError
+from gis.store.files import (
+    TMP_PREFIX,
+    fsync_dir,
+    fsync_file,
+    sha256_file,
+    tmp_path,
+    write_json_atomic,
+)
+from gis.store.records import (
+    RASTER_LAYER,
+    NewVersion,
+    VersionRecord,
+    committed_layer_entry,
+    get_layer_entry,
+    initial_version_record,
+    new_version_record,
+    rollback_version,
+    rolled_back_to_initial,
+    set_layer_entry,
+)
 from gis.workspace import Workspace
+
+__all__ = [
+    "GPKG_NAME",
+    "LOCK_NAME",
+    "METADATA_NAME",
+    "POPULATION_NAME",
+    "VERSIONS_DIR",
+    "GeoPackageStore",
+    "commit_version",
+    "current_version",
+    "history",
+    "read_version",
+    "recover",
+    "rollback",
+    "workspace_lock",
+]
 
 GPKG_NAME = "workspace.gpkg"
 POPULATION_NAME = "population.tif"
 METADATA_NAME = "metadata.json"
 VERSIONS_DIR = "versions"
 LOCK_NAME = ".store.lock"
-TMP_PREFIX = ".tmp-"
-RASTER_LAYER = "population"
 _VERSION_TAG = "GIS_VERSION"
-
-Hook = Callable[[str], None]
-
-
-class StoreBusyError(GisError):
-    """Another upload to this workspace holds the lock for too long."""
-
-    status = 503
-    code = "store_busy"
-
-
-@dataclass(frozen=True)
-class NewVersion:
-    """What to commit: vector data (EPSG:4326) or a raster file, and its provenance."""
-
-    layer: str
-    user: str
-    original_name: str
-    sha256: str
-    feature_count: int
-    report: dict[str, Any]
-    gdf: gpd.GeoDataFrame | None = None
-    raster_path: Path | None = None
-    action: str = "upload"
-    rollback_of: int | None = None
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_file(path: Path) -> None:
-    with path.open("rb+") as f:
-        os.fsync(f.fileno())
-
-
-def _tmp_path(folder: Path, name: str) -> Path:
-    return folder / f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}-{name}"
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file, fsync and ``os.replace``."""
-    tmp = _tmp_path(path.parent, path.name)
-    try:
-        with tmp.open("wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON (UTF-8, indented) atomically."""
-    write_bytes_atomic(
-        path, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    )
 
 
 @contextlib.contextmanager
@@ -198,7 +163,7 @@ def current_version(workspace: str | Path, layer: str) -> int | None:
         return 0
 
 
-def history(workspace: str | Path, layer: str) -> list[dict[str, Any]]:
+def history(workspace: str | Path, layer: str) -> list[VersionRecord]:
     """Every committed version of ``layer``, oldest first, each with ``current`` set."""
     workspace = Path(workspace)
     current = current_version(workspace, layer)
@@ -209,10 +174,12 @@ def history(workspace: str | Path, layer: str) -> list[dict[str, Any]]:
     for n in range(current + 1):
         path = folder / f"v{n:04d}.json"
         if path.is_file():
-            record = json.loads(path.read_text(encoding="utf-8"))
-            record["current"] = n == current
-            records.append(record)
+            records.append(_read_record(path).with_current(n == current))
     return records
+
+
+def _read_record(path: Path) -> VersionRecord:
+    return VersionRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
 def read_version(workspace: str | Path, layer: str, version: int) -> gpd.GeoDataFrame:
@@ -226,14 +193,6 @@ def read_version(workspace: str | Path, layer: str, version: int) -> gpd.GeoData
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return pyogrio.read_dataframe(path, layer=layer)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _cleanup_tmp(workspace: Path) -> None:
@@ -263,7 +222,7 @@ def _write_version_data(workspace: Path, new: NewVersion, version: int) -> Path:
     folder = _versions_dir(workspace, new.layer)
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / _data_name(new.layer, version)
-    tmp = _tmp_path(folder, final.name)
+    tmp = tmp_path(folder, final.name)
     try:
         if new.layer == RASTER_LAYER:
             assert new.raster_path is not None
@@ -271,7 +230,7 @@ def _write_version_data(workspace: Path, new: NewVersion, version: int) -> Path:
         else:
             assert new.gdf is not None
             _write_vector_file(new.gdf, tmp, new.layer)
-        _fsync_file(tmp)
+        fsync_file(tmp)
         os.replace(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)
@@ -285,7 +244,7 @@ def _snapshot_initial(workspace: Path, layer: str, metadata: dict[str, Any]) -> 
         return
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / _data_name(layer, 0)
-    tmp = _tmp_path(folder, final.name)
+    tmp = tmp_path(folder, final.name)
     try:
         if layer == RASTER_LAYER:
             shutil.copyfile(workspace / POPULATION_NAME, tmp)
@@ -298,82 +257,20 @@ def _snapshot_initial(workspace: Path, layer: str, metadata: dict[str, Any]) -> 
             _write_vector_file(gdf, tmp, layer)
             entry = metadata.get("layers", {}).get(layer, {})
             count = len(gdf)
-        _fsync_file(tmp)
+        fsync_file(tmp)
         os.replace(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)
-    record = initial_version_record(layer, metadata, entry, count)
-    record["data_sha256"] = _sha256(final)
-    write_json_atomic(folder / "v0000.json", record)
-
-
-def new_version_record(new: NewVersion, version: int) -> dict[str, Any]:
-    """The record of an uploaded (or rolled-back) version; both stores use it."""
-    return {
-        "version": version,
-        "layer": new.layer,
-        "action": new.action,
-        "rollback_of": new.rollback_of,
-        "user": new.user,
-        "created": _now(),
-        "original_name": new.original_name,
-        "sha256": new.sha256,
-        "feature_count": new.feature_count,
-        "report": new.report,
-        "provenance": "uploaded",
-    }
-
-
-def rollback_version(
-    source: dict[str, Any],
-    layer: str,
-    user: str,
-    version: int,
-    gdf: gpd.GeoDataFrame | None,
-    raster_path: Path | None,
-) -> NewVersion:
-    """A new version copying ``version`` (its record ``source``); both stores use it."""
-    kept = ("population_total", "raster_crs")
-    return NewVersion(
-        layer=layer,
-        user=user,
-        original_name=source.get("original_name", ""),
-        sha256=source.get("sha256", ""),
-        feature_count=source.get("feature_count") or (len(gdf) if gdf is not None else 0),
-        report={
-            "rollback_of": version,
-            **{k: v for k, v in source.get("report", {}).items() if k in kept},
-        },
-        gdf=gdf,
-        raster_path=raster_path,
-        action="rollback",
-        rollback_of=version,
+    record = replace(
+        initial_version_record(layer, metadata, entry, count), data_sha256=sha256_file(final)
     )
-
-
-def initial_version_record(
-    layer: str, metadata: dict[str, Any], entry: dict[str, Any], count: int | None
-) -> dict[str, Any]:
-    """The version-0 record of a layer as ingest (or an import) left it; both stores use it."""
-    return {
-        "version": 0,
-        "layer": layer,
-        "action": "initial",
-        "user": "ingest",
-        "created": metadata.get("created", ""),
-        "original_name": "",
-        "provenance": entry.get("provenance", "unknown"),
-        "feature_count": count,
-        "sha256": "",
-        "report": {},
-        "metadata_entry": entry,
-    }
+    write_json_atomic(folder / "v0000.json", record.to_dict())
 
 
 def _swap_vector(workspace: Path, layer: str, data_file: Path, version: int, hook: Hook) -> None:
     """Commit: a full copy of workspace.gpkg with the new layer replaces the old file."""
     gpkg = workspace / GPKG_NAME
-    tmp = _tmp_path(workspace, GPKG_NAME)
+    tmp = tmp_path(workspace, GPKG_NAME)
     try:
         shutil.copyfile(gpkg, tmp)
         with warnings.catch_warnings():
@@ -381,16 +278,16 @@ def _swap_vector(workspace: Path, layer: str, data_file: Path, version: int, hoo
             gdf = pyogrio.read_dataframe(data_file, layer=layer)
         _write_vector_file(gdf, tmp, layer, json.dumps({"gis_version": version}))
         hook("gpkg_written")
-        _fsync_file(tmp)
+        fsync_file(tmp)
         os.replace(tmp, gpkg)
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync_dir(workspace)
+    fsync_dir(workspace)
 
 
 def _swap_raster(workspace: Path, data_file: Path, version: int, hook: Hook) -> None:
     tif = workspace / POPULATION_NAME
-    tmp = _tmp_path(workspace, POPULATION_NAME)
+    tmp = tmp_path(workspace, POPULATION_NAME)
     try:
         shutil.copyfile(data_file, tmp)
         with warnings.catch_warnings():
@@ -398,11 +295,11 @@ def _swap_raster(workspace: Path, data_file: Path, version: int, hook: Hook) -> 
             with rasterio.open(tmp, "r+") as dst:
                 dst.update_tags(**{_VERSION_TAG: str(version)})
         hook("gpkg_written")
-        _fsync_file(tmp)
+        fsync_file(tmp)
         os.replace(tmp, tif)
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync_dir(workspace)
+    fsync_dir(workspace)
 
 
 def _read_metadata(workspace: Path) -> dict[str, Any]:
@@ -415,56 +312,6 @@ def _read_metadata(workspace: Path) -> dict[str, Any]:
         raise NotFoundError(msg)
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
-
-
-def _metadata_entry(record: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
-    """The metadata.json entry of a committed version (``upload`` names the version)."""
-    upload = {
-        k: record.get(k)
-        for k in ("version", "user", "created", "original_name", "sha256", "action")
-    }
-    if record.get("metadata_entry"):  # a rollback to the ingested data: provenance as it was
-        return {**record["metadata_entry"], "upload": upload}
-    if (
-        record["layer"] == RASTER_LAYER
-    ):  # as ingest writes a supplied raster: its sum is the population
-        total = record.get("report", {}).get("population_total")
-        return {
-            "total": total,
-            "urban_population": total,
-            "provenance": "uploaded",
-            "is_estimate": False,
-            "method": f"population GeoTIFF uploaded by {record['user']}: {record['original_name']} "
-            f"(version {record['version']})",
-            "crs": record.get("report", {}).get("raster_crs", ""),
-            "upload": upload,
-        }
-    base = {
-        k: v for k, v in previous.items() if k not in ("provenance", "method", "count", "upload")
-    }
-    base.update(
-        {
-            "provenance": "uploaded",
-            "method": f"uploaded by {record['user']} from {record['original_name']} "
-            f"(version {record['version']})",
-            "upload": upload,
-        }
-    )
-    base["count"] = record["feature_count"]
-    return base
-
-
-def _set_entry(metadata: dict[str, Any], layer: str, entry: dict[str, Any]) -> None:
-    if layer == RASTER_LAYER:
-        metadata["population"] = entry
-    else:
-        metadata.setdefault("layers", {})[layer] = entry
-
-
-def _get_entry(metadata: dict[str, Any], layer: str) -> dict[str, Any]:
-    if layer == RASTER_LAYER:
-        return dict(metadata.get("population", {}))
-    return dict(metadata.get("layers", {}).get(layer, {}))
 
 
 def _sync_metadata(workspace: Path) -> None:
@@ -480,17 +327,17 @@ def _sync_metadata(workspace: Path) -> None:
         record_path = folder / f"v{(current or 0):04d}.json"
         if not current or not record_path.is_file():
             continue
-        section = _get_entry(metadata, layer)
+        section = get_layer_entry(metadata, layer)
         if section.get("upload", {}).get("version") == current:
             continue
-        record = json.loads(record_path.read_text(encoding="utf-8"))
-        _set_entry(metadata, layer, _metadata_entry(record, section))
+        record = _read_record(record_path)
+        set_layer_entry(metadata, layer, committed_layer_entry(record, section))
         changed = True
     if changed:
         write_json_atomic(workspace / METADATA_NAME, metadata)
 
 
-def _commit_locked(workspace: Path, new: NewVersion, hook: Hook) -> dict[str, Any]:
+def _commit_locked(workspace: Path, new: NewVersion, hook: Hook) -> VersionRecord:
     _cleanup_tmp(workspace)
     _sync_metadata(workspace)
     metadata = _read_metadata(workspace)
@@ -512,28 +359,23 @@ def _commit_locked(workspace: Path, new: NewVersion, hook: Hook) -> dict[str, An
 
 def _write_and_swap(
     workspace: Path, new: NewVersion, version: int, metadata: dict[str, Any], hook: Hook
-) -> dict[str, Any]:
+) -> VersionRecord:
     data_file = _write_version_data(workspace, new, version)
-    previous = _get_entry(metadata, new.layer)
-    record = new_version_record(new, version)
-    record["data_sha256"] = _sha256(data_file)
+    previous = get_layer_entry(metadata, new.layer)
+    record = replace(new_version_record(new, version), data_sha256=sha256_file(data_file))
     if new.action == "rollback" and new.rollback_of is not None:
-        source = json.loads(
-            (_versions_dir(workspace, new.layer) / f"v{new.rollback_of:04d}.json").read_text(
-                "utf-8"
-            )
-        )
-        if source.get("metadata_entry"):  # back to the ingested data (or a copy of it)
-            record["metadata_entry"] = source["metadata_entry"]
-            record["provenance"] = source.get("provenance", "unknown")
-    write_json_atomic(_versions_dir(workspace, new.layer) / f"v{version:04d}.json", record)
+        source = _read_record(_versions_dir(workspace, new.layer) / f"v{new.rollback_of:04d}.json")
+        record = rolled_back_to_initial(record, source)  # back to the ingested data (or a copy)
+    write_json_atomic(
+        _versions_dir(workspace, new.layer) / f"v{version:04d}.json", record.to_dict()
+    )
     hook("version_written")
     if new.layer == RASTER_LAYER:
         _swap_raster(workspace, data_file, version, hook)
     else:
         _swap_vector(workspace, new.layer, data_file, version, hook)
     hook("committed")
-    _set_entry(metadata, new.layer, _metadata_entry(record, previous))
+    set_layer_entry(metadata, new.layer, committed_layer_entry(record, previous))
     write_json_atomic(workspace / METADATA_NAME, metadata)
     return record
 
@@ -548,7 +390,7 @@ def commit_version(
     *,
     hook: Hook | None = None,
     lock_timeout_s: float = 300.0,
-) -> dict[str, Any]:
+) -> VersionRecord:
     """Store ``new`` as the next version of its layer and make it current, atomically.
 
     Parameters
@@ -561,8 +403,8 @@ def commit_version(
 
     Returns
     -------
-    dict
-        The version record (also stored as ``versions/<layer>/vNNNN.json``).
+    VersionRecord
+        The version record (stored as ``versions/<layer>/vNNNN.json``).
     """
     workspace = Path(workspace)
     _read_metadata(workspace)
@@ -572,7 +414,7 @@ def commit_version(
 
 def rollback(
     workspace: str | Path, layer: str, version: int, *, user: str, hook: Hook | None = None
-) -> dict[str, Any]:
+) -> VersionRecord:
     """Make a copy of ``version`` the new current version of ``layer`` (history stays linear)."""
     workspace = Path(workspace)
     with workspace_lock(workspace):
@@ -586,7 +428,7 @@ def rollback(
                 f"see …/layers/{layer}/versions"
             )
             raise NotFoundError(msg)
-        source = json.loads(record_path.read_text(encoding="utf-8"))
+        source = _read_record(record_path)
         if layer == RASTER_LAYER:
             gdf, raster = None, data_path
         else:
@@ -607,42 +449,6 @@ def recover(workspace: str | Path, *, timeout_s: float = 300.0) -> None:
     with workspace_lock(workspace, timeout_s=timeout_s):
         _cleanup_tmp(workspace)
         _sync_metadata(workspace)
-
-
-# --- one interface over both backends -----------------------------------------------------------
-COUNTY_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-
-
-class WorkspaceStore(Protocol):
-    """What both backends offer: :class:`GeoPackageStore` (folders) and
-    :class:`gis.store_postgis.PostgisStore` (``DATABASE_URL``).
-
-    Reading: ``county_ids``, ``location``, ``version_token``, ``read_metadata``,
-    ``list_layers``, ``read_layer``, ``read_population_bytes``, ``read_workspace``.
-    Versions: ``current_version``, ``history``, ``read_version``, ``commit_version``,
-    ``rollback``.  ``close`` releases connections (nothing for folders).
-    """
-
-    kind: str
-
-    def county_ids(self) -> list[str]: ...
-    def location(self, county_id: str) -> str: ...
-    def version_token(self, county_id: str) -> str: ...
-    def read_metadata(self, county_id: str) -> dict[str, Any]: ...
-    def list_layers(self, county_id: str) -> list[str]: ...
-    def read_layer(self, county_id: str, name: str) -> gpd.GeoDataFrame: ...
-    def read_population_bytes(self, county_id: str) -> bytes | None: ...
-    def read_workspace(self, county_id: str) -> Workspace: ...
-    def current_version(self, county_id: str, layer: str) -> int | None: ...
-    def history(self, county_id: str, layer: str) -> list[dict[str, Any]]: ...
-    def read_version(self, county_id: str, layer: str, version: int) -> gpd.GeoDataFrame: ...
-    def commit_version(
-        self, county_id: str, new: NewVersion, *, hook: Hook | None = None
-    ) -> dict[str, Any]: ...
-    def rollback(
-        self, county_id: str, layer: str, version: int, *, user: str, hook: Hook | None = None
-    ) -> dict[str, Any]: ...
-    def close(self) -> None: ...
 
 
 class GeoPackageStore:
@@ -717,7 +523,7 @@ class GeoPackageStore:
         """See :func:`current_version`."""
         return current_version(self._folder(county_id), layer)
 
-    def history(self, county_id: str, layer: str) -> list[dict[str, Any]]:
+    def history(self, county_id: str, layer: str) -> list[VersionRecord]:
         """See :func:`history`."""
         return history(self._folder(county_id), layer)
 
@@ -727,46 +533,15 @@ class GeoPackageStore:
 
     def commit_version(
         self, county_id: str, new: NewVersion, *, hook: Hook | None = None
-    ) -> dict[str, Any]:
+    ) -> VersionRecord:
         """See :func:`commit_version` (flock on the folder serialises writers)."""
         return commit_version(self._folder(county_id), new, hook=hook)
 
     def rollback(
         self, county_id: str, layer: str, version: int, *, user: str, hook: Hook | None = None
-    ) -> dict[str, Any]:
+    ) -> VersionRecord:
         """See :func:`rollback`."""
         return rollback(self._folder(county_id), layer, version, user=user, hook=hook)
 
     def close(self) -> None:
         """Nothing to release."""
-
-
-def database_url_problem(database_url: str) -> str:
-    """Why ``database_url`` is not a PostgreSQL URL, or ``""`` when it is one.
-
-    >>> database_url_problem("postgresql://gis@127.0.0.1:5432/gis")
-    ''
-    >>> database_url_problem("mysql://x")
-    "DATABASE_URL='mysql://x': expected postgresql://user@host[:port]/dbname"
-    """
-    if database_url.startswith(("postgresql://", "postgres://")) or "=" in database_url:
-        return ""
-    return f"DATABASE_URL={database_url!r}: expected postgresql://user@host[:port]/dbname"
-
-
-def open_store(database_url: str | None, workspaces_dir: str | Path) -> WorkspaceStore:
-    """The PostGIS store when ``database_url`` is set, else the GeoPackage folders.
-
-    >>> open_store(None, "instance/workspaces").kind
-    'gpkg'
-    >>> open_store("postgresql://gis@127.0.0.1/gis", "unused").kind
-    'postgis'
-    """
-    if database_url:
-        problem = database_url_problem(database_url)
-        if problem:
-            raise GisError(problem)
-        from gis.store_postgis import PostgisStore
-
-        return PostgisStore(database_url)
-    return GeoPackageStore(workspaces_dir)
