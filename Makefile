@@ -20,6 +20,8 @@ run: setup workspace
 
 test: setup sysdeps
 	$(BIN)/ruff check gis api layers app.py tests benchmarks
+	$(BIN)/ruff format --check gis api layers app.py tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The suite with the clock a year ahead (Debian's libfaketime), so that no test depends on the
@@ -63,6 +65,8 @@ serve-prod: setup workspace
 
 lint: setup
 	$(BIN)/ruff check gis api layers app.py tests benchmarks
+	$(BIN)/ruff format --check gis api layers app.py tests benchmarks
+	$(BIN)/mypy
 
 bench: setup workspace
 	$(BIN)/python -m benchmarks.run_all

@@ -98,6 +98,21 @@ def _server_rss_mb(proc: subprocess.Popen[bytes]) -> float:
         return 0.0
 
 
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the server (terminate, then kill after 30 s)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def _p99(values: list[float]) -> float:
+    """The 99th percentile (nearest rank), NaN for no values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] if ordered else float("nan")
+
+
 def run(seconds: float, clients: int, threads: int) -> dict[str, object]:
     workspaces = _ensure_workspace(None)
     port = _free_port()
@@ -164,13 +179,8 @@ def run(seconds: float, clients: int, threads: int) -> dict[str, object]:
         for t in workers:
             t.join(timeout=150)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    ordered = sorted(page_ms)
-    p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] if ordered else float("nan")
+        _stop(proc)
+    p99 = _p99(page_ms)
     return {
         "statuses": dict(sorted(statuses.items())),
         "page_status": dict(page_status),

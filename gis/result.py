@@ -22,12 +22,12 @@ ESTIMATED_INPUTS: dict[str, tuple[frozenset[str], str, str]] = {
         "居住用地未测绘，以建成区（除公园）代替",
         "residential land not mapped: the built-up area less parks stands in",
     ),
-    "plans": (frozenset({"sample"}), "控规为样例数据", "plans are sample data"),
-    "key_areas": (frozenset({"sample"}), "重点地区为样例数据", "key areas are sample data"),
+    "plans": (frozenset({"sample"}), "控规为样例数据", "plans are SAMPLE data"),
+    "key_areas": (frozenset({"sample"}), "重点地区为样例数据", "key areas are SAMPLE data"),
     "urban_designs": (
         frozenset({"sample"}),
         "城市设计为样例数据",
-        "urban designs are sample data",
+        "urban designs are SAMPLE data",
     ),
 }
 """Inputs that make a result an estimate: input -> (provenances, Chinese, English label)."""

@@ -108,7 +108,7 @@ def test_records_write_back_the_stored_document_byte_for_byte(document: dict[str
 
 
 def test_history_records_unknown_keys_and_current() -> None:
-    record = VersionRecord.from_dict({**UPLOAD, "note": "kept"}).with_current(True)
+    record = VersionRecord.from_dict({**UPLOAD, "note": "kept"}).with_current(current=True)
     assert list(record.to_dict())[-2:] == ["note", "current"]
     assert record.current is True and record["note"] == "kept"
     assert record == {**UPLOAD, "note": "kept", "current": True}

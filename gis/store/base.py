@@ -48,8 +48,10 @@ class DatabaseError(GisError):
 
 
 class WorkspaceStore(Protocol):
-    """What both backends offer: :class:`gis.store.GeoPackageStore` (folders) and
-    :class:`gis.store.postgis.PostgisStore` (``DATABASE_URL``).
+    """What both backends offer.
+
+    :class:`gis.store.GeoPackageStore` (folders) and :class:`gis.store.postgis.PostgisStore`
+    (``DATABASE_URL``).
 
     Reading: ``county_ids``, ``location``, ``version_token``, ``read_metadata``,
     ``list_layers``, ``read_layer``, ``read_population_bytes``, ``read_workspace``.

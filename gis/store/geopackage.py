@@ -174,7 +174,7 @@ def history(workspace: str | Path, layer: str) -> list[VersionRecord]:
     for n in range(current + 1):
         path = folder / f"v{n:04d}.json"
         if path.is_file():
-            records.append(_read_record(path).with_current(n == current))
+            records.append(_read_record(path).with_current(current=n == current))
     return records
 
 

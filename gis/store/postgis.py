@@ -200,14 +200,18 @@ def _restore(frame: pd.DataFrame, columns: list[list[str]]) -> pd.DataFrame:
 
 
 def _cast(series: pd.Series, dtype: str) -> pd.Series:
+    """``series`` as the stored column's dtype (nullable where values are missing), else as is."""
+    target: Any = dtype  # a dtype name read from the database: pandas checks it at run time
     try:
         if dtype.startswith("datetime64"):
-            return pd.to_datetime(series).astype(dtype)
+            converted: pd.Series = pd.to_datetime(series).astype(target)
+            return converted
         if dtype in ("int64", "int32", "int16", "int8", "uint8") and series.isna().any():
             return series.astype("Int64")
         if dtype == "bool" and series.isna().any():
             return series.astype("boolean")
-        return series.astype(dtype)
+        cast_series: pd.Series = series.astype(target)
+        return cast_series
     except (TypeError, ValueError):
         return series
 
@@ -488,7 +492,7 @@ class PostgisStore:
                 (county_id, layer),
             ).fetchall()
         return [
-            VersionRecord.from_dict(record).with_current(version == current)
+            VersionRecord.from_dict(record).with_current(current=version == current)
             for version, record in rows
         ]
 

@@ -1,5 +1,7 @@
-"""Version records: what to commit (:class:`NewVersion`) and what was committed
-(:class:`VersionRecord`), and the metadata entry a committed version leaves.
+"""Version records: what to commit and what was committed.
+
+:class:`NewVersion` (to commit), :class:`VersionRecord` (committed), and the metadata entry a
+committed version leaves.
 
 Both backends build their records here, so a version looks the same in
 ``versions/<layer>/vNNNN.json`` (folders) and in ``gis.layer_versions.record`` (PostGIS).
@@ -169,7 +171,7 @@ class VersionRecord(Mapping[str, Any]):
             out["current"] = self.current
         return out
 
-    def with_current(self, current: bool) -> VersionRecord:
+    def with_current(self, *, current: bool) -> VersionRecord:
         """The record as a history shows it (``current`` set)."""
         return replace(self, current=current)
 
