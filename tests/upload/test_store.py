@@ -35,14 +35,20 @@ from tests.helpers import stored_hash
 ROOT = Path(__file__).resolve().parents[2]
 
 
+_INGESTED_PARKS: dict[str, gpd.GeoDataFrame] = {}
+"""Ingested parks read before processes fork: a child then never reads a layer another child
+is replacing (v0000.gpkg half written, or the current layer already cut to fewer parks)."""
+
+
 def tagged_parks(ws: Path, tag: str, n: int) -> gpd.GeoDataFrame:
     """The first ``n`` ingested (real) parks of the workspace, every name set to ``tag``."""
     initial = ws / "versions" / "parks" / "v0000.gpkg"
-    parks = (
-        pyogrio.read_dataframe(initial, layer="parks")
-        if initial.is_file()
-        else read_layer(ws, "parks")
-    )
+    if str(ws) in _INGESTED_PARKS:
+        parks = _INGESTED_PARKS[str(ws)]
+    elif initial.is_file():
+        parks = pyogrio.read_dataframe(initial, layer="parks")
+    else:
+        parks = read_layer(ws, "parks")
     parks = parks.iloc[:n].copy()
     parks["name"] = tag
     parks["osm_id"] = range(-1, -n - 1, -1)
@@ -179,6 +185,8 @@ def test_ten_parallel_threads(ws: Path) -> None:
 def test_ten_parallel_processes(ws: Path) -> None:
     tags = [f"p-{k}" for k in range(1, 11)]
     import multiprocessing
+
+    _INGESTED_PARKS[str(ws)] = read_layer(ws, "parks")  # inherited by the forked processes
 
     with ProcessPoolExecutor(10, mp_context=multiprocessing.get_context("fork")) as pool:
         versions = list(
