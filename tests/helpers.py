@@ -103,3 +103,42 @@ class Writable:
     def url(self, tail: str = "") -> str:
         """``/api/v1/counties/<county_id><tail>``."""
         return f"/api/v1/counties/{self.county_id}{tail}"
+
+
+def write_grid_tif(
+    path: Path,
+    values: Any,
+    *,
+    left: float,
+    top: float,
+    cell_m: float,
+    crs: str = "EPSG:4544",
+    nodata: float | None = -1.0,
+    compress: str | None = None,
+) -> Path:
+    """Write ``values`` (rows x cols persons per cell) as a float32 GeoTIFF, north up."""
+    import warnings
+
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    grid = np.asarray(values, dtype="float32")
+    options: dict[str, Any] = {"compress": compress} if compress else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. a grid in a CRS GDAL calls non-standard
+        with rasterio.open(
+            path,
+            "w",
+            driver="GTiff",
+            width=grid.shape[1],
+            height=grid.shape[0],
+            count=1,
+            dtype="float32",
+            crs=crs,
+            transform=from_origin(left, top, cell_m, cell_m),
+            nodata=nodata,
+            **options,
+        ) as dst:
+            dst.write(grid, 1)
+    return path

@@ -21,14 +21,12 @@ import geopandas as gpd
 import numpy as np
 import pyogrio
 import pytest
-import rasterio
 import shapely
 import shapely.affinity
-from rasterio.transform import from_origin
 
 from gis.cli import main
 from gis.indicators import INDICATOR_IDS
-from tests.helpers import MATRIX_STAFF, PASSWORD
+from tests.helpers import MATRIX_STAFF, PASSWORD, write_grid_tif
 from tests.matrix.workspaces import CASES, Matrix
 
 TRACEBACK = "Traceback (most recent call last)"
@@ -375,21 +373,7 @@ def _population_tif(area: shapely.Geometry, crs: str, path: Path) -> bytes:
     minx, miny, maxx, maxy = area.bounds
     cols, rows = int((maxx - minx) // 100) + 1, int((maxy - miny) // 100) + 1
     values = np.full((rows, cols), 12.5, dtype="float32")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with rasterio.open(
-            path,
-            "w",
-            driver="GTiff",
-            width=cols,
-            height=rows,
-            count=1,
-            dtype="float32",
-            crs=crs,
-            transform=from_origin(minx, maxy, 100, 100),
-            nodata=-1.0,
-        ) as dst:
-            dst.write(values, 1)
+    write_grid_tif(path, values, left=minx, top=maxy, cell_m=100, crs=crs)
     return path.read_bytes()
 
 

@@ -15,15 +15,13 @@ import geopandas as gpd
 import numpy as np
 import pyogrio
 import pytest
-import rasterio
 import shapely
-from rasterio.transform import from_origin
 from shapely.geometry import LineString
 
 from gis.chinacrs import wgs84_to_gcj02
 from gis.io import read_layer, read_metadata
 from gis.store import history
-from tests.helpers import DEMO_ID, PASSWORD
+from tests.helpers import DEMO_ID, PASSWORD, write_grid_tif
 from tests.upload.corpus import (
     geojson_bytes,
     real_parks,
@@ -244,22 +242,7 @@ def test_population_geotiff(upload_app: Any, tmp_path: Path) -> None:
     values = np.full((rows, cols), 10.0, dtype="float32")
     values[0, 0] = -1.0  # nodata
     total = float(values[values > 0].sum())
-    tif = tmp_path / "人口.tif"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with rasterio.open(
-            tif,
-            "w",
-            driver="GTiff",
-            width=cols,
-            height=rows,
-            count=1,
-            dtype="float32",
-            crs="EPSG:4544",
-            transform=from_origin(minx, maxy, 100, 100),
-            nodata=-1.0,
-        ) as dst:
-            dst.write(values, 1)
+    tif = write_grid_tif(tmp_path / "人口.tif", values, left=minx, top=maxy, cell_m=100)
     before_pop = read_metadata(ws)["population"]["urban_population"]
     resp = post(app, accounts.header("staff"), "population", tif.read_bytes(), "人口.tif")
     body = resp.get_json()

@@ -4,14 +4,12 @@ bounded number of cells; the population join keeps its memory bounded."""
 from __future__ import annotations
 
 import tracemalloc
-import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import rasterio
-from rasterio.transform import from_origin
 
 import gis.indicators.fitness_coverage as fc
 import gis.routing
@@ -20,29 +18,15 @@ from gis.errors import ValidationError
 from gis.io import read_layer, read_population_cells, read_workspace
 from gis.settings import DEFAULT_SETTINGS
 from gis.upload import PreparedUpload, UploadLimits, UploadOptions, prepare_upload
+from tests.helpers import write_grid_tif
 
 # the demonstration county's bounds in EPSG:4544 (its 100 m population grid)
 LEFT, BOTTOM, RIGHT, TOP = 409_300.0, 3_404_000.0, 413_600.0, 3_407_100.0
 
 
 def _tif(path: Path, left: float, top: float, size_m: float, n: int, value: float = 0.05) -> Path:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with rasterio.open(
-            path,
-            "w",
-            driver="GTiff",
-            width=n,
-            height=n,
-            count=1,
-            dtype="float32",
-            crs="EPSG:4544",
-            transform=from_origin(left, top, size_m, size_m),
-            nodata=-1.0,
-            compress="deflate",
-        ) as dst:
-            dst.write(np.full((n, n), value, dtype="float32"), 1)
-    return path
+    grid = np.full((n, n), value, dtype="float32")
+    return write_grid_tif(path, grid, left=left, top=top, cell_m=size_m, compress="deflate")
 
 
 def _prepare(path: Path, ws: Path, tmp_path: Path, limits: UploadLimits) -> PreparedUpload:

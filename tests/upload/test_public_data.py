@@ -9,7 +9,6 @@ import re
 import shutil
 import sqlite3
 import tempfile
-import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,10 +18,8 @@ import geopandas as gpd
 import numpy as np
 import pyogrio
 import pytest
-import rasterio
-from rasterio.transform import from_origin
 
-from tests.helpers import DEMO_ID, Accounts, create_accounts
+from tests.helpers import DEMO_ID, Accounts, create_accounts, write_grid_tif
 from tests.upload.corpus import geojson_bytes, real_parks
 
 MARKER = "NONPUBLIC-MARKER"
@@ -158,20 +155,8 @@ def test_signed_in_staff_session_sees_them_too(private_app: Any) -> None:
 def _population_tif(path: Path, bounds: tuple[float, float, float, float]) -> bytes:
     minx, miny, maxx, maxy = bounds
     cols, rows = int((maxx - minx) // 200) + 1, int((maxy - miny) // 200) + 1
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with rasterio.open(
-            path,
-            "w",
-            driver="GTiff",
-            width=cols,
-            height=rows,
-            count=1,
-            dtype="float32",
-            crs="EPSG:4544",
-            transform=from_origin(minx, maxy, 200, 200),
-        ) as dst:
-            dst.write(np.full((rows, cols), 20.0, dtype="float32"), 1)
+    grid = np.full((rows, cols), 20.0, dtype="float32")
+    write_grid_tif(path, grid, left=minx, top=maxy, cell_m=200, nodata=None)
     return path.read_bytes()
 
 
