@@ -34,7 +34,13 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks.load_server import DEMO_ID, ROOT, _ensure_workspace, _free_port, _get
+from benchmarks.load_server import (
+    DEMO_ID,
+    ROOT,
+    _ensure_workspace,
+    _free_port,
+    wait_until_serving,
+)
 
 TARGET_RSS_MB = 1024.0
 TARGET_P99_MS = 500.0
@@ -63,16 +69,7 @@ def _start(workspaces: Path, port: int, threads: int) -> subprocess.Popen[bytes]
         stdout=subprocess.DEVNULL,
         stderr=(Path(tempfile.gettempdir()) / "bench_param_load.log").open("wb"),
     )
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            if _get(port, "/api/v1/counties")[0] == 200:
-                return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.terminate()
-    msg = "gunicorn did not start within 90 s"
-    raise RuntimeError(msg)
+    return wait_until_serving(proc, port, timeout_s=90.0)
 
 
 def _request(port: int, path: str, source: str, timeout: float = 120.0) -> tuple[int, float]:

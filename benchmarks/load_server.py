@@ -98,7 +98,14 @@ def _start_server(workspaces: Path, port: int) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    deadline = time.time() + 60
+    return wait_until_serving(proc, port, timeout_s=60.0)
+
+
+def wait_until_serving(
+    proc: subprocess.Popen[bytes], port: int, *, timeout_s: float
+) -> subprocess.Popen[bytes]:
+    """``proc`` once the server on ``port`` answers the county list; stopped and an error else."""
+    deadline = time.time() + timeout_s
     while time.time() < deadline:
         try:
             if _get(port, "/api/v1/counties")[0] == 200:
@@ -106,7 +113,7 @@ def _start_server(workspaces: Path, port: int) -> subprocess.Popen[bytes]:
         except OSError:
             time.sleep(0.2)
     proc.terminate()
-    msg = "gunicorn did not start within 60 s"
+    msg = f"gunicorn did not start within {timeout_s:g} s"
     raise RuntimeError(msg)
 
 
