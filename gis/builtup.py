@@ -252,17 +252,32 @@ def built_up_from_blocks(
     38.4
     """
     blocks = np.asarray(blocks, dtype=object)
-    areas = np.asarray(urban_areas, dtype=object)
-    evidence = shapely.union_all(areas) if len(areas) else shapely.Polygon()
+    evidence = _union(np.asarray(urban_areas, dtype=object))
+    return _from_blocks(blocks, _union(blocks), evidence, boundary, use_evidence=use_evidence)
+
+
+def _union(geoms: npt.NDArray[np.object_]) -> BaseGeometry:
+    """Union of polygons; an empty polygon for none."""
+    return shapely.union_all(geoms) if len(geoms) else shapely.Polygon()
+
+
+def _from_blocks(
+    blocks: npt.NDArray[np.object_],
+    blocks_union: BaseGeometry,
+    evidence: BaseGeometry,
+    boundary: BaseGeometry,
+    *,
+    use_evidence: bool,
+) -> BaseGeometry:
+    """:func:`built_up_from_blocks` with the unions of all blocks and of the evidence given."""
+    kept = blocks
     if use_evidence and len(blocks):
-        blocks = blocks[evidence_shares(blocks, evidence) >= BLOCK_EVIDENCE_SHARE]
-    all_blocks = shapely.union_all(blocks) if len(blocks) else shapely.Polygon()
-    rest = shapely.difference(evidence, all_blocks) if len(areas) else shapely.Polygon()
-    rest_parts = shapely.get_parts(rest)
+        kept = blocks[evidence_shares(blocks, evidence) >= BLOCK_EVIDENCE_SHARE]
+    rest_parts = shapely.get_parts(shapely.difference(evidence, blocks_union))
     rest_parts = rest_parts[shapely.area(rest_parts) > 0] if len(rest_parts) else rest_parts
     outside = close_polygons(rest_parts, boundary) if len(rest_parts) else shapely.Polygon()
     share = 0.0 if use_evidence else SATELLITE_SHARE
-    return _union_parts(blocks, outside, boundary, satellite_share=share)
+    return _union_parts(kept, outside, boundary, satellite_share=share)
 
 
 def _describe(method_id: MethodId, share: float) -> str:
@@ -348,12 +363,11 @@ def derive_built_up(
     blocks = road_blocks(urban_roads, boundary)
     share = 0.0
     if len(blocks):
-        evidence = shapely.union_all(areas) if len(areas) else shapely.Polygon()
-        covered = shapely.area(shapely.intersection(shapely.union_all(blocks), evidence))
-        share = float(covered / shapely.area(shapely.union_all(blocks)))
+        blocks_union, evidence = _union(blocks), _union(areas)
+        share = float(shapely.intersection(blocks_union, evidence).area / blocks_union.area)
         method_id: MethodId = "landuse_blocks" if share >= RICH_EVIDENCE_SHARE else "road_blocks"
-        geom = built_up_from_blocks(
-            blocks, areas, boundary, use_evidence=method_id == "landuse_blocks"
+        geom = _from_blocks(
+            blocks, blocks_union, evidence, boundary, use_evidence=method_id == "landuse_blocks"
         )
         if not geom.is_empty:
             return BuiltUpEstimate(geom, method_id, _describe(method_id, share), share, len(blocks))
@@ -412,7 +426,8 @@ def compare_methods(
     0.677
     """
     blocks = road_blocks(urban_roads, boundary)
-    landuse = built_up_from_blocks(blocks, urban_areas, boundary, use_evidence=True)
-    no_evidence = np.array([], dtype=object)
-    roads = built_up_from_blocks(blocks, no_evidence, boundary, use_evidence=False)
+    blocks_union = _union(blocks)
+    evidence = _union(np.asarray(urban_areas, dtype=object))
+    landuse = _from_blocks(blocks, blocks_union, evidence, boundary, use_evidence=True)
+    roads = _from_blocks(blocks, blocks_union, shapely.Polygon(), boundary, use_evidence=False)
     return MethodComparison(landuse, roads)
