@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,7 +31,7 @@ from api.auth import AuthError, User, current_user, ensure_can_write, require_wr
 from api.cache import LRU
 from api.common import get_store
 from gis.errors import GisError, ProblemCollector, ValidationError
-from gis.housekeeping import FolderLock, clean_abandoned_folders
+from gis.housekeeping import FolderLock, clean_abandoned_folders, new_upload_folder
 from gis.indicators import compute_all
 from gis.settings import DEFAULT_SETTINGS
 from gis.store import NewVersion
@@ -234,8 +233,11 @@ def indicator_changes(
     return rows
 
 
-def _save_upload(storage: Any, limits: UploadLimits) -> tuple[Path, str]:
-    """Save the uploaded file under the instance folder; return (folder, original name)."""
+def _save_upload(storage: Any, limits: UploadLimits) -> tuple[Path, FolderLock, str]:
+    """Save the uploaded file under the instance folder; return (folder, its lock, file name).
+
+    The folder is created with its in-use lock held, so no other worker's cleaning removes it.
+    """
     original = (storage.filename or "").replace("\\", "/").rsplit("/", 1)[-1][:200] or "upload"
     suffix = next((s for s in ALLOWED_SUFFIXES if original.lower().endswith(s)), "")
     base = Path(
@@ -243,19 +245,24 @@ def _save_upload(storage: Any, limits: UploadLimits) -> tuple[Path, str]:
     )
     base.mkdir(parents=True, exist_ok=True)
     clean_abandoned_folders(base, max_age_s=float(current_app.config["UPLOAD_TMP_MAX_AGE_S"]))
-    folder = Path(tempfile.mkdtemp(prefix=f"{uuid.uuid4().hex[:8]}-", dir=base))
-    target = folder / f"upload{suffix or '.bin'}"
-    with target.open("wb") as out:
-        copied = 0
-        while chunk := storage.stream.read(1 << 20):
-            copied += len(chunk)
-            if copied > limits.max_file_bytes:
-                break
-            out.write(chunk)
-    if copied > limits.max_file_bytes:  # let the reader report it (413) with the file name
-        with target.open("ab") as out:
-            out.truncate(limits.max_file_bytes + 1)
-    return folder, original
+    folder, in_use = new_upload_folder(base, prefix=f"{uuid.uuid4().hex[:8]}-")
+    try:
+        target = folder / f"upload{suffix or '.bin'}"
+        with target.open("wb") as out:
+            copied = 0
+            while chunk := storage.stream.read(1 << 20):
+                copied += len(chunk)
+                if copied > limits.max_file_bytes:
+                    break
+                out.write(chunk)
+        if copied > limits.max_file_bytes:  # let the reader report it (413) with the file name
+            with target.open("ab") as out:
+                out.truncate(limits.max_file_bytes + 1)
+    except BaseException:  # a broken request: no folder or lock left behind
+        in_use.release()
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return folder, in_use, original
 
 
 def perform_upload(county_id: str, kind: str, user: User) -> dict[str, Any]:
@@ -290,8 +297,7 @@ def _perform_upload(county_id: str, kind: str, user: User) -> dict[str, Any]:
         )
         problems.raise_if_any("upload refused")
     mapping = _mapping_from(request.form)
-    folder, original = _save_upload(storage, limits)
-    in_use = FolderLock(folder)  # a live upload's folder is never cleaned as abandoned
+    folder, in_use, original = _save_upload(storage, limits)  # locked: never cleaned meanwhile
     try:
         options = UploadOptions(
             kind=kind,

@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +33,29 @@ class FolderLock:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+@contextlib.contextmanager
+def _base_lock(base: Path) -> Iterator[None]:
+    """Hold a flock on the scratch base folder itself (no file is left in it).
+
+    Creating a folder (and locking it) and cleaning exclude each other, so a cleaner never sees a
+    new folder before its in-use lock is held, whatever the clocks say.
+    """
+    fd = os.open(base, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def new_upload_folder(base: str | Path, *, prefix: str) -> tuple[Path, FolderLock]:
+    """A new scratch folder under ``base`` whose in-use lock is held before any cleaner sees it."""
+    base = Path(base)
+    with _base_lock(base):
+        folder = Path(tempfile.mkdtemp(prefix=prefix, dir=base))
+        return folder, FolderLock(folder)
 
 
 @contextlib.contextmanager
@@ -85,12 +109,13 @@ def clean_abandoned_folders(
         return []
     now = time.time() if now is None else now
     removed = []
-    for folder in sorted(p for p in base.iterdir() if p.is_dir() and not p.is_symlink()):
-        try:
-            old = now - _newest_mtime(folder) > max_age_s
-        except OSError:
-            continue  # removed meanwhile
-        if old and not _is_locked(folder):
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
+    with _base_lock(base):  # no folder is being created (and not yet locked) meanwhile
+        for folder in sorted(p for p in base.iterdir() if p.is_dir() and not p.is_symlink()):
+            try:
+                old = now - _newest_mtime(folder) > max_age_s
+            except OSError:
+                continue  # removed meanwhile
+            if old and not _is_locked(folder):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
     return removed

@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from gis.housekeeping import clean_abandoned_folders, folder_in_use
 from gis.io import read_metadata
 from gis.store import commit_version, current_version
@@ -86,3 +88,43 @@ def test_crash_committed_version_visible_after_start(
     assert entry["upload"]["version"] == 2 and entry["count"] == 6
     history = app.extensions["gis_store"].metadata(DEMO_ID)["layers"]["parks"]
     assert history["upload"]["version"] == 2
+
+
+def test_a_new_folder_is_locked_before_any_cleaner_sees_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cleaner running while another upload creates its folder never removes that folder.
+
+    Found by running the suite with the clock a year ahead: every folder then looked old, and a
+    cleaner removed one between its creation and its lock. Creation and cleaning now exclude each
+    other, so the lock is always held first, whatever the clocks say.
+    """
+    import tempfile
+    import threading
+
+    import gis.housekeeping as hk
+
+    created = threading.Event()
+    real_mkdtemp = tempfile.mkdtemp
+
+    def slow_mkdtemp(*args: Any, **kwargs: Any) -> str:
+        path = real_mkdtemp(*args, **kwargs)
+        created.set()
+        time.sleep(0.3)  # the window between creating the folder and locking it
+        return path
+
+    monkeypatch.setattr(hk.tempfile, "mkdtemp", slow_mkdtemp)
+    result: dict[str, Any] = {}
+    maker = threading.Thread(
+        target=lambda: result.update(made=hk.new_upload_folder(tmp_path, prefix="u-"))
+    )
+    maker.start()
+    assert created.wait(5)
+    removed = clean_abandoned_folders(tmp_path, max_age_s=0.0, now=time.time() + 10 * HOUR_S)
+    maker.join(5)
+    folder, lock = result["made"]
+    assert removed == [] and folder.is_dir()
+    lock.release()
+    assert clean_abandoned_folders(tmp_path, max_age_s=0.0, now=time.time() + 10 * HOUR_S) == [
+        folder
+    ]
