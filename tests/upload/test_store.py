@@ -36,8 +36,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 _INGESTED_PARKS: dict[str, gpd.GeoDataFrame] = {}
-"""Ingested parks read before processes fork: a child then never reads a layer another child
-is replacing (v0000.gpkg half written, or the current layer already cut to fewer parks)."""
+"""Ingested parks read before the threads start or the processes fork: none then reads a layer
+another is replacing (v0000.gpkg half written, or the current layer already cut to fewer parks)."""
 
 
 def tagged_parks(ws: Path, tag: str, n: int) -> gpd.GeoDataFrame:
@@ -172,6 +172,7 @@ def _check_ten_versions(ws: Path, tags: list[str]) -> None:
 def test_ten_parallel_threads(ws: Path) -> None:
     tags = [f"t-{k}" for k in range(1, 11)]
     barrier = threading.Barrier(10)
+    _INGESTED_PARKS[str(ws)] = read_layer(ws, "parks")  # no thread reads a layer being replaced
 
     def one(tag: str) -> int:
         barrier.wait()
