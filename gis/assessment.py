@@ -9,7 +9,11 @@ docs/assessment.md:
   rising linearly from 0 at ``partial_credit_floor`` of the target to the full
   weight at the target (``credit = (value/target - floor) / (1 - floor)``);
 * ``no_data`` and ``not_computable`` earn ``missing_credit`` of the weight (0 by
-  default: an indicator the county cannot show is not credited) and block 优良;
+  default: an indicator the county cannot show is not credited) and block 优良 when core;
+* the targets a county reports or maps for itself (parking, sewers, water supply, sewage
+  treatment, special plans: ``excluded_when_missing``) are left out of the score when they
+  have no value: the score is the points earned ÷ the weights in play × 100, and they are
+  listed (``no_data_excluded``);
 * 优良 needs ``excellent_min_score`` and every core target met; 合格 needs
   ``pass_min_score``; anything else is 不合格.
 
@@ -39,13 +43,18 @@ class AssessmentRules:
     weights: Mapping[str, float] = field(
         default_factory=lambda: MappingProxyType(
             {
-                "road_density": 20.0,
-                "fitness_15min_coverage": 20.0,
-                "park_green_per_capita": 15.0,
-                "green_space_ratio": 15.0,
-                "park_service_coverage": 5.0,
-                "regulatory_plan_coverage": 15.0,
-                "urban_design_coverage": 10.0,
+                "road_density": 16.0,
+                "fitness_15min_coverage": 16.0,
+                "park_green_per_capita": 12.0,
+                "green_space_ratio": 12.0,
+                "park_service_coverage": 4.0,
+                "regulatory_plan_coverage": 12.0,
+                "urban_design_coverage": 8.0,
+                "parking_per_100_cars": 5.0,
+                "sewer_network_coverage": 5.0,
+                "special_plans_approved_share": 4.0,
+                "water_supply_coverage": 3.0,
+                "sewage_treatment_rate": 3.0,
             }
         )
     )
@@ -58,6 +67,16 @@ class AssessmentRules:
             "green_space_ratio",
             "regulatory_plan_coverage",
             "urban_design_coverage",
+        }
+    )
+    # Reported or mapped by the county itself (issue 12): without a value, out of the score.
+    excluded_when_missing: frozenset[str] = frozenset(
+        {
+            "parking_per_100_cars",
+            "sewer_network_coverage",
+            "water_supply_coverage",
+            "sewage_treatment_rate",
+            "special_plans_approved_share",
         }
     )
     partial_credit_floor: float = 0.5
@@ -76,6 +95,8 @@ class AssessmentRules:
             problems.append("missing_credit must be in [0, 1]")
         if not 0.0 <= self.pass_min_score <= self.excellent_min_score <= 100.0:
             problems.append("need 0 <= pass_min_score <= excellent_min_score <= 100")
+        if any(w < 0 for w in self.weights.values()):
+            problems.append("weights must not be negative")
         if problems:
             raise ValueError("invalid assessment rules: " + "; ".join(problems))
 
@@ -84,6 +105,7 @@ class AssessmentRules:
         return {
             "weights": dict(self.weights),
             "core": sorted(self.core),
+            "excluded_when_missing": sorted(self.excluded_when_missing),
             "partial_credit_floor": self.partial_credit_floor,
             "missing_credit": self.missing_credit,
             "excellent_min_score": self.excellent_min_score,
@@ -105,6 +127,7 @@ class IndicatorPoints:
     status: str
     passed: bool | None
     achievement: float | None
+    excluded: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,6 +141,8 @@ class Assessment:
     points: list[IndicatorPoints]
     rules: AssessmentRules = DEFAULT_RULES
     passes_on_estimates: tuple[str, ...] = ()
+    no_data_excluded: tuple[str, ...] = ()
+    weight_in_play: float = 100.0
 
     @property
     def provisional(self) -> bool:
@@ -134,6 +159,8 @@ class Assessment:
             "reasoning": list(self.reasoning),
             "provisional": self.provisional,
             "passes_on_estimates": list(self.passes_on_estimates),
+            "no_data_excluded": list(self.no_data_excluded),
+            "weight_in_play": self.weight_in_play,
             "points": [asdict(p) for p in self.points],
             "rules": self.rules.to_dict(),
         }
@@ -179,13 +206,18 @@ def assess(
     """Score and grade a county's indicator results under ``rules``.
 
     Indicators named in ``rules.weights`` but absent from ``results`` count as
-    missing data; results of indicators without a weight are listed, worth 0.
+    missing data; results of indicators without a weight are listed, worth 0.  Those of
+    ``rules.excluded_when_missing`` without a value leave the score (their weight is taken out
+    and the score is scaled to the weights in play).
     """
     by_id = {r.id: r for r in results}
     points, reasoning = [], []
     for ident, weight in rules.weights.items():
         result = by_id.get(ident)
         credit = rules.missing_credit if result is None else credit_for(result, rules)
+        excluded = ident in rules.excluded_when_missing and (result is None or result.value is None)
+        if excluded:
+            credit = 0.0
         item = IndicatorPoints(
             id=ident,
             weight=weight,
@@ -194,10 +226,21 @@ def assess(
             status="no_data" if result is None else result.status,
             passed=None if result is None else result.passed,
             achievement=None if result is None else _rounded(achievement(result)),
+            excluded=excluded,
         )
         points.append(item)
         reasoning.append(_indicator_line(ident, result, item))
-    score = round(sum(p.points for p in points), 1)
+    in_play = sum(p.weight for p in points if not p.excluded)
+    earned = sum(p.points for p in points)
+    score = round(100.0 * earned / in_play, 1) if in_play > 0 else 0.0
+    excluded_ids = tuple(p.id for p in points if p.excluded)
+    if excluded_ids:
+        reasoning.append(
+            f"无数据不计分：{len(excluded_ids)} 项（{', '.join(excluded_ids)}）不计入总分，"
+            f"总分按其余 {in_play:g} 分折算为百分制 | no data, not scored: "
+            f"{len(excluded_ids)} item(s) ({', '.join(excluded_ids)}) left out; the score is "
+            f"the points earned out of the remaining {in_play:g}, scaled to 100"
+        )
     grade, why = _grade(score, points, rules)
     reasoning.append(why)
     on_estimates = tuple(r.id for r in results if r.passed and r.basis == "estimate")
@@ -208,7 +251,17 @@ def assess(
             f"{len(on_estimates)} pass(es) rest on derived or estimated inputs "
             f"({', '.join(on_estimates)}); upload the official 建成区 and population to confirm"
         )
-    return Assessment(score, grade, GRADE_EN[grade], reasoning, points, rules, on_estimates)
+    return Assessment(
+        score,
+        grade,
+        GRADE_EN[grade],
+        reasoning,
+        points,
+        rules,
+        on_estimates,
+        excluded_ids,
+        round(in_play, 6),
+    )
 
 
 def _rounded(x: float | None) -> float | None:
@@ -244,8 +297,11 @@ def _grade(score: float, points: list[IndicatorPoints], rules: AssessmentRules) 
 def _indicator_line(ident: str, result: IndicatorResult | None, item: IndicatorPoints) -> str:
     """One reasoning line, Chinese then English."""
     pts = f"{item.points:.1f}/{item.weight:g}"
+    pts_zh, pts_en = (
+        ("不计分", "not scored") if item.excluded else (f"得 {pts} 分", f"{pts} points")
+    )
     if result is None:
-        return f"{ident}：无结果，得 {pts} 分 | {ident}: no result, {pts} points"
+        return f"{ident}：无结果，{pts_zh} | {ident}: no result, {pts_en}"
     name = f"{result.name_zh}"
     if result.value is None:
         status_zh = "无数据" if result.status == "no_data" else "无法计算"
@@ -253,8 +309,8 @@ def _indicator_line(ident: str, result: IndicatorResult | None, item: IndicatorP
         why_zh = why_zh.removeprefix(f"{status_zh}：")  # the reasons name the status too
         why_en = why_en.removeprefix(f"{result.status.replace('_', ' ')}: ")
         return (
-            f"{name}：{status_zh}（{why_zh}），得 {pts} 分 | "
-            f"{result.name_en}: {result.status.replace('_', ' ')} ({why_en}), {pts} points"
+            f"{name}：{status_zh}（{why_zh}），{pts_zh} | "
+            f"{result.name_en}: {result.status.replace('_', ' ')} ({why_en}), {pts_en}"
         )
     value = f"{result.value:.2f} {result.unit}"
     sign = "≥" if result.comparison == ">=" else "≤"

@@ -29,6 +29,13 @@ ESTIMATED_INPUTS: dict[str, tuple[frozenset[str], str, str]] = {
         "城市设计为样例数据",
         "urban designs are SAMPLE data",
     ),
+    "parking_capacity": (
+        frozenset({"incomplete"}),
+        "部分停车场未标注泊位数，数值为下限",
+        "some car parks have no capacity: the value is a lower bound",
+    ),
+    "parking": (frozenset({"sample"}), "停车场为样例数据", "car parks are SAMPLE data"),
+    "sewer_pipes": (frozenset({"sample"}), "污水管网为样例数据", "sewer pipes are SAMPLE data"),
 }
 """Inputs that make a result an estimate: input -> (provenances, Chinese, English label)."""
 

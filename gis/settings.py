@@ -109,6 +109,21 @@ COMPLETED_DESIGN_STATUSES: frozenset[str] = APPROVED_PLAN_STATUSES | frozenset(
 )
 
 
+PUBLIC_PARKING_EXCLUDED_ACCESS: frozenset[str] = frozenset(
+    {"private", "no", "customers", "permit", "residents", "employees", "delivery", "agricultural"}
+)
+"""OSM ``access`` values of parking that is not public (豫百城提质 counts 公共停车泊位 only):
+``amenity=parking`` with one of these is left out at ingest; no ``access`` tag, ``yes``,
+``public`` and ``permissive`` (and ``destination``) count."""
+PUBLIC_PARKING_EXCLUDED_TYPES: frozenset[str] = frozenset({"garage_boxes", "carports"})
+"""``parking=*`` values that are private by construction (rows of lock-up garages, carports)."""
+SEWER_SERVICE_M = 200.0
+"""Service distance of a sewer pipe (product default, not a standard's figure): a plot within
+200 m of a sewer main can be connected by one short branch; see docs/indicators.md."""
+TARGET_YEAR_2020 = 2020
+"""The year of the targets that the seed gives for 2020 only (parking, sewers, water, plans)."""
+
+
 @dataclass(frozen=True)
 class YearTargets:
     """Targets in force for one assessment year."""
@@ -120,6 +135,11 @@ class YearTargets:
     park_service_coverage_pct: float = 80.0
     plan_coverage_pct: float = 100.0
     urban_design_coverage_pct: float = 100.0
+    parking_spaces_per_100_cars: float = 10.0
+    sewer_coverage_pct: float = 90.0
+    water_supply_pct: float = 90.0
+    sewage_treatment_pct: float = 88.0
+    special_plans_approved_pct: float = 100.0
 
 
 @dataclass(frozen=True)
@@ -141,6 +161,7 @@ class IndicatorSettings:
     sparsest_blocks_n: int = 5
     fitness_within_built_up: bool = True
     residential_min_share: float = RESIDENTIAL_MIN_SHARE
+    sewer_service_m: float = SEWER_SERVICE_M
     targets_by_year: MappingProxyType[int, YearTargets] = field(
         default_factory=lambda: MappingProxyType(
             {
@@ -184,6 +205,8 @@ class IndicatorSettings:
             bad.append(f"walk_speed_m_s={self.walk_speed_m_s} (expected 0.2-3.0 m/s)")
         if not 0 <= self.sites_k <= 100:
             bad.append(f"sites_k={self.sites_k} (expected 0-100)")
+        if not 0 < self.sewer_service_m <= 2000:
+            bad.append(f"sewer_service_m={self.sewer_service_m} (expected 0 < metres <= 2000)")
         if self.year not in self.targets_by_year and self.year < min(self.targets_by_year):
             bad.append(f"year={self.year} (expected one of {sorted(self.targets_by_year)})")
         if bad:

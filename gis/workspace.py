@@ -27,7 +27,14 @@ REQUIRED_LAYERS = (
     "residential",
     "landuse",
 )
-OPTIONAL_LAYERS = ("plans", "key_areas", "urban_designs", "disclosures")
+OPTIONAL_LAYERS = (
+    "plans",
+    "key_areas",
+    "urban_designs",
+    "disclosures",
+    "parking",
+    "sewer_pipes",
+)
 
 
 @dataclass(frozen=True)

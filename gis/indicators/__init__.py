@@ -1,4 +1,4 @@
-"""The seven planning indicators of the 百城提质 project, one module each, one result type.
+"""The planning indicators of the 百城提质 project, one module per family, one result type.
 
 :data:`INDICATOR_IDS` lists them in report order; :func:`compute_all` runs them
 on a workspace already in its metric CRS (:meth:`gis.workspace.Workspace.to_metric`).
@@ -10,9 +10,19 @@ from typing import Any
 
 import geopandas as gpd
 
+from gis import county_data
 from gis.crs import require_metric
 from gis.indicators._common import dissolve
+from gis.indicators.county_figures import (
+    compute_sewage_treatment_rate,
+    compute_special_plans_approved_share,
+    compute_water_supply_coverage,
+)
 from gis.indicators.fitness_coverage import compute_fitness_15min_coverage
+from gis.indicators.infrastructure import (
+    compute_parking_per_100_cars,
+    compute_sewer_network_coverage,
+)
 from gis.indicators.parks import (
     compute_green_space_ratio,
     compute_park_green_per_capita,
@@ -33,6 +43,11 @@ INDICATOR_IDS: tuple[str, ...] = (
     "park_service_coverage",
     "regulatory_plan_coverage",
     "urban_design_coverage",
+    "parking_per_100_cars",
+    "sewer_network_coverage",
+    "water_supply_coverage",
+    "sewage_treatment_rate",
+    "special_plans_approved_share",
 )
 
 __all__ = [
@@ -42,9 +57,14 @@ __all__ = [
     "compute_green_space_ratio",
     "compute_park_green_per_capita",
     "compute_park_service_coverage",
+    "compute_parking_per_100_cars",
     "compute_regulatory_plan_coverage",
     "compute_road_density",
+    "compute_sewage_treatment_rate",
+    "compute_sewer_network_coverage",
+    "compute_special_plans_approved_share",
     "compute_urban_design_coverage",
+    "compute_water_supply_coverage",
     "urban_population",
 ]
 
@@ -104,7 +124,7 @@ def _housing(
 
 
 def compute_all(ws: Workspace, settings: IndicatorSettings) -> list[IndicatorResult]:
-    """All seven indicators, in :data:`INDICATOR_IDS` order, for a workspace in its metric CRS.
+    """All indicators, in :data:`INDICATOR_IDS` order, for a workspace in its metric CRS.
 
     Raises
     ------
@@ -164,5 +184,43 @@ def compute_all(ws: Workspace, settings: IndicatorSettings) -> list[IndicatorRes
             settings=settings,
             provenance=_prov(ws, "urban_designs", "key_areas"),
             metric_crs=ws.metric_crs,
+        ),
+        *_reported_targets(ws, built_up, settings),
+    ]
+
+
+def _reported_targets(
+    ws: Workspace, built_up: gpd.GeoDataFrame, settings: IndicatorSettings
+) -> list[IndicatorResult]:
+    """Parking, sewers, water supply, sewage treatment and special plans (issue 12)."""
+    meta = ws.metadata
+    return [
+        compute_parking_per_100_cars(
+            ws.layer("parking"),
+            built_up,
+            county_data.figure(meta, "registered_cars"),
+            settings=settings,
+            provenance=_prov(ws, "parking", "built_up"),
+            metric_crs=ws.metric_crs,
+        ),
+        compute_sewer_network_coverage(
+            ws.layer("sewer_pipes"),
+            built_up,
+            settings=settings,
+            provenance=_prov(ws, "sewer_pipes", "built_up"),
+            metric_crs=ws.metric_crs,
+        ),
+        compute_water_supply_coverage(
+            county_data.figure(meta, "water_supply_pct"),
+            settings=settings,
+            metric_crs=ws.metric_crs,
+        ),
+        compute_sewage_treatment_rate(
+            county_data.figure(meta, "sewage_treatment_pct"),
+            settings=settings,
+            metric_crs=ws.metric_crs,
+        ),
+        compute_special_plans_approved_share(
+            county_data.read(meta)["special_plans"], settings=settings, metric_crs=ws.metric_crs
         ),
     ]

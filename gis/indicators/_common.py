@@ -24,6 +24,14 @@ NAMES: dict[str, tuple[str, str]] = {
     "park_service_coverage": ("公园绿地服务半径覆盖率", "Park service-radius coverage"),
     "regulatory_plan_coverage": ("控制性详细规划覆盖率", "Regulatory detailed plan coverage"),
     "urban_design_coverage": ("重点地区城市设计覆盖率", "Urban design coverage of key areas"),
+    "parking_per_100_cars": ("百辆汽车公共停车泊位数", "Public parking spaces per 100 cars"),
+    "sewer_network_coverage": (
+        "建成区污水管网覆盖率",
+        "Sewer network coverage of the built-up area",
+    ),
+    "water_supply_coverage": ("公共供水普及率", "Public water-supply coverage"),
+    "sewage_treatment_rate": ("生活污水集中处理率", "Domestic sewage treatment rate"),
+    "special_plans_approved_share": ("专项规划批复率", "Special plans approved"),
 }
 
 
@@ -67,6 +75,22 @@ REASONS: dict[str, tuple[str, str]] = {
         "no data: the workspace has no {layer} layer or it is empty; upload it (polygons with a "
         "status column) to compute this indicator",
     ),
+    "no_figure": (
+        "无数据：县里尚未填报{figure_zh}（含来源和年份）；请在规划图页面的“县级填报”中填写",
+        "no data: the county has not entered its {figure} (with source and year); enter it on "
+        "the county figures page linked from the planner map",
+    ),
+    "no_checklist": (
+        "无数据：县里尚未填报11项专项规划的编制情况；请在规划图页面的“县级填报”中填写",
+        "no data: the county has not entered the checklist of its 11 special plans; enter it on "
+        "the county figures page linked from the planner map",
+    ),
+    "no_parking_capacity": (
+        "无法计算：建成区内{count}处公共停车场均无泊位数（capacity_spaces）；请上传带泊位数的停车场"
+        "图层（parking）",
+        "not computable: none of the {count} public car parks in the built-up area has a "
+        "capacity (capacity_spaces); upload the parking layer with capacities",
+    ),
 }
 """Why an indicator has no value: code → (Chinese, English) templates, the one catalogue."""
 
@@ -79,6 +103,8 @@ LAYER_NAMES_ZH: dict[str, str] = {
     "green_space": "绿地",
     "sports": "体育设施",
     "residential": "居住用地",
+    "parking": "公共停车场",
+    "sewer_pipes": "污水管网",
 }
 
 
@@ -202,8 +228,13 @@ def make_result(
     details: dict[str, Any] | None = None,
     status: Status = "ok",
     reason: str = "",
+    target_year: int | None = None,
 ) -> IndicatorResult:
-    """Build an :class:`IndicatorResult`; ``value=None`` needs a non-ok status and a reason."""
+    """Build an :class:`IndicatorResult`; ``value=None`` needs a non-ok status and a reason.
+
+    ``target_year`` is the year of the target when it is not the settings' (a target the seed
+    gives for one year only, e.g. the 2020 parking target).
+    """
     name_zh, name_en = NAMES[indicator_id]
     if value is None and status == "ok":
         msg = f"{indicator_id}: a missing value needs status no_data/not_computable"
@@ -216,7 +247,7 @@ def make_result(
         value=None if value is None else float(value),
         unit=unit,
         target=float(target),
-        target_year=settings.target_year(),
+        target_year=settings.target_year() if target_year is None else target_year,
         passed=passed,
         status=status,
         layer=layer,
@@ -241,6 +272,7 @@ def missing_result(
     parameters: dict[str, Any],
     provenance: dict[str, str],
     details: dict[str, Any] | None = None,
+    target_year: int | None = None,
 ) -> IndicatorResult:
     """A result without a value: ``no_data`` (input absent) or ``not_computable`` (see reason)."""
     return make_result(
@@ -256,4 +288,5 @@ def missing_result(
         details=details,
         status=status,
         reason=reason,
+        target_year=target_year,
     )
