@@ -64,6 +64,7 @@ _GEOMETRY_TYPES = {
     "key_areas": "MultiPolygon",
     "urban_designs": "MultiPolygon",
     "disclosures": "Point",
+    "parking": "Unknown",
 }
 
 
@@ -391,6 +392,15 @@ def _step_areas(b: _Build) -> None:
         "leisure=sports_centre|stadium|pitch|fitness_centre|fitness_station|track|"
         "swimming_pool|sports_hall: nodes as points, areas as polygons, open ways as their "
         "mid-point; inside the boundary",
+    )
+    b.add_layer(
+        "parking",
+        osm.parking_from_features(f, b.boundary),
+        "osm",
+        "amenity=parking nodes, areas and open ways (as their mid-point) inside the boundary, "
+        "not access=private|no|customers|permit|residents|employees|delivery|agricultural and "
+        "not parking=garage_boxes|carports; capacity_spaces = the capacity tag when it is a "
+        "whole number, else null (counted, no spaces)",
     )
     b.add_layer(
         "residential",

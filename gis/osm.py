@@ -36,6 +36,8 @@ from gis.settings import (
     GREEN_NATURAL,
     NON_WALKABLE_HIGHWAYS,
     PARK_LEISURE,
+    PUBLIC_PARKING_EXCLUDED_ACCESS,
+    PUBLIC_PARKING_EXCLUDED_TYPES,
     SPORTS_LEISURE,
     URBAN_ROAD_CLASSES,
 )
@@ -454,6 +456,66 @@ def sports_from_features(features: gpd.GeoDataFrame, boundary: BaseGeometry) -> 
     points = clip_points(gdf[is_point], boundary)
     areas = clip_polygons(gdf[~is_point], boundary)
     out = pd.concat([points, areas], ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=features.crs)
+
+
+def osm_capacity(value: Any) -> int | None:
+    """The OSM ``capacity`` tag as a number of spaces, or ``None`` when it is not one.
+
+    Only a plain whole number counts (``"120"``; ``" 45 "``); ranges, words and estimates
+    (``"50-60"``, ``"approx 40"``, ``"unknown"``) give ``None``: no capacity is invented.
+
+    >>> [osm_capacity(v) for v in ("120", " 45 ", "50-60", "about 40", None, "", "0")]
+    [120, 45, None, None, None, None, 0]
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = str(value).strip()
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def parking_from_features(features: gpd.GeoDataFrame, boundary: BaseGeometry) -> gpd.GeoDataFrame:
+    """Public car parks: ``amenity=parking`` nodes, areas and open ways, with their capacity.
+
+    Left out: ``access`` in :data:`gis.settings.PUBLIC_PARKING_EXCLUDED_ACCESS` (private, no,
+    customers, permit, residents, employees, delivery, agricultural) and ``parking`` in
+    :data:`gis.settings.PUBLIC_PARKING_EXCLUDED_TYPES` (garage_boxes, carports); single spaces
+    (``amenity=parking_space``) and entrances (``amenity=parking_entrance``) are not car parks.
+    ``capacity_spaces`` is the ``capacity`` tag when it is a whole number (:func:`osm_capacity`),
+    else null: such car parks are kept, counted, and add no spaces.
+    """
+    amenity = _text(features, "amenity")
+    access = np.char.lower(_text(features, "access").astype(str))
+    kind = _text(features, "parking")
+    mask = (
+        (amenity == "parking")
+        & ~np.isin(access, list(PUBLIC_PARKING_EXCLUDED_ACCESS))
+        & ~np.isin(kind, list(PUBLIC_PARKING_EXCLUDED_TYPES))
+    )
+    sel = features[mask & np.isin(_geom_types(features), ["Point", *_POLYGONAL, *_LINEAR])]
+    geoms = np.asarray(sel.geometry.array, dtype=object)
+    lines = np.isin(_geom_types(sel), list(_LINEAR))
+    if lines.any():
+        geoms[lines] = shapely.line_interpolate_point(geoms[lines], 0.5, normalized=True)
+    capacity = [osm_capacity(v) for v in tag(sel, "capacity")]
+    gdf = gpd.GeoDataFrame(
+        {
+            "osm_id": sel["osm_id"].to_numpy(dtype=np.int64),
+            "osm_type": sel["element"].to_numpy(dtype=object),
+            "name": _text(sel, "name"),
+            "access": _text(sel, "access"),
+            "parking": _text(sel, "parking"),
+            "capacity_spaces": pd.array(capacity, dtype="Int64"),
+        },
+        geometry=gpd.GeoSeries(geoms, crs=features.crs),
+        crs=features.crs,
+    )
+    is_point = np.asarray(gdf.geometry.geom_type == "Point")
+    out = pd.concat(
+        [clip_points(gdf[is_point], boundary), clip_polygons(gdf[~is_point], boundary)],
+        ignore_index=True,
+    )
+    out["capacity_spaces"] = out["capacity_spaces"].astype("Int64")
     return gpd.GeoDataFrame(out, geometry="geometry", crs=features.crs)
 
 

@@ -228,6 +228,8 @@ _STYLES: dict[str, LayerStyle] = {
     "key_areas": _simple("重点地区", "Key areas", _poly("#ae3ec9", 0.15, 2.0)),
     "urban_designs": _simple("城市设计", "Urban designs", _poly("#9c36b5", 0.25, 1.5)),
     "disclosures": _disclosures(),
+    "parking": _simple("公共停车场", "Public car parks", _poly("#1864ab", 0.35, 1.5, radius=5)),
+    "sewer_pipes": _simple("污水管网", "Sewer pipes", _line("#5f3dc4", 2.0)),
     "population": _population(),
     "fitness_sites": _simple(
         "建议新增健身设施选址", "Suggested fitness sites", _poly("#0b7285", 0.9, 2.0, radius=8)

@@ -7,7 +7,7 @@ module and :mod:`gis.store.records`, never the other backend.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from gis.errors import GisError
@@ -56,7 +56,9 @@ class WorkspaceStore(Protocol):
     Reading: ``county_ids``, ``location``, ``version_token``, ``read_metadata``,
     ``list_layers``, ``read_layer``, ``read_population_bytes``, ``read_workspace``.
     Versions: ``current_version``, ``history``, ``read_version``, ``commit_version``,
-    ``rollback``.  ``close`` releases connections (nothing for folders).
+    ``rollback``; ``commit_county_data`` (the figures and checklist staff enter, kept in the
+    metadata with a version record, :mod:`gis.county_data`).  ``close`` releases connections
+    (nothing for folders).
     """
 
     kind: str
@@ -78,6 +80,9 @@ class WorkspaceStore(Protocol):
     def rollback(
         self, county_id: str, layer: str, version: int, *, user: str, hook: Hook | None = None
     ) -> VersionRecord: ...
+    def commit_county_data(
+        self, county_id: str, update: Mapping[str, Any], *, user: str
+    ) -> dict[str, Any]: ...
     def close(self) -> None: ...
 
 

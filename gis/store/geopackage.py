@@ -41,7 +41,7 @@ import shutil
 import sqlite3
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,7 @@ import geopandas as gpd
 import pyogrio
 import rasterio
 
+from gis import county_data
 from gis.errors import NotFoundError
 from gis.store.base import COUNTY_ID_RE, Hook, StoreBusyError
 from gis.store.files import (
@@ -412,6 +413,29 @@ def commit_version(
         return _commit_locked(workspace, new, hook or _no_hook)
 
 
+def commit_county_data(
+    workspace: str | Path, update: Mapping[str, Any], *, user: str, lock_timeout_s: float = 300.0
+) -> dict[str, Any]:
+    """Apply a validated county-data update (:mod:`gis.county_data`) to metadata.json.
+
+    Under the writer lock: metadata.json is read, the update merged with a version record
+    (who, when, what) and the file replaced atomically (which also changes the version token,
+    so every cache of the county is refreshed).  Returns the version record.
+    """
+    workspace = Path(workspace)
+    _read_metadata(workspace)
+    with workspace_lock(workspace, timeout_s=lock_timeout_s):
+        _cleanup_tmp(workspace)
+        _sync_metadata(workspace)
+        metadata = _read_metadata(workspace)
+        data, record = county_data.merged(
+            metadata.get(county_data.METADATA_KEY), update, user=user, now=county_data.now_iso()
+        )
+        metadata[county_data.METADATA_KEY] = data
+        write_json_atomic(workspace / METADATA_NAME, metadata)
+    return record
+
+
 def rollback(
     workspace: str | Path, layer: str, version: int, *, user: str, hook: Hook | None = None
 ) -> VersionRecord:
@@ -536,6 +560,12 @@ class GeoPackageStore:
     ) -> VersionRecord:
         """See :func:`commit_version` (flock on the folder serialises writers)."""
         return commit_version(self._folder(county_id), new, hook=hook)
+
+    def commit_county_data(
+        self, county_id: str, update: Mapping[str, Any], *, user: str
+    ) -> dict[str, Any]:
+        """See :func:`commit_county_data`."""
+        return commit_county_data(self._folder(county_id), update, user=user)
 
     def rollback(
         self, county_id: str, layer: str, version: int, *, user: str, hook: Hook | None = None

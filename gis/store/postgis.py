@@ -49,7 +49,7 @@ import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -62,6 +62,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from gis import county_data
 from gis.errors import GisError, NotFoundError
 from gis.store.base import DatabaseError, Hook, StoreBusyError
 from gis.store.records import (
@@ -644,6 +645,27 @@ class PostgisStore:
             (_jsonb(metadata), county_id),
         )
         hook("gpkg_written")
+        return record
+
+    def commit_county_data(
+        self, county_id: str, update: Mapping[str, Any], *, user: str
+    ) -> dict[str, Any]:
+        """Apply a validated county-data update (:mod:`gis.county_data`) in one transaction.
+
+        Returns the version record (version, user, created, changed items).
+        """
+        with self._connect() as conn, conn.transaction():
+            conn.execute(f"SET LOCAL lock_timeout = '{int(self.lock_timeout_s * 1000)}ms'")
+            metadata = self._metadata(conn, county_id, lock=True)
+            data, record = county_data.merged(
+                metadata.get(county_data.METADATA_KEY), update, user=user, now=county_data.now_iso()
+            )
+            metadata[county_data.METADATA_KEY] = data
+            conn.execute(
+                f"UPDATE {SCHEMA}.counties SET metadata = %s, "
+                f"revision = nextval('{SCHEMA}.revisions') WHERE county_id = %s",
+                (_jsonb(metadata), county_id),
+            )
         return record
 
     def _record(self, conn: Any, county_id: str, layer: str, version: int) -> VersionRecord:

@@ -169,6 +169,20 @@ def parse_number(value: Any) -> float:
     return number
 
 
+def parse_count(value: Any) -> int:
+    """A whole number ≥ 0 (``"120"``, ``"1,200"``, ``"85个"``, ``"85 位"``, ``40.0``).
+
+    >>> parse_count("1,200"), parse_count("85个"), parse_count(40.0)
+    (1200, 85, 40)
+    """
+    text = re.sub(r"[\s,，]|个$|位$|辆$", "", value) if isinstance(value, str) else value
+    number = parse_number(text)
+    if not float(number).is_integer():
+        msg = f"not a whole number: {value!r}"
+        raise ValueError(msg)
+    return int(number)
+
+
 def parse_pct(value: Any) -> float:
     """A percentage 0–100 (``"45%"`` or ``45``).
 
@@ -223,6 +237,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "bool": parse_bool,
     "number": parse_number,
     "pct": parse_pct,
+    "count": parse_count,
     "road_class": parse_road_class,
     "disclosure_type": parse_disclosure_type,
 }

@@ -15,6 +15,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from gis.errors import ProblemCollector
@@ -129,6 +130,9 @@ def _finish(frame: gpd.GeoDataFrame, schema: LayerSchema, label: str) -> gpd.Geo
     if kind == "disclosures":
         frame["record_id"] = [v or f"upload-{i + 1}" for i, v in enumerate(frame["record_id"])]
         frame["public"] = [bool(v) for v in frame["public"]]
+    if kind == "parking":  # uploaded car parks are the county's public ones
+        frame["access"] = "public"
+        frame["capacity_spaces"] = pd.array(frame["capacity_spaces"], dtype="Int64")
     if kind in ("plans", "urban_designs", "key_areas", "disclosures"):
         frame["sample"] = False
     return frame

@@ -24,7 +24,7 @@ class Column:
     """One stored column: name, type, whether required, and the source names that map onto it."""
 
     name: str
-    kind: str  # str | date | bool | number | pct | road_class | disclosure_type
+    kind: str  # str | date | bool | number | count | pct | road_class | disclosure_type
     label_zh: str
     aliases: tuple[str, ...] = ()
     required: bool = False
@@ -300,6 +300,54 @@ SCHEMAS: dict[str, LayerSchema] = {
                 ),
             ),
             ("record_id", "type", "title", "doc_number", "date", "authority", "public", "sample"),
+        ),
+        LayerSchema(
+            "parking",
+            "parking",
+            "公共停车场",
+            "public car parks",
+            POLYGONS | POINTS,
+            (
+                _NAME,
+                _col(
+                    "capacity_spaces",
+                    "count",
+                    "泊位数",
+                    "泊位数",
+                    "泊位",
+                    "车位数",
+                    "车位",
+                    "停车位",
+                    "停车泊位",
+                    "capacity",
+                    "spaces",
+                    "bws",
+                    "cws",
+                ),
+            ),
+            ("osm_id", "osm_type", "name", "access", "capacity_spaces", "sample"),
+        ),
+        LayerSchema(
+            "sewer_pipes",
+            "sewer_pipes",
+            "污水管网",
+            "sewer pipes",
+            LINES,
+            (
+                _col("pipe_id", "str", "管线编号", "编号", "管线编号", "管段编号", "id", "bh"),
+                _col(
+                    "diameter_mm",
+                    "number",
+                    "管径（毫米）",
+                    "管径",
+                    "管径mm",
+                    "diameter",
+                    "dn",
+                    "gj",
+                ),
+                _col("kind", "str", "管线类型", "类型", "管线类型", "管类", "type", "lx"),
+            ),
+            ("pipe_id", "diameter_mm", "kind", "sample"),
         ),
         LayerSchema(
             "projects",

@@ -5,6 +5,7 @@ Keys are problem codes, or a code and a variant after a dot; see :mod:`gis.uploa
 """
 
 MESSAGES: dict[str, str] = {
+    "bad_count.column": "{label}: column {source!r} ({column}) has {count} value(s) that are not a whole number ≥ 0 ({examples}); correct them (leave a cell empty when the number is unknown) and upload again",
     "bad_bool.column": "{label}: column {source!r} ({column}) has {count} value(s) that are not yes/no (是/否, 1/0, true/false) ({examples}); correct them and upload again",
     "bad_coord_system.not_lonlat": "{label}: {system} applies to longitude/latitude, but the file is in {crs_name}; declare GCJ-02/BD-09 only for Amap/Baidu longitude/latitude data",
     "bad_coord_system.unknown": "{label}: unknown coordinate system {coord_system!r}; choose WGS84/CGCS2000, GCJ-02 or BD-09",

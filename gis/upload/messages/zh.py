@@ -5,6 +5,7 @@ Keys are problem codes, or a code and a variant after a dot; see :mod:`gis.uploa
 """
 
 MESSAGES: dict[str, str] = {
+    "bad_count.column": "{label}：字段 {source!r}（{column}）有 {count} 个值不是非负整数（{examples}）；请更正后重新上传（数量不明时留空）",
     "bad_bool.column": "{label}：字段 {source!r}（{column}）有 {count} 个值不是是/否（或 1/0、true/false）（{examples}）；请更正后重新上传",
     "bad_coord_system.not_lonlat": "{label}：{system} 仅适用于经纬度数据，而文件坐标系为 {crs_name}；只有高德/百度经纬度数据才需声明",
     "bad_coord_system.unknown": "{label}：未知的坐标系 {coord_system!r}；请选择 WGS84/CGCS2000、GCJ-02 或 BD-09",
