@@ -341,6 +341,26 @@ def validate_update(payload: Any) -> dict[str, dict[str, Any | None]]:
     return clean
 
 
+def changes(
+    current: Mapping[str, Any] | None, update: Mapping[str, Mapping[str, Any | None]]
+) -> dict[str, dict[str, Any | None]]:
+    """The items of a validated ``update`` that differ from ``current`` (a form re-sends all).
+
+    >>> fig = {"value": 91.0, "source": "s", "year": 2020}
+    >>> changes({"figures": {"water_supply_pct": fig}},
+    ...         {"figures": {"water_supply_pct": dict(fig), "registered_cars": None},
+    ...          "special_plans": {}})
+    {'figures': {}, 'special_plans': {}}
+    """
+    stored = read({METADATA_KEY: current or {}})
+    out: dict[str, dict[str, Any | None]] = {"figures": {}, "special_plans": {}}
+    for section in out:
+        for key, entry in (update.get(section) or {}).items():
+            if stored[section].get(key) != entry:
+                out[section][key] = entry
+    return out
+
+
 def merged(
     current: Mapping[str, Any] | None,
     update: Mapping[str, Mapping[str, Any | None]],

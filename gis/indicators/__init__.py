@@ -59,6 +59,7 @@ __all__ = [
     "compute_park_service_coverage",
     "compute_parking_per_100_cars",
     "compute_regulatory_plan_coverage",
+    "compute_reported_targets",
     "compute_road_density",
     "compute_sewage_treatment_rate",
     "compute_sewer_network_coverage",
@@ -185,11 +186,11 @@ def compute_all(ws: Workspace, settings: IndicatorSettings) -> list[IndicatorRes
             provenance=_prov(ws, "urban_designs", "key_areas"),
             metric_crs=ws.metric_crs,
         ),
-        *_reported_targets(ws, built_up, settings),
+        *compute_reported_targets(ws, built_up, settings),
     ]
 
 
-def _reported_targets(
+def compute_reported_targets(
     ws: Workspace, built_up: gpd.GeoDataFrame, settings: IndicatorSettings
 ) -> list[IndicatorResult]:
     """Parking, sewers, water supply, sewage treatment and special plans (issue 12)."""
