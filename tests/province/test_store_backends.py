@@ -187,3 +187,33 @@ def test_indicators_identical_from_both_backends(
     )
     summary = run_batch(tasks, workers=1, progress=False)
     assert [o.status for o in summary.outcomes] == ["computed"]
+
+
+def test_county_data_is_kept_with_a_version_record(store_and_id) -> None:  # type: ignore[no-untyped-def]
+    from gis import county_data
+    from gis.indicators import compute_all
+    from gis.settings import DEFAULT_SETTINGS
+
+    store, cid = store_and_id
+    token = store.version_token(cid)
+    update = county_data.validate_update(
+        {"figures": {"water_supply_pct": {"value": 93.5, "source": "年鉴", "year": 2020}}}
+    )
+    record = store.commit_county_data(cid, update, user="alice")
+    assert (record["version"], record["user"], record["changed"]) == (
+        1,
+        "alice",
+        ["figures.water_supply_pct"],
+    )
+    assert store.version_token(cid) != token  # caches of the county are refreshed
+    clear = county_data.validate_update({"figures": {"water_supply_pct": None}})
+    assert store.commit_county_data(cid, clear, user="bob")["version"] == 2
+    again = county_data.validate_update({"special_plans": {"power": {"status": "编制中"}}})
+    store.commit_county_data(cid, again, user="carol")
+    data = county_data.read(store.read_metadata(cid))
+    assert data["version"] == 3 and data["figures"] == {}
+    assert [h["user"] for h in data["history"]] == ["alice", "bob", "carol"]
+    ws = store.read_workspace(cid)
+    by_id = {r.id: r for r in compute_all(ws.to_metric(), DEFAULT_SETTINGS)}
+    assert by_id["water_supply_coverage"].status == "no_data"
+    assert by_id["special_plans_approved_share"].value == 0.0

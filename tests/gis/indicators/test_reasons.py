@@ -26,7 +26,8 @@ def _bilingual(text: str) -> None:
 
 @pytest.mark.parametrize("code", sorted(REASONS))
 def test_every_catalogued_reason_is_chinese_then_english(code: str) -> None:
-    _bilingual(reason(code, layer="plans", layer_zh=LAYER_NAMES_ZH["plans"]))
+    values = {"figure": "registered cars", "figure_zh": "城区汽车保有量", "count": "3"}
+    _bilingual(reason(code, layer="plans", layer_zh=LAYER_NAMES_ZH["plans"], **values))
 
 
 def test_results_without_a_value_carry_a_bilingual_reason() -> None:
