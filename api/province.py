@@ -44,6 +44,7 @@ from api.maps import (
     map_parts,
 )
 from gis.batch import read_failures, read_results
+from gis.indicators import INDICATOR_IDS, INDICATOR_NAMES
 from gis.province import ATTRIBUTION, NO_CENSUS, load_units, read_province_sources, reconcile
 from gis.province import unit_records as _unit_records
 from gis.ranking import GRADES, RankRow, grade_counts, rank_with_change
@@ -511,16 +512,36 @@ def province_ranking(query: dict[str, Any]) -> dict[str, Any]:
     return ranking_payload(chosen_year(query.get("year"), all_results()))
 
 
+def ranking_header() -> list[str]:
+    """Column titles: :data:`RANKING_COLUMNS`, each indicator's value, the items not scored."""
+    return [
+        *(f"{zh} {en}" for _key, zh, en in RANKING_COLUMNS),
+        *(f"{INDICATOR_NAMES[i][0]} {i}" for i in INDICATOR_IDS),
+        "无数据不计分 not scored (no data)",
+    ]
+
+
 def ranking_rows(rows: list[RankRow]) -> list[list[Any]]:
-    """Ranking rows in :data:`RANKING_COLUMNS` order."""
-    return [[r.to_dict().get(key) for key, _zh, _en in RANKING_COLUMNS] for r in rows]
+    """Ranking rows in :func:`ranking_header` order (no value: empty)."""
+    out = []
+    for r in rows:
+        data = r.to_dict()
+        values = [data.get(key) for key, _zh, _en in RANKING_COLUMNS]
+        values += [_rounded(r.values.get(i)) for i in INDICATOR_IDS]
+        values.append(", ".join(r.no_data_excluded))
+        out.append(values)
+    return out
+
+
+def _rounded(value: Any) -> Any:
+    return round(float(value), 2) if isinstance(value, int | float) else None
 
 
 def ranking_csv(rows: list[RankRow]) -> bytes:
     """The ranking as UTF-8 CSV with a BOM (Excel reads the Chinese correctly)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([f"{zh} {en}" for _key, zh, en in RANKING_COLUMNS])
+    writer.writerow(ranking_header())
     for row in ranking_rows(rows):
         writer.writerow(["" if v is None else v for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
@@ -531,7 +552,7 @@ def ranking_xlsx(rows: list[RankRow], year: int) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = f"排名 ranking {year}"
-    ws.append([f"{zh} {en}" for _key, zh, en in RANKING_COLUMNS])
+    ws.append(ranking_header())
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in ranking_rows(rows):

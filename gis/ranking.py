@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 GRADES = ("优良", "合格", "不合格")
@@ -55,6 +55,8 @@ class RankRow:
     previous_grade: str | None = None
     score_change: float | None = None
     rank_change: int | None = None
+    values: dict[str, float | None] = field(default_factory=dict)
+    no_data_excluded: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (with the English grade)."""
@@ -64,7 +66,11 @@ class RankRow:
 
 
 def summarize(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """Score, grade and indicator counts of one result document.
+    """Score, grade, indicator counts and values of one result document.
+
+    ``values`` maps each indicator id to its value (``None`` without data);
+    ``no_data_excluded`` lists the reported targets left out of the score for want of data
+    (docs/assessment.md).
 
     >>> doc = {"county_id": "a", "year": 2020, "metadata": {"name": "A", "adcode": "410181"},
     ...        "report": {"assessment": {"score": 75.0, "grade": "合格"},
@@ -92,6 +98,8 @@ def summarize(doc: Mapping[str, Any]) -> dict[str, Any]:
         "is_demonstration": bool(meta.get("is_demonstration", False)),
         "copy_label": str(meta.get("copy_label") or ""),
         "provisional": bool(assessment.get("provisional", False)),
+        "values": {str(i["id"]): i.get("value") for i in _indicators(report) if i.get("id")},
+        "no_data_excluded": tuple(assessment.get("no_data_excluded") or ()),
     }
 
 

@@ -12,6 +12,7 @@ import geopandas as gpd
 
 from gis import county_data
 from gis.crs import require_metric
+from gis.indicators._common import NAMES as INDICATOR_NAMES
 from gis.indicators._common import dissolve
 from gis.indicators.county_figures import (
     compute_sewage_treatment_rate,
@@ -52,6 +53,7 @@ INDICATOR_IDS: tuple[str, ...] = (
 
 __all__ = [
     "INDICATOR_IDS",
+    "INDICATOR_NAMES",
     "compute_all",
     "compute_fitness_15min_coverage",
     "compute_green_space_ratio",
