@@ -27,7 +27,7 @@ REQUIRED_LAYERS = (
     "residential",
     "landuse",
 )
-OPTIONAL_LAYERS = ("plans", "key_areas", "urban_designs", "disclosures")
+OPTIONAL_LAYERS = ("plans", "key_areas", "urban_designs", "disclosures", "projects")
 
 
 @dataclass(frozen=True)

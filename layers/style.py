@@ -228,6 +228,7 @@ _STYLES: dict[str, LayerStyle] = {
     "key_areas": _simple("重点地区", "Key areas", _poly("#ae3ec9", 0.15, 2.0)),
     "urban_designs": _simple("城市设计", "Urban designs", _poly("#9c36b5", 0.25, 1.5)),
     "disclosures": _disclosures(),
+    "projects": _simple("项目库", "Projects", _poly("#e8590c", 0.35, 2.5, radius=7)),
     "population": _population(),
     "fitness_sites": _simple(
         "建议新增健身设施选址", "Suggested fitness sites", _poly("#0b7285", 0.9, 2.0, radius=8)
