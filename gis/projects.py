@@ -664,8 +664,9 @@ def merge_projects(
     """Merge a sheet or an upload into the library by ``project_id``.
 
     Rows whose id exists replace that project's content (it becomes a draft when anything
-    changed; an unchanged row leaves the project as it was, passed ones included); rows with a
-    new or no id are added as drafts.  Projects not in ``incoming`` stay.
+    changed; an unchanged row leaves the project as it was, passed ones included); columns
+    ``incoming`` lacks keep their stored values.  Rows with a new or no id are added as
+    drafts.  Projects not in ``incoming`` stay.
     """
     frame = normalise_projects(frame)
     rows = [_row_values(frame, j) for j in range(len(frame))]
@@ -675,14 +676,16 @@ def merge_projects(
     ]
     fresh = iter(next_project_id([*position, *given], sum(v is None for v in given)))
     added, changed = [], []
+    present = [f for f in CONTENT_FIELDS if f in incoming.columns]
+    incoming = normalise_projects(incoming, fill_ids=False)
     for k in range(len(incoming)):
         src = incoming.iloc[k]
-        values = {f: _clean(src[f]) if f in incoming.columns else None for f in CONTENT_FIELDS}
+        values = {f: _clean(src[f]) for f in present}
         values["geometry"] = src.geometry
         project_id = given[k] or next(fresh)
         if project_id in position:
             old = rows[position[project_id]]
-            zh, _en = describe_changes(old, values)
+            zh, _en = describe_changes(old, {**old, **values})
             if zh != "无变化":
                 rows[position[project_id]] = {
                     **old,
@@ -751,8 +754,8 @@ def summarise(frame: gpd.GeoDataFrame) -> dict[str, Any]:
     (2, 1000.0, 95.0, 1)
     """
     frame = normalise_projects(frame)
-    invest = [v or 0.0 for v in frame["investment_wan_yuan"].tolist()]
-    progress = [v or 0.0 for v in frame["progress_pct"].tolist()]
+    invest = [_clean(v) or 0.0 for v in frame["investment_wan_yuan"].tolist()]
+    progress = [_clean(v) or 0.0 for v in frame["progress_pct"].tolist()]
     total = sum(invest)
     if total > 0:
         weighted = sum(i * p for i, p in zip(invest, progress, strict=True)) / total
@@ -763,7 +766,7 @@ def summarise(frame: gpd.GeoDataFrame) -> dict[str, Any]:
         "investment_wan_yuan": _round(total),
         "progress_pct": _round(weighted, 1) if len(frame) else None,
         "by_status": {s: int((frame["status"] == s).sum()) for s in STATUSES},
-        "parking_spaces": int(sum(v or 0 for v in frame["parking_spaces"].tolist())),
+        "parking_spaces": int(sum(_clean(v) or 0 for v in frame["parking_spaces"].tolist())),
     }
 
 
