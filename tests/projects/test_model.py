@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon
 
+from gis.errors import NotFoundError
 from gis.projects import (
     CATEGORIES,
     PUBLIC_FIELDS,
@@ -29,7 +30,6 @@ from gis.projects import (
     summarise_by_category,
     update_project,
 )
-from gis.errors import NotFoundError
 
 NOW = "2030-01-01T00:00:00+00:00"  # any fixed instant: nothing here reads the clock
 
