@@ -151,7 +151,10 @@ def _table(
             problems, label, "bad_sheet.too_many_rows", label=label, count=len(body), limit=max_rows
         )
         return None
-    names = [h or f"column{j + 1}" for j, h in enumerate(header)]
+    names: list[str] = []
+    for j, h in enumerate(header):  # a repeated name is reported above; kept apart here
+        name = h or f"column{j + 1}"
+        names.append(name if name not in names else f"{name} (column {j + 1})")
     return pd.DataFrame(body, columns=names, dtype=object), numbers
 
 
@@ -441,6 +444,7 @@ TEMPLATE_HEADERS = (
 def template_xlsx() -> bytes:
     """The blank 项目台账 (.xlsx): the recognised headers, choice lists, and a sheet of notes."""
     from openpyxl import Workbook
+    from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
     book = Workbook()
@@ -449,7 +453,7 @@ def template_xlsx() -> bytes:
     sheet.title = SHEET_NAME
     sheet.append(list(TEMPLATE_HEADERS))
     for j, _ in enumerate(TEMPLATE_HEADERS, start=1):
-        sheet.cell(row=1, column=j).font = sheet.cell(row=1, column=j).font.copy(bold=True)
+        sheet.cell(row=1, column=j).font = Font(bold=True)
         sheet.column_dimensions[sheet.cell(row=1, column=j).column_letter].width = 16
     for header, choices in (("项目类别", CATEGORIES), ("建设状态", STATUSES)):
         letter = sheet.cell(row=1, column=TEMPLATE_HEADERS.index(header) + 1).column_letter

@@ -26,3 +26,14 @@ def lib_app(make_app: Any, lib_ws: Path) -> Iterator[tuple[Any, Accounts, Path]]
     """The app over the private copy (no indicator recomputation), accounts of every role."""
     app = make_app(WORKSPACES_DIR=str(lib_ws.parent), UPLOAD_RECOMPUTE=False)
     yield app, create_accounts(app), lib_ws
+
+
+@pytest.fixture(scope="module")
+def shared_lib_app(
+    make_app: Any, demo_workspace_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Any, Accounts, Path]:
+    """One app and workspace copy for tests that must not change it (refused sheets)."""
+    target = tmp_path_factory.mktemp("projects-shared") / "workspaces" / DEMO_ID
+    shutil.copytree(demo_workspace_dir, target)
+    app = make_app(WORKSPACES_DIR=str(target.parent), UPLOAD_RECOMPUTE=False)
+    return app, create_accounts(app), target
