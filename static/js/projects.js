@@ -7,6 +7,7 @@
   var zh = data.lang !== "en";
   var csrf = document.getElementById("csrf").value;
   var map = L.map("project-map", { zoomControl: true }).setView([34.75, 113.62], 12);
+  window.projectMap = map;  // for tests and the console: the page's Leaflet map
   var projectLayer = L.featureGroup().addTo(map);
   var drawLayer = L.featureGroup().addTo(map);
   var projects = [];
