@@ -85,7 +85,8 @@ def test_staff_create_a_project_on_the_map(served: tuple[str, Any]) -> None:
         assert "草稿" in row.inner_text()
         assert page.locator("#message.verdict-ok").is_visible()
         markers = page.evaluate(
-            "() => { let n = 0; window.projectMap.eachLayer(l => { if (l.feature) n++; }); return n; }"
+            "() => { let n = 0;"
+            " window.projectMap.eachLayer(l => { if (l.feature) n++; }); return n; }"
         )
         assert markers >= 2  # the county outline and the new project
         browser.close()
