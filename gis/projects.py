@@ -534,11 +534,21 @@ def _row_values(frame: gpd.GeoDataFrame, i: int) -> dict[str, Any]:
     return values
 
 
+def _rows_of(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """Every row of a normalised frame as a dict of plain values plus ``geometry``."""
+    records: list[dict[str, Any]] = frame[list(FIELDS)].to_dict("records")
+    for record, geom in zip(records, frame.geometry.tolist(), strict=True):
+        for key, value in record.items():
+            record[key] = _clean(value)
+        record["geometry"] = geom
+    return records
+
+
 def _with_row(
     frame: gpd.GeoDataFrame, i: int | None, values: Mapping[str, Any]
 ) -> gpd.GeoDataFrame:
     """A copy of ``frame`` with row ``i`` replaced by ``values`` (appended when ``i`` is None)."""
-    rows = [_row_values(frame, j) for j in range(len(frame))]
+    rows = _rows_of(frame)
     if i is None:
         rows.append(dict(values))
     else:
@@ -614,7 +624,7 @@ def delete_project(frame: gpd.GeoDataFrame, project_id: str) -> Change:
     frame = normalise_projects(frame)
     i = project_index(frame, project_id)
     name = str(frame.iloc[i]["name"] or "")
-    rows = [_row_values(frame, j) for j in range(len(frame)) if j != i]
+    rows = [r for j, r in enumerate(_rows_of(frame)) if j != i]
     return Change(
         _frame_of(rows), (project_id,), "delete", *_message("delete", project_id, name, name)
     )
@@ -669,7 +679,7 @@ def merge_projects(
     drafts.  Projects not in ``incoming`` stay.
     """
     frame = normalise_projects(frame)
-    rows = [_row_values(frame, j) for j in range(len(frame))]
+    rows = _rows_of(frame)
     position = {r["project_id"]: j for j, r in enumerate(rows)}
     given = [
         None if _blank(v) else str(v) for v in incoming.get("project_id", [None] * len(incoming))
