@@ -16,6 +16,7 @@ import hashlib
 import shutil
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -159,7 +160,42 @@ def read_library(county_id: str) -> gpd.GeoDataFrame:
     return normalise_projects(backend.read_layer(county_id, LAYER))
 
 
-def _commit(county_id: str, change: Change, user: User) -> dict[str, Any]:
+class LibraryChangedError(GisError):
+    """Another change of the county's library was committed after this one read it (409)."""
+
+    status = 409
+    code = "library_changed"
+
+
+def apply_change(
+    county_id: str, user: User, make: Callable[[gpd.GeoDataFrame], Change]
+) -> dict[str, Any]:
+    """Read the library, make the change, commit it unless the library changed meanwhile.
+
+    Within a worker a lock per county serialises changes; across workers the commit checks,
+    with the store's write lock held (the ``version_written`` hook: GeoPackage lock file,
+    PostgreSQL row lock), that the current version is still the one read, else 409
+    ``library_changed`` and nothing is stored (the store drops the unfinished version).
+    """
+    backend = get_store().backend
+    with _county_lock(county_id):
+        base = backend.current_version(county_id, LAYER)  # first: a later commit is then seen
+        change = make(read_library(county_id))
+
+        def guard(stage: str) -> None:
+            if stage == "version_written" and backend.current_version(county_id, LAYER) != base:
+                msg = (
+                    "项目库已被他人修改，请刷新后重试 | the county's project library changed while "
+                    "this change was made; reload and try again"
+                )
+                raise LibraryChangedError(msg)
+
+        return _commit(county_id, change, user, guard=guard)
+
+
+def _commit(
+    county_id: str, change: Change, user: User, *, guard: Callable[[str], None] | None = None
+) -> dict[str, Any]:
     frame = change.frame
     digest = hashlib.sha256(frame.to_json(drop_id=True).encode("utf-8")).hexdigest()
     record = get_store().backend.commit_version(
@@ -174,6 +210,7 @@ def _commit(county_id: str, change: Change, user: User) -> dict[str, Any]:
             gdf=frame,
             action="edit",
         ),
+        hook=guard,
     )
     project = None
     if len(change.project_ids) == 1 and change.action != "delete":
@@ -241,9 +278,9 @@ def do_create(county_id: str, user: User, values: dict[str, Any]) -> dict[str, A
     _county(county_id)
     ensure_can_write(user, county_id)
     checked = _checked(county_id, values, "project")
-    with _county_lock(county_id):
-        change = create_project(read_library(county_id), checked, user=user.name, now=_now())
-        return _commit(county_id, change, user)
+    return apply_change(
+        county_id, user, lambda lib: create_project(lib, checked, user=user.name, now=_now())
+    )
 
 
 def do_update(
@@ -255,28 +292,28 @@ def do_update(
     if values.get("project_id") not in (None, "", project_id):
         msg = "项目编号不能修改 | the project_id of a project cannot change"
         raise ProjectError(msg)
-    with _county_lock(county_id):
-        library = read_library(county_id)
+    located = any(values.get(k) not in (None, "") for k in ("geometry", "wkt", "lon", "lat"))
+
+    def make(library: gpd.GeoDataFrame) -> Change:
         current = project_record(library, project_index(library, project_id))
         merged = {f: current.get(f) for f in CONTENT_FIELDS}
         merged.update({k: v for k, v in values.items() if k in CONTENT_FIELDS})
-        located = any(values.get(k) not in (None, "") for k in ("geometry", "wkt", "lon", "lat"))
         merged.update(
             {k: values.get(k) for k in ("geometry", "wkt", "lon", "lat", "coord_system")}
             if located
             else {"wkt": current["geometry_wkt"]}
         )
         checked = _checked(county_id, merged, f"project {project_id}")
-        change = update_project(library, project_id, checked, user=user.name, now=_now())
-        return _commit(county_id, change, user)
+        return update_project(library, project_id, checked, user=user.name, now=_now())
+
+    return apply_change(county_id, user, make)
 
 
 def do_delete(county_id: str, project_id: str, user: User) -> dict[str, Any]:
     """Remove one project."""
     _county(county_id)
     ensure_can_write(user, county_id)
-    with _county_lock(county_id):
-        return _commit(county_id, delete_project(read_library(county_id), project_id), user)
+    return apply_change(county_id, user, lambda lib: delete_project(lib, project_id))
 
 
 def do_review(
@@ -288,11 +325,13 @@ def do_review(
         ensure_can_write(user, county_id)
     else:
         ensure_can_review(user)
-    with _county_lock(county_id):
-        change = review_project(
-            read_library(county_id), project_id, action, user=user.name, now=_now(), comment=comment
-        )
-        return _commit(county_id, change, user)
+    return apply_change(
+        county_id,
+        user,
+        lambda lib: review_project(
+            lib, project_id, action, user=user.name, now=_now(), comment=comment
+        ),
+    )
 
 
 def do_import(county_id: str, user: User) -> dict[str, Any]:
@@ -336,11 +375,11 @@ def do_import(county_id: str, user: User) -> dict[str, Any]:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         storage.close()
-    with _county_lock(county_id):
-        change = merge_projects(
-            read_library(county_id), incoming, user=user.name, now=_now(), label=original
-        )
-        result = _commit(county_id, change, user)
+    result = apply_change(
+        county_id,
+        user,
+        lambda lib: merge_projects(lib, incoming, user=user.name, now=_now(), label=original),
+    )
     result["report"] = report.as_dict()
     return result
 

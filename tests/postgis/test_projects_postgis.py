@@ -55,3 +55,53 @@ def test_project_versions_on_postgis(writable: Writable) -> None:
     assert client.delete(f"{url}/{pid}", headers=w.staff).status_code == 200
     assert client.get(url, headers=w.staff).get_json()["projects"] == []
     assert len(w.store.history(w.county_id, "projects")) == 5
+
+
+def test_stale_change_is_refused_on_postgis(writable: Writable) -> None:
+    """A commit between this change's read and its commit (another worker): 409, rolled back."""
+    import pytest
+
+    from api.auth import User
+    from api.projects import LibraryChangedError, apply_change
+    from gis.projects import update_project
+    from gis.store import NewVersion
+
+    w = writable
+    client = w.app.test_client()
+    point = (
+        w.store.read_layer(w.county_id, "boundary").to_crs(4326).union_all().representative_point()
+    )
+    body = {
+        "name": "道路",
+        "category": "道路",
+        "investment_wan_yuan": "5",
+        "progress_pct": "0",
+        "lon": point.x,
+        "lat": point.y,
+    }
+    pid = client.post(w.url("/projects"), json=body, headers=w.staff).get_json()["project"][
+        "project_id"
+    ]
+
+    def make(library: object) -> object:
+        other = update_project(library, pid, {"name": "先到的修改"}, user="bob", now="t")  # type: ignore[arg-type]
+        w.store.commit_version(
+            w.county_id,
+            NewVersion(
+                layer="projects",
+                user="bob",
+                original_name="",
+                sha256="",
+                feature_count=1,
+                report=other.report(),
+                gdf=other.frame,
+                action="edit",
+            ),
+        )
+        return update_project(library, pid, {"progress_pct": 50.0}, user="alice", now="t")  # type: ignore[arg-type]
+
+    with w.app.test_request_context(), pytest.raises(LibraryChangedError):
+        apply_change(w.county_id, User("alice", "staff", (w.county_id,), 1, "token"), make)  # type: ignore[arg-type]
+    assert [r.user for r in w.store.history(w.county_id, "projects")] == ["alice", "bob"]
+    stored = client.get(w.url(f"/projects/{pid}"), headers=w.staff).get_json()["project"]
+    assert (stored["name"], stored["progress_pct"]) == ("先到的修改", 0.0)

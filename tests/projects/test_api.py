@@ -343,3 +343,41 @@ def test_pages_need_the_right_role(lib_app: Any) -> None:
     assert client.get("/review").status_code == 302
     assert client.get("/review", headers=accounts.header("staff")).status_code == 403
     assert client.get("/review", headers=accounts.header("reviewer")).status_code == 200
+
+
+def test_a_change_made_on_a_stale_library_is_refused(lib_app: Any) -> None:
+    """Another worker commits between this change's read and its commit: 409, nothing stored."""
+    from api.auth import User
+    from api.projects import LibraryChangedError, apply_change
+    from gis.projects import update_project
+    from gis.store import NewVersion
+
+    app, accounts, _ws = lib_app
+    client = app.test_client()
+    pid = _create(client, accounts, app)
+    backend = app.extensions["gis_store"].backend
+    alice = User("alice", "staff", (DEMO_ID,), 1, "token")
+
+    def make(library: Any) -> Any:
+        other = update_project(library, pid, {"name": "另一进程的修改"}, user="bob", now="t")
+        backend.commit_version(
+            DEMO_ID,
+            NewVersion(
+                layer="projects",
+                user="bob",
+                original_name="",
+                sha256="",
+                feature_count=1,
+                report=other.report(),
+                gdf=other.frame,
+                action="edit",
+            ),
+        )
+        return update_project(library, pid, {"progress_pct": 99.0}, user="alice", now="t")
+
+    with app.test_request_context(), pytest.raises(LibraryChangedError) as info:
+        apply_change(DEMO_ID, alice, make)
+    assert info.value.status == 409
+    assert [r.user for r in backend.history(DEMO_ID, "projects")] == ["alice", "bob"]
+    stored = client.get(f"{URL}/{pid}", headers=accounts.header("staff")).get_json()["project"]
+    assert (stored["name"], stored["progress_pct"]) == ("另一进程的修改", 30.0)
