@@ -381,3 +381,23 @@ def test_a_change_made_on_a_stale_library_is_refused(lib_app: Any) -> None:
     assert [r.user for r in backend.history(DEMO_ID, "projects")] == ["alice", "bob"]
     stored = client.get(f"{URL}/{pid}", headers=accounts.header("staff")).get_json()["project"]
     assert (stored["name"], stored["progress_pct"]) == ("另一进程的修改", 30.0)
+
+
+def test_markup_in_a_project_is_shown_as_text(lib_app: Any) -> None:
+    app, accounts, _ws = lib_app
+    client = app.test_client()
+    evil = '<img src=x onerror="window.__xss=1">'
+    pid = _create(client, accounts, app, name=evil, responsible_unit="</script><b>单位</b>")
+    _to(client, accounts, pid, "submitted")
+    queue = client.get("/review", headers=accounts.header("reviewer")).get_data(as_text=True)
+    assert evil not in queue and "&lt;img src=x" in queue
+    _to_pass = client.post(
+        f"{URL}/{pid}/review", json={"decision": "pass"}, headers=accounts.header("reviewer")
+    )
+    assert _to_pass.status_code == 200
+    public = client.get(f"/public/{DEMO_ID}").get_data(as_text=True)
+    assert evil not in public and "</script><b>" not in public
+    page = client.get(f"/projects/{DEMO_ID}", headers=accounts.header("staff")).get_data(
+        as_text=True
+    )
+    assert evil not in page  # the list is filled by static/js/projects.js with textContent
