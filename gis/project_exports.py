@@ -4,8 +4,9 @@ Every function takes the counties' *public* projects (:func:`gis.projects.public
 passed ones, public fields) and is pure; the web layer reads the store and sends the bytes.
 
 The .xlsx follows the province template: a sheet 汇总 (totals: one row per county, the
-province total, then the totals by category) and one sheet per county listing its projects
-with a total row; the .csv lists every project of every county, one per row.
+province total, then the totals by category), a sheet 按县和类别 (one row per county and
+category present) and one sheet per county listing its projects with a total row; the .csv
+lists every project of every county, one per row.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from gis.projects import (
 )
 
 TOTALS_SHEET = "汇总"
+BY_CATEGORY_SHEET = "按县和类别"
 PROJECT_COLUMNS = tuple(f for f in PUBLIC_FIELDS if f != "reviewed_at")
 TOTALS_HEADER = (
     "县（市）",
@@ -127,7 +129,7 @@ def _sheet_titles(counties: Sequence[CountyProjects]) -> list[str]:
     for c in counties:
         base = _SHEET_BAD.sub("_", c.name or c.county_id)[:28] or "county"
         title, n = base, 2
-        while title in titles or title == TOTALS_SHEET:
+        while title in titles or title in (TOTALS_SHEET, BY_CATEGORY_SHEET):
             title = f"{base[:26]}_{n}"
             n += 1
         titles.append(title)
@@ -153,6 +155,14 @@ def projects_xlsx(counties: Sequence[CountyProjects], *, title: str) -> bytes:
     totals.append(["项目类别", "category", *TOTALS_HEADER[2:]])
     for row in summary["by_category"]:
         totals.append(_totals_row(row["category"], row["category_en"], row))
+    cross = book.create_sheet(BY_CATEGORY_SHEET)
+    cross.append([f"{title}：按县（市）和项目类别"])
+    cross.append(["县（市）", "county_id", "项目类别", "category", *TOTALS_HEADER[2:]])
+    for c, s in zip(counties, summary["counties"], strict=True):
+        for row in s["by_category"]:
+            cross.append(
+                [c.name, c.county_id, *_totals_row(row["category"], row["category_en"], row)]
+            )
     header = [FIELD_LABELS[f][0] for f in PROJECT_COLUMNS] + ["位置（WKT）"]
     for c, sheet_title, s in zip(
         counties, _sheet_titles(counties), summary["counties"], strict=True

@@ -69,7 +69,13 @@ def test_summary_by_hand() -> None:
 
 def test_xlsx_province_template_sums() -> None:
     book = load_workbook(io.BytesIO(projects_xlsx(_counties(), title="测试")))
-    assert book.sheetnames == ["汇总", "甲县", "乙市_区", "丙县"]
+    assert book.sheetnames == ["汇总", "按县和类别", "甲县", "乙市_区", "丙县"]
+    cross = list(book["按县和类别"].iter_rows(values_only=True))[2:]
+    assert [(r[1], r[2], r[4], r[5]) for r in cross] == [
+        ("a", "道路", 1, 300),
+        ("a", "停车", 1, 100),
+        ("b", "道路", 1, 600),
+    ]
     totals = list(book["汇总"].iter_rows(values_only=True))
     assert totals[1][:5] == (
         "县（市）",
