@@ -21,6 +21,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "api.auth:bp",
     "api.province:bp",
     "api.county_data:bp",
+    "api.projects:bp",
 )
 
 

@@ -1,7 +1,10 @@
 """Sign-in, roles, CSRF and API tokens; the ``flask users`` command group.
 
 Roles: ``public`` (read only; also every visitor who is not signed in), ``staff`` (may
-upload to the counties listed on their account) and ``admin`` (every county, accounts).
+upload to the counties listed on their account), ``reviewer`` (a province reviewer: passes or
+returns the projects counties submit, in every county; changes no layer) and ``admin`` (every
+county, accounts, and the reviewer's rights).  A users database made before the reviewer role
+existed is migrated on first use (its ``users`` table is rebuilt with the new CHECK).
 
 - Accounts live in a small SQLite file (``USERS_DB``, default ``instance/users.sqlite``);
   passwords are hashed with ``werkzeug.security`` (scrypt); API tokens are random 256-bit
@@ -48,7 +51,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from gis.errors import GisError
 
-ROLES = ("public", "staff", "admin")
+ROLES = ("public", "staff", "reviewer", "admin")
 MIN_PASSWORD_CHARS = 10
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_FIELD = "csrf_token"
@@ -63,7 +66,7 @@ CREATE TABLE IF NOT EXISTS users (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
     password_hash TEXT NOT NULL,
-    role TEXT NOT NULL CHECK (role IN ('public', 'staff', 'admin')),
+    role TEXT NOT NULL CHECK (role IN ('public', 'staff', 'reviewer', 'admin')),
     counties TEXT NOT NULL DEFAULT '[]',
     created TEXT NOT NULL
 );
@@ -137,6 +140,19 @@ class User:
             return True
         return self.role == "staff" and county_id in self.counties
 
+    @property
+    def can_review(self) -> bool:
+        """Province reviewers and admins pass or return submitted projects of every county.
+
+        >>> User("r", "reviewer", (), 1).can_review, User("s", "staff", ("x",), 2).can_review
+        (True, False)
+        """
+        return self.id is not None and self.role in ("reviewer", "admin")
+
+    def can_read_projects(self, county_id: str) -> bool:
+        """Who sees a county's whole project library (drafts, contacts): its writers, reviewers."""
+        return self.can_write(county_id) or self.can_review
+
 
 ANONYMOUS = User("anonymous")
 
@@ -167,6 +183,7 @@ def _connect(path: Path | None = None) -> Iterator[sqlite3.Connection]:
     try:
         con.execute("PRAGMA foreign_keys = ON")
         con.executescript(_SCHEMA)
+        _migrate_roles(con)
         yield con
         con.commit()
     finally:
@@ -175,6 +192,34 @@ def _connect(path: Path | None = None) -> Iterator[sqlite3.Connection]:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _migrate_roles(con: sqlite3.Connection) -> None:
+    """Rebuild a ``users`` table whose CHECK predates a role of :data:`ROLES` (keeps every row).
+
+    SQLite cannot change a CHECK constraint in place: the table is copied into one made by
+    :data:`_SCHEMA` inside one transaction with foreign keys off (SQLite's documented way), so
+    tokens and sessions keep pointing at the same user ids.
+    """
+    row = con.execute(
+        "SELECT sql FROM sqlite_master WHERE type='table' AND name='users'"
+    ).fetchone()
+    if row is None or all(f"'{role}'" in row[0] for role in ROLES):
+        return
+    con.commit()
+    con.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with con:
+            create = _SCHEMA.split("CREATE TABLE IF NOT EXISTS users", 1)[1].split(";", 1)[0]
+            con.execute("CREATE TABLE users_migrated" + create)
+            con.execute(
+                "INSERT INTO users_migrated (id, name, password_hash, role, counties, created) "
+                "SELECT id, name, password_hash, role, counties, created FROM users"
+            )
+            con.execute("DROP TABLE users")
+            con.execute("ALTER TABLE users_migrated RENAME TO users")
+    finally:
+        con.execute("PRAGMA foreign_keys = ON")
 
 
 def _row_user(row: tuple[Any, ...], via: str) -> User:
@@ -460,7 +505,30 @@ def ensure_can_write(user: User, county: str) -> None:
                 f"not to {county!r}; ask an administrator"
             )
         else:
-            msg = f"{user.name} has the role {user.role!r}: uploads need the staff or admin role"
+            msg = (
+                f"{user.name} has the role {user.role!r}: changing a county's data needs the "
+                "staff or admin role"
+            )
+        raise ForbiddenError(msg)
+
+
+def ensure_can_review(user: User) -> None:
+    """Raise :class:`AuthError` / :class:`ForbiddenError` unless ``user`` is a reviewer or admin."""
+    if not user.is_authenticated:
+        msg = "sign in as a province reviewer (or send an API token) to review projects"
+        raise AuthError(msg)
+    if not user.can_review:
+        msg = f"{user.name} has the role {user.role!r}: reviewing projects needs reviewer or admin"
+        raise ForbiddenError(msg)
+
+
+def ensure_can_read_projects(user: User, county: str) -> None:
+    """Raise unless ``user`` may see the county's whole library (its staff, reviewers, admins)."""
+    if not user.is_authenticated:
+        msg = "sign in as the county's staff or a reviewer to see its project library"
+        raise AuthError(msg)
+    if not user.can_read_projects(county):
+        msg = f"{user.name} may not see the project library of {county!r}"
         raise ForbiddenError(msg)
 
 
@@ -554,7 +622,9 @@ def create_command(
     where = (
         ", ".join(user.counties)
         if user.role == "staff"
-        else ("every county" if role == "admin" else "none")
+        else {"admin": "every county", "reviewer": "none (reviews every county's projects)"}.get(
+            role, "none"
+        )
     )
     click.echo(f"created {user.name} ({user.role}; uploads: {where})")
 

@@ -36,6 +36,7 @@ from api.maps import (
     layer_label,
     map_parts,
 )
+from api.projects import public_payload
 from gis.errors import NotFoundError
 from gis.result import reason_parts
 from layers.catalog import site_frame
@@ -43,7 +44,7 @@ from layers.style import DISCLOSURE_TYPES
 
 bp = Blueprint("pages", __name__)
 
-PUBLIC_LAYERS = ("boundary", "built_up", "disclosures")
+PUBLIC_LAYERS = ("boundary", "built_up", "disclosures", "projects")
 PAGE_MAX_AGE_S = 60
 
 
@@ -315,6 +316,7 @@ def _render_public(county_id: str, settings: Any, lang: str) -> str:
         **_map_kwargs(meta),
     )
     available, records = county_public_records(county_id)
+    projects = public_payload(county_id)
     indicators = [
         {**ind, "sentence_zh": plain_sentence(ind, "zh"), "sentence_en": plain_sentence(ind, "en")}
         for ind in report.get("indicators", [])
@@ -328,6 +330,7 @@ def _render_public(county_id: str, settings: Any, lang: str) -> str:
         assessment=report.get("assessment") or {},
         records=records,
         records_available=available,
+        projects=projects,
         record_types=DISCLOSURE_TYPES,
         has_sample_records=any(r["sample"] for r in records),
         fmap=map_parts(fmap),

@@ -43,8 +43,10 @@ from api.maps import (
     local_assets,
     map_parts,
 )
+from api.projects import province_projects
 from gis.batch import read_failures, read_results
 from gis.indicators import INDICATOR_IDS, INDICATOR_NAMES
+from gis.project_exports import province_summary
 from gis.province import ATTRIBUTION, NO_CENSUS, load_units, read_province_sources, reconcile
 from gis.province import unit_records as _unit_records
 from gis.ranking import GRADES, RankRow, grade_counts, rank_with_change
@@ -432,6 +434,7 @@ def province_page() -> str:
         no_census=NO_CENSUS,
         attribution=ATTRIBUTION,
         basemap_hosts=BASEMAP_HOSTS[current_app.config["BASEMAP"]],
+        projects=province_summary(province_projects()),
     )
 
 

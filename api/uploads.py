@@ -18,6 +18,7 @@ import json
 import shutil
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,8 @@ from api.common import get_store
 from gis.errors import GisError, ProblemCollector, ValidationError
 from gis.housekeeping import FolderLock, clean_abandoned_folders, new_upload_folder
 from gis.indicators import compute_all
+from gis.projects import LAYER as PROJECTS_LAYER
+from gis.projects import ProjectError, merge_projects
 from gis.settings import DEFAULT_SETTINGS
 from gis.store import NewVersion
 from gis.upload import (
@@ -316,6 +319,9 @@ def _perform_upload(county_id: str, kind: str, user: User) -> dict[str, Any]:
             limits=limits,
         )
         before = _indicator_values(county_id)
+        gdf, report = prepared.gdf, prepared.report
+        if prepared.layer == PROJECTS_LAYER and gdf is not None:  # merged by project id, as drafts
+            gdf, report = _merged_projects(county_id, gdf, report, user, prepared.original_name)
         record = store.backend.commit_version(
             county_id,
             NewVersion(
@@ -323,9 +329,9 @@ def _perform_upload(county_id: str, kind: str, user: User) -> dict[str, Any]:
                 user=user.name,
                 original_name=prepared.original_name,
                 sha256=prepared.sha256,
-                feature_count=prepared.feature_count,
-                report=prepared.report,
-                gdf=prepared.gdf,
+                feature_count=len(gdf) if gdf is not None else prepared.feature_count,
+                report=report,
+                gdf=gdf,
                 raster_path=prepared.raster_path,
             ),
         )
@@ -341,6 +347,26 @@ def _perform_upload(county_id: str, kind: str, user: User) -> dict[str, Any]:
         "report": prepared.report,
         "indicators": indicator_changes(before, after),
     }
+
+
+def _merged_projects(
+    county_id: str, incoming: Any, report: dict[str, Any], user: User, original_name: str
+) -> tuple[Any, dict[str, Any]]:
+    """An upload of the projects kind merges into the library like a register import.
+
+    Projects keep their review status unless the upload changes them (then they are drafts),
+    so no upload publishes a project or withdraws one silently.
+    """
+    from api.projects import read_library
+
+    change = merge_projects(
+        read_library(county_id),
+        incoming,
+        user=user.name,
+        now=datetime.now(UTC).isoformat(timespec="seconds"),
+        label=original_name,
+    )
+    return change.frame, {**report, **change.report()}
 
 
 def perform_rollback(county_id: str, kind: str, version: Any, user: User) -> dict[str, Any]:
@@ -363,6 +389,13 @@ def perform_rollback(county_id: str, kind: str, version: Any, user: User) -> dic
             "bad_version",
         )
         problems.raise_if_any("rollback refused")
+    if schema.layer == PROJECTS_LAYER:
+        msg = (
+            "项目库不能整体回退：请在项目库页面编辑或删除项目 | the project library "
+            "is not rolled back as a layer (it would restore review decisions); edit or delete "
+            "projects on the project library page instead"
+        )
+        raise ProjectError(msg)
     before = _indicator_values(county_id)
     record = store.backend.rollback(county_id, schema.layer, number, user=user.name)
     after = _indicator_values(county_id)

@@ -34,6 +34,7 @@ OPTIONAL_LAYERS = (
     "disclosures",
     "parking",
     "sewer_pipes",
+    "projects",
 )
 
 

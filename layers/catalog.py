@@ -15,6 +15,8 @@ import numpy as np
 import shapely
 
 from gis.errors import NotFoundError
+from gis.projects import LAYER as PROJECTS_LAYER
+from gis.projects import public_projects
 from gis.result import IndicatorResult
 from gis.workspace import OPTIONAL_LAYERS, REQUIRED_LAYERS, PopulationCells, Workspace
 from layers.style import LayerStyle, gap_style, result_style, style_for
@@ -28,8 +30,10 @@ BIG_LAYER_FEATURES = 2000
 BIG_LAYER_DEFAULT_ZOOM = 14
 DEFAULT_HIDDEN = frozenset({"walk_nodes", "walk_edges", "landuse"})
 """Layers drawn only when switched on in the layer control (dense and rarely needed)."""
-PUBLIC_FLAG_LAYERS = frozenset({"disclosures"})
-"""Layers whose rows carry a ``public`` flag: a row not marked public is for the county's staff."""
+PUBLIC_FLAG_LAYERS = frozenset({"disclosures", "projects"})
+"""Layers a visitor sees only in part: disclosures marked ``public``; passed projects, with
+their public fields only (:func:`gis.projects.public_projects`).  The rest is for the county's
+staff."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,8 @@ def visible_rows(frame: gpd.GeoDataFrame, name: str, *, private: bool) -> gpd.Ge
 
     ``private`` is true for a viewer allowed to see rows not marked public (the county's staff
     and administrators).  Everyone else sees, of a layer in :data:`PUBLIC_FLAG_LAYERS`, only the
-    rows whose ``public`` is true (none when the column is missing); other layers whole.
+    rows whose ``public`` is true (none when the column is missing), of ``projects`` the passed
+    projects without contact or review details; other layers whole.
 
     >>> import geopandas as gpd
     >>> records = gpd.GeoDataFrame({"public": [True, False, None]}, geometry=[None] * 3)
@@ -89,6 +94,8 @@ def visible_rows(frame: gpd.GeoDataFrame, name: str, *, private: bool) -> gpd.Ge
     """
     if private or name not in PUBLIC_FLAG_LAYERS:
         return frame
+    if name == PROJECTS_LAYER:
+        return public_projects(frame)
     if "public" not in frame.columns:
         return frame.iloc[0:0]
     return frame[frame["public"].fillna(False).astype(bool)]

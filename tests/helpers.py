@@ -54,6 +54,7 @@ class Accounts:
     other_staff: str
     admin: str
     public: str
+    reviewer: str = ""  # a province reviewer (every county's projects; no layer)
 
     def header(self, who: str) -> dict[str, str]:
         """The Authorization header of ``who`` ('' = anonymous)."""
@@ -63,12 +64,14 @@ class Accounts:
 
 
 def create_accounts(app: Any) -> Accounts:
-    """alice (staff of DEMO_ID), bob (staff of OTHER_ID), root (admin), viewer (public)."""
+    """alice (staff of DEMO_ID), bob (staff of OTHER_ID), root (admin), viewer (public),
+    rita (reviewer)."""
     return Accounts(
         create_token(app, "alice", "staff", [DEMO_ID]),
         create_token(app, "bob", "staff", [OTHER_ID]),
         create_token(app, "root", "admin", []),
         create_token(app, "viewer", "public", []),
+        create_token(app, "rita", "reviewer", []),
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from gis.errors import ProblemCollector
+from gis.projects import parse_category, parse_project_status
 from gis.settings import URBAN_ROAD_CLASSES
 from gis.upload.base import MAX_EXAMPLES, ValidationReport
 from gis.upload.columns import resolve_columns, warn_prefix_matches
@@ -231,6 +232,20 @@ def parse_disclosure_type(value: Any) -> str:
     return found
 
 
+def parse_int(value: Any) -> int:
+    """A whole number ≥ 0 (``"120"``, ``120.0``, ``"1,200个"``); a fraction is refused.
+
+    >>> parse_int("1,200个"), parse_int(35.0)
+    (1200, 35)
+    """
+    text = re.sub(r"个$|辆$|位$", "", value.strip()) if isinstance(value, str) else value
+    number = parse_number(text)
+    if number != int(number):
+        msg = f"not a whole number: {value!r}"
+        raise ValueError(msg)
+    return int(number)
+
+
 _PARSERS: dict[str, Callable[[Any], Any]] = {
     "str": lambda v: str(v).strip(),
     "date": parse_date,
@@ -240,27 +255,37 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "count": parse_count,
     "road_class": parse_road_class,
     "disclosure_type": parse_disclosure_type,
+    "project_category": parse_category,
+    "project_status": parse_project_status,
+    "int": parse_int,
 }
 
 
 def _parse_column(
-    values: pd.Series, col: Column, source: str, *, label: str, problems: ProblemCollector
+    values: pd.Series,
+    col: Column,
+    source: str,
+    *,
+    label: str,
+    problems: ProblemCollector,
+    row_numbers: Sequence[int] | None = None,
 ) -> list[Any]:
     parser = _PARSERS[col.kind]
     out: list[Any] = []
     bad: list[str] = []
     blank_rows: list[int] = []
-    for row, value in enumerate(values.tolist()):
+    for i, value in enumerate(values.tolist()):
+        row = row_numbers[i] if row_numbers is not None else i + 1
         if _is_blank(value):
             out.append(None)
             if col.required:
-                blank_rows.append(row + 1)
+                blank_rows.append(row)
             continue
         try:
             out.append(parser(value))
         except (ValueError, TypeError, OverflowError):
             out.append(None)
-            bad.append(f"row {row + 1}: {str(value)[:40]!r}")
+            bad.append(f"row {row}: {str(value)[:40]!r}")
     if bad:
         add_problem(
             problems,
@@ -295,8 +320,13 @@ def validate_attributes(
     problems: ProblemCollector,
     mapping: Mapping[str, str] | None = None,
     report: ValidationReport | None = None,
+    row_numbers: Sequence[int] | None = None,
 ) -> dict[str, list[Any]]:
-    """Map and parse the attribute columns of ``table``; record problems; return stored values."""
+    """Map and parse the attribute columns of ``table``; record problems; return stored values.
+
+    Rows are named 1, 2 … (a layer's features) or by ``row_numbers`` (a sheet's rows as the
+    spreadsheet shows them, under its header row).
+    """
     columns = [str(c) for c in table.columns]
     resolved = resolve_columns(columns, schema, mapping or {}, label=label, problems=problems)
     if report is not None:
@@ -305,7 +335,12 @@ def validate_attributes(
         warn_prefix_matches(resolved, schema, mapping or {}, label=label, report=report)
     return {
         col.name: _parse_column(
-            table[resolved[col.name]], col, resolved[col.name], label=label, problems=problems
+            table[resolved[col.name]],
+            col,
+            resolved[col.name],
+            label=label,
+            problems=problems,
+            row_numbers=row_numbers,
         )
         for col in schema.columns
         if col.name in resolved

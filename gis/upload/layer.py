@@ -10,7 +10,7 @@ layer as it will be stored: workspace columns, EPSG:4326.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 
 from gis.errors import ProblemCollector
+from gis.projects import normalise_projects
 from gis.upload.attributes import HIGHWAY_FOR_CLASS, validate_attributes
 from gis.upload.base import ValidationReport
 from gis.upload.geometry import check_location, geometry_problems, repair_geometries, to_storage
@@ -37,6 +38,7 @@ def validate_layer(
     max_features: int = 200_000,
     outside_tolerance_m: float = 500.0,
     source_epsg: int | None = None,
+    row_numbers: Sequence[int] | None = None,
 ) -> tuple[gpd.GeoDataFrame | None, ValidationReport]:
     """Check ``gdf`` against ``schema``; record problems; return the layer to store (EPSG:4326).
 
@@ -77,6 +79,7 @@ def validate_layer(
         problems=problems,
         mapping=mapping,
         report=report,
+        row_numbers=row_numbers,
     )
     if problems.problems or geoms_4326 is None:
         return None, report
@@ -133,6 +136,8 @@ def _finish(frame: gpd.GeoDataFrame, schema: LayerSchema, label: str) -> gpd.Geo
     if kind == "parking":  # uploaded car parks are the county's public ones
         frame["access"] = "public"
         frame["capacity_spaces"] = pd.array(frame["capacity_spaces"], dtype="Int64")
+    if kind == "projects":
+        frame = normalise_projects(frame, fill_ids=False)  # ids are given when merged
     if kind in ("plans", "urban_designs", "key_areas", "disclosures"):
         frame["sample"] = False
     return frame

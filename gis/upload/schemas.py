@@ -24,7 +24,7 @@ class Column:
     """One stored column: name, type, whether required, and the source names that map onto it."""
 
     name: str
-    kind: str  # str | date | bool | number | count | pct | road_class | disclosure_type
+    kind: str  # str | date | bool | number | int | count | pct | road_class | disclosure_type …
     label_zh: str
     aliases: tuple[str, ...] = ()
     required: bool = False
@@ -69,6 +69,124 @@ _NAME = Column(
 
 def _col(name: str, kind: str, label_zh: str, *aliases: str, required: bool = False) -> Column:
     return Column(name, kind, label_zh, (name, *aliases), required)
+
+
+# The project library (项目库, docs/projects.md): what a sheet, a form or an upload may set.  The
+# review fields are stored only: no file sets them, only the review itself (gis.projects).
+PROJECT_INPUT_COLUMNS: tuple[Column, ...] = (
+    _col("project_id", "str", "项目编号", "编号", "项目编号", "id", "xmbh", "project_no"),
+    Column("name", "str", "项目名称", (*_NAME.aliases, "项目名称", "xmmc", "project_name"), True),
+    _col(
+        "category",
+        "project_category",
+        "项目类别",
+        "类别",
+        "项目类别",
+        "项目类型",
+        "类型",
+        "category",
+        "lb",
+        "xmlb",
+        required=True,
+    ),
+    _col(
+        "investment_wan_yuan",
+        "number",
+        "计划总投资（万元）",
+        "investment",
+        "投资",
+        "总投资",
+        "计划总投资",
+        "投资额",
+        "总投资万元",
+        "计划总投资万元",
+        "总投资（万元）",
+        "计划总投资（万元）",
+        "tz",
+        "ztz",
+        required=True,
+    ),
+    _col(
+        "planned_start",
+        "date",
+        "计划开工日期",
+        "计划开工",
+        "计划开工日期",
+        "开工日期",
+        "开工时间",
+        "start",
+        "start_date",
+        "kgrq",
+    ),
+    _col(
+        "planned_finish",
+        "date",
+        "计划完工日期",
+        "计划完工",
+        "计划完工日期",
+        "完工日期",
+        "竣工日期",
+        "完工时间",
+        "finish",
+        "finish_date",
+        "end_date",
+        "wgrq",
+    ),
+    _col(
+        "status",
+        "project_status",
+        "建设状态",
+        "状态",
+        "建设状态",
+        "项目状态",
+        "project_status",
+        "zt",
+    ),
+    _col(
+        "progress_pct",
+        "pct",
+        "进度（%）",
+        "progress",
+        "进度",
+        "完成进度",
+        "形象进度",
+        "进度（%）",
+        "进度%",
+        "jd",
+        required=True,
+    ),
+    _col(
+        "responsible_unit",
+        "str",
+        "责任单位",
+        "责任单位",
+        "建设单位",
+        "实施单位",
+        "unit",
+        "responsible",
+        "zrdw",
+    ),
+    _col("contact", "str", "联系人", "联系人", "联系方式", "联系电话", "lxr", "phone"),
+    _col(
+        "parking_spaces",
+        "int",
+        "停车泊位（个）",
+        "停车泊位",
+        "泊位数",
+        "停车位",
+        "车位数",
+        "停车泊位（个）",
+        "spaces",
+        "bws",
+    ),
+)
+PROJECT_REVIEW_COLUMNS = ("review_status", "review_comment", "reviewed_by", "reviewed_at")
+PROJECT_STORED_COLUMNS: tuple[str, ...] = (
+    *(c.name for c in PROJECT_INPUT_COLUMNS),
+    *PROJECT_REVIEW_COLUMNS,
+    "updated_by",
+    "updated_at",
+)
 
 
 SCHEMAS: dict[str, LayerSchema] = {
@@ -355,46 +473,8 @@ SCHEMAS: dict[str, LayerSchema] = {
             "项目库",
             "project library",
             POLYGONS | POINTS | LINES,
-            (
-                _col("project_id", "str", "项目编号", "编号", "项目编号", "id", "xmbh"),
-                Column("name", "str", "项目名称", (*_NAME.aliases, "项目名称", "xmmc"), True),
-                _col(
-                    "category",
-                    "str",
-                    "项目类别",
-                    "类别",
-                    "项目类别",
-                    "类型",
-                    "category",
-                    "lb",
-                    required=True,
-                ),
-                _col(
-                    "investment_wan_yuan",
-                    "number",
-                    "总投资（万元）",
-                    "investment",
-                    "投资",
-                    "总投资",
-                    "投资额",
-                    "总投资万元",
-                    "tz",
-                    "ztz",
-                    required=True,
-                ),
-                _col(
-                    "progress_pct",
-                    "pct",
-                    "进度（%）",
-                    "progress",
-                    "进度",
-                    "完成进度",
-                    "形象进度",
-                    "jd",
-                    required=True,
-                ),
-            ),
-            ("project_id", "name", "category", "investment_wan_yuan", "progress_pct"),
+            PROJECT_INPUT_COLUMNS,
+            PROJECT_STORED_COLUMNS,
         ),
     )
 }

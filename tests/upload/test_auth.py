@@ -70,7 +70,14 @@ def test_every_write_route_refuses_the_wrong_people(shared_app: Any) -> None:
     client = app.test_client()
     before = tree_hash(ws)
     for endpoint, method, url in routes:
-        for who, allowed in (("", (401, 302)), ("public", (403,)), ("other_staff", (403,))):
+        refused: list[tuple[str, tuple[int, ...]]] = [
+            ("", (401, 302)),
+            ("public", (403,)),
+            ("other_staff", (403,)),
+        ]
+        if endpoint != "projects.review":  # a province reviewer changes no county's data
+            refused.append(("reviewer", (403,)))
+        for who, allowed in refused:
             resp = _call(client, method, url, accounts.header(who))
             if resp.status_code == 302:  # a page sends the anonymous visitor to the sign-in page
                 assert "/login" in resp.headers["Location"], (endpoint, who)
@@ -87,9 +94,16 @@ def test_every_write_route_refuses_the_wrong_people(shared_app: Any) -> None:
 def test_openapi_writes_need_a_token_and_the_county(shared_app: Any) -> None:
     app, accounts, ws = shared_app
     writes = _openapi_writes(app)
+    projects = f"/api/v1/counties/{DEMO_ID}/projects"
     assert {(m, u) for m, u, _ in writes} == {
         ("POST", f"/api/v1/counties/{DEMO_ID}/layers/parks"),
         ("POST", f"/api/v1/counties/{DEMO_ID}/layers/parks/rollback"),
+        ("POST", projects),
+        ("POST", f"{projects}/import"),
+        ("PUT", f"{projects}/x"),
+        ("DELETE", f"{projects}/x"),
+        ("POST", f"{projects}/x/submit"),
+        ("POST", f"{projects}/x/review"),
     }
     client = app.test_client()
     before = tree_hash(ws)
@@ -98,6 +112,8 @@ def test_openapi_writes_need_a_token_and_the_county(shared_app: Any) -> None:
         assert _call(client, method, url, {}).status_code == 401
         assert _call(client, method, url, accounts.header("public")).status_code == 403
         assert _call(client, method, url, accounts.header("other_staff")).status_code == 403
+        if not url.endswith("/review"):
+            assert _call(client, method, url, accounts.header("reviewer")).status_code == 403
         assert (
             _call(client, method, url, {"Authorization": "Bearer not-a-token"}).status_code == 401
         )
@@ -106,7 +122,7 @@ def test_openapi_writes_need_a_token_and_the_county(shared_app: Any) -> None:
         )
     assert tree_hash(ws) == before
     # the same routes work for the county's own staff and for an admin
-    upload = next(u for m, u, _ in writes if not u.endswith("rollback"))
+    upload = next(u for m, u, _ in writes if u.endswith("layers/parks"))
     assert _call(client, "POST", upload, accounts.header("staff")).status_code == 201
     assert _call(client, "POST", upload + "/rollback", accounts.header("admin")).status_code == 201
     other = upload.replace(DEMO_ID, OTHER_ID)

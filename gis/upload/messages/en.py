@@ -91,6 +91,22 @@ MESSAGES: dict[str, str] = {
     "zip_size_mismatch": "{label}: member {name!r} inflates beyond its declared size ({declared_size:,} bytes); the archive is corrupt or malicious. Zip the files again",
     "zip_too_large": "{label}: unpacks to {total_bytes:,} bytes, more than the limit of {limit:,}; split the layer or simplify it",
     "zip_too_many_members": "{label}: {count} entries in the archive, more than the limit of {limit}; upload one layer per archive",
+    "bad_project_category.column": "{label}: column {source!r} ({column}) has {count} value(s) that are not a project category ({examples}); use one of 道路 停车 公园绿地 体育 供水 污水 燃气 供热 环卫/公厕 棚户区改造 老旧小区改造 公共服务设施 其他 (or the English names: roads, parking …)",
+    "bad_project_status.column": "{label}: column {source!r} ({column}) has {count} value(s) that are not a status ({examples}); use 储备, 在建 or 完工 (planned, under construction, completed)",
+    "bad_int.column": "{label}: column {source!r} ({column}) has {count} value(s) that are not a whole number ≥ 0 ({examples}); correct them and upload again",
+    "bad_sheet.suffix": "{label}: a project register must be an Excel .xlsx or a .csv file; save the sheet as .xlsx (Excel: File → Save as) and import it again",
+    "bad_sheet.unreadable": "{label}: the file cannot be read as {kind} ({detail}); save it again from Excel as .xlsx or UTF-8 .csv",
+    "bad_sheet.encoding": "{label}: the .csv is neither UTF-8 nor GBK text; save it as 'CSV UTF-8' and import it again",
+    "bad_sheet.empty": "{label}: the sheet {sheet!r} has no project rows under its header row; fill in the template (one project per row)",
+    "bad_sheet.too_many_rows": "{label}: {count:,} rows, more than the limit of {limit:,}; split the register",
+    "bad_sheet.duplicate_header": "{label}: the header row has the column {column!r} {count} times; keep one",
+    "no_location.columns": "{label}: no location columns; add 经度 and 纬度 (longitude, latitude in degrees) or a WKT column (e.g. POINT (113.62 34.75)); found: {columns}",
+    "bad_location.rows": "{label}: {count} row(s) have no usable location ({examples}); give longitude and latitude in degrees (73–135, 3–54) or a WKT POINT/LINESTRING/POLYGON in lon/lat",
+    "bad_coord_system": "{label}: unknown coordinate system {value!r}; leave it empty for WGS84/CGCS2000, or write gcj02 (Amap/Tencent) or bd09 (Baidu)",
+    "duplicate_project_id": "{label}: the project id(s) {ids} appear in more than one row (rows {rows}); each project needs its own id",
+    "bad_dates.order": "{label}: {count} row(s) finish before they start ({examples}); correct the planned start or finish dates",
+    "bad_location.form": "{label}: the location cannot be used ({detail}); click it on the map, or give lon and lat in degrees or a WKT in lon/lat",
+    "bad_project_id": "{label}: project id(s) {ids} (rows {rows}) are longer than 64 characters or hold '/', '?', '#' or spaces; use letters, digits, '-' and '_' (e.g. XM-2024-001)",
 }
 
 #: Words that messages are assembled from (geometry kinds, separators).

@@ -91,6 +91,22 @@ MESSAGES: dict[str, str] = {
     "zip_size_mismatch": "{label}：成员 {name!r} 解压后超过声明的大小；压缩包已损坏或被篡改，请重新压缩",
     "zip_too_large": "{label}：解压后 {total_bytes:,} 字节，超过上限 {limit:,}；请拆分或简化图层",
     "zip_too_many_members": "{label}：压缩包含 {count} 个条目，超过上限 {limit}；每个压缩包只放一个图层",
+    "bad_project_category.column": "{label}：字段 {source!r}（{column}）有 {count} 个值不是项目类别（{examples}）；请填写道路、停车、公园绿地、体育、供水、污水、燃气、供热、环卫/公厕、棚户区改造、老旧小区改造、公共服务设施、其他之一",
+    "bad_project_status.column": "{label}：字段 {source!r}（{column}）有 {count} 个值不是建设状态（{examples}）；请填写储备、在建或完工",
+    "bad_int.column": "{label}：字段 {source!r}（{column}）有 {count} 个值不是非负整数（{examples}）；请更正后重新上传",
+    "bad_sheet.suffix": "{label}：项目台账须为 Excel .xlsx 或 .csv 文件；请在 Excel 中另存为 .xlsx 后重新导入",
+    "bad_sheet.unreadable": "{label}：无法按 {kind} 读取该文件；请在 Excel 中重新保存为 .xlsx 或 UTF-8 编码的 .csv",
+    "bad_sheet.encoding": "{label}：该 .csv 既不是 UTF-8 也不是 GBK 编码；请另存为“CSV UTF-8”后重新导入",
+    "bad_sheet.empty": "{label}：工作表 {sheet!r} 表头下没有项目行；请按模板填写（每行一个项目）",
+    "bad_sheet.too_many_rows": "{label}：共 {count:,} 行，超过上限 {limit:,}；请拆分台账",
+    "bad_sheet.duplicate_header": "{label}：表头中字段 {column!r} 出现 {count} 次；请只保留一列",
+    "no_location.columns": "{label}：没有位置字段；请添加“经度”“纬度”两列（十进制度）或 WKT 列（如 POINT (113.62 34.75)）；现有字段：{columns}",
+    "bad_location.rows": "{label}：有 {count} 行没有可用的位置（{examples}）；请填写经纬度（经度 73–135、纬度 3–54，十进制度）或经纬度 WKT（POINT/LINESTRING/POLYGON）",
+    "bad_coord_system": "{label}：坐标系 {value!r} 无法识别；WGS84/CGCS2000 请留空，高德/腾讯填 gcj02，百度填 bd09",
+    "duplicate_project_id": "{label}：项目编号 {ids} 出现在多行（第 {rows} 行）；每个项目须有唯一编号",
+    "bad_dates.order": "{label}：有 {count} 行计划完工日期早于计划开工日期（{examples}）；请更正日期",
+    "bad_location.form": "{label}：位置无法使用；请在地图上点选，或填写经纬度（十进制度）或经纬度 WKT",
+    "bad_project_id": "{label}：项目编号 {ids}（第 {rows} 行）超过 64 个字符或含有“/”“?”“#”或空格；请使用字母、数字、“-”和“_”（如 XM-2024-001）",
 }
 
 #: Words that messages are assembled from (geometry kinds, separators).
