@@ -213,8 +213,8 @@ def _value_problems(projects: gpd.GeoDataFrame) -> list[Problem]:
                 Problem(source, "project_id is empty", "项目编号为空", "missing_project_id")
             )
     seen: set[str] = set()
-    for pid in ids:
-        if pid and pid in seen:
+    for pid in dict.fromkeys(ids):
+        if pid and ids.count(pid) > 1:
             problems.append(
                 Problem(pid, f"project_id {pid!r} is repeated", f"项目编号 {pid} 重复", "repeated")
             )
@@ -801,8 +801,8 @@ def project_indicators(
         Now → projected per indicator, both grades and what each project did.
         When no project changes a layer, the projected results are the current ones.
     """
-    current = list(now) if now is not None else compute_all(ws_metric, settings)
     after_ws, applied = apply_projects(ws_metric, projects, snap_m=snap_m)
+    current = list(now) if now is not None else compute_all(ws_metric, settings)
     changed = any(p.outcome == "applied" for p in applied)
     after = compute_all(after_ws, settings) if changed else current
     by_id = {r.id: r for r in after}

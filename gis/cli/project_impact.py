@@ -20,7 +20,7 @@ from typing import Any
 import geopandas as gpd
 import pyogrio
 
-from gis.cli.indicators import _pad, _width, settings_from_args
+from gis.cli.indicators import _number, _pad, _width, settings_from_args
 from gis.errors import InputFileError, without_paths
 from gis.io import list_layers, read_layer, read_workspace
 from gis.projection import PARKING_LAYER, ROAD_SNAP_M, project_indicators
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     """Compute and print; return the exit code."""
     try:
         settings = settings_from_args(args)
-        snap_m = float(args.snap_m)
+        snap_m = _number(args.snap_m, "--snap-m", float)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
