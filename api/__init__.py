@@ -20,6 +20,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "api.uploads:bp",
     "api.auth:bp",
     "api.province:bp",
+    "api.ogc:bp",
 )
 
 

@@ -87,11 +87,30 @@ def visible_rows(frame: gpd.GeoDataFrame, name: str, *, private: bool) -> gpd.Ge
     >>> len(visible_rows(records.drop(columns="public"), "disclosures", private=False))
     0
     """
-    if private or name not in PUBLIC_FLAG_LAYERS:
+    flags = required_flags(name, private=private)
+    if not flags:
         return frame
-    if "public" not in frame.columns:
+    if any(f not in frame.columns for f in flags):
         return frame.iloc[0:0]
-    return frame[frame["public"].fillna(False).astype(bool)]
+    keep = np.ones(len(frame), dtype=bool)
+    for flag in flags:
+        keep &= frame[flag].fillna(False).astype(bool).to_numpy()
+    return frame[keep]
+
+
+def required_flags(name: str, *, private: bool) -> tuple[str, ...]:
+    """The boolean columns a row of layer ``name`` must have true for this viewer to see it.
+
+    The rule :func:`visible_rows` applies, in a form a store can evaluate while reading a page
+    (:class:`gis.store.query.FeatureQuery` ``flags``); a row whose column is missing or not
+    true is not shown.
+
+    >>> required_flags("disclosures", private=False), required_flags("disclosures", private=True)
+    (('public',), ())
+    >>> required_flags("roads", private=False)
+    ()
+    """
+    return ("public",) if not private and name in PUBLIC_FLAG_LAYERS else ()
 
 
 def stored_layer_names(ws: Workspace) -> list[str]:
