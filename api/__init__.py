@@ -22,6 +22,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "api.province:bp",
     "api.county_data:bp",
     "api.projects:bp",
+    "api.ogc:bp",
 )
 
 

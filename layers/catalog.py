@@ -31,6 +31,8 @@ BIG_LAYER_DEFAULT_ZOOM = 14
 DEFAULT_HIDDEN = frozenset({"walk_nodes", "walk_edges", "landuse"})
 """Layers drawn only when switched on in the layer control (dense and rarely needed)."""
 PUBLIC_FLAG_LAYERS = frozenset({"disclosures", "projects"})
+# Layers whose visitor rule is more than a flag column (rows and columns: see visible_rows).
+FRAME_RULE_LAYERS = frozenset({"projects"})
 """Layers a visitor sees only in part: disclosures marked ``public``; passed projects, with
 their public fields only (:func:`gis.projects.public_projects`).  The rest is for the county's
 staff."""
@@ -92,13 +94,48 @@ def visible_rows(frame: gpd.GeoDataFrame, name: str, *, private: bool) -> gpd.Ge
     >>> len(visible_rows(records.drop(columns="public"), "disclosures", private=False))
     0
     """
-    if private or name not in PUBLIC_FLAG_LAYERS:
-        return frame
-    if name == PROJECTS_LAYER:
+    if not private and name == PROJECTS_LAYER:
         return public_projects(frame)
-    if "public" not in frame.columns:
+    flags = required_flags(name, private=private)
+    if not flags:
+        return frame
+    if any(f not in frame.columns for f in flags):
         return frame.iloc[0:0]
-    return frame[frame["public"].fillna(False).astype(bool)]
+    keep = np.ones(len(frame), dtype=bool)
+    for flag in flags:
+        keep &= frame[flag].fillna(False).astype(bool).to_numpy()
+    return frame[keep]
+
+
+def required_flags(name: str, *, private: bool) -> tuple[str, ...]:
+    """The boolean columns a row of layer ``name`` must have true for this viewer to see it.
+
+    The rule :func:`visible_rows` applies, in a form a store can evaluate while reading a page
+    (:class:`gis.store.query.FeatureQuery` ``flags``); a row whose column is missing or not
+    true is not shown.
+
+    >>> required_flags("disclosures", private=False), required_flags("disclosures", private=True)
+    (('public',), ())
+    >>> required_flags("roads", private=False)
+    ()
+    """
+    if private or name not in PUBLIC_FLAG_LAYERS or name in FRAME_RULE_LAYERS:
+        return ()
+    return ("public",)
+
+
+def needs_frame_rule(name: str, *, private: bool) -> bool:
+    """Whether this viewer's rule for layer ``name`` needs the whole frame (not flags).
+
+    The project library's visitors see passed projects with their public fields only
+    (:func:`gis.projects.public_projects`): a store cannot apply that while reading a page.
+
+    >>> needs_frame_rule("projects", private=False), needs_frame_rule("projects", private=True)
+    (True, False)
+    >>> needs_frame_rule("disclosures", private=False)
+    False
+    """
+    return not private and name in FRAME_RULE_LAYERS
 
 
 def stored_layer_names(ws: Workspace) -> list[str]:

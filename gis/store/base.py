@@ -15,6 +15,7 @@ from gis.errors import GisError
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from gis.store.query import FeaturePage, FeatureQuery
     from gis.store.records import NewVersion, VersionRecord
     from gis.workspace import Workspace
 
@@ -54,7 +55,8 @@ class WorkspaceStore(Protocol):
     (``DATABASE_URL``).
 
     Reading: ``county_ids``, ``location``, ``version_token``, ``read_metadata``,
-    ``list_layers``, ``read_layer``, ``read_population_bytes``, ``read_workspace``.
+    ``list_layers``, ``read_layer``, ``read_layer_page`` (a bbox, date range and page through the
+    spatial index, :mod:`gis.store.query`), ``read_population_bytes``, ``read_workspace``.
     Versions: ``current_version``, ``history``, ``read_version``, ``commit_version``,
     ``rollback``; ``commit_county_data`` (the figures and checklist staff enter, kept in the
     metadata with a version record, :mod:`gis.county_data`).  ``close`` releases connections
@@ -69,6 +71,7 @@ class WorkspaceStore(Protocol):
     def read_metadata(self, county_id: str) -> dict[str, Any]: ...
     def list_layers(self, county_id: str) -> list[str]: ...
     def read_layer(self, county_id: str, name: str) -> gpd.GeoDataFrame: ...
+    def read_layer_page(self, county_id: str, name: str, query: FeatureQuery) -> FeaturePage: ...
     def read_population_bytes(self, county_id: str) -> bytes | None: ...
     def read_workspace(self, county_id: str) -> Workspace: ...
     def current_version(self, county_id: str, layer: str) -> int | None: ...

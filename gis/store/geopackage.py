@@ -61,6 +61,7 @@ from gis.store.files import (
     tmp_path,
     write_json_atomic,
 )
+from gis.store.query import FeaturePage, FeatureQuery, flag_where, temporal_field
 from gis.store.records import (
     RASTER_LAYER,
     NewVersion,
@@ -573,5 +574,67 @@ class GeoPackageStore:
         """See :func:`rollback`."""
         return rollback(self._folder(county_id), layer, version, user=user, hook=hook)
 
+    def read_layer_page(self, county_id: str, name: str, query: FeatureQuery) -> FeaturePage:
+        """See :func:`read_layer_page`."""
+        return read_layer_page(self._folder(county_id), name, query)
+
     def close(self) -> None:
         """Nothing to release."""
+
+
+def read_layer_page(workspace: str | Path, layer: str, query: FeatureQuery) -> FeaturePage:
+    """The features of ``layer`` matching ``query``, read through the GeoPackage's R-tree.
+
+    The matching ids come from :func:`pyogrio.read_bounds` (bbox through the layer's spatial
+    index, date range as an SQL ``where``; envelopes only, no attributes), then only the page's
+    features are read by fid.  Without a bbox or date range the count is the layer's feature
+    count and the page is read by position.
+
+    Raises
+    ------
+    NotFoundError
+        When workspace.gpkg has no such vector layer.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # GDAL notes on empty layers
+        return _read_layer_page(Path(workspace) / GPKG_NAME, layer, query)
+
+
+def _read_layer_page(gpkg: Path, layer: str, query: FeatureQuery) -> FeaturePage:
+    try:
+        info = pyogrio.read_info(gpkg, layer=layer)
+    except pyogrio.errors.DataLayerError:
+        msg = f"no layer {layer!r} in {gpkg.parent.name}/{GPKG_NAME}"
+        raise NotFoundError(msg) from None
+    columns = [str(f) for f in info["fields"]]
+    field = temporal_field(columns)
+    fid_where = None if query.fid is None else f'"{info["fid_column"]}" = {int(query.fid)}'
+    conditions = [
+        c
+        for c in (
+            query.date_where(field) if field else None,
+            flag_where(query.flags, columns),
+            fid_where,
+        )
+        if c
+    ]
+    where = " AND ".join(f"({c})" for c in conditions) or None
+    end = None if query.limit is None else query.offset + query.limit
+    if query.bbox is None and where is None:
+        matched = int(info["features"])
+        count = max(0, (matched if end is None else min(end, matched)) - query.offset)
+        if not count:
+            return FeaturePage(_read_fids(gpkg, layer, []), matched)
+        frame = pyogrio.read_dataframe(
+            gpkg, layer=layer, skip_features=query.offset, max_features=count, fid_as_index=True
+        )
+        return FeaturePage(frame.sort_index(), matched)
+    fids, _bounds = pyogrio.read_bounds(gpkg, layer=layer, bbox=query.bbox, where=where)
+    ordered = sorted(int(f) for f in fids)
+    return FeaturePage(_read_fids(gpkg, layer, ordered[query.offset : end]), len(ordered))
+
+
+def _read_fids(gpkg: Path, layer: str, fids: list[int]) -> gpd.GeoDataFrame:
+    """The features ``fids`` of ``layer`` in fid order (none: an empty frame with the columns)."""
+    frame = pyogrio.read_dataframe(gpkg, layer=layer, fids=fids, fid_as_index=True)
+    return frame.sort_index()

@@ -65,6 +65,7 @@ from pyproj import CRS
 from gis import county_data
 from gis.errors import GisError, NotFoundError
 from gis.store.base import DatabaseError, Hook, StoreBusyError
+from gis.store.query import FeaturePage, FeatureQuery, temporal_field
 from gis.store.records import (
     RASTER_LAYER,
     NewVersion,
@@ -433,6 +434,73 @@ class PostgisStore:
         wkb = np.array([None if r[1] is None else bytes(r[1]) for r in rows], dtype=object)
         geoms = shapely.from_wkb(wkb) if len(wkb) else np.array([], dtype=object)
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=STORAGE_SRID))
+
+    def read_layer_page(self, county_id: str, name: str, query: FeatureQuery) -> FeaturePage:
+        """The features of layer ``name`` matching ``query`` (EPSG:4326), indexed by ``fid``.
+
+        The bbox goes through the GiST index (``&&``) and then ``ST_Intersects``; the count and
+        the page are two statements of one read-only snapshot.
+        """
+        with self._snapshot() as conn:
+            self._metadata(conn, county_id)
+            version = self._current(conn, county_id, name)
+            if version is None or name == RASTER_LAYER:
+                known = ", ".join(self._layer_names(conn, county_id))
+                msg = f"{county_id}: no layer {name!r}; stored layers: {known}"
+                raise NotFoundError(msg)
+            (columns,) = conn.execute(
+                f"SELECT columns FROM {SCHEMA}.layer_versions "
+                "WHERE county_id = %s AND layer = %s AND version = %s",
+                (county_id, name, version),
+            ).fetchone()
+            where, params = self._page_filter(query, [str(c[0]) for c in columns])
+            base = (
+                f"FROM {SCHEMA}.features WHERE county_id = %s AND layer = %s AND version = %s"
+                + where
+            )
+            args = (county_id, name, version, *params)
+            (matched,) = conn.execute(f"SELECT count(*) {base}", args).fetchone()
+            limit = "" if query.limit is None else f" LIMIT {int(query.limit)}"
+            rows = conn.execute(
+                f"SELECT fid, properties, ST_AsBinary(geom) {base} ORDER BY fid "
+                f"OFFSET {int(query.offset)}{limit}",
+                args,
+            ).fetchall()
+        props = pd.DataFrame([r[1] for r in rows]) if rows else pd.DataFrame()
+        frame = _restore(props, columns)
+        wkb = np.array([None if r[2] is None else bytes(r[2]) for r in rows], dtype=object)
+        geoms = shapely.from_wkb(wkb) if len(wkb) else np.array([], dtype=object)
+        index = pd.Index([int(r[0]) for r in rows], name="fid")
+        frame.index = index
+        page = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=index, crs=STORAGE_SRID))
+        return FeaturePage(page, int(matched))
+
+    @staticmethod
+    def _page_filter(query: FeatureQuery, columns: list[str]) -> tuple[str, tuple[Any, ...]]:
+        """SQL conditions (after the layer's) and parameters for the bbox and date range."""
+        where = ""
+        params: tuple[Any, ...] = ()
+        if query.bbox is not None:
+            where += (
+                f" AND geom && ST_MakeEnvelope(%s, %s, %s, %s, {STORAGE_SRID})"
+                f" AND ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, {STORAGE_SRID}))"
+            )
+            params = (*query.bbox, *query.bbox)
+        field = temporal_field(columns)
+        if field is not None and query.date_range is not None:
+            condition = query.date_where(field, quote="")
+            if condition:
+                # the column is a key of the properties document, not a table column
+                where += " AND " + condition.replace(
+                    f"CAST({field} AS TEXT)", f"(properties->>'{field}')"
+                )
+        for flag in query.flags:  # a viewer's rule: the flag true in the properties document
+            where += " AND lower(properties->>%s) IN ('true', '1')"
+            params = (*params, flag)
+        if query.fid is not None:
+            where += " AND fid = %s"
+            params = (*params, int(query.fid))
+        return where, params
 
     def read_population_bytes(self, county_id: str) -> bytes | None:
         """The current population GeoTIFF exactly as stored, or ``None``."""
