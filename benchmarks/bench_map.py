@@ -8,7 +8,7 @@ and opens the planner and public pages in Debian's chromium driven by Playwright
 - bytes before the first draw: every response finished before the first feature is drawn
   (Playwright's ``requestfinished``: body as sent, gzip, plus headers);
 - first draw: ms from navigation start to the first feature drawn (``gisView.firstDrawMs``);
-- pan: at zoom 16 in the middle of the county, the map is moved by half its width and the
+- pan: at zoom 16 in the middle of the county, the map is moved by its width and the
   time until the new cells are drawn is taken (``gisView.lastDrawMs``), and the requests it made.
 
     python -m benchmarks.bench_map [--areas 250 2000] [--no-baseline]
@@ -39,7 +39,7 @@ PAN_JS = """async ([lat, lon, zoom]) => {
   await idle();
   const before = gisView.requests;
   const t0 = performance.now();
-  map.panBy([map.getSize().x / 2, 0], {animate: false});
+  map.panBy([map.getSize().x, 0], {animate: false});
   await idle();
   return {ms: gisView.lastDrawMs - t0, settled_ms: performance.now() - t0,
           requests: gisView.requests - before};
@@ -104,7 +104,9 @@ def _pan(page: Any, bounds: list[float]) -> dict[str, Any]:
     return result
 
 
-def run(areas: list[float], *, baseline: bool = True) -> list[dict[str, Any]]:
+def run(
+    areas: list[float], *, baseline: bool = True, out: Path | None = None
+) -> list[dict[str, Any]]:
     """Measure the planner and public pages of the demo and of each mosaic; print a table."""
     import json
 
@@ -151,6 +153,9 @@ def run(areas: list[float], *, baseline: bool = True) -> list[dict[str, Any]]:
                     row.update(result)
                     rows.append(row)
                     print(json.dumps(row, ensure_ascii=False), flush=True)
+                    if out is not None:
+                        with out.open("a", encoding="utf-8") as f:
+                            f.write(json.dumps(row, ensure_ascii=False) + "\n")
             server.shutdown()
         browser.close()
     shutil.rmtree(work, ignore_errors=True)
@@ -162,8 +167,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--areas", type=float, nargs="*", default=[250.0, 2000.0])
     parser.add_argument("--no-baseline", action="store_true", help="skip the embed pages")
+    parser.add_argument("--out", type=Path, help="also append the rows (JSON lines) here")
     args = parser.parse_args()
-    run(args.areas, baseline=not args.no_baseline)
+    run(args.areas, baseline=not args.no_baseline, out=args.out)
 
 
 if __name__ == "__main__":
