@@ -56,6 +56,9 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "SECRET_KEY": "",
         "JSON_AS_ASCII": False,
         "GZIP": True,
+        # how the map pages get their layers: "view" (fetched for the cells on screen) or
+        # "embed" (in the page, the former pages; kept to measure against, docs/benchmarks.md)
+        "MAP_LAYERS": "view",
         # upload scratch folders untouched this long and not locked by a live upload are removed
         # at start and before each upload (a SIGKILLed or timed-out worker cannot remove its own)
         "UPLOAD_TMP_MAX_AGE_S": 3600,
@@ -96,6 +99,11 @@ def check_config(config: Mapping[str, Any]) -> None:
         problems.append(
             "BASEMAP='tianditu' needs TIANDITU_KEY (a 天地图 key; set GIS_TIANDITU_KEY)"
             " or use BASEMAP='osm'"
+        )
+    if config.get("MAP_LAYERS", "view") not in ("view", "embed"):
+        problems.append(
+            f"MAP_LAYERS={config.get('MAP_LAYERS')!r}: expected 'view' or 'embed' "
+            "(set GIS_MAP_LAYERS)"
         )
     default = str(config.get("DEFAULT_COUNTY", ""))
     if not COUNTY_ID_RE.match(default):

@@ -359,6 +359,13 @@ class CountyCache:
         _report, results = self.report(county_id, settings)
         return self._frames.get_or_compute(key, lambda: layer_frame(ws, results, name))
 
+    def derived(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """A value derived from a layer (e.g. its spatial index), cached beside the frames.
+
+        ``key`` must hold the county id and its version token, so a new version drops it.
+        """
+        return self._frames.get_or_compute(key, compute)
+
     def clear(self) -> None:
         """Drop every cached value (tests)."""
         for cache in self.caches():

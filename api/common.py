@@ -14,9 +14,10 @@ from apiflask.validators import Range
 from flask import Response, current_app, g, request
 
 from api.auth import current_user
-from api.cache import CountyCache, make_body
+from api.cache import CountyCache, make_body, settings_key
 from gis.settings import DEFAULT_SETTINGS, IndicatorSettings
-from layers.catalog import PUBLIC_FLAG_LAYERS, LayerInfo, visible_rows
+from layers.catalog import POPULATION_LAYER, PUBLIC_FLAG_LAYERS, LayerInfo, visible_rows
+from layers.view import LayerIndex
 
 MIN_YEAR = min(DEFAULT_SETTINGS.targets_by_year)
 CACHE_MAX_AGE_S = 300
@@ -162,6 +163,20 @@ def visible_layer(
     if private is None:
         private = viewer_sees_private(county_id)
     return visible_rows(get_store().frame(county_id, name, settings), name, private=private)
+
+
+def visible_index(
+    county_id: str, name: str, settings: IndicatorSettings, *, private: bool
+) -> LayerIndex:
+    """:func:`visible_layer` with its spatial index (cached per county version and viewer)."""
+    store = get_store()
+    version = store.version(county_id)
+    key: tuple[Any, ...] = ("view-index", county_id, version, name, viewer_key(private=private))
+    if name not in store.workspace(county_id).layers and name != POPULATION_LAYER:
+        key = (*key, settings_key(settings))
+    return store.derived(
+        key, lambda: LayerIndex.build(visible_layer(county_id, name, settings, private=private))
+    )
 
 
 def visible_catalog(

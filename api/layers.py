@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from apiflask import APIBlueprint, Schema
+from apiflask import APIBlueprint, HTTPError, Schema
 from apiflask.fields import Boolean, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Range
 from flask import Response, request, url_for
@@ -21,11 +21,13 @@ from api.common import (
     viewer_key,
     viewer_sees_private,
     visible_catalog,
+    visible_index,
     visible_layer,
 )
 from layers.catalog import BIG_LAYER_DEFAULT_ZOOM, BIG_LAYER_FEATURES
 from layers.geojson import to_feature_collection
 from layers.simplify import MAX_ZOOM, simplify_tolerance_deg
+from layers.view import MAX_VIEW_FEATURES, MAX_VIEW_SPAN_DEG, view_collection
 
 bp = APIBlueprint("layers", __name__, url_prefix="/api/v1", tag="Layers")
 
@@ -201,6 +203,89 @@ def get_features(county_id: str, layer: str, query: dict[str, Any]) -> Response:
             )
         collection["links"] = links
         return collection
+
+    response = vary_by_viewer(cached_json(key, compute), private=private)
+    if response.status_code == 200:
+        response.mimetype = "application/geo+json"
+    return response
+
+
+class ViewQuery(IndicatorQuery):
+    bbox = String(
+        required=True,
+        metadata={
+            "description": "min_lon,min_lat,max_lon,max_lat (EPSG:4326) of the view or cell, "
+            f"at most {MAX_VIEW_SPAN_DEG:g} degrees each way"
+        },
+    )
+    zoom = Integer(
+        required=True,
+        validate=Range(min=0, max=MAX_ZOOM),
+        metadata={
+            "description": "the map's zoom: geometry simplified to half a pixel (exact from "
+            "17); below the layer's min_zoom nothing is sent"
+        },
+    )
+
+
+class ViewOut(FeatureCollectionOut):
+    status = String(
+        metadata={
+            "description": "ok; zoom_in: below min_zoom, no features; too_many: more than "
+            "`cap` features in the bbox, none sent (zoom in)"
+        }
+    )
+    zoom = Integer()
+    min_zoom = Integer()
+    cap = Integer()
+
+
+def _view_bbox(text: str) -> tuple[float, float, float, float]:
+    """The view's bbox, 400 when malformed or wider than :data:`MAX_VIEW_SPAN_DEG`."""
+    bbox = parse_bbox(text)
+    assert bbox is not None  # required by the schema; an empty value is malformed
+    minx, miny, maxx, maxy = bbox
+    if maxx - minx > MAX_VIEW_SPAN_DEG or maxy - miny > MAX_VIEW_SPAN_DEG:
+        problem = f"at most {MAX_VIEW_SPAN_DEG:g} degrees of longitude and of latitude"
+        raise HTTPError(
+            400, f"query parameter 'bbox': {problem}", detail={"query": {"bbox": [problem]}}
+        )
+    return bbox
+
+
+@bp.get("/counties/<county_id>/layers/<layer>/view")
+@bp.input(ViewQuery, location="query", arg_name="query")
+@bp.output(ViewOut, content_type="application/geo+json")
+@bp.doc(
+    summary="Features of a layer in a map view",
+    description="The features intersecting `bbox`, simplified for `zoom`, for the map pages "
+    "(they ask for the 1,024-pixel cells covering the screen). Feature ids are those of the "
+    "features route. At most `cap` features "
+    f"({MAX_VIEW_FEATURES}); a dense layer below its `min_zoom` answers `zoom_in` without "
+    "features. Records not marked public only for the county's staff. Carries an ETag; "
+    "answers 304 to a matching If-None-Match.",
+    responses={304: "Not modified"},
+)
+def get_view(county_id: str, layer: str, query: dict[str, Any]) -> Response:
+    store = get_store()
+    settings = settings_from(query)
+    bbox = _view_bbox(query["bbox"])
+    zoom = int(query["zoom"])
+    private = viewer_sees_private(county_id)
+    key = (
+        "view",
+        county_id,
+        store.version(county_id),
+        layer,
+        settings_key(settings),
+        bbox,
+        zoom,
+        viewer_key(private=private),
+    )
+
+    def compute() -> dict[str, Any]:
+        index = visible_index(county_id, layer, settings, private=private)
+        return view_collection(index, bbox, zoom=zoom)
 
     response = vary_by_viewer(cached_json(key, compute), private=private)
     if response.status_code == 200:

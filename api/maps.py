@@ -1,6 +1,10 @@
 """Folium maps of a county, drawn from ``layers`` output, with local assets only.
 
-A layer is either embedded in the page (its GeoJSON in the map script) or, when it is hidden by
+The pages draw every layer from the view route (:class:`ViewGeoJson`, ``gisViewLayer`` in
+static/js/gis-map.js): the page carries no features, and each layer fetches the features of the
+cells on screen, so the page weighs the same whatever the county's size (README, "Why these
+libraries").  With ``MAP_LAYERS = "embed"`` (the former pages, kept for comparison) a layer is
+either embedded in the page (its GeoJSON in the map script) or, when it is hidden by
 default and the page gives it a ``source_url``, listed in the layer control only and fetched
 from the layer API the first time it is switched on (:class:`LazyGeoJson`,
 ``gisLazyLayer`` in static/js/gis-map.js), with the same style and popups.
@@ -74,6 +78,8 @@ class MapLayer:
     frame: gpd.GeoDataFrame | None
     label: str
     source_url: str | None = None
+    view_url: str | None = None
+    min_zoom: int = 0
 
     @property
     def lazy(self) -> bool:
@@ -209,6 +215,39 @@ class LazyGeoJson(Layer):
         )
 
 
+class ViewGeoJson(Layer):
+    """A layer-control entry drawn from the view route for what is on screen.
+
+    Renders ``var <name> = gisViewLayer({...});`` (static/js/gis-map.js): an empty Leaflet
+    GeoJSON layer that, while on the map, fetches the cells covering the view from
+    ``view_url`` (debounced after each move, cells cached in the page), draws their features
+    with the layer's style (``LayerStyle.to_dict``) and the same escaped popups as embedded
+    layers, and below ``min_zoom`` shows a note asking to zoom in instead.
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }} = gisViewLayer({{ this.spec }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, layer: MapLayer) -> None:
+        info = layer.info
+        super().__init__(name=str(escape(layer.label)), overlay=True, control=True, show=info.shown)
+        self._name = "ViewGeoJson"
+        self.spec = _js_value(
+            {
+                "name": info.name,
+                "title": f"{info.title_zh} / {info.title_en}",
+                "url": layer.view_url,
+                "kind": info.kind,
+                "featureCount": info.feature_count,
+                "minZoom": layer.min_zoom,
+                "style": info.style.to_dict(),
+            }
+        )
+
+
 def _collection(layer: MapLayer, zoom: int) -> dict[str, Any]:
     assert layer.frame is not None
     tolerance = None
@@ -220,12 +259,19 @@ def _collection(layer: MapLayer, zoom: int) -> dict[str, Any]:
 
 def add_layer(
     fmap: folium.Map, layer: MapLayer, *, zoom: int
-) -> folium.GeoJson | LazyGeoJson | None:
+) -> folium.GeoJson | LazyGeoJson | ViewGeoJson | None:
     """Draw one layer as a ``GeoJson`` with its style, escaped popups and point markers.
 
     A lazy layer (:attr:`MapLayer.lazy`) with features becomes a :class:`LazyGeoJson` instead;
     a layer without features is left out, embedded or not.
+    A layer with a ``view_url`` becomes a :class:`ViewGeoJson`.
     """
+    if layer.view_url is not None:
+        if not layer.info.feature_count:
+            return None
+        view = ViewGeoJson(layer)
+        view.add_to(fmap)
+        return view
     if layer.lazy:
         if not layer.info.feature_count:
             return None

@@ -23,6 +23,7 @@ from api.common import (
     viewer_key,
     viewer_sees_private,
     visible_catalog,
+    visible_index,
     visible_layer,
 )
 from api.counties import county_summary
@@ -39,7 +40,7 @@ from api.maps import (
 from api.projects import public_payload
 from gis.errors import NotFoundError
 from gis.result import reason_parts
-from layers.catalog import site_frame
+from layers.catalog import LayerInfo, site_frame
 from layers.style import DISCLOSURE_TYPES
 
 bp = Blueprint("pages", __name__)
@@ -190,6 +191,37 @@ def _features_url(county_id: str, layer: str, settings: Any) -> str:
     )
 
 
+def _view_url(county_id: str, layer: str, settings: Any) -> str:
+    """The view route of a layer (same origin) with the page's indicator parameters."""
+    return url_for(
+        "layers.get_view",
+        county_id=county_id,
+        layer=layer,
+        year=settings.year,
+        minutes=settings.walk_minutes,
+        walk_speed=settings.walk_speed_m_s,
+    )
+
+
+def _embed_layers() -> bool:
+    """Whether the pages embed their layers (``MAP_LAYERS = "embed"``, the former pages)."""
+    return bool(current_app.config.get("MAP_LAYERS", "view") == "embed")
+
+
+def _view_layer(
+    county_id: str, info: LayerInfo, settings: Any, label: str, *, private: bool
+) -> MapLayer:
+    """A layer the page fetches for the view, with the zoom from which it is drawn."""
+    index = visible_index(county_id, info.name, settings, private=private)
+    return MapLayer(
+        info,
+        None,
+        label,
+        view_url=_view_url(county_id, info.name, settings),
+        min_zoom=index.min_zoom,
+    )
+
+
 def _cached_page(key: tuple[Any, ...], render: Any) -> Response:
     """A page from the body cache (per county version and parameters) with ETag and 304."""
     store = get_store()
@@ -214,6 +246,7 @@ def _page_key(page: str, county_id: str, settings: Any, *extra: Any) -> tuple[An
         store.version(county_id),
         settings_key(settings),
         current_app.config["BASEMAP"],
+        current_app.config.get("MAP_LAYERS", "view"),
         *extra,
     )
 
@@ -244,6 +277,10 @@ def _render_planner(county_id: str, settings: Any, *, staff: bool) -> str:
     estimate = summary["population"]["is_estimate"]
     layers = []
     for info in infos:
+        label = layer_label(info, estimate=estimate and info.kind == "population")
+        if not _embed_layers():
+            layers.append(_view_layer(county_id, info, settings, label, private=staff))
+            continue
         frame, url = None, None
         if info.feature_count > MAX_EMBEDDED_FEATURES:
             info = replace(info, shown=False)  # e.g. 1 M population cells: fetched when switched on
@@ -251,7 +288,6 @@ def _render_planner(county_id: str, settings: Any, *, staff: bool) -> str:
             frame = visible_layer(county_id, info.name, settings, private=staff)
         else:  # fetched from the layer API, which applies the same rule
             url = _features_url(county_id, info.name, settings)
-        label = layer_label(info, estimate=estimate and info.kind == "population")
         layers.append(MapLayer(info, frame, label, source_url=url))
     sample_titles = [i.title_zh for i in infos if i.sample]
     fmap = build_map(
@@ -305,8 +341,12 @@ def _render_public(county_id: str, settings: Any, lang: str) -> str:
     infos = [i for i in catalog if i.name in PUBLIC_LAYERS]
     layers = []
     for info in infos:
+        label = layer_label(info, lang=lang)
+        if not _embed_layers():
+            layers.append(_view_layer(county_id, info, settings, label, private=False))
+            continue
         frame = visible_layer(county_id, info.name, settings, private=False)
-        layers.append(MapLayer(info, frame, layer_label(info, lang=lang)))
+        layers.append(MapLayer(info, frame, label))
     sample_titles = [i.title_zh for i in infos if i.sample]
     fmap = build_map(
         layers,

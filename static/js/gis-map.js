@@ -201,3 +201,230 @@ function gisMapNote(map, position, html) {
 function gisAttribution(map, attributions) {
   attributions.forEach(function (text) { map.attributionControl.addAttribution(text); });
 }
+
+/* ---- Layers fetched for the visible view (api/maps.py ViewGeoJson; docs/api.md "view") ----
+   The page embeds no features.  Each layer asks the view route for the cells covering the
+   screen: Web Mercator tiles of level zoom - 2 (1,024 px at the map's zoom), geometry
+   simplified for the zoom.  Cells already fetched are kept (client cache, LRU), so a pan
+   fetches only the cells that come into view; the layer draws exactly the features of the
+   cells covering the view (deduplicated by feature id).  Below the layer's minZoom, or where a
+   cell holds more than the server's cap, nothing is drawn and a note asks to zoom in. */
+var gisView = { pending: 0, scheduled: 0, requests: 0, firstDrawMs: null, lastDrawMs: null };
+var GIS_VIEW_DEBOUNCE_MS = 50;
+var GIS_VIEW_CACHE_CELLS = 256;
+var GIS_VIEW_MAX_DATA_ZOOM = 17;
+var GIS_MERCATOR_MAX_LAT = 85.0511287798;
+
+/* Whether any view layer is waiting for its debounce or for an answer (tests, benchmarks). */
+function gisViewBusy() { return gisView.pending > 0 || gisView.scheduled > 0; }
+
+function gisTileX(lon, level) {
+  var n = Math.pow(2, level);
+  return Math.min(n - 1, Math.max(0, Math.floor((lon + 180) / 360 * n)));
+}
+
+function gisTileY(lat, level) {
+  var n = Math.pow(2, level);
+  var r = Math.max(-GIS_MERCATOR_MAX_LAT, Math.min(GIS_MERCATOR_MAX_LAT, lat)) * Math.PI / 180;
+  var y = (1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2 * n;
+  return Math.min(n - 1, Math.max(0, Math.floor(y)));
+}
+
+function gisTileLon(x, level) { return x / Math.pow(2, level) * 360 - 180; }
+
+function gisTileLat(y, level) {
+  var k = Math.PI - 2 * Math.PI * y / Math.pow(2, level);
+  return 180 / Math.PI * Math.atan(0.5 * (Math.exp(k) - Math.exp(-k)));
+}
+
+function gisRound6(v) { return Math.round(v * 1e6) / 1e6; }
+
+/* The cells covering the map's view: {zoom, cells: [{key, bbox}], bbox (their union)}. */
+function gisViewCells(map) {
+  var zoom = Math.max(0, Math.min(Math.floor(map.getZoom()), GIS_VIEW_MAX_DATA_ZOOM));
+  var level = Math.max(zoom - 2, 0);
+  var b = map.getBounds();
+  var west = Math.max(-180, b.getWest()), east = Math.min(180, b.getEast());
+  var x0 = gisTileX(west, level), x1 = gisTileX(east, level);
+  var y0 = gisTileY(b.getNorth(), level), y1 = gisTileY(b.getSouth(), level);
+  var cells = [];
+  for (var y = y0; y <= y1; y++) {
+    for (var x = x0; x <= x1; x++) {
+      cells.push({
+        key: zoom + "/" + x + "/" + y,
+        bbox: [gisRound6(gisTileLon(x, level)), gisRound6(gisTileLat(y + 1, level)),
+               gisRound6(gisTileLon(x + 1, level)), gisRound6(gisTileLat(y, level))]
+      });
+    }
+  }
+  var bbox = [gisRound6(gisTileLon(x0, level)), gisRound6(gisTileLat(y1 + 1, level)),
+              gisRound6(gisTileLon(x1 + 1, level)), gisRound6(gisTileLat(y0, level))];
+  return { zoom: zoom, cells: cells, bbox: bbox };
+}
+
+/* The Leaflet GeoJSON options of a layer spec: its style, point markers and popups. */
+function gisLayerOptions(spec, onFeature) {
+  return {
+    smoothFactor: 1.0,
+    style: function (feature) { return gisFeatureStyle(spec.style, feature.properties || {}); },
+    pointToLayer: function (feature, latlng) {
+      if (spec.kind === "suggestion") {
+        return L.marker(latlng, { icon: L.AwesomeMarkers.icon(
+          { icon: "person-running", prefix: "fa", markerColor: "darkblue", iconColor: "white" }) });
+      }
+      var opts = Object.assign({ radius: (spec.style.base || {}).radius || 5 },
+        gisFeatureStyle(spec.style, feature.properties || {}));
+      return L.circleMarker(latlng, opts);
+    },
+    onEachFeature: function (feature, layer) {
+      gisBindPopup(feature, layer, spec.name, spec.title);
+      if (onFeature) { onFeature(feature, layer); }
+    }
+  };
+}
+
+function gisViewNote(group, text, kind) {
+  var map = group._map;
+  if (group.gisNote) { gisRemoveLoadingLine(group.gisNote); group.gisNote = null; }
+  if (!text || !map) { return; }
+  var line = L.DomUtil.create("div", "gis-loading-line gis-view-" + kind, gisLoadingBox(map));
+  line.setAttribute("data-layer", group.gisLayerName);
+  line.setAttribute("data-state", kind);
+  line.textContent = text;
+  group.gisNote = line;
+}
+
+function gisViewUrl(base, cell, zoom) {
+  var sep = base.indexOf("?") === -1 ? "?" : "&";
+  return base + sep + "bbox=" + cell.bbox.join(",") + "&zoom=" + zoom;
+}
+
+/* A layer drawn from the view route for what is on screen.  Exposed for tests: gisCells (keys
+   of the cells covering the view), gisViewBbox (their union), gisZoom, gisStatus ("ok",
+   "zoom_in", "too_many", "loading", "failed"), gisRequests (cells fetched). */
+function gisViewLayer(spec) {
+  var drawn = {};       // "zoom:id" -> Leaflet layer on the group
+  var cache = {};       // cell key -> answer ({status, features})
+  var order = [];       // cell keys, least recently used first
+  var inflight = {};
+  var timer = null;
+  var adding = null;
+  var group = L.geoJson(null, gisLayerOptions(spec, function (feature, layer) {
+    if (adding !== null) { layer.gisKey = adding; drawn[adding] = layer; }
+  }));
+  group.gisLayerName = spec.name;
+  group.gisState = "idle";
+  group.gisCells = [];
+  group.gisViewBbox = null;
+  group.gisRequests = 0;
+  group.gisStatus = "idle";
+
+  function touch(key) {
+    var i = order.indexOf(key);
+    if (i !== -1) { order.splice(i, 1); }
+    order.push(key);
+    while (order.length > GIS_VIEW_CACHE_CELLS) {
+      var old = order.shift();
+      if (group.gisCells.indexOf(old) === -1) { delete cache[old]; } else { order.push(old); break; }
+    }
+  }
+
+  function redraw() {
+    var zoom = group.gisZoom;
+    var target = {};
+    var status = "ok";
+    var waiting = false;
+    group.gisCells.forEach(function (key) {
+      var answer = cache[key];
+      if (!answer) { waiting = true; return; }
+      if (answer.status !== "ok") { status = answer.status; return; }
+      answer.features.forEach(function (f) { target[zoom + ":" + f.id] = f; });
+    });
+    var changed = false;
+    Object.keys(drawn).forEach(function (key) {
+      if (!target[key]) { group.removeLayer(drawn[key]); delete drawn[key]; changed = true; }
+    });
+    Object.keys(target).forEach(function (key) {
+      if (!drawn[key]) { adding = key; group.addData(target[key]); adding = null; changed = true; }
+    });
+    if (changed && Object.keys(drawn).length) {
+      var now = performance.now();
+      if (gisView.firstDrawMs === null) { gisView.firstDrawMs = now; }
+      gisView.lastDrawMs = now;
+    }
+    group.gisStatus = waiting ? "loading" : status;
+    if (status === "too_many") {
+      gisViewNote(group, spec.title + "：此范围要素过多，请放大 too many features here, zoom in", "too_many");
+    } else if (!waiting) {
+      gisViewNote(group, null);
+    }
+    if (!waiting) { group.gisState = "loaded"; }
+  }
+
+  function fetchCell(cell, zoom) {
+    if (inflight[cell.key]) { return; }
+    inflight[cell.key] = true;
+    gisView.pending += 1;
+    gisView.requests += 1;
+    group.gisRequests += 1;
+    fetch(gisSameOrigin(gisViewUrl(spec.url, cell, zoom)), {
+      credentials: "same-origin", headers: { Accept: "application/geo+json" }
+    }).then(function (response) {
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      return response.json();
+    }).then(function (answer) {
+      cache[cell.key] = { status: answer.status, features: answer.features || [] };
+      touch(cell.key);
+    }).catch(function (err) {
+      group.gisState = "failed";
+      gisViewNote(group, "加载失败 could not load " + spec.title + " (" + err.message + ")", "failed");
+    }).then(function () {
+      delete inflight[cell.key];
+      gisView.pending -= 1;
+      if (group._map && group.gisState !== "failed") { redraw(); }
+    });
+  }
+
+  function update() {
+    if (timer !== null) { gisView.scheduled -= 1; timer = null; }
+    var map = group._map;
+    if (!map) { return; }
+    var view = gisViewCells(map);
+    group.gisZoom = view.zoom;
+    if (view.zoom < spec.minZoom) {
+      group.gisCells = [];
+      group.gisViewBbox = null;
+      redraw();
+      group.gisStatus = "zoom_in";
+      gisViewNote(group, spec.title + "：放大到 " + spec.minZoom + " 级显示 zoom in to level " +
+        spec.minZoom + " to see " + Number(spec.featureCount).toLocaleString() + " features", "zoom_in");
+      return;
+    }
+    group.gisCells = view.cells.map(function (c) { return c.key; });
+    group.gisViewBbox = view.bbox;
+    var missing = view.cells.filter(function (c) { return !cache[c.key]; });
+    view.cells.forEach(function (c) { if (cache[c.key]) { touch(c.key); } });
+    if (missing.length) {
+      group.gisState = "loading";
+      gisViewNote(group, "正在加载 loading " + spec.title + "…", "loading");
+    }
+    redraw();
+    missing.forEach(function (c) { fetchCell(c, view.zoom); });
+  }
+
+  function schedule() {
+    if (timer === null) { gisView.scheduled += 1; } else { clearTimeout(timer); }
+    timer = setTimeout(update, GIS_VIEW_DEBOUNCE_MS);
+  }
+
+  group.on("add", function () {
+    group._map.on("moveend", schedule);
+    schedule();
+  });
+  group.on("remove", function () {
+    if (group._map) { group._map.off("moveend", schedule); }
+    if (timer !== null) { clearTimeout(timer); timer = null; gisView.scheduled -= 1; }
+    gisViewNote(group, null);
+  });
+  return group;
+}

@@ -39,6 +39,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+VIEW_IDLE_JS = "() => typeof gisViewBusy !== 'function' || !gisViewBusy()"
 COUNT_FEATURES_JS = """() => {
   const map = window[document.querySelector('.folium-map').id];
   const counts = {};
@@ -73,6 +74,11 @@ LAZY_FEATURE_JS = """name => {
   const center = found.getLatLng ? found.getLatLng() : found.getBounds().getCenter();
   found.openPopup(center);
   return {properties: found.feature.properties, options: found.options};
+}"""
+VIEW_CELLS_JS = """name => {
+  let cells = null;
+  gisMap().eachLayer(l => { if (l.gisCells && l.gisLayerName === name) { cells = l.gisCells; } });
+  return cells;
 }"""
 DOM_COUNTS_JS = """() => ({
   paths: document.querySelectorAll('.leaflet-overlay-pane svg path').length,
@@ -117,7 +123,12 @@ class Visit:
     def open(self, url: str) -> Page:
         self.page.goto(url, wait_until="load")
         self.page.wait_for_function("() => document.readyState === 'complete'")
+        self.settle()
         return self.page
+
+    def settle(self) -> None:
+        """Wait until the map's layers have drawn the view (``gisViewBusy``, gis-map.js)."""
+        self.page.wait_for_function(VIEW_IDLE_JS, timeout=15000, polling=20)
 
     def shot(self, name: str, *, full_page: bool = False) -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -227,12 +238,12 @@ def test_hidden_layer_is_fetched_when_switched_on(visit: Any, client: Any, name:
     v = visit(f"/map/{DEMO_ID}{query}")
     page = v.page
     requests: list[str] = []
-    page.on("request", lambda r: requests.append(r.url) if f"/layers/{name}" in r.url else None)
+    page.on("request", lambda r: requests.append(r.url) if f"/layers/{name}/" in r.url else None)
     assert name not in page.evaluate(COUNT_FEATURES_JS)
     held: list[Any] = []
-    pattern = f"**/api/v1/counties/{DEMO_ID}/layers/{name}?*"
+    pattern = f"**/api/v1/counties/{DEMO_ID}/layers/{name}/view?*"
 
-    def hold_first(route: Any) -> None:  # the first page waits until the note is checked
+    def hold_first(route: Any) -> None:  # the first cell waits until the note is checked
         if held:
             route.fallback()
         else:
@@ -250,11 +261,12 @@ def test_hidden_layer_is_fetched_when_switched_on(visit: Any, client: Any, name:
     v.shot(f"planner_lazy_{name}_loading")
     held[0].fallback()
     page.wait_for_function(LAZY_STATE_JS, arg=name, timeout=15000)
+    v.settle()
     assert note.count() == 0
     assert page.evaluate(COUNT_FEATURES_JS)[name] == layer["feature_count"]
     assert page.evaluate(DOM_COUNTS_JS)["paths"] - before == layer["feature_count"]
-    pages = -(-layer["feature_count"] // 1000)  # the API's default page size
-    assert len(requests) == pages
+    cells = page.evaluate(VIEW_CELLS_JS, name)
+    assert len(requests) == len(cells) > 0  # one request per cell on screen
     for url in requests:
         assert urlparse(url).hostname == "127.0.0.1"
         assert all(p in url for p in ("year=2018", "minutes=10.0", "walk_speed=1.3"))
@@ -268,8 +280,9 @@ def test_hidden_layer_is_fetched_when_switched_on(visit: Any, client: Any, name:
     box.first.locator("input").click()
     assert name not in page.evaluate(COUNT_FEATURES_JS)
     box.first.locator("input").click()
+    v.settle()
     assert page.evaluate(COUNT_FEATURES_JS)[name] == layer["feature_count"]
-    assert len(requests) == pages  # drawn again from memory, not fetched again
+    assert len(requests) == len(cells)  # drawn again from memory, not fetched again
     assert v.errors == [] and v.outside == []
     v.shot(f"planner_lazy_{name}")
 

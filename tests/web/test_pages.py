@@ -226,9 +226,49 @@ def _all_pages(client: Any, url: str) -> tuple[list[dict[str, Any]], int]:
     return features, pages
 
 
+VIEW_RE = re.compile(r"gisViewLayer\((\{.*?\})\);")
+
+
+@pytest.fixture(scope="module")
+def embed_client(make_app: Any, web_root: Path) -> Any:
+    """The former pages (``MAP_LAYERS = "embed"``: layers in the HTML), kept for comparison."""
+    return make_app(WORKSPACES_DIR=str(web_root), MAP_LAYERS="embed").test_client()
+
+
 @pytest.mark.parametrize("query", ["", "?year=2018&minutes=10&walk_speed=1.3"])
-def test_hidden_layers_are_not_embedded_but_fetched(client: Any, query: str) -> None:
+def test_pages_embed_no_features_and_fetch_every_layer_for_the_view(
+    client: Any, query: str
+) -> None:
     import json
+
+    html = client.get(f"/map/{DEMO_ID}{query}").get_data(as_text=True)
+    listing = client.get(f"/api/v1/counties/{DEMO_ID}/layers{query}").get_json()["layers"]
+    public = client.get(f"/api/v1/counties/{DEMO_ID}/disclosures?limit=1000").get_json()
+    specs = {spec["name"]: spec for spec in map(json.loads, VIEW_RE.findall(html))}
+    assert set(specs) == {x["name"] for x in listing if x["feature_count"]}
+    assert "gisLazyLayer(" not in html and '"type": "Feature"' not in html
+    params = dict(p.split("=") for p in (query.lstrip("?").split("&") if query else []))
+    for layer in listing:
+        if not layer["feature_count"]:
+            continue
+        spec = specs[layer["name"]]
+        count = public["number_matched"] if layer["name"] == "disclosures" else None
+        assert spec["featureCount"] == (count or layer["feature_count"])
+        assert spec["style"] == layer["style"] and spec["minZoom"] == 0
+        url = urlparse(spec["url"])
+        assert url.path == f"/api/v1/counties/{DEMO_ID}/layers/{layer['name']}/view"
+        sent = dict(p.split("=") for p in url.query.split("&"))
+        assert all(float(sent[k]) == float(v) for k, v in params.items())
+    public_html = client.get(f"/public/{DEMO_ID}").get_data(as_text=True)
+    public_specs = [json.loads(s)["name"] for s in VIEW_RE.findall(public_html)]
+    assert public_specs == ["boundary", "built_up", "disclosures"]
+
+
+@pytest.mark.parametrize("query", ["", "?year=2018&minutes=10&walk_speed=1.3"])
+def test_hidden_layers_are_not_embedded_but_fetched(embed_client: Any, query: str) -> None:
+    import json
+
+    client = embed_client
 
     html = client.get(f"/map/{DEMO_ID}{query}").get_data(as_text=True)
     listing = client.get(f"/api/v1/counties/{DEMO_ID}/layers{query}").get_json()["layers"]
@@ -256,7 +296,8 @@ def test_hidden_layers_are_not_embedded_but_fetched(client: Any, query: str) -> 
     assert all(_as_embedded(feature) in html for feature in roads)
 
 
-def test_hidden_layers_make_the_page_smaller(client: Any) -> None:
+def test_hidden_layers_make_the_page_smaller(embed_client: Any) -> None:
+    client = embed_client
     html = client.get(f"/map/{DEMO_ID}").get_data()
     assert b"gisLazyLayer(" in html
     edges = client.get(f"/api/v1/counties/{DEMO_ID}/layers/walk_edges?limit=10000").get_data()
