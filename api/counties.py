@@ -194,3 +194,53 @@ def get_indicators(county_id: str, query: dict[str, Any]) -> Response:
     settings = settings_from(query)
     key = ("indicators", county_id, store.version(county_id), settings_key(settings))
     return cached_json(key, lambda: store.report(county_id, settings)[0])
+
+
+def projected_indicators(county_id: str, settings: Any) -> dict[str, Any] | None:
+    """Indicators and grade now → when the county's passed projects are finished.
+
+    ``None`` when the project library holds no passed (已通过) project.  Computed by
+    :func:`gis.projection.projected_report` on a copy (the stored layers never change), with
+    the cached current results as "now", and cached per county version and parameters (the
+    library is a layer of the workspace, so a review decision makes a new version).
+    """
+    from gis.projection import projected_report
+    from gis.projects import LAYER, normalise_projects
+
+    store = get_store()
+    ws = store.workspace(county_id)
+    frame = ws.layer(LAYER)
+    if frame is None or frame.empty:
+        return None
+    library = normalise_projects(frame)
+    passed = library[library["review_status"] == "passed"]
+    if passed.empty:
+        return None
+    _report, results = store.report(county_id, settings)
+    key = ("projected", county_id, store.version(county_id), settings_key(settings))
+    return store.derived(key, lambda: projected_report(ws, passed, settings, now=results))
+
+
+@bp.get("/counties/<county_id>/indicators/projected")
+@bp.input(IndicatorQuery, location="query", arg_name="query")
+@bp.doc(
+    summary="Indicators when the passed projects are finished (项目建成后)",
+    description="Every indicator and the grade now → when the county's passed (已通过) "
+    "projects are finished, computed with the same indicator code on a copy "
+    "(docs/indicators.md, 'Projected indicators'); an estimate. `projected` is null when no "
+    "project has passed review. Passed projects are public, so anyone may read this.",
+)
+def get_projected_indicators(county_id: str, query: dict[str, Any]) -> Response:
+    store = get_store()
+    settings = settings_from(query)
+    key = ("projected-json", county_id, store.version(county_id), settings_key(settings))
+
+    def compute() -> dict[str, Any]:
+        projected = projected_indicators(county_id, settings)
+        return {
+            "county_id": county_id,
+            "projected": projected,
+            "reason": None if projected else "no passed project (没有审核通过的项目)",
+        }
+
+    return cached_json(key, compute)

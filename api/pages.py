@@ -26,7 +26,7 @@ from api.common import (
     visible_index,
     visible_layer,
 )
-from api.counties import county_summary
+from api.counties import county_summary, projected_indicators
 from api.disclosures import county_public_records
 from api.maps import (
     BASEMAP_HOSTS,
@@ -321,7 +321,26 @@ def _render_planner(county_id: str, settings: Any, *, staff: bool) -> str:
         settings=settings,
         fmap=map_parts(fmap),
         basemap_hosts=BASEMAP_HOSTS[current_app.config["BASEMAP"]],
+        projected=_projected_rows(projected_indicators(county_id, settings)),
     )
+
+
+def _projected_rows(projected: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The now → projected object with display strings for the dashboard."""
+    if projected is None:
+        return None
+    rows = [
+        {
+            **row,
+            "now_display": fmt_number(row["now"]),
+            "projected_display": fmt_number(row["projected"]),
+            "delta_display": "—"
+            if row["delta"] is None
+            else f"{'+' if row['delta'] > 0 else ''}{fmt_number(row['delta'])} {row['unit']}",
+        }
+        for row in projected["indicators"]
+    ]
+    return {**projected, "indicators": rows}
 
 
 def _public_page(county_id: str) -> Response:

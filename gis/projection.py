@@ -40,6 +40,7 @@ import shapely
 from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
+from gis import projects
 from gis.assessment import DEFAULT_RULES, Assessment, AssessmentRules, assess
 from gis.crs import require_metric
 from gis.errors import CrsError, Problem, ValidationError
@@ -50,23 +51,13 @@ from gis.result import IndicatorResult
 from gis.settings import IndicatorSettings
 from gis.workspace import Workspace
 
-CATEGORIES: tuple[str, ...] = (
-    "道路",
-    "停车",
-    "公园绿地",
-    "体育",
-    "供水",
-    "污水",
-    "燃气",
-    "供热",
-    "环卫/公厕",
-    "棚户区改造",
-    "老旧小区改造",
-    "公共服务设施",
-    "其他",
+CATEGORIES: tuple[str, ...] = tuple(projects.CATEGORIES)
+STATUSES: tuple[str, ...] = tuple(projects.STATUSES)
+# The library stores codes (passed); files and sheets may carry the Chinese labels (已通过).
+REVIEW_STATUSES: tuple[str, ...] = (
+    *(zh for zh, _en in projects.REVIEW_STATUSES.values()),
+    *projects.REVIEW_STATUSES,
 )
-STATUSES: tuple[str, ...] = ("储备", "在建", "完工")
-REVIEW_STATUSES: tuple[str, ...] = ("草稿", "已提交", "已通过", "已退回")
 PASSED = "已通过"
 REQUIRED_COLUMNS: tuple[str, ...] = ("project_id", "name", "category", "review_status")
 ROAD_SNAP_M = 30.0
@@ -352,7 +343,7 @@ def _apply_one(draft: _Draft, row: pd.Series, geom: BaseGeometry | None) -> Appl
     """Apply one project to the draft (or say why not)."""
     head = (_text(row["project_id"]), _text(row["name"]), _text(row["category"]))
     review = _text(row["review_status"])
-    if review != PASSED:
+    if review not in (PASSED, "passed"):
         return AppliedProject(
             *head,
             "not_passed",

@@ -159,10 +159,11 @@ def test_planner_page_does_not_embed_huge_layers(
     app_for: Any, app_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A layer over MAX_EMBEDDED_FEATURES (1 M population cells once took a 294 MB page, 72 s
-    and 5 GB) starts switched off and is fetched from the layer API when switched on."""
+    and 5 GB) starts switched off and is fetched from the layer API when switched on
+    (``MAP_LAYERS=embed``; the default pages embed no features, tests/api/test_view.py)."""
     import api.pages
 
-    client = app_for().test_client()
+    client = app_for(MAP_LAYERS="embed").test_client()  # the former, embedding pages
     embedded = client.get(f"/map/{DEMO_ID}").get_data(as_text=True)
     assert f"/api/v1/counties/{DEMO_ID}/layers/population?" not in embedded
     monkeypatch.setattr(api.pages, "MAX_EMBEDDED_FEATURES", 100)  # the demo has 961 cells

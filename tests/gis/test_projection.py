@@ -289,7 +289,7 @@ def test_the_now_results_given_are_used_as_they_are(ws: Workspace) -> None:
 
 
 def test_bad_projects_are_refused_with_every_problem_named() -> None:
-    bad = projects(("P1", "公园", Point(0, 0)), ("P1", "道路", Point(0, 0), "passed"))
+    bad = projects(("P1", "公园", Point(0, 0)), ("P1", "道路", Point(0, 0), "approved"))
     with pytest.raises(ValidationError) as info:
         check_projects(bad)
     codes = [(p.source, p.code) for p in info.value.problems]
@@ -498,4 +498,6 @@ def test_building_the_first_suggested_fitness_site_adds_what_it_promised(
     assert change.delta is not None
     assert change.delta >= site["coverage_added_pct"] - 1e-4  # the site figure is rounded
     assert change.delta <= site["coverage_added_pct"] + 5.0
-    assert all(c.delta == 0.0 for c in result.changes if c.now.id != "fitness_15min_coverage")
+    others = [c for c in result.changes if c.now.id != "fitness_15min_coverage"]
+    assert all(c.delta in (0.0, None) for c in others)  # None: no data now and after
+    assert all((c.now.value is None) == (c.delta is None) for c in others)
