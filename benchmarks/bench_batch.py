@@ -65,21 +65,34 @@ COPY_CODES = (
 PHASES = ("import_s", "read_s", "compute_s", "write_s")
 
 
-def build_workspaces(dest: Path, source: Path, counties: int, mosaic_km2: float) -> Path:
-    """``dest/workspaces`` holding ``counties`` mosaics of about ``mosaic_km2`` km² each.
+def mosaic_areas_km2(mean_km2: float, counties: int, spread: float) -> list[float]:
+    """Areas of the counties: ``mean_km2`` each, or evenly from (1 − spread) to (1 + spread) × it.
 
-    One mosaic is built and copied under the other codes (so every county costs the same and
-    2 workers share 2k counties evenly); each copy's metadata keeps the mosaic label.
+    >>> mosaic_areas_km2(150.0, 3, 0.0), mosaic_areas_km2(150.0, 3, 0.5)
+    ([150.0, 150.0, 150.0], [75.0, 150.0, 225.0])
+    """
+    if counties == 1 or spread == 0:
+        return [mean_km2] * counties
+    return [mean_km2 * (1 - spread + 2 * spread * k / (counties - 1)) for k in range(counties)]
+
+
+def build_workspaces(dest: Path, source: Path, areas_km2: list[float]) -> tuple[Path, list[int]]:
+    """``dest/workspaces`` holding one mosaic per area, and the tile count of each.
+
+    Equal areas: one mosaic is built and copied under the other codes (each copy keeps the
+    mosaic label), so every county costs the same and 2 workers share 2k counties evenly.
     """
     root = dest / "workspaces"
     root.mkdir(parents=True, exist_ok=True)
-    tiles = tiles_for_area(mosaic_km2, source_area_km2(source))
-    first = build_tiled_workspace(
-        source, root, county_id=COPY_CODES[0], adcode=COPY_CODES[0], tiles=tiles
-    )
-    for code in COPY_CODES[1:counties]:
-        copy_workspace(first, root, county_id=code, adcode=code, purpose="benchmark")
-    return root
+    source_km2 = source_area_km2(source)
+    tiles = [tiles_for_area(a, source_km2) for a in areas_km2]
+    built: dict[int, Path] = {}
+    for code, n in zip(COPY_CODES, tiles, strict=False):
+        if n in built:
+            copy_workspace(built[n], root, county_id=code, adcode=code, purpose="benchmark")
+        else:
+            built[n] = build_tiled_workspace(source, root, county_id=code, adcode=code, tiles=n)
+    return root, tiles
 
 
 def _tasks(root: Path, results: Path) -> list[Any]:
@@ -206,30 +219,48 @@ def bench_store(source: Path, tmp: Path, repeats: int = 5) -> list[tuple[str, in
     return rows
 
 
+def _autogroup() -> str:
+    """Whether Linux shares the CPU between sessions first (``on``, ``off`` or ``unknown``).
+
+    When on, 2 workers get no more CPU than 1 while other sessions keep the cores busy.
+    """
+    path = Path("/proc/sys/kernel/sched_autogroup_enabled")
+    try:
+        return "on" if path.read_text().strip() == "1" else "off"
+    except OSError:
+        return "unknown"
+
+
 def _fmt_load(load: tuple[float, float, float]) -> str:
     return " / ".join(f"{x:.1f}" for x in load)
 
 
-def print_report(rows: dict[str, dict[str, Any]], args: argparse.Namespace, tiles: int) -> None:
+def print_report(
+    rows: dict[str, dict[str, Any]], args: argparse.Namespace, tiles: list[int]
+) -> None:
     """The Markdown tables: modes with efficiency, then where the time went."""
     seq = rows["sequential"]
+    sizes = f"{tiles[0]} tiles" if len(set(tiles)) == 1 else f"{min(tiles)}-{max(tiles)} tiles"
     print(
-        f"Province batch: {args.counties} mosaic counties of {tiles} tiles "
-        f"(~{args.mosaic_km2:g} km² each) of the demonstration workspace, year 2020, "
+        f"Province batch: {args.counties} mosaic counties of {sizes} of the demonstration "
+        f"workspace (~{args.mosaic_km2:g} km² on average, spread {args.spread:g}), year 2020, "
         f"{os.cpu_count()} cores\n"
     )
     print(
-        "| mode | workers | counties | wall s | counties/min | efficiency | occupancy | "
-        "CPU share | county CPU s | peak MB/worker | load before → after |"
+        "| mode | workers | counties | wall s | counties/min | efficiency | CPU-time efficiency | "
+        "occupancy | CPU share | county CPU s | cores obtained | peak MB/worker | "
+        "load before → after |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, f in rows.items():
         n = f["workers"]
         eff = seq["wall_s"] / (n * f["wall_s"]) if f["wall_s"] else 0.0
+        cpu_eff = f["occupancy"] * seq["cpu_s"] / f["cpu_s"] if f["cpu_s"] else 0.0
         print(
             f"| {name} | {n} | {f['counties']} | {f['wall_s']:.1f} | "
-            f"{f['counties_per_min']:.1f} | {eff:.0%} | {f['occupancy']:.0%} | "
-            f"{f['cpu_share']:.0%} | {f['cpu_s']:.1f} | {f['peak_rss_mb_per_worker']:.0f} | "
+            f"{f['counties_per_min']:.1f} | {eff:.0%} | {cpu_eff:.0%} | {f['occupancy']:.0%} | "
+            f"{f['cpu_share']:.0%} | {f['cpu_s']:.1f} | {f['cpu_s'] / f['wall_s']:.2f} | "
+            f"{f['peak_rss_mb_per_worker']:.0f} | "
             f"{_fmt_load(f['load_before'])} → {_fmt_load(f['load_after'])} |"
         )
     print(
@@ -246,8 +277,11 @@ def print_report(rows: dict[str, dict[str, Any]], args: argparse.Namespace, tile
         )
     print(
         "\nefficiency = sequential wall / (workers × wall); occupancy = Σ county wall / "
-        "(workers × wall); CPU share = Σ county CPU / Σ county wall"
+        "(workers × wall); CPU share = Σ county CPU / Σ county wall; CPU-time efficiency = "
+        "occupancy × sequential Σ county CPU / this mode's Σ county CPU (the efficiency if every "
+        "county had its core to itself); cores obtained = Σ county CPU / wall"
     )
+    print(f"scheduler autogroup (CPU shared per session first): {_autogroup()}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -255,18 +289,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--counties", type=int, default=6, help="mosaic counties [6]")
     parser.add_argument("--mosaic-km2", type=float, default=150.0, help="area of each [150]")
+    parser.add_argument(
+        "--spread",
+        type=float,
+        default=0.0,
+        help="areas from (1-s) to (1+s) x --mosaic-km2 instead of all equal [0]",
+    )
     parser.add_argument("--source", type=Path, default=None, help="workspace to tile [demo]")
     parser.add_argument("--skip-dask", action="store_true")
     parser.add_argument("--skip-store", action="store_true", help="no PostGIS vs GeoPackage part")
     args = parser.parse_args(argv)
     if not 1 <= args.counties <= len(COPY_CODES):
         parser.error(f"--counties must be 1-{len(COPY_CODES)}")
-    if args.mosaic_km2 <= 0:
-        parser.error("--mosaic-km2 must be positive")
+    if args.mosaic_km2 <= 0 or not 0 <= args.spread < 1:
+        parser.error("--mosaic-km2 must be positive and --spread in [0, 1)")
     source = args.source or demo_workspace_dir()
-    tiles = tiles_for_area(args.mosaic_km2, source_area_km2(source))
+    areas = mosaic_areas_km2(args.mosaic_km2, args.counties, args.spread)
     with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:
-        root = build_workspaces(Path(tmp), source, args.counties, args.mosaic_km2)
+        root, tiles = build_workspaces(Path(tmp), source, areas)
         results = Path(tmp) / "results"
         modes = [("sequential", "sequential", 1), ("processes x2", "processes", 2)]
         if not args.skip_dask:

@@ -15,6 +15,12 @@ full-precision values), so an interrupted batch resumes where it stopped: counti
 result file are skipped unless ``force``.  A county that fails (corrupt workspace, bad data)
 is written as ``<county_id>.error.json``, reported, and retried by the next run; the batch
 goes on with the others.
+
+Speed (docs/benchmarks.md, "Province batch"): the worker writes the result file and sends back
+only a small :class:`CountyOutcome` (with per-phase timings and CPU seconds); worker processes
+import the heavy modules once before their first county (:func:`warm_worker`: the pool's
+initializer, a Dask worker plugin); counties are started largest first (:func:`largest_first`)
+so that small ones fill the end of the run.
 """
 
 from __future__ import annotations
@@ -390,6 +396,33 @@ def plan_tasks(
     ]
 
 
+def workspace_bytes(task: CountyTask) -> int:
+    """Size on disk of the task's workspace files (0 for a PostGIS county or a missing folder).
+
+    The proxy for a county's cost: its layers and population raster grow with its area and
+    detail, as does the time to compute its indicators.
+    """
+    if task.database_url:
+        return 0
+    folder = Path(task.workspace)
+    try:
+        return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+    except OSError:
+        return 0
+
+
+def largest_first(tasks: Sequence[CountyTask]) -> list[CountyTask]:
+    """``tasks`` ordered by :func:`workspace_bytes`, largest first (ties keep their order).
+
+    Workers take the next task when they finish one, so starting with the biggest counties
+    leaves small ones for the end, where they fill the gaps instead of one big county running
+    alone while the other workers idle (longest-processing-time-first scheduling).  The
+    results do not depend on the order.
+    """
+    sizes = {t.county_id: workspace_bytes(t) for t in tasks}
+    return sorted(tasks, key=lambda t: -sizes[t.county_id])
+
+
 def discover_database(database_url: str) -> dict[str, Path]:
     """County ids of the PostGIS store (values are the ids, for :func:`plan_tasks`)."""
     from gis.store.postgis import PostgisStore
@@ -439,7 +472,7 @@ def run_batch(
         if not force and is_finished(t.results_dir, t.year, t.county_id)
     ]
     done = {o.county_id for o in skipped}
-    todo = [t for t in tasks if t.county_id not in done]
+    todo = largest_first([t for t in tasks if t.county_id not in done])
     start = time.perf_counter()
     bar = _progress_bar(len(tasks), initial=len(skipped), enabled=progress)
     try:

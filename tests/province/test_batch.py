@@ -280,3 +280,24 @@ def test_warm_worker_is_reported_once_by_the_next_county(
     assert first.status == second.status == "computed"
     assert first.warmup_s > 0 and second.warmup_s == 0
     assert first.import_s < 0.1 and second.import_s < 0.1  # idempotent: nothing left to import
+
+
+def test_largest_counties_start_first(tmp_path: Path) -> None:
+    from gis.batch import CountyTask, largest_first, workspace_bytes
+
+    sizes = {"a": 10, "b": 300, "c": 0, "d": 300, "e": 20}
+    tasks = []
+    for cid, size in sizes.items():
+        folder = tmp_path / cid
+        folder.mkdir()
+        (folder / "workspace.gpkg").write_bytes(b"x" * size)
+        (folder / "population.tif").write_bytes(b"y" * 5)
+        tasks.append(CountyTask(cid, str(folder), YEAR, str(tmp_path / "res")))
+    assert [workspace_bytes(t) for t in tasks] == [15, 305, 5, 305, 25]
+    assert [t.county_id for t in largest_first(tasks)] == ["b", "d", "e", "a", "c"]
+    # a missing folder or a PostGIS county has no size and goes last, in its place
+    gone = CountyTask("z", str(tmp_path / "nowhere"), YEAR, "")
+    pg = CountyTask("p", "p", YEAR, "", database_url="postgresql://x")
+    assert workspace_bytes(gone) == workspace_bytes(pg) == 0
+    ordered = largest_first([gone, *tasks, pg])
+    assert [t.county_id for t in ordered] == ["b", "d", "e", "a", "c", "z", "p"]
