@@ -18,7 +18,8 @@ summed / (2 × wall) (the rest is parallel overhead: start-up, warm-up, scheduli
 and *CPU share* = the counties' CPU seconds / their wall (below 1 when other processes take
 the cores).  The per-phase sums show where a county's time goes.
 
-    .venv/bin/python -m benchmarks.bench_batch --mosaic-km2 150 --counties 6 [--skip-dask]
+    .venv/bin/python -m benchmarks.bench_batch --mosaic-km2 150 --counties 6 [--spread 0.4]
+        [--repeat 2] [--skip-dask] [--skip-store] [--source WORKSPACE]
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from benchmarks.batch_mosaic import build_tiled_workspace, source_area_km2, tiles_for_area
-from benchmarks.common import demo_workspace_dir
+# Only light imports at the top: the spawned pool workers import this module as __mp_main__,
+# and the geopandas stack they import must show in their warm-up, where the batch CLI pays it.
 from gis.batch import (
     BatchSummary,
     CountyOutcome,
@@ -82,6 +83,8 @@ def build_workspaces(dest: Path, source: Path, areas_km2: list[float]) -> tuple[
     Equal areas: one mosaic is built and copied under the other codes (each copy keeps the
     mosaic label), so every county costs the same and 2 workers share 2k counties evenly.
     """
+    from benchmarks.batch_mosaic import build_tiled_workspace, source_area_km2, tiles_for_area
+
     root = dest / "workspaces"
     root.mkdir(parents=True, exist_ok=True)
     source_km2 = source_area_km2(source)
@@ -244,7 +247,7 @@ def print_report(
     print(
         f"Province batch: {args.counties} mosaic counties of {sizes} of the demonstration "
         f"workspace (~{args.mosaic_km2:g} km² on average, spread {args.spread:g}), year 2020, "
-        f"{os.cpu_count()} cores\n"
+        f"{os.cpu_count()} cores, fastest of {args.repeat} round(s) per mode\n"
     )
     print(
         "| mode | workers | counties | wall s | counties/min | efficiency | CPU-time efficiency | "
@@ -296,13 +299,18 @@ def main(argv: list[str] | None = None) -> int:
         help="areas from (1-s) to (1+s) x --mosaic-km2 instead of all equal [0]",
     )
     parser.add_argument("--source", type=Path, default=None, help="workspace to tile [demo]")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="rounds of every mode; the fastest of each kept [1]"
+    )
     parser.add_argument("--skip-dask", action="store_true")
     parser.add_argument("--skip-store", action="store_true", help="no PostGIS vs GeoPackage part")
     args = parser.parse_args(argv)
     if not 1 <= args.counties <= len(COPY_CODES):
         parser.error(f"--counties must be 1-{len(COPY_CODES)}")
-    if args.mosaic_km2 <= 0 or not 0 <= args.spread < 1:
-        parser.error("--mosaic-km2 must be positive and --spread in [0, 1)")
+    if args.mosaic_km2 <= 0 or not 0 <= args.spread < 1 or args.repeat < 1:
+        parser.error("--mosaic-km2 must be positive, --spread in [0, 1), --repeat 1 or more")
+    from benchmarks.common import demo_workspace_dir
+
     source = args.source or demo_workspace_dir()
     areas = mosaic_areas_km2(args.mosaic_km2, args.counties, args.spread)
     with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:
@@ -311,10 +319,12 @@ def main(argv: list[str] | None = None) -> int:
         modes = [("sequential", "sequential", 1), ("processes x2", "processes", 2)]
         if not args.skip_dask:
             modes.append(("dask LocalCluster x2", "dask", 2))
-        rows = {}
-        for name, mode, workers in modes:
-            rows[name] = {**figures(run_mode(root, results, mode, workers), workers)}
-            rows[name]["workers"] = workers
+        rows: dict[str, dict[str, Any]] = {}
+        for _round in range(args.repeat):  # modes interleaved, so slow spells hit them alike
+            for name, mode, workers in modes:
+                f = {**figures(run_mode(root, results, mode, workers), workers), "workers": workers}
+                if name not in rows or f["wall_s"] < rows[name]["wall_s"]:
+                    rows[name] = f
         store_rows = [] if args.skip_store else bench_store(source, Path(tmp))
     print_report(rows, args, tiles)
     if store_rows:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import pytest
@@ -128,6 +129,8 @@ def test_phase_timings_sum_to_at_most_the_county_wall(three_runs) -> None:  # ty
             # the county's thread got the CPU at most for its wall time (plus clock granularity)
             assert 0 < o.cpu_s <= o.seconds + 0.05, (mode, o)
             assert o.started_at > 0 and o.worker.startswith("pid ")
+            # only this small outcome travels back; the worker wrote the result document
+            assert len(pickle.dumps(o)) < 2_000 < Path(o.result_path).stat().st_size
 
 
 @pytest.mark.slow
