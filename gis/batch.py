@@ -110,6 +110,30 @@ class BatchSummary:
         """The counties that failed."""
         return self.by_status("failed")
 
+    def time_spent(self) -> dict[str, float]:
+        """Seconds summed over the computed counties, and the workers' occupancy.
+
+        Keys: the phases (``import_s``, ``read_s``, ``compute_s``, ``write_s``), ``seconds``
+        (the counties' wall), ``cpu_s``, ``warmup_s`` and ``occupancy`` = ``seconds`` /
+        (workers × ``elapsed_s``), the share of the workers' time spent inside counties (for
+        Dask the workers are those that reported an outcome).
+
+        >>> s = BatchSummary([CountyOutcome("a", 2020, "computed", seconds=9.0, read_s=1.0),
+        ...     CountyOutcome("b", 2020, "computed", seconds=7.0, compute_s=6.5)],
+        ...     "processes", 2, 10.0, 2020, "out")
+        >>> t = s.time_spent()
+        >>> t["seconds"], t["read_s"], t["compute_s"], t["occupancy"]
+        (16.0, 1.0, 6.5, 0.8)
+        """
+        done = self.by_status("computed")
+        keys = ("import_s", "read_s", "compute_s", "write_s", "seconds", "cpu_s", "warmup_s")
+        totals = {k: float(sum(getattr(o, k) for o in done)) for k in keys}
+        ran = {o.worker for o in self.outcomes if o.status != "skipped"}
+        workers = self.workers or len(ran) or 1
+        busy = workers * self.elapsed_s
+        totals["occupancy"] = totals["seconds"] / busy if busy > 0 else 0.0
+        return totals
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
         return {

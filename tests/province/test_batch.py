@@ -205,6 +205,7 @@ def test_cli_batch_progress_summary_and_exit_codes(
     assert "failed: 411525 (2020):" in captured.err
     assert "1 computed, 0 skipped" in captured.out and "1 failed" in captured.out
     assert "counties" in captured.err  # tqdm progress bar
+    assert "time in counties: read " in captured.out and "workers busy" in captured.out
     assert main([*args[:-1], "410225"]) == 0
     assert "0 computed, 1 skipped" in capsys.readouterr().out
 
