@@ -34,6 +34,8 @@ import rasterio
 import shapely
 from pyproj import CRS
 
+from gis.errors import CrsError
+
 GPKG_NAME = "workspace.gpkg"
 POPULATION_NAME = "population.tif"
 METADATA_NAME = "metadata.json"
@@ -138,8 +140,11 @@ def build_tiled_workspace(
     with rasterio.open(source / POPULATION_NAME) as src:
         persons, profile = src.read(1), src.profile
         if not CRS.from_user_input(src.crs.to_wkt()).equals(metric_crs):
-            msg = f"{source}: population.tif is not in {meta['metric_crs']}; cannot tile it"
-            raise ValueError(msg)
+            msg = (
+                f"{source}: population.tif is not in {meta['metric_crs']}, so its cells cannot "
+                "be tiled with the layers; write it in the metric CRS (as the ingest does)"
+            )
+            raise CrsError(msg)
     cell_m = float(profile["transform"].a)
     step_cols, step_rows = _steps(source, metric_crs, persons.shape, cell_m)
     offsets = tile_offsets(tiles, step_cols * cell_m, step_rows * cell_m)
