@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +20,11 @@ from benchmarks.batch_mosaic import (
     tile_raster,
     tiles_for_area,
 )
+from gis.errors import CrsError
 from gis.io import read_workspace
 from gis.report import county_report
 from gis.settings import IndicatorSettings
+from tests.helpers import write_grid_tif
 
 TILES = 3
 
@@ -103,3 +106,17 @@ def test_indicators_of_a_mosaic_equal_its_tile(demo_workspace_dir: Path, mosaic:
     assert mosaic_report["county"]["population"] == pytest.approx(
         TILES * tile_report["county"]["population"], rel=1e-6
     )
+
+
+def test_a_raster_outside_the_metric_crs_is_refused(
+    demo_workspace_dir: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "src"
+    shutil.copytree(demo_workspace_dir, source)
+    write_grid_tif(
+        source / "population.tif", [[5.0]], left=104.06, top=30.77, cell_m=0.001, crs="EPSG:4326"
+    )
+    metric = json.loads((source / "metadata.json").read_text(encoding="utf-8"))["metric_crs"]
+    with pytest.raises(CrsError, match=f"not in {metric}, .* metric CRS"):
+        build_tiled_workspace(source, tmp_path / "out", county_id="x", adcode=None, tiles=2)
+    assert not (tmp_path / "out" / "x").exists()
