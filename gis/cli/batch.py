@@ -99,4 +99,11 @@ def run(args: argparse.Namespace) -> int:
         f"(already done; --force recomputes), {counts['failed']} failed in "
         f"{summary.elapsed_s:.1f} s ({summary.mode}); results in {args.results}/{args.year}/"
     )
+    if counts["computed"]:
+        t = summary.time_spent()
+        print(
+            f"time in counties: read {t['read_s']:.1f} s, compute {t['compute_s']:.1f} s, "
+            f"write {t['write_s']:.1f} s, imports {t['import_s']:.1f} s (CPU {t['cpu_s']:.1f} s); "
+            f"worker warm-up {t['warmup_s']:.1f} s; workers busy {t['occupancy']:.0%} of the run"
+        )
     return 1 if summary.failed else 0
