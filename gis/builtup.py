@@ -182,8 +182,16 @@ def evidence_shares(
     blocks = np.asarray(blocks, dtype=object)
     if len(blocks) == 0:
         return np.zeros(0)
-    shapely.prepare(evidence)
-    covered = shapely.area(shapely.intersection(blocks, evidence))
+    # Each block against the nearby parts of the evidence only (the parts of a union are
+    # disjoint, so their overlaps add up): one block against the whole county's evidence
+    # costs the size of all of it, which made this quadratic in the county's size.
+    parts = shapely.get_parts(evidence)
+    parts = parts[shapely.area(parts) > 0] if len(parts) else parts
+    if len(parts) == 0:
+        return np.zeros(len(blocks))
+    block_idx, part_idx = shapely.STRtree(parts).query(blocks, predicate="intersects")
+    overlap = shapely.area(shapely.intersection(blocks[block_idx], parts[part_idx]))
+    covered = np.bincount(block_idx, weights=overlap, minlength=len(blocks))
     return np.asarray(covered / shapely.area(blocks), dtype=np.float64)
 
 
