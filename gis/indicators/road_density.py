@@ -35,6 +35,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from gis.indicators._common import (
+    clip_lines,
     dissolve,
     lonlat,
     make_result,
@@ -260,7 +261,7 @@ def _inside_lengths(lines: np.ndarray, area: BaseGeometry) -> np.ndarray:
     inside = np.where(shapely.covers(area, lines), length, 0.0)
     edge = np.flatnonzero((inside == 0.0) & shapely.intersects(area, lines))
     if len(edge):
-        inside[edge] = shapely.length(shapely.intersection(lines[edge], area))
+        inside[edge] = shapely.length(clip_lines(lines[edge], area))
     return inside
 
 
@@ -328,8 +329,15 @@ def _paired_lengths(
             own[k] = segments.of_way(k)
         return own[k]
 
+    clipped_all = dict(
+        zip(
+            partners,
+            clip_lines(np.asarray([counted(i) for i in partners], dtype=object), area),
+            strict=True,
+        )
+    )
     for i, js in partners.items():
-        clipped = shapely.intersection(counted(i), area)
+        clipped = clipped_all[i]
         parts = [
             p
             for j in js
@@ -513,7 +521,7 @@ def _sparsest_blocks(
     """The ``n`` largest blocks enclosed by urban roads and the built-up edge."""
     if n <= 0 or len(urban) == 0:
         return []
-    lines = list(shapely.get_parts(shapely.intersection(np.asarray(urban.geometry.values), area)))
+    lines = list(shapely.get_parts(clip_lines(np.asarray(urban.geometry.values), area)))
     lines += list(shapely.get_parts(area.boundary))
     noded = shapely.union_all([g for g in lines if not g.is_empty])
     blocks = [
