@@ -8,7 +8,9 @@ tiles shifted, ids offset, written as .osm.pbf, with a boundary polygon) are ing
   the waited-for child, everything included: Python, libraries, the data);
 - ``indicators s``: ``gis.indicators.compute_all`` on the workspace read and reprojected to its
   GK zone (reading not included), median of ``--repeat`` runs in this process;
-- the smallest size is the baseline: ratios and log-log growth exponents
+- CPU seconds beside the wall times (the child's user + system time; ``time.process_time``
+  for the indicators), because the machine is shared: the load average is printed per size;
+- the smallest size is the baseline: ratios and log-log growth exponents of the CPU times
   (``log(t / t0) / log(A / A0)``; 1 is linear in the area) are measured in the same run.
 
 Targets at 2,000 km² (issue #11): ingest ≤ 60 s and ≤ 2 GB peak; all indicators ≤ 5 s.
@@ -42,8 +44,8 @@ TARGET_INDICATORS_S = 5.0
 DEFAULT_MOSAICS = Path(tempfile.gettempdir()) / "baicheng-mosaics"
 
 
-def _child_ingest(osm: Path, boundary: Path, out: Path) -> tuple[float, float]:
-    """Ingest in a child process; (wall s, peak RSS MB of that child)."""
+def _child_ingest(osm: Path, boundary: Path, out: Path) -> tuple[float, float, float]:
+    """Ingest in a child process; (wall s, CPU s, peak RSS MB of that child)."""
     cmd = [sys.executable, "-m", "gis", "ingest", "--osm", str(osm)]
     cmd += ["--boundary", str(boundary), "--out", str(out), "--quiet"]
     start = time.perf_counter()
@@ -54,23 +56,25 @@ def _child_ingest(osm: Path, boundary: Path, out: Path) -> tuple[float, float]:
     if os.waitstatus_to_exitcode(status) != 0:
         msg = f"ingest of {osm.name} failed: {stderr.strip()}"
         raise RuntimeError(msg)
-    return wall, usage.ru_maxrss / 1024.0  # Linux: KiB
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0  # Linux: KiB
 
 
-def _indicators(ws_dir: Path, repeat: int) -> tuple[float, dict[str, int]]:
+def _indicators(ws_dir: Path, repeat: int) -> tuple[float, float, dict[str, int]]:
     from gis.indicators import compute_all
     from gis.io import read_workspace
     from gis.settings import IndicatorSettings
 
     ws = read_workspace(ws_dir).to_metric()
     settings = IndicatorSettings()
+    cpu_start = time.process_time()
     seconds, _ = timed(lambda: compute_all(ws, settings), repeat=repeat)
+    cpu = (time.process_time() - cpu_start) / max(1, repeat)
     sizes = {
         "roads": len(ws.layers["roads"]),
         "walk_edges": len(ws.layers["walk_edges"]),
         "population_cells": len(ws.population.persons) if ws.population else 0,
     }
-    return seconds, sizes
+    return seconds, cpu, sizes
 
 
 def _xml_copy(pbf: Path) -> Path:
@@ -106,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             pbf, boundary = build_mosaic(area, args.mosaics)
             built = time.perf_counter() - start
-            ingest_s, peak_mb = _child_ingest(pbf, boundary, work / f"ws{area:g}")
-            ind_s, sizes = _indicators(work / f"ws{area:g}", args.repeat)
+            ingest_s, ingest_cpu, peak_mb = _child_ingest(pbf, boundary, work / f"ws{area:g}")
+            ind_s, ind_cpu, sizes = _indicators(work / f"ws{area:g}", args.repeat)
             meta = json.loads((work / f"ws{area:g}" / "metadata.json").read_text("utf-8"))
             row = {
                 "area_km2": area,
@@ -115,28 +119,36 @@ def main(argv: list[str] | None = None) -> int:
                 "nodes": meta["osm_extract"]["nodes"],
                 "ways": meta["osm_extract"]["ways"],
                 "ingest_s": ingest_s,
+                "ingest_cpu_s": ingest_cpu,
                 "peak_mb": peak_mb,
                 "indicators_s": ind_s,
+                "indicators_cpu_s": ind_cpu,
+                "load": os.getloadavg()[0],
                 **sizes,
             }
             rows.append(row)
             print(
-                f"{area:g} km²: mosaic {built:.1f} s, ingest {ingest_s:.1f} s, "
-                f"peak {peak_mb:.0f} MB, indicators {ind_s:.2f} s",
+                f"{area:g} km²: mosaic {built:.1f} s, ingest {ingest_s:.1f} s "
+                f"({ingest_cpu:.1f} s CPU), peak {peak_mb:.0f} MB, indicators {ind_s:.2f} s "
+                f"({ind_cpu:.2f} s CPU), load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
             shutil.rmtree(work / f"ws{area:g}", ignore_errors=True)
         if args.xml and rows:
             pbf, boundary = build_mosaic(rows[0]["area_km2"], args.mosaics)
-            xml_s, xml_mb = _child_ingest(_xml_copy(pbf), boundary, work / "xml")
+            xml_s, xml_cpu, xml_mb = _child_ingest(_xml_copy(pbf), boundary, work / "xml")
             print(
-                f"XML path ({rows[0]['area_km2']:g} km², .osm.bz2): ingest {xml_s:.1f} s, "
-                f"peak {xml_mb:.0f} MB; .pbf/.osm.bz2 time ratio "
-                f"{rows[0]['ingest_s'] / xml_s:.2f}"
+                f"XML path ({rows[0]['area_km2']:g} km², .osm.bz2): ingest {xml_s:.1f} s "
+                f"({xml_cpu:.1f} s CPU), peak {xml_mb:.0f} MB; .pbf/.osm.bz2 CPU ratio "
+                f"{rows[0]['ingest_cpu_s'] / xml_cpu:.2f}"
             )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     base = rows[0]
+
+    def growth(key: str, r: dict[str, float]) -> str:
+        return _exponent(r[key], base[key], r["area_km2"], base["area_km2"])
+
     out = [
         [
             f"{r['area_km2']:g}",
@@ -144,18 +156,21 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['nodes']:,}",
             f"{r['walk_edges']:,}",
             f"{r['ingest_s']:.1f}",
-            f"{r['ingest_s'] / base['ingest_s']:.2f}",
-            _exponent(r["ingest_s"], base["ingest_s"], r["area_km2"], base["area_km2"]),
+            f"{r['ingest_cpu_s']:.1f}",
+            f"{r['ingest_cpu_s'] / base['ingest_cpu_s']:.2f}",
+            growth("ingest_cpu_s", r),
             f"{r['peak_mb']:.0f}",
-            _exponent(r["peak_mb"], base["peak_mb"], r["area_km2"], base["area_km2"]),
+            growth("peak_mb", r),
             f"{r['indicators_s']:.2f}",
-            f"{r['indicators_s'] / base['indicators_s']:.2f}",
-            _exponent(r["indicators_s"], base["indicators_s"], r["area_km2"], base["area_km2"]),
+            f"{r['indicators_cpu_s']:.2f}",
+            f"{r['indicators_cpu_s'] / base['indicators_cpu_s']:.2f}",
+            growth("indicators_cpu_s", r),
+            f"{r['load']:.1f}",
         ]
         for r in rows
     ]
-    head = ["km²", "pbf MB", "nodes used", "walk edges", "ingest s", "×", "exp"]
-    head += ["peak MB", "exp", "indicators s", "×", "exp"]
+    head = ["km²", "pbf MB", "nodes used", "walk edges", "ingest s", "CPU s", "×", "exp"]
+    head += ["peak MB", "exp", "indicators s", "CPU s", "×", "exp", "load"]
     print(table(out, head))
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     largest = rows[-1]

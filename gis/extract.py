@@ -20,7 +20,6 @@ named by adcode (``410181.osm.pbf``) and ``python -m gis ingest --pbf DIR/410181
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -372,5 +371,3 @@ def summary_lines(summary: ExtractSummary, *, limit: int = 10) -> Iterable[str]:
         f"{len(summary.counties)} counties written, {len(summary.missing)} with nothing in the "
         f"file, in {summary.seconds:.1f} s"
     )
-
-

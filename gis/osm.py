@@ -27,7 +27,6 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from gis.crs import STORAGE_EPSG
 from gis.errors import EmptyInputError, InputFileError
 from gis.settings import (
     GREEN_LANDUSE,
@@ -168,9 +167,7 @@ def inspect_osm_xml(path: str | Path) -> OsmExtract:
     )
 
 
-def read_osm_features(
-    path: str | Path, *, area: BaseGeometry | None = None
-) -> gpd.GeoDataFrame:
+def read_osm_features(path: str | Path, *, area: BaseGeometry | None = None) -> gpd.GeoDataFrame:
     """The workspace's tagged nodes, ways and multipolygon relations of an OSM file (EPSG:4326).
 
     Streams ``.osm.pbf``, ``.osm``, ``.osm.bz2`` or ``.osm.gz`` with pyosmium

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -110,12 +110,14 @@ def is_pbf(path: str | Path) -> bool:
     return Path(path).name.lower().endswith(PBF_SUFFIX)
 
 
-def is_polygon_way(tags: Mapping[str, str], closed: bool) -> bool:
+def is_polygon_way(tags: Mapping[str, str], *, closed: bool) -> bool:
     """Whether a way is an area: closed, not ``area=no``, and a polygon feature by its tags.
 
-    >>> is_polygon_way({"leisure": "park"}, True), is_polygon_way({"highway": "primary"}, True)
-    (True, False)
-    >>> is_polygon_way({"leisure": "park", "area": "no"}, True)
+    >>> is_polygon_way({"leisure": "park"}, closed=True)
+    True
+    >>> is_polygon_way({"highway": "primary"}, closed=True)
+    False
+    >>> is_polygon_way({"leisure": "park", "area": "no"}, closed=True)
     False
     """
     if not closed or tags.get("area") == "no":
@@ -142,7 +144,7 @@ def _osmium() -> Any:
     try:
         import osmium
     except ImportError as exc:  # pragma: no cover - a broken install
-        msg = "the osmium package (pyosmium) is not installed; run `pip install -r requirements.lock`"
+        msg = "the osmium package (pyosmium) is missing; run `pip install -r requirements.lock`"
         raise InputFileError(msg) from exc
     return osmium
 
@@ -281,13 +283,13 @@ def _read_nodes_and_ways(
             # a node is missing from the file: the way is dropped (osmnx too) and a relation
             # it belongs to sees an empty member
             if in_relation:
-                polygonal = is_polygon_way(dict(tags), closed)
+                polygonal = is_polygon_way(dict(tags), closed=closed)
                 out.member_geoms[obj.id] = shapely.Polygon() if polygonal else shapely.LineString()
             continue
         chunk.ids.append(obj.id)
         chunk.tags.append(_kept(tags))
         chunk.wkb.append(wkb)
-        chunk.polygon.append(is_polygon_way(dict(tags), closed))
+        chunk.polygon.append(is_polygon_way(dict(tags), closed=closed))
         chunk.member.append(in_relation)
         chunk.wanted.append(wanted)
         if len(chunk) >= CHUNK_WAYS:
@@ -338,7 +340,9 @@ def _meets(geoms: npt.NDArray[np.object_], area: BaseGeometry) -> npt.NDArray[np
     bounds = shapely.bounds(geoms)
     minx, miny, maxx, maxy = area.bounds
     in_box = (
-        (bounds[:, 0] <= maxx) & (bounds[:, 2] >= minx) & (bounds[:, 1] <= maxy)
+        (bounds[:, 0] <= maxx)
+        & (bounds[:, 2] >= minx)
+        & (bounds[:, 1] <= maxy)
         & (bounds[:, 3] >= miny)
     )
     meets = np.zeros(len(geoms), dtype=bool)
@@ -405,7 +409,8 @@ def relation_geometry(
 
 
 def _rings(lines: list[BaseGeometry]) -> list[BaseGeometry]:
-    merged = linemerge(lines)
+    """Open member ways merged end to end, then closed rings polygonized (as osmnx does)."""
+    merged: Any = linemerge(cast(Any, lines))
     singles = [merged] if merged.geom_type == "LineString" else list(merged.geoms)
     return [p for line in singles for p in polygonize(line)]
 

@@ -28,9 +28,7 @@ def register(subparsers: Any) -> None:
         ),
     )
     p.add_argument("--pbf", type=Path, help="the OpenStreetMap file (.osm.pbf)")
-    p.add_argument(
-        "--province", default="henan", help=f"province ({', '.join(PROVINCES)}) [henan]"
-    )
+    p.add_argument("--province", default="henan", help=f"province ({', '.join(PROVINCES)}) [henan]")
     p.add_argument("--out", type=Path, help="folder for the county files")
     p.add_argument(
         "--list-counties",

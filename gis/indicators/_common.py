@@ -145,9 +145,10 @@ def clip_lines(lines: np.ndarray, area: BaseGeometry) -> np.ndarray:
     """Each line intersected with ``area``: the same as ``shapely.intersection(lines, area)``.
 
     Lines the (prepared) area covers are returned as they are, lines that miss it as empty;
-    only those crossing its edge are intersected, each with the one part of the area it meets
-    (else the whole area) first cut to the line's box (plus :data:`CLIP_MARGIN_M`).  Intersecting a line with a whole county's built-up
-    area costs the size of the area, which made clipping every road quadratic in the county.
+    only those crossing its edge are intersected, each with the one part of the area it
+    meets (else the whole area) first cut to the line's box (plus :data:`CLIP_MARGIN_M`).
+    Intersecting a line with a whole county's built-up area costs the size of the area,
+    which made clipping every road quadratic in the county.
 
     >>> from shapely import LineString, box
     >>> out = clip_lines(np.array([LineString([(1, 1), (2, 2)]), LineString([(5, 5), (15, 5)]),

@@ -186,9 +186,10 @@ def test_a_mosaic_inside_a_henan_county_gives_its_workspace(
     assert (meta["adcode"], meta["county_id"], meta["name"]) == (GONGYI, GONGYI, "巩义市")
     assert meta["population"]["total"] == unit["urban_district_population_2020"]
     boundary = read_layer(out, "boundary").geometry.iloc[0]
-    assert boundary.equals_exact(unit.geometry, 1e-9) or boundary.symmetric_difference(
-        unit.geometry
-    ).area < 1e-9
+    assert (
+        boundary.equals_exact(unit.geometry, 1e-9)
+        or boundary.symmetric_difference(unit.geometry).area < 1e-9
+    )
     roads = read_layer(out, "roads")
     assert len(roads) > 100
     assert shapely.covered_by(roads.geometry.array, unit.geometry.buffer(1e-9)).all()
@@ -294,7 +295,8 @@ def test_extract_writes_one_file_per_county_with_the_right_elements(
     a, b = two_counties
     pbf = _hand_made(tmp_path / "hand.osm.pbf", a, b)
     out = tmp_path / "counties"
-    code, stdout, err = run_cli(capsys, "extract", "--pbf", pbf, "--province", "henan", "--out", out)
+    args = ("extract", "--pbf", pbf, "--province", "henan", "--out", out)
+    code, stdout, err = run_cli(capsys, *args)
     assert code == 0, err
     code_a, code_b = str(a["adcode"]), str(b["adcode"])  # type: ignore[index]
     assert sorted(p.name for p in out.iterdir()) == sorted(
