@@ -166,10 +166,11 @@ def clip_lines(lines: np.ndarray, area: BaseGeometry) -> np.ndarray:
     if len(edge) == 0:
         return out
     parts = shapely.get_parts(area)
-    line_of, part_of = shapely.STRtree(parts).query(lines[edge], predicate="intersects")
+    line_of, part_of = shapely.STRtree(parts).query(lines[edge])  # boxes only: candidates
     boxes = shapely.bounds(lines[edge]) + np.array([-1, -1, 1, 1]) * CLIP_MARGIN_M
     for k, i in enumerate(edge.tolist()):
-        # the parts of the area the line meets, cut to its box: not always valid, then whole
+        # the part of the area whose box the line's meets, cut to the line's box (not always
+        # valid: then the whole area); several candidate parts: the whole area cut
         near = parts[part_of[line_of == k]]
         local = shapely.clip_by_rect(near[0] if len(near) == 1 else area, *boxes[k])
         out[i] = shapely.intersection(lines[i], local if shapely.is_valid(local) else area)

@@ -336,13 +336,20 @@ def _paired_lengths(
             strict=True,
         )
     )
+    bands: dict[int, BaseGeometry] = {}  # each partner's band, made once for all its pairs
+
+    def band(k: int) -> BaseGeometry:
+        if k not in bands:
+            bands[k] = counted(k).buffer(gap_m, cap_style="flat")
+        return bands[k]
+
     for i, js in partners.items():
         clipped = clipped_all[i]
         parts = [
             p
             for j in js
             if not counted(j).is_empty
-            for p in _opposite_parts(clipped, counted(j), gap_m)
+            for p in _opposite_parts(clipped, counted(j), gap_m, band(j))
         ]
         paired[i] = _covered_length(counted(i), parts)
     return paired
@@ -383,14 +390,18 @@ def _same_road(name_a: str, name_b: str, class_a: str, class_b: str) -> bool:
     return bool(class_a == class_b)
 
 
-def _opposite_parts(clipped_a: BaseGeometry, b: BaseGeometry, gap_m: float) -> list[BaseGeometry]:
+def _opposite_parts(
+    clipped_a: BaseGeometry, b: BaseGeometry, gap_m: float, band: BaseGeometry | None = None
+) -> list[BaseGeometry]:
     """Pieces of ``clipped_a`` beside ``b`` (within ``gap_m``, flat ends) where ``b`` runs back.
 
     ``clipped_a`` holds each of way a's counted segments once, in drawing order, so a piece's
     own direction is a's direction there (the way's full geometry would be ambiguous where it
     is drawn out and back over itself).
     """
-    near = clipped_a.intersection(b.buffer(gap_m, cap_style="flat"))
+    if band is None:  # b's band: within gap_m of it, flat ends
+        band = b.buffer(gap_m, cap_style="flat")
+    near = clipped_a.intersection(band)
     keep = []
     for part in shapely.get_parts(
         shapely.line_merge(near, directed=True) if near.geom_type == "MultiLineString" else near
