@@ -266,12 +266,12 @@ def _read_nodes_and_ways(
         if obj.is_node():
             loc = obj.location
             node_ids.append(obj.id)
-            node_tags.append(_kept(obj.tags))
+            node_tags.append(_kept(dict(obj.tags)))
             node_xy.append((loc.lon, loc.lat))
             continue
         out.ways_seen += 1
         in_relation = obj.id in rel.member_ways
-        tags = obj.tags
+        tags = dict(obj.tags)  # one crossing into libosmium per tag, then plain dict look-ups
         wanted = _wanted(tags)
         if not (wanted or in_relation):
             continue
@@ -283,13 +283,13 @@ def _read_nodes_and_ways(
             # a node is missing from the file: the way is dropped (osmnx too) and a relation
             # it belongs to sees an empty member
             if in_relation:
-                polygonal = is_polygon_way(dict(tags), closed=closed)
+                polygonal = is_polygon_way(tags, closed=closed)
                 out.member_geoms[obj.id] = shapely.Polygon() if polygonal else shapely.LineString()
             continue
         chunk.ids.append(obj.id)
         chunk.tags.append(_kept(tags))
         chunk.wkb.append(wkb)
-        chunk.polygon.append(is_polygon_way(dict(tags), closed=closed))
+        chunk.polygon.append(is_polygon_way(tags, closed=closed))
         chunk.member.append(in_relation)
         chunk.wanted.append(wanted)
         if len(chunk) >= CHUNK_WAYS:
