@@ -188,3 +188,23 @@ def _boundary_geojson(
             }
         ],
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.mosaic --area 1000 [--origin LON LAT] --out DIR``: build one."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="build a mosaic .osm.pbf and its boundary")
+    parser.add_argument("--area", type=float, required=True, help="km² to cover")
+    parser.add_argument("--origin", type=float, nargs=2, metavar=("LON", "LAT"))
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    origin = (args.origin[0], args.origin[1]) if args.origin else None
+    pbf, boundary = build_mosaic(args.area, args.out, origin=origin)
+    print(pbf)
+    print(boundary)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
