@@ -15,7 +15,7 @@ tiles shifted, ids offset, written as .osm.pbf, with a boundary polygon) are ing
 
 Targets at 2,000 km² (issue #11): ingest ≤ 60 s and ≤ 2 GB peak; all indicators ≤ 5 s.
 
-    .venv/bin/python -m benchmarks.bench_county [--sizes 250 1000 2000] [--repeat 3]
+    .venv/bin/python -m benchmarks.bench_county [--sizes 250 1000 2000] [--repeat 1]
         [--mosaics /tmp/baicheng-mosaics] [--xml]
 
 ``--xml`` also ingests the smallest mosaic written as .osm.bz2 (the XML path through the same
@@ -97,7 +97,7 @@ def _exponent(value: float, base: float, area: float, base_area: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=float, nargs="*", default=[250.0, 1000.0, 2000.0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--mosaics", type=Path, default=DEFAULT_MOSAICS)
     parser.add_argument("--xml", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the figures here")
