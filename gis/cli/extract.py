@@ -14,6 +14,7 @@ from typing import Any
 from tqdm import tqdm
 
 from gis.extract import PROVINCES, SUMMARY_NAME, extract_counties, province_units, summary_lines
+from gis.osmfile import check_readable
 
 
 def register(subparsers: Any) -> None:
@@ -49,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if args.pbf is None or args.out is None:
         print("error: extract needs --pbf FILE and --out DIR (or --list-counties)", file=sys.stderr)
         return 2
+    check_readable(args.pbf)  # a bad file is one line, before any progress bar
     with tqdm(desc="extract", unit=" el", disable=args.quiet, file=sys.stderr) as bar:
 
         def progress(stage: str, done: int) -> None:
