@@ -182,8 +182,16 @@ def evidence_shares(
     blocks = np.asarray(blocks, dtype=object)
     if len(blocks) == 0:
         return np.zeros(0)
-    shapely.prepare(evidence)
-    covered = shapely.area(shapely.intersection(blocks, evidence))
+    # Each block against the nearby parts of the evidence only (the parts of a union are
+    # disjoint, so their overlaps add up): one block against the whole county's evidence
+    # costs the size of all of it, which made this quadratic in the county's size.
+    parts = shapely.get_parts(evidence)
+    parts = parts[shapely.area(parts) > 0] if len(parts) else parts
+    if len(parts) == 0:
+        return np.zeros(len(blocks))
+    block_idx, part_idx = shapely.STRtree(parts).query(blocks, predicate="intersects")
+    overlap = shapely.area(shapely.intersection(blocks[block_idx], parts[part_idx]))
+    covered = np.bincount(block_idx, weights=overlap, minlength=len(blocks))
     return np.asarray(covered / shapely.area(blocks), dtype=np.float64)
 
 
@@ -253,12 +261,23 @@ def built_up_from_blocks(
     """
     blocks = np.asarray(blocks, dtype=object)
     evidence = _union(np.asarray(urban_areas, dtype=object))
-    return _from_blocks(blocks, _union(blocks), evidence, boundary, use_evidence=use_evidence)
+    return _from_blocks(
+        blocks, _blocks_union(blocks), evidence, boundary, use_evidence=use_evidence
+    )
 
 
 def _union(geoms: npt.NDArray[np.object_]) -> BaseGeometry:
     """Union of polygons; an empty polygon for none."""
     return shapely.union_all(geoms) if len(geoms) else shapely.Polygon()
+
+
+def _blocks_union(blocks: npt.NDArray[np.object_]) -> BaseGeometry:
+    """Union of road blocks: faces of one noded network, so edge to edge (a coverage).
+
+    GEOS's coverage union only dissolves the shared edges, several times faster than a
+    general union on a county's tens of thousands of blocks.
+    """
+    return shapely.coverage_union_all(blocks) if len(blocks) else shapely.Polygon()
 
 
 def _from_blocks(
@@ -363,7 +382,7 @@ def derive_built_up(
     blocks = road_blocks(urban_roads, boundary)
     share = 0.0
     if len(blocks):
-        blocks_union, evidence = _union(blocks), _union(areas)
+        blocks_union, evidence = _blocks_union(blocks), _union(areas)
         share = float(shapely.intersection(blocks_union, evidence).area / blocks_union.area)
         method_id: MethodId = "landuse_blocks" if share >= RICH_EVIDENCE_SHARE else "road_blocks"
         geom = _from_blocks(
@@ -426,7 +445,7 @@ def compare_methods(
     0.677
     """
     blocks = road_blocks(urban_roads, boundary)
-    blocks_union = _union(blocks)
+    blocks_union = _blocks_union(blocks)
     evidence = _union(np.asarray(urban_areas, dtype=object))
     landuse = _from_blocks(blocks, blocks_union, evidence, boundary, use_evidence=True)
     roads = _from_blocks(blocks, blocks_union, shapely.Polygon(), boundary, use_evidence=False)

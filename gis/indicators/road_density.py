@@ -35,6 +35,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from gis.indicators._common import (
+    clip_lines,
     dissolve,
     lonlat,
     make_result,
@@ -260,7 +261,7 @@ def _inside_lengths(lines: np.ndarray, area: BaseGeometry) -> np.ndarray:
     inside = np.where(shapely.covers(area, lines), length, 0.0)
     edge = np.flatnonzero((inside == 0.0) & shapely.intersects(area, lines))
     if len(edge):
-        inside[edge] = shapely.length(shapely.intersection(lines[edge], area))
+        inside[edge] = shapely.length(clip_lines(lines[edge], area))
     return inside
 
 
@@ -328,13 +329,27 @@ def _paired_lengths(
             own[k] = segments.of_way(k)
         return own[k]
 
+    clipped_all = dict(
+        zip(
+            partners,
+            clip_lines(np.asarray([counted(i) for i in partners], dtype=object), area),
+            strict=True,
+        )
+    )
+    bands: dict[int, BaseGeometry] = {}  # each partner's band, made once for all its pairs
+
+    def band(k: int) -> BaseGeometry:
+        if k not in bands:
+            bands[k] = counted(k).buffer(gap_m, cap_style="flat")
+        return bands[k]
+
     for i, js in partners.items():
-        clipped = shapely.intersection(counted(i), area)
+        clipped = clipped_all[i]
         parts = [
             p
             for j in js
             if not counted(j).is_empty
-            for p in _opposite_parts(clipped, counted(j), gap_m)
+            for p in _opposite_parts(clipped, counted(j), gap_m, band(j))
         ]
         paired[i] = _covered_length(counted(i), parts)
     return paired
@@ -375,14 +390,18 @@ def _same_road(name_a: str, name_b: str, class_a: str, class_b: str) -> bool:
     return bool(class_a == class_b)
 
 
-def _opposite_parts(clipped_a: BaseGeometry, b: BaseGeometry, gap_m: float) -> list[BaseGeometry]:
+def _opposite_parts(
+    clipped_a: BaseGeometry, b: BaseGeometry, gap_m: float, band: BaseGeometry | None = None
+) -> list[BaseGeometry]:
     """Pieces of ``clipped_a`` beside ``b`` (within ``gap_m``, flat ends) where ``b`` runs back.
 
     ``clipped_a`` holds each of way a's counted segments once, in drawing order, so a piece's
     own direction is a's direction there (the way's full geometry would be ambiguous where it
     is drawn out and back over itself).
     """
-    near = clipped_a.intersection(b.buffer(gap_m, cap_style="flat"))
+    if band is None:  # b's band: within gap_m of it, flat ends
+        band = b.buffer(gap_m, cap_style="flat")
+    near = clipped_a.intersection(band)
     keep = []
     for part in shapely.get_parts(
         shapely.line_merge(near, directed=True) if near.geom_type == "MultiLineString" else near
@@ -513,7 +532,7 @@ def _sparsest_blocks(
     """The ``n`` largest blocks enclosed by urban roads and the built-up edge."""
     if n <= 0 or len(urban) == 0:
         return []
-    lines = list(shapely.get_parts(shapely.intersection(np.asarray(urban.geometry.values), area)))
+    lines = list(shapely.get_parts(clip_lines(np.asarray(urban.geometry.values), area)))
     lines += list(shapely.get_parts(area.boundary))
     noded = shapely.union_all([g for g in lines if not g.is_empty])
     blocks = [
