@@ -243,7 +243,11 @@ class ViewOut(FeatureCollectionOut):
 def _view_bbox(text: str) -> tuple[float, float, float, float]:
     """The view's bbox, 400 when malformed or wider than :data:`MAX_VIEW_SPAN_DEG`."""
     bbox = parse_bbox(text)
-    assert bbox is not None  # required by the schema; an empty value is malformed
+    if bbox is None:  # required by the schema, but may be sent empty
+        problem = "min_lon,min_lat,max_lon,max_lat is required"
+        raise HTTPError(
+            400, f"query parameter 'bbox': {problem}", detail={"query": {"bbox": [problem]}}
+        )
     minx, miny, maxx, maxy = bbox
     if maxx - minx > MAX_VIEW_SPAN_DEG or maxy - miny > MAX_VIEW_SPAN_DEG:
         problem = f"at most {MAX_VIEW_SPAN_DEG:g} degrees of longitude and of latitude"

@@ -17,7 +17,7 @@ from gis.store import VersionRecord
 ROOT = Path(__file__).resolve().parent.parent
 STORE = ROOT / "gis" / "store"
 BACKENDS = {"gis.store.geopackage", "gis.store.postgis"}
-SHARED = {"gis.store.base", "gis.store.records", "gis.store.files"}
+SHARED = {"gis.store.base", "gis.store.records", "gis.store.files", "gis.store.query"}
 
 # Documents as the store writes them (folder files and PostGIS rows), keys in stored order.
 UPLOAD = {

@@ -23,6 +23,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
 from api.pages import fmt_number
+from gis.indicators import INDICATOR_IDS
 from layers.style import style_for
 from tests.helpers import DEMO_ID, XSS_ID, XSS_TITLE
 
@@ -362,7 +363,7 @@ def test_public_page_on_a_phone(visit: Any, client: Any) -> None:
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for(timeout=5000)
     assert title in popup.inner_text()
-    assert page.locator("#results .sentences li").count() == 7
+    assert page.locator("#results .sentences li").count() == len(INDICATOR_IDS)
     assert page.locator("text=示范区").first.is_visible()
     assert v.errors == [] and v.outside == []
     v.shot("public_phone", full_page=True)

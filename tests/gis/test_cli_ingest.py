@@ -64,6 +64,7 @@ def test_ingest_and_info_on_the_hand_made_extract(
         "sports": 2,
         "residential": 1,
         "landuse": 2,
+        "parking": 0,  # no amenity=parking in the hand-made extract: an empty layer, no data
         "built_up": 1,
     }
     assert (meta["name"], meta["county_id"], meta["adcode"]) == ("测试区", "tiny-test", "410000")

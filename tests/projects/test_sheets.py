@@ -32,7 +32,19 @@ def test_the_corpus_is_what_the_script_writes(tmp_path: Path) -> None:
 
     write(tmp_path)
     for name in [*CASES, "cases.json"]:
-        assert (tmp_path / name).read_bytes() == (CORPUS / name).read_bytes(), name
+        made, kept = (tmp_path / name).read_bytes(), (CORPUS / name).read_bytes()
+        if made != kept and made[:2] == kept[:2] == b"PK":  # openpyxl: XML differs with lxml
+            assert _cells(made) == _cells(kept), name
+        else:
+            assert made == kept, name
+
+
+def _cells(data: bytes) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """Every sheet's title and cell values."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    return [(s.title, [tuple(r) for r in s.iter_rows(values_only=True)]) for s in book]
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

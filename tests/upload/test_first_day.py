@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from gis.cli import main
+from gis.indicators import INDICATOR_IDS
 from tests.helpers import DEMO_ID
 from tests.matrix.gpkg_edit import drop_layers
 from tests.upload.corpus import geojson_bytes, real_parks
@@ -62,7 +63,7 @@ def test_upload_answers_201_with_indicators_before_and_after(upload_app: Any) ->
     body = resp.get_json()
     assert resp.status_code == 201, body
     by_id = {item["id"]: item for item in body["indicators"]}
-    assert len(by_id) == 7
+    assert tuple(by_id) == INDICATOR_IDS
     assert by_id["park_green_per_capita"]["changed"] is True
     assert by_id["urban_design_coverage"]["before"] is None
     assert by_id["urban_design_coverage"]["after"] is None

@@ -161,7 +161,8 @@ def test_popups_show_uploaded_markup_as_text(server: str) -> None:
             assert page.evaluate("window.__xss") is None
             planner = context.new_page()
             planner.goto(f"{server}/map/{DEMO_ID}", wait_until="load")
-            assert planner.evaluate(OPEN_PARK_JS, "onmouseover") is True
+            # the page fetches its layers for the view after load: wait until the park is drawn
+            planner.wait_for_function(OPEN_PARK_JS, arg="onmouseover", timeout=15000)
             park_popup = planner.locator(".leaflet-popup-content")
             park_popup.wait_for(timeout=5000)
             assert PARK in park_popup.inner_text() and park_popup.locator("b").count() == 0

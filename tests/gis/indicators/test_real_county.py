@@ -46,7 +46,13 @@ def test_all_seven_in_order_and_json_ready(ws: Any) -> None:
     out = compute_all(ws, S)
     assert tuple(r.id for r in out) == INDICATOR_IDS
     json.dumps([r.to_dict() for r in out], allow_nan=False, ensure_ascii=False)
-    assert all(r.status == "ok" for r in out)
+    spatial, reported = out[:7], out[7:]
+    assert all(r.status == "ok" for r in spatial)
+    # the five reported targets need county figures or layers the demonstration area lacks:
+    # "no data", never a fail (the parking car parks carry no capacity in OSM here)
+    assert all(r.value is None and r.passed is None for r in reported), [
+        (r.id, r.status) for r in reported
+    ]
 
 
 def _street_walk(x: float, y: float, edges: Any, dist: dict[int, float]) -> float:
@@ -281,7 +287,10 @@ def test_translation_of_the_real_county_leaves_values_unchanged(
         moved, ws.metadata, ws.population.translated(dx, dy), ws.path, ws.metric_crs
     )
     for r in compute_all(moved_ws, S):
-        assert r.value == pytest.approx(results[r.id].value, rel=1e-7), r.id
+        if results[r.id].value is None:
+            assert r.value is None, r.id
+        else:
+            assert r.value == pytest.approx(results[r.id].value, rel=1e-7), r.id
 
 
 def _shift(gdf: Any, dx: float, dy: float) -> Any:
@@ -292,10 +301,14 @@ def _shift(gdf: Any, dx: float, dy: float) -> Any:
 
 def test_assessment_of_the_real_county(results: dict[str, Any]) -> None:
     a = assess(list(results.values()))
-    expected = 0.0
+    expected = in_play = 0.0
     for rid, weight in a.rules.weights.items():
         r = results[rid]
+        if r.value is None:  # a reported target without data: out of the score
+            assert rid in a.no_data_excluded
+            continue
+        in_play += weight
         ratio = r.value / r.target
         expected += weight * (1.0 if r.passed else min(1.0, max(0.0, (ratio - 0.5) / 0.5)))
-    assert a.score == pytest.approx(round(expected, 1), abs=0.051)
+    assert a.score == pytest.approx(round(100 * expected / in_play, 1), abs=0.051)
     assert a.grade == ("优良" if a.score >= 85 else "合格" if a.score >= 60 else "不合格")
