@@ -325,6 +325,11 @@ def _render_planner(county_id: str, settings: Any, *, staff: bool) -> str:
     )
 
 
+# The public page embeds the newest records only; with more, the list pages and searches
+# through the records API (a county's whole 阳光规划 history would grow the page without bound).
+PUBLIC_RECORDS_EMBEDDED = 100
+
+
 def _projected_rows(projected: dict[str, Any] | None) -> dict[str, Any] | None:
     """The now → projected object with display strings for the dashboard."""
     if projected is None:
@@ -346,7 +351,7 @@ def _projected_rows(projected: dict[str, Any] | None) -> dict[str, Any] | None:
 def _public_page(county_id: str) -> Response:
     lang = "en" if request.args.get("lang") == "en" else "zh"
     settings = _query_settings()
-    key = _page_key("public", county_id, settings, lang)
+    key = _page_key("public", county_id, settings, lang, PUBLIC_RECORDS_EMBEDDED)
     return _cached_page(key, lambda: _render_public(county_id, settings, lang))
 
 
@@ -387,7 +392,10 @@ def _render_public(county_id: str, settings: Any, lang: str) -> str:
         report=report,
         indicators=indicators,
         assessment=report.get("assessment") or {},
-        records=records,
+        records=records[:PUBLIC_RECORDS_EMBEDDED],
+        records_total=len(records),
+        records_api=url_for("disclosures.list_disclosures", county_id=county_id),
+        records_page=PUBLIC_RECORDS_EMBEDDED,
         records_available=available,
         projects=projects,
         record_types=DISCLOSURE_TYPES,
