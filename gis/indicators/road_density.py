@@ -298,7 +298,7 @@ def _counted_lengths(
     )
     repeats = np.flatnonzero(~segments.first)
     repeated_m = float(_inside_lengths(_segment_lines(segments, repeats), area).sum())
-    paired = _paired_lengths(ways, segments, clip_len, area, gap_m)
+    paired = _paired_lengths(ways, segments, clip_len, clipped, area, gap_m)
     return clip_len - 0.5 * paired, paired, repeated_m
 
 
@@ -306,13 +306,16 @@ def _paired_lengths(
     ways: gpd.GeoDataFrame,
     segments: Segments,
     clip_len: np.ndarray,
+    clipped_ways: np.ndarray,
     area: BaseGeometry,
     gap_m: float,
 ) -> np.ndarray:
     """Length (m) of each way's counted part that runs beside an opposite one-way way.
 
     Only the ways' own segments take part: a way whose segments were all counted by
-    another (a two-way street drawn as two reversed one-way ways) is no partner.  All
+    another (a two-way street drawn as two reversed one-way ways) is no partner.  A way
+    whose own segments merge back into its very geometry (the usual case) reuses its
+    clipped line (``clipped_ways``) instead of being clipped again.  All
     candidate pairs go through shapely's array functions at once (band intersections,
     tangents, projections); only the interval merging per way is a Python loop.
     """
@@ -336,7 +339,9 @@ def _paired_lengths(
     rj = np.array([pos[k] for k in pj.tolist()], dtype=np.int64)
     firsts = np.unique(ri)
     clipped = np.empty(len(involved), dtype=object)
-    clipped[firsts] = clip_lines(own[firsts], area)
+    same = shapely.equals_exact(own[firsts], geoms[involved[firsts]], tolerance=0.0)
+    clipped[firsts[same]] = clipped_ways[involved[firsts[same]]]
+    clipped[firsts[~same]] = clip_lines(own[firsts[~same]], area)
     live = ~shapely.is_empty(own[rj])
     ri, rj = ri[live], rj[live]
     bands = np.empty(len(involved), dtype=object)
