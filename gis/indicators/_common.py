@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -157,6 +158,7 @@ def require_all_metric(
 DISSOLVE_CACHE_SIZE = 4
 """How many dissolved layers :func:`dissolve` keeps (by content), oldest dropped first."""
 _DISSOLVED: dict[bytes, BaseGeometry] = {}
+_DISSOLVED_LOCK = threading.Lock()  # the server computes in threads
 
 
 def dissolve(gdf: gpd.GeoDataFrame | None) -> BaseGeometry:
@@ -181,16 +183,18 @@ def dissolve(gdf: gpd.GeoDataFrame | None) -> BaseGeometry:
     for wkb in shapely.to_wkb(raw, include_srid=False):
         digest.update(b"-" if wkb is None else len(wkb).to_bytes(8, "little") + wkb)
     key = digest.digest()
-    cached = _DISSOLVED.get(key)
+    with _DISSOLVED_LOCK:
+        cached = _DISSOLVED.get(key)
     if cached is not None:
         return cached
     geoms = shapely.make_valid(raw)
     geoms = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)]
     polys = [_polygonal(g) for g in geoms]
     out: BaseGeometry = shapely.union_all([p for p in polys if not p.is_empty])
-    _DISSOLVED[key] = out
-    while len(_DISSOLVED) > DISSOLVE_CACHE_SIZE:
-        del _DISSOLVED[next(iter(_DISSOLVED))]
+    with _DISSOLVED_LOCK:
+        _DISSOLVED[key] = out
+        while len(_DISSOLVED) > DISSOLVE_CACHE_SIZE:
+            del _DISSOLVED[next(iter(_DISSOLVED))]
     return out
 
 

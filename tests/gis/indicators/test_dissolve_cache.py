@@ -33,3 +33,14 @@ def test_the_cache_stays_small() -> None:
     for k in range(DISSOLVE_CACHE_SIZE + 3):
         assert dissolve(_layer((k, 0, k + 1, 1))).area == pytest.approx(1.0)
     assert len(_common._DISSOLVED) <= DISSOLVE_CACHE_SIZE
+
+
+def test_threads_dissolving_different_layers_each_get_their_own() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def area(k: int) -> float:
+        return float(dissolve(_layer((0, 0, k + 1, 1), (0, 0, 1, 2))).area)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        areas = list(pool.map(area, range(64)))
+    assert areas == [pytest.approx(k + 2.0) for k in range(64)]
