@@ -574,19 +574,17 @@ def _sparsest_blocks(
     """The ``n`` largest blocks enclosed by urban roads (clipped to ``area``) and its edge."""
     if n <= 0 or len(clipped) == 0:
         return []
-    lines = list(shapely.get_parts(clipped))
-    lines += list(shapely.get_parts(area.boundary))
-    noded = shapely.union_all([g for g in lines if not g.is_empty])
-    blocks = [
-        b for b in shapely.get_parts(shapely.polygonize(shapely.get_parts(noded))) if b.area > 0
-    ]
+    lines = np.concatenate([shapely.get_parts(clipped), shapely.get_parts(area.boundary)])
+    noded = shapely.union_all(lines[~shapely.is_empty(lines)])
+    blocks = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+    blocks = blocks[shapely.area(blocks) > 0]
     shapely.prepare(area)
-    blocks = [b for b in blocks if area.contains(b.representative_point())]
-    blocks.sort(key=lambda b: b.area, reverse=True)
-    top = blocks[:n]
-    centres = [b.representative_point() for b in top]
-    lon, lat = lonlat([c.x for c in centres], [c.y for c in centres], crs)
+    blocks = blocks[shapely.contains(area, shapely.point_on_surface(blocks))]
+    areas = shapely.area(blocks)
+    order = np.argsort(-areas, kind="stable")[:n]  # largest first, ties in polygonize order
+    centres = shapely.point_on_surface(blocks[order])
+    lon, lat = lonlat(shapely.get_x(centres), shapely.get_y(centres), crs)
     return [
-        {"area_m2": round(b.area, 1), "lon": round(float(x), 6), "lat": round(float(y), 6)}
-        for b, x, y in zip(top, lon, lat, strict=True)
+        {"area_m2": round(float(a), 1), "lon": round(float(x), 6), "lat": round(float(y), 6)}
+        for a, x, y in zip(areas[order], lon, lat, strict=True)
     ]
