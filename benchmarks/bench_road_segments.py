@@ -25,6 +25,7 @@ import shapely
 
 from benchmarks.common import table, timed
 from benchmarks.synthetic import CRS_GK, X0, Y0
+from gis.indicators._common import clip_lines
 from gis.indicators.road_density import _counted_lengths, unique_segments
 
 
@@ -58,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def ours() -> float:
         segments = unique_segments(lines)
-        counted, _, _ = _counted_lengths(ways, segments, area, 60.0)
+        clipped = clip_lines(lines, area)
+        counted, _, _ = _counted_lengths(ways, segments, clipped, area, 60.0)
         return float(counted.sum())
 
     def baseline() -> float:

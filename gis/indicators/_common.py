@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -153,14 +155,47 @@ def require_all_metric(
     return crs
 
 
+DISSOLVE_CACHE_SIZE = 4
+"""How many dissolved layers :func:`dissolve` keeps (by content), oldest dropped first."""
+_DISSOLVED: dict[bytes, BaseGeometry] = {}
+_DISSOLVED_LOCK = threading.Lock()  # the server computes in threads
+
+
 def dissolve(gdf: gpd.GeoDataFrame | None) -> BaseGeometry:
-    """Union of a layer's (made valid) polygonal geometries; empty polygon for none."""
+    """Union of a layer's (made valid) polygonal geometries; empty polygon for none.
+
+    The last few results are kept by the content of the geometries (a digest of their
+    WKB), so the built-up area dissolved by each indicator of a county is unioned once;
+    a layer changed in any coordinate is dissolved anew.
+
+    >>> from shapely import box
+    >>> layer = gpd.GeoDataFrame(geometry=[box(0, 0, 2, 1), box(1, 0, 3, 1)], crs=4547)
+    >>> dissolve(layer).area, dissolve(layer).area
+    (3.0, 3.0)
+    >>> layer.geometry = [box(0, 0, 1, 1), box(2, 0, 3, 1)]
+    >>> dissolve(layer).area
+    2.0
+    """
     if gdf is None or len(gdf) == 0:
         return shapely.Polygon()
-    geoms = shapely.make_valid(np.asarray(gdf.geometry.values, dtype=object))
+    raw = np.asarray(gdf.geometry.values, dtype=object)
+    digest = hashlib.blake2b(digest_size=32)
+    for wkb in shapely.to_wkb(raw, include_srid=False):
+        digest.update(b"-" if wkb is None else len(wkb).to_bytes(8, "little") + wkb)
+    key = digest.digest()
+    with _DISSOLVED_LOCK:
+        cached = _DISSOLVED.get(key)
+    if cached is not None:
+        return cached
+    geoms = shapely.make_valid(raw)
     geoms = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)]
     polys = [_polygonal(g) for g in geoms]
-    return shapely.union_all([p for p in polys if not p.is_empty])
+    out: BaseGeometry = shapely.union_all([p for p in polys if not p.is_empty])
+    with _DISSOLVED_LOCK:
+        _DISSOLVED[key] = out
+        while len(_DISSOLVED) > DISSOLVE_CACHE_SIZE:
+            del _DISSOLVED[next(iter(_DISSOLVED))]
+    return out
 
 
 PIECE_VERTICES = 2_000

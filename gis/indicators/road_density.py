@@ -26,7 +26,7 @@ blocks (the sparsest parts of the network).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -121,8 +121,9 @@ def compute_road_density(
         )
     urban = _urban_ways(roads)
     segments = unique_segments(np.asarray(urban.geometry.values, dtype=object))
+    clipped = clip_lines(np.asarray(urban.geometry.values, dtype=object), area)  # used twice
     lengths_m, paired_m, repeated_m = _counted_lengths(
-        urban, segments, area, settings.dual_carriageway_gap_m
+        urban, segments, clipped, area, settings.dual_carriageway_gap_m
     )
     area_km2 = area.area / 1e6
     total_km = float(lengths_m.sum()) / 1000.0
@@ -134,7 +135,7 @@ def compute_road_density(
         "dual_carriageway_paired_km": round(float(paired_m.sum()) / 1000.0, 6),
         "repeated_segments_km": round(repeated_m / 1000.0, 6),
         "dead_end_count": int(dead_ends["dead_ends"].sum()) if len(dead_ends) else 0,
-        "sparsest_blocks": _sparsest_blocks(urban, area, crs, settings.sparsest_blocks_n),
+        "sparsest_blocks": _sparsest_blocks(clipped, area, crs, settings.sparsest_blocks_n),
     }
     return make_result(
         INDICATOR_ID,
@@ -271,20 +272,24 @@ def _segment_lines(segments: Segments, idx: np.ndarray) -> np.ndarray:
 
 
 def _counted_lengths(
-    ways: gpd.GeoDataFrame, segments: Segments, area: BaseGeometry, gap_m: float
+    ways: gpd.GeoDataFrame,
+    segments: Segments,
+    clipped: np.ndarray,
+    area: BaseGeometry,
+    gap_m: float,
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Counted length (m) of each way inside ``area``, its dual-carriageway part (m), repeats (m).
 
     A way's length is that of its counted segments (first occurrences) inside ``area``:
-    a way without repeats is clipped whole, the others segment by segment.
+    a way without repeats is its clipped line (``clipped``, the ways clipped to ``area``),
+    the others are clipped segment by segment.
     """
-    geoms = np.asarray(ways.geometry.values, dtype=object)
     shapely.prepare(area)
     has_repeat = np.zeros(len(ways), dtype=bool)
     has_repeat[segments.way[~segments.first]] = True
     clip_len = np.zeros(len(ways))
     whole = np.flatnonzero(~has_repeat)
-    clip_len[whole] = _inside_lengths(geoms[whole], area)
+    clip_len[whole] = shapely.length(clipped[whole])
     own = np.flatnonzero(segments.first & has_repeat[segments.way])
     clip_len += np.bincount(
         segments.way[own],
@@ -293,7 +298,7 @@ def _counted_lengths(
     )
     repeats = np.flatnonzero(~segments.first)
     repeated_m = float(_inside_lengths(_segment_lines(segments, repeats), area).sum())
-    paired = _paired_lengths(ways, segments, clip_len, area, gap_m)
+    paired = _paired_lengths(ways, segments, clip_len, clipped, area, gap_m)
     return clip_len - 0.5 * paired, paired, repeated_m
 
 
@@ -301,74 +306,155 @@ def _paired_lengths(
     ways: gpd.GeoDataFrame,
     segments: Segments,
     clip_len: np.ndarray,
+    clipped_ways: np.ndarray,
     area: BaseGeometry,
     gap_m: float,
 ) -> np.ndarray:
     """Length (m) of each way's counted part that runs beside an opposite one-way way.
 
     Only the ways' own segments take part: a way whose segments were all counted by
-    another (a two-way street drawn as two reversed one-way ways) is no partner.
+    another (a two-way street drawn as two reversed one-way ways) is no partner.  A way
+    whose own segments merge back into its very geometry (the usual case) reuses its
+    clipped line (``clipped_ways``) instead of being clipped again.  All
+    candidate pairs go through shapely's array functions at once (band intersections,
+    tangents, projections); only the interval merging per way is a Python loop.
     """
-    geoms = np.asarray(ways.geometry.values, dtype=object)
-    paired = np.zeros(len(geoms))
+    paired = np.zeros(len(ways))
     oneway = _oneway(ways)
     idx = np.flatnonzero(oneway & (clip_len > 0))
     if len(idx) < 2:
         return paired
+    geoms = np.asarray(ways.geometry.values, dtype=object)
     names, classes = _names(ways), ways["road_class"].to_numpy(dtype=object)
-    tree = shapely.STRtree(geoms[idx])
-    left, right = tree.query(geoms[idx], predicate="dwithin", distance=gap_m)
-    partners: dict[int, list[int]] = {}
-    for i, j in zip(idx[left], idx[right], strict=True):
-        if i != j and _same_road(names[i], names[j], classes[i], classes[j]):
-            partners.setdefault(int(i), []).append(int(j))
-    own: dict[int, BaseGeometry] = {}
-
-    def counted(k: int) -> BaseGeometry:
-        if k not in own:
-            own[k] = segments.of_way(k)
-        return own[k]
-
-    clipped_all = dict(
-        zip(
-            partners,
-            clip_lines(np.asarray([counted(i) for i in partners], dtype=object), area),
-            strict=True,
-        )
-    )
-    bands: dict[int, BaseGeometry] = {}  # each partner's band, made once for all its pairs
-
-    def band(k: int) -> BaseGeometry:
-        if k not in bands:
-            bands[k] = counted(k).buffer(gap_m, cap_style="flat")
-        return bands[k]
-
-    for i, js in partners.items():
-        clipped = clipped_all[i]
-        parts = [
-            p
-            for j in js
-            if not counted(j).is_empty
-            for p in _opposite_parts(clipped, counted(j), gap_m, band(j))
-        ]
-        paired[i] = _covered_length(counted(i), parts)
+    left, right = shapely.STRtree(geoms[idx]).query(geoms[idx], predicate="dwithin", distance=gap_m)
+    pi, pj = idx[left], idx[right]
+    keep = (pi != pj) & _same_road_pairs(names[pi], names[pj], classes[pi], classes[pj])
+    pi, pj = pi[keep], pj[keep]
+    if len(pi) == 0:
+        return paired
+    involved = np.union1d(pi, pj)
+    own = _own_lines(segments, involved)  # each involved way's counted segments, merged
+    pos = {int(k): n for n, k in enumerate(involved.tolist())}
+    ri = np.array([pos[k] for k in pi.tolist()], dtype=np.int64)
+    rj = np.array([pos[k] for k in pj.tolist()], dtype=np.int64)
+    firsts = np.unique(ri)
+    clipped = np.empty(len(involved), dtype=object)
+    same = shapely.equals_exact(own[firsts], geoms[involved[firsts]], tolerance=0.0)
+    clipped[firsts[same]] = clipped_ways[involved[firsts[same]]]
+    clipped[firsts[~same]] = clip_lines(own[firsts[~same]], area)
+    live = ~shapely.is_empty(own[rj])
+    ri, rj = ri[live], rj[live]
+    bands = np.empty(len(involved), dtype=object)
+    used = np.unique(rj)
+    bands[used] = shapely.buffer(own[used], gap_m, quad_segs=16, cap_style="flat")
+    parts, pair = _opposite_parts(clipped[ri], own[rj], bands[rj])
+    if len(parts) == 0:
+        return paired
+    order = np.argsort(ri[pair], kind="stable")  # each way's pieces together, in pair order
+    way_of = ri[pair][order]
+    starts = np.flatnonzero(np.r_[True, way_of[1:] != way_of[:-1]])
+    for k, piece in zip(way_of[starts].tolist(), np.split(parts[order], starts[1:]), strict=True):
+        paired[involved[k]] = _covered_length(own[k], piece)
     return paired
 
 
-def _covered_length(line: BaseGeometry, parts: list[BaseGeometry]) -> float:
+def _own_lines(segments: Segments, ways: np.ndarray) -> np.ndarray:
+    """Each given way's counted segments merged (in drawing order) into lines where they join.
+
+    The array form of :meth:`Segments.of_way`: the same geometry for each way.
+    """
+    out = np.empty(len(ways), dtype=object)
+    out[:] = [shapely.MultiLineString()] * len(ways)
+    sel = np.flatnonzero(segments.first & np.isin(segments.way, ways))
+    if len(sel) == 0:
+        return out
+    which = np.searchsorted(ways, segments.way[sel])
+    multi = shapely.multilinestrings(_segment_lines(segments, sel), indices=which)
+    present = np.unique(which)
+    out[present] = shapely.line_merge(np.asarray(multi), directed=True)
+    return out
+
+
+def _same_road_pairs(
+    name_a: np.ndarray, name_b: np.ndarray, class_a: np.ndarray, class_b: np.ndarray
+) -> np.ndarray:
+    """Per pair: same name, or both unnamed and of the same class."""
+    named = (name_a != "") | (name_b != "")
+    same: np.ndarray = np.where(named, name_a == name_b, class_a == class_b).astype(bool)
+    return same
+
+
+def _opposite_parts(
+    clipped_a: np.ndarray, b: np.ndarray, band: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair, the pieces of ``clipped_a`` in ``b``'s band where ``b`` runs back.
+
+    ``band`` is ``b`` buffered by the gap with flat ends.  ``clipped_a`` holds each of way
+    a's counted segments once, in drawing order, so a piece's own direction is a's
+    direction there (the way's full geometry would be ambiguous where it is drawn out and
+    back over itself).  Returns the pieces and the pair each belongs to, in pair order.
+    """
+    near = shapely.intersection(clipped_a, band)
+    multi = shapely.get_type_id(near) == shapely.GeometryType.MULTILINESTRING
+    near[multi] = shapely.line_merge(near[multi], directed=True)
+    parts, pair = shapely.get_parts(near, return_index=True)
+    ok = (shapely.get_type_id(parts) == shapely.GeometryType.LINESTRING) & (
+        shapely.length(parts) > 0
+    )
+    parts, pair = parts[ok], pair[ok]
+    mid = shapely.line_interpolate_point(parts, 0.5, normalized=True)
+    ta = _tangents(parts, mid)
+    tb = _tangents(_nearest_lines(b[pair], mid), mid)
+    back = ta[:, 0] * tb[:, 0] + ta[:, 1] * tb[:, 1] <= OPPOSITE_COS
+    return parts[back], pair[back]
+
+
+def _nearest_lines(lines: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Each line itself, or for a MultiLineString its first part nearest the point."""
+    out = lines.copy()
+    multi = np.flatnonzero(shapely.get_type_id(lines) == shapely.GeometryType.MULTILINESTRING)
+    if len(multi) == 0:
+        return out
+    comps, row = shapely.get_parts(lines[multi], return_index=True)
+    dist = shapely.distance(comps, points[multi][row])
+    order = np.lexsort((np.arange(len(comps)), dist, row))  # least distance, first part
+    first = order[np.r_[True, row[order][1:] != row[order][:-1]]]
+    out[multi[row[first]]] = comps[first]
+    return out
+
+
+def _tangents(lines: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Unit direction (n, 2) of each LineString (in drawing order) at its point nearest the point.
+
+    Measured over up to 5 m either side; a degenerate line gives a zero vector.
+    """
+    length = shapely.length(lines)
+    s = shapely.line_locate_point(lines, points)
+    step = np.minimum(5.0, np.maximum(length / 2.0, 1e-6))
+    p0 = shapely.line_interpolate_point(lines, np.maximum(s - step, 0.0))
+    p1 = shapely.line_interpolate_point(lines, np.minimum(s + step, length))
+    vec = np.column_stack(
+        [shapely.get_x(p1) - shapely.get_x(p0), shapely.get_y(p1) - shapely.get_y(p0)]
+    )
+    norm = np.hypot(vec[:, 0], vec[:, 1])
+    safe = np.where(norm > 0, norm, 1.0)
+    return np.where((norm > 0)[:, None], vec / safe[:, None], vec)
+
+
+def _covered_length(line: BaseGeometry, parts: np.ndarray) -> float:
     """Length of ``line`` covered by the union of ``parts`` (pieces of it), overlaps once.
 
     Pieces cut from the same line by different partners overlap but rarely share
     exact coordinates, so they are merged as intervals along the line.
     """
-    if not parts:
+    if len(parts) == 0:
         return 0.0
-    if line.geom_type != "LineString":
-        return float(shapely.union_all(parts).length)
-    ends = np.array(
+    if line.geom_type != "LineString" or not isinstance(line, shapely.LineString):
+        return float(shapely.union_all(list(parts)).length)
+    ends = np.column_stack(
         [
-            [line.project(shapely.Point(p.coords[0])), line.project(shapely.Point(p.coords[-1]))]
-            for p in parts
+            shapely.line_locate_point(line, shapely.get_point(parts, 0)),
+            shapely.line_locate_point(line, shapely.get_point(parts, -1)),
         ]
     )
     ends.sort(axis=1)
@@ -381,50 +467,6 @@ def _covered_length(line: BaseGeometry, parts: list[BaseGeometry]) -> float:
         else:
             stop = max(stop, s1)
     return float(total + stop - start)
-
-
-def _same_road(name_a: str, name_b: str, class_a: str, class_b: str) -> bool:
-    """Same name, or both unnamed and of the same class."""
-    if name_a or name_b:
-        return bool(name_a == name_b)
-    return bool(class_a == class_b)
-
-
-def _opposite_parts(
-    clipped_a: BaseGeometry, b: BaseGeometry, gap_m: float, band: BaseGeometry | None = None
-) -> list[BaseGeometry]:
-    """Pieces of ``clipped_a`` beside ``b`` (within ``gap_m``, flat ends) where ``b`` runs back.
-
-    ``clipped_a`` holds each of way a's counted segments once, in drawing order, so a piece's
-    own direction is a's direction there (the way's full geometry would be ambiguous where it
-    is drawn out and back over itself).
-    """
-    if band is None:  # b's band: within gap_m of it, flat ends
-        band = b.buffer(gap_m, cap_style="flat")
-    near = clipped_a.intersection(band)
-    keep = []
-    for part in shapely.get_parts(
-        shapely.line_merge(near, directed=True) if near.geom_type == "MultiLineString" else near
-    ):
-        if part.geom_type != "LineString" or part.length <= 0:
-            continue
-        mid = part.interpolate(0.5, normalized=True)
-        if float(np.dot(_tangent(part, mid), _tangent(b, mid))) <= OPPOSITE_COS:
-            keep.append(part)
-    return keep
-
-
-def _tangent(line: BaseGeometry, point: BaseGeometry) -> np.ndarray:
-    """Unit direction of ``line`` (in drawing order) at its point nearest ``point``."""
-    if isinstance(line, shapely.MultiLineString):
-        line = min(line.geoms, key=lambda g: g.distance(point))
-    s = cast(shapely.LineString, line).project(cast(shapely.Point, point))
-    step = min(5.0, max(line.length / 2.0, 1e-6))
-    p0 = line.interpolate(max(s - step, 0.0))
-    p1 = line.interpolate(min(s + step, line.length))
-    vec = np.array([p1.x - p0.x, p1.y - p0.y])
-    norm = float(np.hypot(*vec))
-    return vec / norm if norm > 0 else vec
 
 
 def _by_class(classes: np.ndarray, lengths_m: np.ndarray, area_km2: float) -> dict[str, Any]:
@@ -527,24 +569,22 @@ def _dead_end_points(lines: np.ndarray) -> np.ndarray:
 
 
 def _sparsest_blocks(
-    urban: gpd.GeoDataFrame, area: BaseGeometry, crs: Any, n: int
+    clipped: np.ndarray, area: BaseGeometry, crs: Any, n: int
 ) -> list[dict[str, Any]]:
-    """The ``n`` largest blocks enclosed by urban roads and the built-up edge."""
-    if n <= 0 or len(urban) == 0:
+    """The ``n`` largest blocks enclosed by urban roads (clipped to ``area``) and its edge."""
+    if n <= 0 or len(clipped) == 0:
         return []
-    lines = list(shapely.get_parts(clip_lines(np.asarray(urban.geometry.values), area)))
-    lines += list(shapely.get_parts(area.boundary))
-    noded = shapely.union_all([g for g in lines if not g.is_empty])
-    blocks = [
-        b for b in shapely.get_parts(shapely.polygonize(shapely.get_parts(noded))) if b.area > 0
-    ]
+    lines = np.concatenate([shapely.get_parts(clipped), shapely.get_parts(area.boundary)])
+    noded = shapely.union_all(lines[~shapely.is_empty(lines)])
+    blocks = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+    blocks = blocks[shapely.area(blocks) > 0]
     shapely.prepare(area)
-    blocks = [b for b in blocks if area.contains(b.representative_point())]
-    blocks.sort(key=lambda b: b.area, reverse=True)
-    top = blocks[:n]
-    centres = [b.representative_point() for b in top]
-    lon, lat = lonlat([c.x for c in centres], [c.y for c in centres], crs)
+    blocks = blocks[shapely.contains(area, shapely.point_on_surface(blocks))]
+    areas = shapely.area(blocks)
+    order = np.argsort(-areas, kind="stable")[:n]  # largest first, ties in polygonize order
+    centres = shapely.point_on_surface(blocks[order])
+    lon, lat = lonlat(shapely.get_x(centres), shapely.get_y(centres), crs)
     return [
-        {"area_m2": round(b.area, 1), "lon": round(float(x), 6), "lat": round(float(y), 6)}
-        for b, x, y in zip(top, lon, lat, strict=True)
+        {"area_m2": round(float(a), 1), "lon": round(float(x), 6), "lat": round(float(y), 6)}
+        for a, x, y in zip(areas[order], lon, lat, strict=True)
     ]

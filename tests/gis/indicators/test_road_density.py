@@ -116,6 +116,36 @@ def test_partial_dual_carriageway_halves_only_the_paired_part() -> None:
     assert density(rows) == pytest.approx(1.0)
 
 
+def test_one_carriageway_beside_two_opposite_ones_is_paired_once() -> None:
+    # A eastbound 1 km; B westbound along all of it 20 m north, C westbound along its
+    # eastern half 30 m south (B and C run the same way: no pair).  A's pieces beside B
+    # and C overlap over x in [500, 1000] and count once: paired A 1,000 + B 1,000 +
+    # C 500 m; centre line 2,500 - 0.5 * 2,500 = 1,250 m.
+    rows = [
+        ([(0, 500), (1000, 500)], "branch", True, "m"),
+        ([(1000, 520), (0, 520)], "branch", True, "m"),
+        ([(1000, 470), (500, 470)], "branch", True, "m"),
+    ]
+    result = compute_road_density(roads(rows), BUILT, settings=S, provenance={})
+    assert result.value == pytest.approx(1.25)
+    assert result.details["dual_carriageway_paired_km"] == pytest.approx(2.5)
+
+
+def test_a_partner_split_in_two_by_a_counted_stretch_pairs_both_pieces() -> None:
+    # X (two-way, first) holds B's middle 200 m, so B's own segments are two pieces
+    # (1000 -> 600 and 400 -> 0): a MultiLineString partner.  A pairs with both pieces
+    # (800 m), B's two pieces pair with A (800 m): 1,000 + 200 + 800 - 0.5 * 1,600 m.
+    rows = [
+        ([(400, 520), (600, 520)], "branch", False, "x"),
+        ([(1000, 520), (600, 520), (400, 520), (0, 520)], "branch", True, "m"),
+        ([(0, 500), (1000, 500)], "branch", True, "m"),
+    ]
+    result = compute_road_density(roads(rows), BUILT, settings=S, provenance={})
+    assert result.value == pytest.approx(1.2)
+    assert result.details["dual_carriageway_paired_km"] == pytest.approx(1.6)
+    assert result.details["repeated_segments_km"] == pytest.approx(0.2)
+
+
 def test_reversed_duplicate_counts_once_and_other_classes_are_left_out() -> None:
     rows = grid_rows() + [
         ([(1000, 125), (0, 125)], "branch", False, "h125"),  # the same way drawn backwards
@@ -229,6 +259,31 @@ def test_empty_built_up_is_not_computable_and_degrees_are_refused() -> None:
         compute_road_density(
             roads(grid_rows()).to_crs(4326), BUILT.to_crs(4326), settings=S, provenance={}
         )
+
+
+span = st.tuples(st.integers(0, 990), st.integers(10, 1000)).map(
+    lambda t: (t[0], min(1000, t[0] + t[1]))
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(span, span, st.floats(1.0, 59.0), st.floats(1.0, 59.0))
+def test_opposite_carriageways_pair_their_overlaps(b, c, gap_b: float, gap_c: float) -> None:
+    # A eastbound over the whole square; B and C westbound over [b0, b1] and [c0, c1],
+    # north and south of A within the 60 m gap.  A's paired length is the union of the
+    # two spans, B's and C's their own lengths (B and C run the same way: no pair).
+    rows = [
+        ([(0, 500), (1000, 500)], "branch", True, "m"),
+        ([(b[1], 500 + gap_b), (b[0], 500 + gap_b)], "branch", True, "m"),
+        ([(c[1], 500 - gap_c), (c[0], 500 - gap_c)], "branch", True, "m"),
+    ]
+    length_b, length_c = b[1] - b[0], c[1] - c[0]
+    union = length_b + length_c - max(0, min(b[1], c[1]) - max(b[0], c[0]))
+    result = compute_road_density(roads(rows), BUILT, settings=S, provenance={})
+    paired_m = union + length_b + length_c
+    assert result.details["dual_carriageway_paired_km"] == pytest.approx(paired_m / 1000)
+    total_m = 1000 + length_b + length_c - 0.5 * paired_m
+    assert result.value == pytest.approx(total_m / 1000)
 
 
 coord = st.floats(-200, 1200, allow_nan=False)
