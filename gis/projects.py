@@ -255,12 +255,7 @@ def parse_category(value: Any) -> str:
     Traceback (most recent call last):
     ValueError: unknown project category '飞机场'
     """
-    text = str(value).strip()
-    found = text if text in CATEGORIES else _CATEGORY_ALIASES.get(_key(text))
-    if found is None:
-        msg = f"unknown project category {text!r}"
-        raise ValueError(msg)
-    return found
+    return _lookup(value, CATEGORIES, _CATEGORY_ALIASES, "category")
 
 
 def parse_project_status(value: Any) -> str:
@@ -269,10 +264,15 @@ def parse_project_status(value: Any) -> str:
     >>> parse_project_status("已竣工"), parse_project_status("Planned")
     ('完工', '储备')
     """
+    return _lookup(value, STATUSES, _STATUS_ALIASES, "status")
+
+
+def _lookup(value: Any, names: dict[str, str], aliases: dict[str, str], what: str) -> str:
+    """``value`` as one of ``names`` (itself, or through ``aliases`` by :func:`_key`)."""
     text = str(value).strip()
-    found = text if text in STATUSES else _STATUS_ALIASES.get(_key(text))
+    found = text if text in names else aliases.get(_key(text))
     if found is None:
-        msg = f"unknown project status {text!r}"
+        msg = f"unknown project {what} {text!r}"
         raise ValueError(msg)
     return found
 
