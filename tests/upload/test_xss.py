@@ -153,6 +153,11 @@ def test_popups_show_uploaded_markup_as_text(server: str) -> None:
             )
             page = context.new_page()
             page.goto(f"{server}/public/{DEMO_ID}", wait_until="load")
+            # the page draws its layers for the view after load: wait until they are drawn
+            page.wait_for_function(
+                "() => window.gisView && gisView.firstDrawMs !== null && !gisViewBusy()",
+                timeout=15000,
+            )
             record = page.locator("#record-list li", has_text="window.__xss").first
             record.locator("button.show-on-map").click()
             popup = page.locator(".leaflet-popup-content")
