@@ -37,8 +37,13 @@ from gis.errors import EmptyInputError, InputFileError
 
 # Keys that make an element a workspace feature (roads, parks, sports, land use, green
 # cover, buildings, water) and every key a layer reads (gis/osm.py).
-WANTED_KEYS = ("highway", "leisure", "landuse", "natural", "building", "waterway")
-KEPT_KEYS = (*WANTED_KEYS, "name", "oneway", "foot", "access", "area", "sport", "type")
+WANTED_KEYS = ("highway", "leisure", "landuse", "natural", "building", "waterway", "amenity")
+KEPT_KEYS = (
+    *WANTED_KEYS,
+    *("name", "oneway", "foot", "access", "area", "sport", "type", "capacity", "parking"),
+)
+# Of amenity=*, only car parks are read (the parking layer); other amenities are dropped.
+WANTED_AMENITIES = frozenset({"parking"})
 RELATION_TYPES = frozenset({"multipolygon", "boundary"})
 PBF_SUFFIX = ".pbf"
 XML_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz")
@@ -137,7 +142,9 @@ def _kept(tags: Any) -> dict[str, str]:
 
 
 def _wanted(tags: Any) -> bool:
-    return any(k in tags for k in WANTED_KEYS)
+    if tags.get("amenity") in WANTED_AMENITIES:
+        return True
+    return any(k in tags for k in WANTED_KEYS if k != "amenity")
 
 
 def _osmium() -> Any:
@@ -264,6 +271,8 @@ def _read_nodes_and_ways(
     chunk = _WayChunk()
     for obj in processor:
         if obj.is_node():
+            if "amenity" in obj.tags and not _wanted(dict(obj.tags)):
+                continue  # an amenity other than a car park, and nothing else wanted
             loc = obj.location
             node_ids.append(obj.id)
             node_tags.append(_kept(dict(obj.tags)))
