@@ -120,6 +120,9 @@ PUBLIC_PARKING_EXCLUDED_TYPES: frozenset[str] = frozenset({"garage_boxes", "carp
 SEWER_SERVICE_M = 200.0
 """Service distance of a sewer pipe (product default, not a standard's figure): a plot within
 200 m of a sewer main can be connected by one short branch; see docs/indicators.md."""
+SITE_METHODS: tuple[str, ...] = ("exact", "greedy")
+"""How fitness sites are suggested: the exact maximal covering (an integer programme solved by
+HiGHS within ``sites_time_limit_s``, the greedy answer when it does not finish) or greedy only."""
 TARGET_YEAR_2020 = 2020
 """The year of the targets that the seed gives for 2020 only (parking, sewers, water, plans)."""
 
@@ -158,6 +161,8 @@ class IndicatorSettings:
     dual_carriageway_gap_m: float = 60.0
     dead_end_edge_buffer_m: float = 100.0
     site_candidates_max: int = 300
+    sites_method: str = "exact"  # "exact" (MILP within the time limit, else greedy) or "greedy"
+    sites_time_limit_s: float = 5.0
     sparsest_blocks_n: int = 5
     fitness_within_built_up: bool = True
     residential_min_share: float = RESIDENTIAL_MIN_SHARE
@@ -205,6 +210,10 @@ class IndicatorSettings:
             bad.append(f"walk_speed_m_s={self.walk_speed_m_s} (expected 0.2-3.0 m/s)")
         if not 0 <= self.sites_k <= 100:
             bad.append(f"sites_k={self.sites_k} (expected 0-100)")
+        if self.sites_method not in SITE_METHODS:
+            bad.append(f"sites_method={self.sites_method!r} (expected one of {SITE_METHODS})")
+        if not 0 < self.sites_time_limit_s <= 600:
+            bad.append(f"sites_time_limit_s={self.sites_time_limit_s} (expected 0 < s <= 600)")
         if not 0 < self.sewer_service_m <= 2000:
             bad.append(f"sewer_service_m={self.sewer_service_m} (expected 0 < metres <= 2000)")
         if self.year not in self.targets_by_year and self.year < min(self.targets_by_year):

@@ -25,8 +25,8 @@ length :math:`o_f`, limited to :math:`T \\cdot 60 \\cdot v` (nodes beyond it are
 Coverage is population-weighted: covered persons ÷ all persons (in the cells
 overlapping the built-up area when ``settings.fitness_within_built_up``).  The gap layer holds the
 uncovered cells as squares with their persons; the details suggest the ``k``
-network nodes that would cover most of the still-uncovered residents (greedy
-maximal covering with the same cell join, see :func:`suggest_sites`).
+network nodes that would cover most of the still-uncovered residents (maximal
+covering with the same cell join, exact or greedy, see :func:`suggest_sites`).
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ from gis.routing import (
     reach_matrix_batches,
 )
 from gis.settings import IndicatorSettings
+from gis.siting import CoverProblem, CoverSolution, cover_from_reach, solve_cover
 from gis.workspace import PopulationCells
 
 INDICATOR_ID = "fitness_15min_coverage"
@@ -108,6 +109,8 @@ def compute_fitness_15min_coverage(
     *,
     settings: IndicatorSettings,
     provenance: dict[str, str],
+    fixed_sites: gpd.GeoDataFrame | None = None,
+    excluded_areas: gpd.GeoDataFrame | None = None,
 ) -> IndicatorResult:
     """Share of residents within ``walk_minutes`` at ``walk_speed_m_s`` of a sports facility.
 
@@ -128,6 +131,13 @@ def compute_fitness_15min_coverage(
         ``walk_minutes``, ``walk_speed_m_s``, ``facility_snap_m``, ``sites_k``.
     provenance : dict
         Where each input came from.
+    fixed_sites : geopandas.GeoDataFrame, optional
+        Sites a planner has fixed (existing or decided, points or polygons): the suggestions
+        treat them as facilities and add ``sites_k`` sites to them.  The coverage figure
+        itself is not changed by them.
+    excluded_areas : geopandas.GeoDataFrame, optional
+        Polygons where no site may be suggested (water, protected land): candidate nodes
+        inside them are left out.
 
     Returns
     -------
@@ -137,7 +147,14 @@ def compute_fitness_15min_coverage(
         when only the facilities are missing).
     """
     crs = require_all_metric(
-        {"walk_nodes": walk_nodes, "walk_edges": walk_edges, "sports": sports, "built_up": built_up}
+        {
+            "walk_nodes": walk_nodes,
+            "walk_edges": walk_edges,
+            "sports": sports,
+            "built_up": built_up,
+            "fixed_sites": fixed_sites,
+            "excluded_areas": excluded_areas,
+        }
     )
     params = _parameters(settings, has_area=built_up is not None)
     target = settings.targets.fitness_coverage_pct
@@ -189,17 +206,35 @@ def compute_fitness_15min_coverage(
     )
     details = _details(arrays, persons, len(facilities))
     details["site_candidate_rule"] = CANDIDATE_RULE.format(n=settings.site_candidates_max)
-    details["suggested_sites"] = suggest_sites(
+    site_arrays = arrays
+    fixed = _facility_geoms(fixed_sites)
+    if len(fixed):  # the fixed sites count as facilities for the suggestions
+        site_arrays = coverage_arrays(
+            graph,
+            node_xy,
+            edges,
+            np.concatenate([facilities, fixed]),
+            cells_xy,
+            persons,
+            max_walk_m=settings.max_walk_m,
+            snap_m=settings.facility_snap_m,
+        )
+    details["suggested_sites"], details["site_search"] = suggest_sites(
         graph,
         node_xy,
         edges,
-        arrays,
+        site_arrays,
         persons,
         k=settings.sites_k,
         max_walk_m=settings.max_walk_m,
         max_candidates=settings.site_candidates_max,
         crs=crs,
+        method=settings.sites_method,
+        time_limit_s=settings.sites_time_limit_s,
+        excluded=_facility_geoms(excluded_areas),
     )
+    if fixed_sites is not None:
+        details["fixed_sites"] = _fixed_details(arrays, site_arrays, persons, len(fixed))
     layer = uncovered_cells_layer(cells_xy, persons, arrays, population.cell_size_m, crs)
     if len(facilities) == 0:
         return make_result(
@@ -225,6 +260,8 @@ def _parameters(settings: IndicatorSettings, *, has_area: bool) -> dict[str, Any
         "facility_snap_m": settings.facility_snap_m,
         "sites_k": settings.sites_k,
         "site_candidates_max": settings.site_candidates_max,
+        "sites_method": settings.sites_method,
+        "sites_time_limit_s": settings.sites_time_limit_s,
         "within_built_up": bool(settings.fitness_within_built_up and has_area),
     }
 
@@ -417,30 +454,134 @@ def suggest_sites(
     max_walk_m: float,
     max_candidates: int,
     crs: Any,
-) -> list[dict[str, Any]]:
-    """Greedy maximal covering: ``k`` walk nodes adding the most uncovered residents.
+    method: str = "exact",
+    time_limit_s: float = 5.0,
+    excluded: np.ndarray | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Maximal covering: ``k`` walk nodes adding the most uncovered residents, and how.
 
     Candidates are the end nodes of the edges at which uncovered residents join
-    the network, the ``max_candidates`` with the most uncovered persons on their
-    edges.  Each candidate's reach (uncovered cells within ``max_walk_m``, joined
-    to the network as in the coverage: the walk to the nearest street point and
-    along the street counts) comes from bounded, batched Dijkstra searches; the
-    greedy step then picks, ``k`` times, the candidate adding the most persons not
-    yet covered.  Each site reports the persons it adds and the percentage points
-    of all residents.
+    the network (less those inside the ``excluded`` polygons), the ``max_candidates``
+    with the most uncovered persons on their edges.  Each candidate's reach (uncovered
+    cells within ``max_walk_m``, joined to the network as in the coverage: the walk to
+    the nearest street point and along the street counts) comes from bounded, batched
+    Dijkstra searches.  :func:`gis.siting.solve_cover` then picks the sites: ``method``
+    ``"exact"`` solves the maximal covering integer programme within ``time_limit_s``
+    (the greedy answer when that does not prove an optimum and is better), ``"greedy"``
+    picks, ``k`` times, the candidate adding the most persons not yet covered.  Sites are
+    listed in greedy order among themselves; each reports the persons it adds to those
+    before it and the percentage points of all residents.  The second value describes the
+    search (``method``, ``optimal``, ``gap_pct``, ``solve_s``, the greedy answer's persons).
     """
-    unc = np.flatnonzero(~arrays.covered)
     total = float(persons.sum())
-    if k <= 0 or len(unc) == 0 or total <= 0:
-        return []
+    search: dict[str, Any] = {"method": None, "requested_method": method, "candidates": 0}
+    if k <= 0 or total <= 0 or bool(arrays.covered.all()):
+        return [], search
+    found = site_problem(
+        graph,
+        node_xy,
+        edges,
+        arrays,
+        persons,
+        max_walk_m=max_walk_m,
+        max_candidates=max_candidates,
+        excluded=excluded,
+    )
+    solution = solve_cover(found.problem, k, method=method, time_limit_s=time_limit_s)
+    search = _search_details(solution, method, len(found.candidates), total)
+    chosen = found.candidates[solution.chosen]
+    sites = _site_rows(chosen, solution.gains, node_xy, total=total, crs=crs)
+    for site in sites:
+        site["method"] = solution.method
+    return sites, search
+
+
+@dataclass(frozen=True)
+class SiteProblem:
+    """The covering problem of the site search: candidate nodes, uncovered cells, coverage."""
+
+    candidates: npt.NDArray[np.int64]
+    uncovered: npt.NDArray[np.int64]
+    problem: CoverProblem
+
+
+def site_problem(
+    graph: sp.csr_matrix,
+    node_xy: np.ndarray,
+    edges: WalkEdges,
+    arrays: CoverageArrays,
+    persons: np.ndarray,
+    *,
+    max_walk_m: float,
+    max_candidates: int,
+    excluded: np.ndarray | None = None,
+) -> SiteProblem:
+    """Candidates (see :func:`suggest_sites`) and which uncovered cells each would cover."""
+    unc = np.flatnonzero(~arrays.covered)
     join = arrays.join.subset(unc)
     first = join.edge[join.starts()]  # each uncovered cell's nearest edge
     ends = np.concatenate([edges.u[first], edges.v[first]])
     attached = np.bincount(ends, weights=np.tile(persons[unc], 2), minlength=len(node_xy))
+    if excluded is not None and len(excluded):
+        attached[excluded_nodes(node_xy, excluded)] = 0.0
     ranked = np.argsort(-attached, kind="stable")
     candidates = ranked[:max_candidates][attached[ranked[:max_candidates]] > 0]
     reach = _candidate_reach(graph, candidates, edges, join, max_walk_m)
-    return _greedy(candidates, reach, unc, persons, node_xy, k=k, total=total, crs=crs)
+    problem = CoverProblem(persons[unc].astype(np.float64), cover_from_reach(reach, len(unc)))
+    return SiteProblem(candidates.astype(np.int64), unc.astype(np.int64), problem)
+
+
+def excluded_nodes(node_xy: np.ndarray, polygons: np.ndarray) -> npt.NDArray[np.int64]:
+    """Nodes inside (or on the edge of) any of the polygons.
+
+    >>> square = shapely.box(0, 0, 10, 10)
+    >>> excluded_nodes(np.array([[5.0, 5.0], [20.0, 5.0], [10.0, 0.0]]), np.array([square]))
+    array([0, 2])
+    """
+    areas = polygons[shapely.get_dimensions(polygons) == 2]
+    if len(areas) == 0 or len(node_xy) == 0:
+        return np.zeros(0, dtype=np.int64)
+    tree = shapely.STRtree(areas)
+    nodes, _ = tree.query(shapely.points(node_xy), predicate="intersects")
+    return np.unique(np.asarray(nodes, dtype=np.int64))
+
+
+def _search_details(
+    solution: CoverSolution, requested: str, n_candidates: int, total: float
+) -> dict[str, Any]:
+    """How the sites were found, reported with the result."""
+
+    def pct(value: float | None) -> float | None:
+        return None if value is None else round(100.0 * value / total, 4)
+
+    return {
+        "method": solution.method,
+        "requested_method": requested,
+        "optimal": solution.optimal,
+        "gap_pct": None if solution.gap_pct is None else round(solution.gap_pct, 4),
+        "solve_s": round(solution.solve_s, 3),
+        "solver_status": solution.status,
+        "candidates": n_candidates,
+        "persons_added": round(solution.value, 2),
+        "coverage_added_pct": pct(solution.value),
+        "greedy_persons_added": round(solution.greedy_value, 2),
+        "upper_bound_persons": None if solution.bound is None else round(solution.bound, 2),
+        "reduced_demand_groups": solution.reduced_demand,
+        "reduced_candidates": solution.reduced_candidates,
+    }
+
+
+def _fixed_details(
+    arrays: CoverageArrays, with_fixed: CoverageArrays, persons: np.ndarray, n_fixed: int
+) -> dict[str, Any]:
+    """What the fixed sites cover beyond the existing facilities."""
+    added = float(persons[with_fixed.covered & ~arrays.covered].sum())
+    total = float(persons.sum())
+    return {
+        "count": n_fixed,
+        "persons_added": round(added, 2),
+        "coverage_added_pct": round(100.0 * added / total, 4) if total > 0 else 0.0,
+    }
 
 
 def _candidate_reach(
@@ -461,40 +602,25 @@ def _candidate_reach(
     return reach
 
 
-def _greedy(
-    candidates: np.ndarray,
-    reach: list[np.ndarray],
-    unc: np.ndarray,
-    persons: np.ndarray,
-    node_xy: np.ndarray,
-    *,
-    k: int,
-    total: float,
-    crs: Any,
+def _site_rows(
+    nodes: np.ndarray, gains: np.ndarray, node_xy: np.ndarray, *, total: float, crs: Any
 ) -> list[dict[str, Any]]:
-    """Pick ``k`` candidates one at a time, each adding the most still-uncovered persons."""
-    weights = persons[unc].astype(np.float64).copy()
+    """One record per chosen node, in order, with the persons it adds and the running total."""
     sites: list[dict[str, Any]] = []
     gained = 0.0
-    for rank in range(1, k + 1):
-        gains = np.array([weights[r].sum() for r in reach]) if reach else np.zeros(0)
-        if len(gains) == 0 or gains.max() <= 0:
-            break
-        best = int(np.argmax(gains))
-        node = int(candidates[best])
-        weights[reach[best]] = 0.0
-        gained += float(gains[best])
+    for rank, (node, gain) in enumerate(zip(nodes.tolist(), gains.tolist(), strict=True), 1):
+        gained += float(gain)
         lon, lat = lonlat([node_xy[node, 0]], [node_xy[node, 1]], crs)
         sites.append(
             {
                 "rank": rank,
-                "node_id": node,
+                "node_id": int(node),
                 "lon": round(float(lon[0]), 6),
                 "lat": round(float(lat[0]), 6),
                 "x_m": round(float(node_xy[node, 0]), 2),
                 "y_m": round(float(node_xy[node, 1]), 2),
-                "persons_added": round(float(gains[best]), 2),
-                "coverage_added_pct": round(100.0 * float(gains[best]) / total, 4),
+                "persons_added": round(float(gain), 2),
+                "coverage_added_pct": round(100.0 * float(gain) / total, 4),
                 "cumulative_added_pct": round(100.0 * gained / total, 4),
             }
         )
