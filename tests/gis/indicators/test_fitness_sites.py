@@ -1,0 +1,85 @@
+"""Fitness-site suggestions on a hand-made street: exact vs greedy, fixed sites, excluded areas.
+
+One straight street, nodes every 100 m from x = 0 to 5,400 m, walking reach 990 m (15 min at
+1.1 m/s), homes on the street (so a home at x is reached from a node at n when |x - n| <= 990):
+
+    x:        0     900    1800   2700   3600   4500   5400
+    persons:  10    1      15     1      15     1      10
+
+The candidates are the nodes at and beside the homes.  The node at 2700 reaches 1800, 2700 and
+3600: 31 persons, the most, so greedy takes it first; then the best addition is 0 + 900 or
+4500 + 5400, 11 persons: greedy 42.  The nodes at 900 (0, 900, 1800: 26) and 4500 (3600, 4500,
+5400: 26) reach everyone but the 1 at 2700: 52, the optimum for two sites.
+"""
+
+from __future__ import annotations
+
+import pytest
+from handmade import cells, path_network, points, square
+
+from gis.indicators.fitness_coverage import compute_fitness_15min_coverage
+from gis.settings import IndicatorSettings
+
+HOMES_X = [0, 900, 1800, 2700, 3600, 4500, 5400]
+PERSONS = [10.0, 1.0, 15.0, 1.0, 15.0, 1.0, 10.0]
+TOTAL = sum(PERSONS)
+
+
+def run(method: str, k: int = 2, **kwargs: object) -> dict:
+    nodes, edges = path_network(55)  # 0 .. 5,400 m; node i at x = 100 i
+    pop = cells([(x, 0) for x in HOMES_X], PERSONS)
+    s = IndicatorSettings(sites_k=k, sites_method=method)
+    result = compute_fitness_15min_coverage(
+        nodes, edges, points([]), pop, None, settings=s, provenance={}, **kwargs
+    )
+    return result.details
+
+
+def test_greedy_takes_the_middle_and_covers_42() -> None:
+    details = run("greedy")
+    sites = details["suggested_sites"]
+    assert sites[0]["node_id"] == 27 and sites[0]["persons_added"] == 31.0
+    assert sum(s["persons_added"] for s in sites) == 42.0
+    assert {s["method"] for s in sites} == {"greedy"}
+    assert details["site_search"]["method"] == "greedy"
+    assert details["site_search"]["gap_pct"] is None
+
+
+def test_exact_finds_the_two_end_sites_covering_52() -> None:
+    details = run("exact")
+    sites = details["suggested_sites"]
+    assert sorted(s["node_id"] for s in sites) == [9, 45]
+    assert [s["persons_added"] for s in sites] == [26.0, 26.0]
+    assert sites[1]["cumulative_added_pct"] == pytest.approx(100 * 52 / TOTAL, abs=1e-3)
+    search = details["site_search"]
+    assert search["method"] == "exact" and search["optimal"] is True
+    assert search["gap_pct"] == 0.0 and search["persons_added"] == 52.0
+    assert search["greedy_persons_added"] == 42.0
+    assert search["upper_bound_persons"] == pytest.approx(52.0)
+    assert {s["method"] for s in sites} == {"exact"}
+
+
+def test_a_fixed_site_covers_its_part_and_one_more_site_is_chosen_for_the_rest() -> None:
+    # Fixed at x = 900: 0, 900 and 1800 are covered (26).  One more site: 4500 adds 26
+    # (3600, 4500, 5400), 2700 only 16 (2700, 3600).
+    details = run("exact", k=1, fixed_sites=points([(900, 0)]))
+    assert [s["node_id"] for s in details["suggested_sites"]] == [45]
+    assert details["suggested_sites"][0]["persons_added"] == 26.0
+    assert details["fixed_sites"] == {
+        "count": 1,
+        "persons_added": 26.0,
+        "coverage_added_pct": pytest.approx(100 * 26 / TOTAL, abs=1e-3),
+    }
+
+
+def test_no_site_is_suggested_inside_an_excluded_area() -> None:
+    # Water over x = 4,350 .. 4,650 takes out nodes 44, 45 and 46.  Best pair left: 900 (26)
+    # and 3600 (2700, 3600, 4500: 17) = 43; greedy: 2700 (31) then 900 (0, 900: 11) = 42.
+    water = square(4350, -50, 4650, 50)
+    exact = run("exact", excluded_areas=water)
+    nodes = sorted(s["node_id"] for s in exact["suggested_sites"])
+    assert not {44, 45, 46} & set(nodes)
+    assert nodes == [9, 36] and exact["site_search"]["persons_added"] == 43.0
+    greedy = run("greedy", excluded_areas=water)
+    assert sum(s["persons_added"] for s in greedy["suggested_sites"]) == 42.0
+    assert not {44, 45, 46} & {s["node_id"] for s in greedy["suggested_sites"]}
