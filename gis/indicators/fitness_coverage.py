@@ -471,7 +471,8 @@ def suggest_sites(
     picks, ``k`` times, the candidate adding the most persons not yet covered.  Sites are
     listed in greedy order among themselves; each reports the persons it adds to those
     before it and the percentage points of all residents.  The second value describes the
-    search (``method``, ``optimal``, ``gap_pct``, ``solve_s``, the greedy answer's persons).
+    search (``method``, ``optimal``, ``gap_pct``, the greedy answer's persons; no timing, so
+    that a report stays the same from run to run).
     """
     total = float(persons.sum())
     search: dict[str, Any] = {"method": None, "requested_method": method, "candidates": 0}
@@ -559,7 +560,6 @@ def _search_details(
         "requested_method": requested,
         "optimal": solution.optimal,
         "gap_pct": None if solution.gap_pct is None else round(solution.gap_pct, 4),
-        "solve_s": round(solution.solve_s, 3),
         "solver_status": solution.status,
         "candidates": n_candidates,
         "persons_added": round(solution.value, 2),
