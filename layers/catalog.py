@@ -220,7 +220,7 @@ def site_frame(results: Sequence[IndicatorResult]) -> gpd.GeoDataFrame | None:
         return None
     rows = [dict(site) for site in result.details[SITES_DETAIL]]
     points = [shapely.Point(float(r["lon"]), float(r["lat"])) for r in rows]
-    keep = ("rank", "persons_added", "coverage_added_pct", "cumulative_added_pct")
+    keep = ("rank", "persons_added", "coverage_added_pct", "cumulative_added_pct", "method")
     data = {k: [r.get(k) for r in rows] for k in keep}
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(points, crs=STORAGE_EPSG))
 

@@ -125,3 +125,15 @@ def test_a_body_that_is_not_json_is_refused(sites_app: Any) -> None:
         URL, data="k=5", content_type="text/plain", headers=accounts.header("staff")
     )
     assert resp.status_code == 400 and "not JSON" in resp.get_json()["message"]
+
+
+def test_the_planner_map_and_the_sites_layer_name_the_method(sites_app: Any) -> None:
+    app, _, _ = sites_app
+    client = app.test_client()
+    html = client.get(f"/map/{DEMO_ID}").get_data(as_text=True)
+    assert 'id="sites-method"' in html
+    assert "最大覆盖精确解 exact maximal covering" in html and "已证最优 proven optimal" in html
+    assert f"/api/v1/counties/{DEMO_ID}/fitness-sites" in html
+    layer = client.get(f"/api/v1/counties/{DEMO_ID}/layers/fitness_sites").get_json()
+    methods = {f["properties"]["method"] for f in layer["features"]}
+    assert methods == {"exact"}
