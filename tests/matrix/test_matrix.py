@@ -214,19 +214,22 @@ def global_urls(app: Any) -> list[str]:
 
 @pytest.mark.parametrize("case_id", CASE_PARAMS)
 def test_cli_commands(case_id: str, matrix: Matrix, tmp_path: Path, capsys: Any) -> None:
-    """info, indicators (table, --json, --out) answer 0 without a traceback."""
+    """info, indicators (table, --json, --out) and sites answer 0 without a traceback."""
     folder = str(matrix.path(case_id))
     gaps = tmp_path / "gaps.gpkg"
     for argv in (
         ["info", folder],
         ["indicators", folder, "--out", str(gaps)],  # the table, and the gap layers written
         ["indicators", folder, "--json"],
+        ["sites", folder, "--json", "--fix", "113.6,34.7"],
     ):
         code = main(argv)
         out, err = capsys.readouterr()
         assert code == 0, (argv, err)
         assert TRACEBACK not in out + err, argv
-        if "--json" in argv:
+        if argv[0] == "sites":
+            assert "search" in json.loads(out), argv
+        elif "--json" in argv:
             report = json.loads(out)
             check_indicators(report["indicators"], f"{case_id} cli --json")
         if "--out" in argv:
