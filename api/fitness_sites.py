@@ -7,12 +7,17 @@ polygons in EPSG:4326; ``exclude_layers``: polygon layers of the workspace, ``NA
 ``NAME:COLUMN=VALUE``).  It changes nothing stored.  It is a planning tool of the county's staff
 (and administrators): a Bearer token, or the session cookie with the CSRF token; anonymous
 visitors and other accounts are refused, as every POST is.  Each call is a fresh computation
-(no cache): the time limit bounds it (``SITES_MAX_TIME_LIMIT_S``, default 60 s).
+(no cache): the time limit bounds it (``SITES_MAX_TIME_LIMIT_S``, default 60 s), and it takes one
+of the process's indicator-computation slots (``RECOMPUTE_CONCURRENCY``, api/ratelimit.py), so
+that searches never take every thread: 503 ``busy`` with ``Retry-After`` when none is free.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 from apiflask import APIBlueprint, Schema
@@ -21,6 +26,7 @@ from flask import current_app, request
 
 from api.auth import require_writer
 from api.common import get_store
+from api.ratelimit import ComputeBusyError
 from gis.errors import Problem, ValidationError
 from gis.fitness_sites import (
     MAX_FIXED_SITES,
@@ -250,4 +256,20 @@ def post_fitness_sites(county_id: str, body: Any = None) -> Any:
         msg = 'the body is not JSON; send a JSON object, e.g. {"k": 5, "method": "exact"}'
         raise ValidationError(msg)
     settings, site_request = parse_request(payload, max_limit)
-    return suggest_fitness_sites(store.workspace(county_id), settings, site_request)
+    with _compute_slot():
+        return suggest_fitness_sites(store.workspace(county_id), settings, site_request)
+
+
+@contextlib.contextmanager
+def _compute_slot() -> Iterator[None]:
+    """One of the app's computation slots for the search, else 503 (``ComputeBusyError``)."""
+    slots: threading.BoundedSemaphore | None = current_app.extensions.get("gis_compute_slots")
+    if slots is None:
+        yield
+        return
+    if not slots.acquire(timeout=float(current_app.config.get("RECOMPUTE_WAIT_S", 0.0))):
+        raise ComputeBusyError(int(current_app.config.get("RECOMPUTE_RETRY_AFTER_S", 5)))
+    try:
+        yield
+    finally:
+        slots.release()

@@ -137,3 +137,15 @@ def test_the_planner_map_and_the_sites_layer_name_the_method(sites_app: Any) -> 
     layer = client.get(f"/api/v1/counties/{DEMO_ID}/layers/fitness_sites").get_json()
     methods = {f["properties"]["method"] for f in layer["features"]}
     assert methods == {"exact"}
+
+
+def test_a_search_waits_for_a_free_computation_slot(sites_app: Any) -> None:
+    app, accounts, _ = sites_app
+    slots = app.extensions["gis_compute_slots"]
+    assert slots.acquire(timeout=5)  # another computation holds the only slot
+    try:
+        busy = post(app, accounts, "staff", {"k": 1, "method": "greedy"})
+    finally:
+        slots.release()
+    assert busy.status_code == 503 and "Retry-After" in busy.headers
+    assert post(app, accounts, "staff", {"k": 1, "method": "greedy"}).status_code == 200
