@@ -19,8 +19,9 @@ import argparse
 import time
 from typing import Any
 
-from benchmarks.common import load_demo_metric, table
+from benchmarks.common import load_demo_metric, table, timed
 from benchmarks.synthetic import grid_arrays, grid_layers
+from gis.indicators import compute_all
 from gis.indicators.fitness_coverage import (
     _cells,
     _facility_geoms,
@@ -94,6 +95,18 @@ def compare(name: str, problem: CoverProblem, total: float, time_limit_s: float)
     return rows
 
 
+def indicator_cost(repeat: int = 5) -> None:
+    """``compute_all`` on the demonstration area, greedy vs exact sites, alternately twice."""
+    ws = load_demo_metric()
+    rows = []
+    for method in ("greedy", "exact", "greedy", "exact"):
+        seconds, _ = timed(
+            lambda m=method: compute_all(ws, IndicatorSettings(sites_method=m)), repeat=repeat
+        )
+        rows.append([method, f"{seconds:.3f}"])
+    print(table(rows, ["sites_method", f"compute_all s (median of {repeat})"]))
+
+
 def _optimal_text(*, optimal: bool, gap_pct: float | None) -> str:
     if optimal:
         return "yes"
@@ -105,7 +118,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--grid-nodes", type=int, default=100_000)
     parser.add_argument("--many-candidates", type=int, default=2_000)
     parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument(
+        "--indicators-only",
+        action="store_true",
+        help="only time compute_all on the demo with sites_method greedy vs exact",
+    )
     args = parser.parse_args(argv)
+    if args.indicators_only:
+        indicator_cost()
+        return
 
     rows: list[list[Any]] = []
     ws = load_demo_metric()
