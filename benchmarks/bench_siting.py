@@ -11,6 +11,7 @@ street grid (benchmarks/synthetic.py), with the product's 300 candidates and wit
 ``--many-candidates`` (default 2,000) to load the solver.
 
     .venv/bin/python -m benchmarks.bench_siting [--grid-nodes 100000] [--time-limit 60]
+    .venv/bin/python -m benchmarks.bench_siting --indicators-only  # compute_all: greedy vs exact
 """
 
 from __future__ import annotations
