@@ -475,9 +475,8 @@ def suggest_sites(
     that a report stays the same from run to run).
     """
     total = float(persons.sum())
-    search: dict[str, Any] = {"method": None, "requested_method": method, "candidates": 0}
-    if k <= 0 or total <= 0 or bool(arrays.covered.all()):
-        return [], search
+    if k <= 0 or total <= 0 or bool(arrays.covered.all()):  # nothing to search
+        return [], {**dict.fromkeys(SEARCH_KEYS), "requested_method": method, "candidates": 0}
     found = site_problem(
         graph,
         node_xy,
@@ -545,6 +544,22 @@ def excluded_nodes(node_xy: np.ndarray, polygons: np.ndarray) -> npt.NDArray[np.
     tree = shapely.STRtree(areas)
     nodes, _ = tree.query(shapely.points(node_xy), predicate="intersects")
     return np.unique(np.asarray(nodes, dtype=np.int64))
+
+
+SEARCH_KEYS = (
+    "method",
+    "requested_method",
+    "optimal",
+    "gap_pct",
+    "solver_status",
+    "candidates",
+    "persons_added",
+    "coverage_added_pct",
+    "greedy_persons_added",
+    "upper_bound_persons",
+    "reduced_demand_groups",
+    "reduced_candidates",
+)
 
 
 def _search_details(

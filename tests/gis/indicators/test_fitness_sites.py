@@ -83,3 +83,20 @@ def test_no_site_is_suggested_inside_an_excluded_area() -> None:
     greedy = run("greedy", excluded_areas=water)
     assert sum(s["persons_added"] for s in greedy["suggested_sites"]) == 42.0
     assert not {44, 45, 46} & {s["node_id"] for s in greedy["suggested_sites"]}
+
+
+def test_excluding_every_candidate_leaves_no_suggestion() -> None:
+    for method in ("exact", "greedy"):
+        details = run(method, excluded_areas=square(-100, -100, 5500, 100))
+        assert details["suggested_sites"] == []
+        assert details["site_search"]["candidates"] == 0
+        assert details["site_search"]["persons_added"] == 0.0
+
+
+def test_a_fixed_site_covering_everyone_leaves_nothing_to_suggest() -> None:
+    sites = [(x, 0) for x in (900, 2700, 4500)]
+    details = run("exact", k=2, fixed_sites=points(sites))
+    assert details["suggested_sites"] == [] and details["fixed_sites"]["persons_added"] == TOTAL
+    search = details["site_search"]
+    assert search["method"] is None and search["persons_added"] is None
+    assert set(search) == set(run("exact")["site_search"])  # the same keys either way
