@@ -41,6 +41,7 @@ adds 1: 4 persons.  A and B cover everyone, 5 persons.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -238,16 +239,30 @@ def exact_cover(problem: CoverProblem, k: int, *, time_limit_s: float) -> ExactO
         },
     )
     elapsed = time.perf_counter() - started
-    bound = None if res.get("mip_dual_bound") is None else -float(res.mip_dual_bound)
+    dual = res.get("mip_dual_bound")
+    bound = -float(dual) if dual is not None and math.isfinite(dual) else None
     status = {0: "optimal", 1: "time_limit"}.get(int(res.status), "solver_failed")
     if res.x is None:
         return ExactOutcome(None, 0.0, bound, False, elapsed, status, n_dem, n_cand)
     picked = cols[np.flatnonzero(res.x[:n_cand] > 0.5)]
-    value = float(-res.fun)
+    value = covered_weight(problem, picked)  # an incumbent's y may fall short of its x
     optimal = int(res.status) == 0
-    if optimal:
-        bound = value if bound is None else max(value, min(bound, value))
-    return ExactOutcome(picked, value, bound, optimal, elapsed, status, n_dem, n_cand)
+    return ExactOutcome(
+        picked, value, value if optimal else bound, optimal, elapsed, status, n_dem, n_cand
+    )
+
+
+def covered_weight(problem: CoverProblem, chosen: npt.ArrayLike) -> float:
+    """The weight the chosen candidates cover together.
+
+    >>> covered_weight(CoverProblem(np.array([1.0, 2.0]), cover_matrix([[1, 0], [1, 1]])), [0, 1])
+    3.0
+    """
+    picks = np.asarray(chosen, dtype=np.int64)
+    if len(picks) == 0:
+        return 0.0
+    hits = np.asarray(problem.cover.tocsc()[:, picks].sum(axis=1)).ravel()
+    return float(problem.weights[hits > 0].sum())
 
 
 def solve_cover(
