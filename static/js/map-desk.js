@@ -21,6 +21,8 @@
   var legendBody = null;
   var select = null;
   var layersButton = null;
+  var legendToggle = null;
+  var legendFoldedByPanel = false;
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -84,6 +86,15 @@
     });
     block.appendChild(list);
     return block;
+  }
+
+  function legendOpen() { return !!legendBody && !legendBody.hidden; }
+
+  function foldLegend(fold) {
+    if (!legendBody) { return; }
+    legendBody.hidden = fold;
+    legendToggle.setAttribute("aria-expanded", fold ? "false" : "true");
+    legendToggle.textContent = "图例 Legend " + (fold ? "▸" : "▾");
   }
 
   function refresh() {
@@ -160,6 +171,10 @@
     layersButton.addEventListener("click", function () {
       panel.hidden = !panel.hidden;
       layersButton.setAttribute("aria-expanded", panel.hidden ? "false" : "true");
+      // one panel open at a time: the layer list folds the legend, closing it unfolds it again
+      if (!panel.hidden && legendOpen()) { foldLegend(true); legendFoldedByPanel = true; }
+      if (!panel.hidden) { panel.style.maxHeight = Math.max(120, map.getSize().y - 240) + "px"; }
+      if (panel.hidden && legendFoldedByPanel) { foldLegend(false); legendFoldedByPanel = false; }
       refresh();
     });
     desk.groups.forEach(function (group) {
@@ -205,16 +220,16 @@
   legend.onAdd = function () {
     var box = L.DomUtil.create("div", "map-legend");
     box.id = "map-legend";
-    var toggle = el("button", "map-legend-toggle", "图例 Legend ▾");
-    toggle.type = "button";
-    toggle.setAttribute("aria-expanded", "true");
+    legendToggle = el("button", "map-legend-toggle", "图例 Legend ▾");
+    legendToggle.type = "button";
+    legendToggle.id = "map-legend-toggle";
+    legendToggle.setAttribute("aria-expanded", "true");
     legendBody = el("div", "map-legend-body");
-    toggle.addEventListener("click", function () {
-      legendBody.hidden = !legendBody.hidden;
-      toggle.setAttribute("aria-expanded", legendBody.hidden ? "false" : "true");
-      toggle.textContent = "图例 Legend " + (legendBody.hidden ? "▸" : "▾");
+    legendToggle.addEventListener("click", function () {
+      foldLegend(!legendBody.hidden);
+      legendFoldedByPanel = false;
     });
-    box.appendChild(toggle);
+    box.appendChild(legendToggle);
     box.appendChild(legendBody);
     L.DomEvent.disableClickPropagation(box);
     L.DomEvent.disableScrollPropagation(box);

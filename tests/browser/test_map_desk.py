@@ -153,13 +153,22 @@ def _layers_for(client: Any, query: str) -> dict[str, dict[str, Any]]:
     return {layer["name"]: layer for layer in body["layers"]}
 
 
-def test_every_layer_is_one_click_away_in_its_group(visit: Any, client: Any) -> None:
+@pytest.mark.parametrize(("viewport", "name"), [(LAPTOP, "1366x768"), (TABLET, "820x1180")])
+def test_every_layer_is_one_click_away_in_its_group(
+    visit: Any, client: Any, viewport: dict[str, int], name: str
+) -> None:
     layers = _layers(client)
-    v = visit(f"/map/{DEMO_ID}?indicator={PLANS}", **LAPTOP)
+    v = visit(f"/map/{DEMO_ID}?indicator={PLANS}", **viewport)
     page = v.page
     assert page.locator("#desk-layers").is_hidden()
     page.click("#desk-layers-toggle")
     assert page.locator("#desk-layers").is_visible()
+    # the open list folds the legend so that neither hides the other, and fits in the map
+    assert page.locator("#map-legend .map-legend-body").is_hidden()
+    fmap, panel = page.evaluate(BOX_JS, ".folium-map"), page.evaluate(BOX_JS, "#map-desk")
+    legend = page.evaluate(BOX_JS, "#map-legend")
+    assert panel["y"] + panel["height"] <= legend["y"] <= fmap["y"] + fmap["height"]
+    v.shot(f"planner_desk_layers_open_{name}")
     groups = page.locator("#desk-layers fieldset").evaluate_all(
         "els => els.map(e => e.getAttribute('data-group'))"
     )
@@ -186,8 +195,10 @@ def test_every_layer_is_one_click_away_in_its_group(visit: Any, client: Any) -> 
     page.click('#desk-layers label[data-layer="plans"] input')
     assert "plans" not in _state(page)["drawn"]
     assert _state(page)["legend"] == sorted((PLAN_LAYERS - {"plans"}) | {"walk_edges"})
+    page.click("#desk-layers-toggle")
+    assert page.locator("#desk-layers").is_hidden()
+    assert page.locator("#map-legend .map-legend-body").is_visible()
     assert v.errors == []
-    v.shot("planner_desk_layers_open")
 
 
 @pytest.mark.parametrize(("viewport", "name"), [(LAPTOP, "1366x768"), (TABLET, "820x1180")])
