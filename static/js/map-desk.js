@@ -131,7 +131,8 @@
     var view = views[id];
     if (!view) { return false; }
     selected = id;
-    Object.keys(gisLayers).forEach(function (name) {
+    Object.keys(legends).forEach(function (name) {  // catalogue layers only: others' stay as they are
+      if (!gisLayers[name]) { return; }
       var want = view.layers.indexOf(name) !== -1;
       if (want && !onMap(name)) { map.addLayer(gisLayers[name]); }
       if (!want && onMap(name)) { map.removeLayer(gisLayers[name]); }
@@ -237,8 +238,8 @@
   };
   legend.addTo(map);
 
-  Object.keys(gisLayers).forEach(function (name) {
-    gisLayers[name].on("add remove", refresh);
+  Object.keys(legends).forEach(function (name) {
+    if (gisLayers[name]) { gisLayers[name].on("add remove", refresh); }
   });
   document.querySelectorAll("a[data-show-indicator]").forEach(function (link) {
     link.addEventListener("click", function (event) {
