@@ -81,6 +81,42 @@ SOURCES: dict[str, tuple[str, str]] = {
 
 ESTIMATE_PROVENANCES = frozenset({"osm_derived", "estimated"})
 
+MEANINGS: dict[str, tuple[str, str]] = {
+    "gap_road_dead_ends": (
+        "断头路：建成区内驾车网络的尽端道路",
+        "dead-end roads: urban roads ending inside the built-up area",
+    ),
+    "gap_fitness_uncovered_cells": (
+        "人口格：步行15分钟内无体育设施",
+        "population cells with no sports facility within a 15-minute walk",
+    ),
+    "fitness_sites": (
+        "建议新增健身设施选址（覆盖最多未覆盖居民）",
+        "suggested sites covering the most uncovered residents",
+    ),
+    "parks_in_built_up": ("建成区内计入的公园绿地", "parks counted, inside the built-up area"),
+    "green_in_built_up": ("建成区内计入的绿地", "green space counted, inside the built-up area"),
+    "gap_park_unserved_residential": (
+        "公园服务半径以外的居住用地",
+        "residential land outside every park's service radius",
+    ),
+    "gap_plan_uncovered_built_up": (
+        "无已批准控规的建成区",
+        "built-up land without an approved regulatory plan",
+    ),
+    "gap_design_uncovered_key_areas": (
+        "无城市设计的重点地区",
+        "key areas without an urban design",
+    ),
+    "gap_parking_no_capacity": ("未填泊位数的停车场", "car parks without a capacity"),
+    "gap_sewer_uncovered_built_up": (
+        "污水管网服务范围以外的建成区",
+        "built-up land beyond the sewer pipes' reach",
+    ),
+}
+"""What one feature of an indicator's own layer is: the label of its legend swatch (a layer not
+listed keeps its title)."""
+
 
 def layer_group(info: LayerInfo) -> str:
     """The layer-control group of a catalogue layer (a key of :data:`GROUPS`).
@@ -240,8 +276,15 @@ def layer_legend(info: LayerInfo, *, population_estimate: bool) -> dict[str, Any
         "source_en": source_en,
         "sample": info.sample,
         "estimate": is_estimate(info, population_estimate=population_estimate),
-        "entries": [{**e.to_dict(), "shape": shape} for e in info.style.legend],
+        "entries": [_entry(info, e.to_dict(), shape) for e in info.style.legend],
     }
+
+
+def _entry(info: LayerInfo, entry: dict[str, str], shape: str) -> dict[str, str]:
+    meaning = MEANINGS.get(info.name)
+    if meaning is not None and len(info.style.legend) == 1:
+        entry = {**entry, "label_zh": meaning[0], "label_en": meaning[1]}
+    return {**entry, "shape": shape}
 
 
 def desk_payload(

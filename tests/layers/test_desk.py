@@ -71,6 +71,9 @@ def test_legends_carry_units_sources_and_labels(demo: Any) -> None:
     assert legends["fitness_sites"]["shape"] == "marker"
     gap = legends["gap_road_dead_ends"]
     assert gap["dashed"] and gap["group"] == "gaps" and gap["indicator_id"] == "road_density"
+    assert gap["entries"][0]["label_zh"].startswith("断头路")  # what a feature means
+    own = [x for x in legends.values() if x["group"] == "gaps" and x["feature_count"]]
+    assert own and all(e["label_en"] != x["title_en"] for x in own for e in x["entries"])
     unestimated = desk_payload(indicators, infos, population_estimate=False)
     assert not {x["name"]: x for x in unestimated["layers"]}["population"]["estimate"]
 
