@@ -320,6 +320,7 @@ def build_map(
     attributions: Sequence[str],
     collapsed_control: bool,
     zoom: int = 14,
+    layer_control: bool = True,
 ) -> folium.Map:
     """A Folium map with every layer in a layer control, notes and attribution.
 
@@ -329,6 +330,8 @@ def build_map(
         Drawn in order (first at the bottom).
     bounds : [min_lon, min_lat, max_lon, max_lat]
         The map opens on them.
+    layer_control : bool
+        Add Leaflet's layer control (false: the page brings its own, static/js/map-desk.js).
     static_url : callable
         Maps a path under static/ to its URL (``url_for("static", filename=...)``).
     """
@@ -346,7 +349,8 @@ def build_map(
     for layer in layers:
         add_layer(fmap, layer, zoom=zoom)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    folium.LayerControl(collapsed=collapsed_control, position="topright").add_to(fmap)
+    if layer_control:
+        folium.LayerControl(collapsed=collapsed_control, position="topright").add_to(fmap)
     add_labels(fmap, notes, position="bottomleft")
     add_attribution(fmap, attributions)
     return fmap

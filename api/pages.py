@@ -34,13 +34,16 @@ from api.maps import (
     TIANDITU_ATTRIBUTION,
     MapLayer,
     build_map,
+    json_for_script,
     layer_label,
     map_parts,
 )
 from api.projects import public_payload
 from gis.errors import NotFoundError
+from gis.indicators import INDICATOR_IDS
 from gis.result import reason_parts
 from layers.catalog import LayerInfo, site_frame
+from layers.desk import desk_payload, shown_layers
 from layers.style import DISCLOSURE_TYPES
 
 bp = Blueprint("pages", __name__)
@@ -256,10 +259,26 @@ def planner_map(county_id: str) -> Response:
     """The planner map and indicator dashboard (non-public records only for county staff)."""
     settings = _query_settings()
     get_store().path(county_id)
+    indicator = _query_indicator()
     staff = viewer_sees_private(county_id)
-    key = _page_key("planner", county_id, settings, viewer_key(private=staff))
-    response = _cached_page(key, lambda: _render_planner(county_id, settings, staff=staff))
+    key = _page_key("planner", county_id, settings, viewer_key(private=staff), indicator)
+    response = _cached_page(
+        key, lambda: _render_planner(county_id, settings, staff=staff, indicator=indicator)
+    )
     return vary_by_viewer(response, private=staff)
+
+
+def _query_indicator() -> str | None:
+    """The ``indicator`` of the page's URL (the map desk's view); ``None`` when absent."""
+    raw = request.args.get("indicator", "").strip()
+    if not raw:
+        return None
+    if raw not in INDICATOR_IDS:
+        raise BadRequest(
+            f"query parameter 'indicator': unknown indicator {raw[:60]!r}; "
+            f"known: {', '.join(INDICATOR_IDS)}"
+        )
+    return raw
 
 
 # A layer with more features is not embedded in the planner page (it would weigh hundreds of MB
@@ -268,17 +287,24 @@ def planner_map(county_id: str) -> Response:
 MAX_EMBEDDED_FEATURES = 20_000
 
 
-def _render_planner(county_id: str, settings: Any, *, staff: bool) -> str:
+def _render_planner(
+    county_id: str, settings: Any, *, staff: bool, indicator: str | None = None
+) -> str:
     store = get_store()
     meta = store.metadata(county_id)
     summary = county_summary(county_id, meta)
     report, results = store.report(county_id, settings)
     infos = visible_catalog(county_id, settings, private=staff)
     estimate = summary["population"]["is_estimate"]
+    desk = desk_payload(
+        report.get("indicators", []), infos, population_estimate=estimate, selected=indicator
+    )
+    drawn = shown_layers(desk)
     layers = []
     for info in infos:
         label = layer_label(info, estimate=estimate and info.kind == "population")
-        if not _embed_layers():
+        if not _embed_layers():  # the map desk (static/js/map-desk.js): the view's layers only
+            info = replace(info, shown=info.name in drawn)
             layers.append(_view_layer(county_id, info, settings, label, private=staff))
             continue
         frame, url = None, None
@@ -295,6 +321,7 @@ def _render_planner(county_id: str, settings: Any, *, staff: bool) -> str:
         notes=_notes(summary, sample_titles),
         attributions=_attributions(meta),
         collapsed_control=False,
+        layer_control=_embed_layers(),
         **_map_kwargs(meta),
     )
     sites = site_frame(results)
@@ -320,6 +347,8 @@ def _render_planner(county_id: str, settings: Any, *, staff: bool) -> str:
         layers=infos,
         settings=settings,
         fmap=map_parts(fmap),
+        desk=json_for_script(desk) if not _embed_layers() else None,
+        selected_indicator=desk["selected"],
         basemap_hosts=BASEMAP_HOSTS[current_app.config["BASEMAP"]],
         projected=_projected_rows(projected_indicators(county_id, settings)),
     )

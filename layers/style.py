@@ -6,9 +6,9 @@ category (``roads`` by ``road_class``, ``disclosures`` by ``type``) or by numeri
 calls :meth:`LayerStyle.feature_style` for each feature, so both show the same colours.
 
 >>> style_for("roads").feature_style({"road_class": "arterial"})["color"]
-'#e8590c'
+'#0072b2'
 >>> style_for("population").feature_style({"persons_per_ha": 150.0})["fillColor"]
-'#e31a1c'
+'#6a51a3'
 """
 
 from __future__ import annotations
@@ -110,31 +110,35 @@ def _poly(color: str, fill_opacity: float, weight: float = 1.0, **extra: Any) ->
     }
 
 
+# The palette: Okabe & Ito's colour-universal-design colours (layers/palette.py), Paul Tol's
+# indigo for expressways and ColorBrewer's Purples for population density.  The colours of the
+# layers an indicator shows together stay at least MIN_DELTA_E00 apart under normal vision and
+# simulated protanopia, deuteranopia and tritanopia (tests/layers/test_palette.py).
 ROAD_COLORS = {
-    "expressway": ("#c92a2a", 5.0),
-    "arterial": ("#e8590c", 4.0),
-    "secondary": ("#f59f00", 3.0),
-    "branch": ("#5c7cfa", 2.0),
-    "other": ("#adb5bd", 1.0),
+    "expressway": ("#332288", 5.0),
+    "arterial": ("#0072b2", 4.0),
+    "secondary": ("#56b4e9", 3.0),
+    "branch": ("#f0e442", 2.0),
+    "other": ("#999999", 1.0),
 }
 
 DISCLOSURE_TYPES = {
-    "编制": ("#1971c2", "plan compilation"),
-    "修改": ("#e67700", "plan amendment"),
-    "审批": ("#2b8a3e", "plan approval"),
-    "规划许可": ("#862e9c", "planning permit"),
-    "违法建设查处": ("#c92a2a", "enforcement against illegal building"),
+    "编制": ("#0072b2", "plan compilation"),
+    "修改": ("#e69f00", "plan amendment"),
+    "审批": ("#009e73", "plan approval"),
+    "规划许可": ("#cc79a7", "planning permit"),
+    "违法建设查处": ("#d55e00", "enforcement against illegal building"),
 }
 
 POPULATION_BREAKS_PER_HA = (
-    (10.0, "#ffffb2"),
-    (50.0, "#fecc5c"),
-    (100.0, "#fd8d3c"),
-    (200.0, "#e31a1c"),
-    (math.inf, "#800026"),
+    (10.0, "#efedf5"),
+    (50.0, "#bcbddc"),
+    (100.0, "#807dba"),
+    (200.0, "#6a51a3"),
+    (math.inf, "#3f007d"),
 )
 
-GAP_COLOR = "#e03131"
+GAP_COLOR = "#d55e00"
 
 
 def _roads() -> LayerStyle:
@@ -146,7 +150,7 @@ def _roads() -> LayerStyle:
     return LayerStyle(
         "道路（按等级）",
         "Roads by class",
-        _line("#adb5bd", 1.0),
+        _line("#999999", 1.0),
         "road_class",
         categories,
         legend=legend,
@@ -171,7 +175,7 @@ def _population() -> LayerStyle:
     return LayerStyle(
         "人口（栅格）",
         "Population cells",
-        _poly("#fd8d3c", 0.55, 0.3),
+        _poly("#807dba", 0.55, 0.3),
         "persons_per_ha",
         breaks=tuple(breaks),
         legend=tuple(legend),
@@ -189,17 +193,17 @@ def _disclosures() -> LayerStyle:
 
 def _plans() -> LayerStyle:
     categories = {
-        "approved": _poly("#0ca678", 0.25, 1.5),
-        "draft": _poly("#f08c00", 0.15, 1.5, dashArray="5 4"),
+        "approved": _poly("#009e73", 0.25, 1.5),
+        "draft": _poly("#e69f00", 0.15, 1.5, dashArray="5 4"),
     }
     legend = (
-        LegendEntry("#0ca678", "已批准控规单元", "approved regulatory plan unit"),
-        LegendEntry("#f08c00", "未批准（草案等）", "not approved (draft, ...)"),
+        LegendEntry("#009e73", "已批准控规单元", "approved regulatory plan unit"),
+        LegendEntry("#e69f00", "未批准（草案等）", "not approved (draft, ...)"),
     )
     return LayerStyle(
         "控制性详细规划",
         "Regulatory detailed plans",
-        _poly("#f08c00", 0.15, 1.5, dashArray="5 4"),
+        _poly("#e69f00", 0.15, 1.5, dashArray="5 4"),
         "status",
         categories,
         legend=legend,
@@ -212,44 +216,44 @@ def _simple(title_zh: str, title_en: str, base: dict[str, Any]) -> LayerStyle:
 
 
 _STYLES: dict[str, LayerStyle] = {
-    "boundary": _simple("边界", "Boundary", _line("#212529", 2.5, dashArray="8 5")),
-    "built_up": _simple("建成区", "Built-up area", _poly("#7950f2", 0.06, 2.0)),
+    "boundary": _simple("边界", "Boundary", _line("#000000", 2.5, dashArray="8 5")),
+    "built_up": _simple("建成区", "Built-up area", _poly("#666666", 0.06, 2.0)),
     "roads": _roads(),
-    "walk_edges": _simple("步行网络", "Walking network", _line("#868e96", 1.0, opacity=0.6)),
+    "walk_edges": _simple("步行网络", "Walking network", _line("#999999", 1.0, opacity=0.6)),
     "walk_nodes": _simple(
-        "步行网络节点", "Walking network nodes", _poly("#868e96", 0.8, 0.5, radius=2)
+        "步行网络节点", "Walking network nodes", _poly("#999999", 0.8, 0.5, radius=2)
     ),
-    "parks": _simple("公园绿地", "Parks", _poly("#2f9e44", 0.5)),
-    "green_space": _simple("绿地", "Green space", _poly("#8ce99a", 0.45)),
-    "sports": _simple("体育设施", "Sports facilities", _poly("#1c7ed6", 0.7, 1.5, radius=6)),
-    "residential": _simple("居住用地", "Residential land", _poly("#f783ac", 0.3)),
-    "landuse": _simple("土地利用", "Land use", _poly("#ced4da", 0.25)),
+    "parks": _simple("公园绿地", "Parks", _poly("#009e73", 0.5)),
+    "green_space": _simple("绿地", "Green space", _poly("#f0e442", 0.45)),
+    "sports": _simple("体育设施", "Sports facilities", _poly("#e69f00", 0.7, 1.5, radius=6)),
+    "residential": _simple("居住用地", "Residential land", _poly("#cc79a7", 0.3)),
+    "landuse": _simple("土地利用", "Land use", _poly("#bbbbbb", 0.25)),
     "plans": _plans(),
-    "key_areas": _simple("重点地区", "Key areas", _poly("#ae3ec9", 0.15, 2.0)),
-    "urban_designs": _simple("城市设计", "Urban designs", _poly("#9c36b5", 0.25, 1.5)),
+    "key_areas": _simple("重点地区", "Key areas", _poly("#cc79a7", 0.15, 2.0)),
+    "urban_designs": _simple("城市设计", "Urban designs", _poly("#56b4e9", 0.25, 1.5)),
     "disclosures": _disclosures(),
-    "parking": _simple("公共停车场", "Public car parks", _poly("#1864ab", 0.35, 1.5, radius=5)),
-    "sewer_pipes": _simple("污水管网", "Sewer pipes", _line("#5f3dc4", 2.0)),
-    "projects": _simple("项目库", "Projects", _poly("#e8590c", 0.35, 2.5, radius=7)),
+    "parking": _simple("公共停车场", "Public car parks", _poly("#0072b2", 0.35, 1.5, radius=5)),
+    "sewer_pipes": _simple("污水管网", "Sewer pipes", _line("#56b4e9", 2.0)),
+    "projects": _simple("项目库", "Projects", _poly("#e69f00", 0.35, 2.5, radius=7)),
     "population": _population(),
     "fitness_sites": _simple(
-        "建议新增健身设施选址", "Suggested fitness sites", _poly("#0b7285", 0.9, 2.0, radius=8)
+        "建议新增健身设施选址", "Suggested fitness sites", _poly("#0072b2", 0.9, 2.0, radius=8)
     ),
 }
 
 
 def gap_style(title_zh: str, title_en: str) -> LayerStyle:
-    """The style of every indicator gap layer (red, hatched look by dashes)."""
+    """The style of every indicator gap layer (Okabe–Ito vermillion, hatched look by dashes)."""
     base = _poly(GAP_COLOR, 0.35, 2.5, dashArray="4 3", radius=5)
     return _simple(title_zh, title_en, base)
 
 
 def result_style(title_zh: str, title_en: str) -> LayerStyle:
-    """The style of an indicator layer showing what was counted: blue-green outline.
+    """The style of an indicator layer showing what was counted: blue outline.
 
     For example the parks inside the built-up area.
     """
-    return _simple(title_zh, title_en, _poly("#1098ad", 0.25, 1.5, radius=4))
+    return _simple(title_zh, title_en, _poly("#0072b2", 0.25, 1.5, radius=4))
 
 
 def style_for(name: str) -> LayerStyle:

@@ -135,6 +135,15 @@ function gisFetchAllFeatures(url, onPage) {
   return step(url);
 }
 
+/* The layers fetched by the page (gisLazyLayer, gisViewLayer) by name, switched on and off by
+   the planner's map desk (static/js/map-desk.js) whether or not they are on the map yet. */
+var gisLayers = {};
+
+function gisRegisterLayer(name, group) {
+  gisLayers[name] = group;
+  return group;
+}
+
 /* A layer that is not embedded in the page (hidden by default): an empty GeoJSON layer in the
    layer control whose features are fetched from the layer API the first time it is switched
    on, then drawn with the layer's style and the same textContent popups as embedded layers.
@@ -180,7 +189,7 @@ function gisLazyLayer(spec) {
       group.once("add", function () { gisRemoveLoadingLine(line); });
     });
   });
-  return group;
+  return gisRegisterLayer(spec.name, group);
 }
 
 /* A fixed box of notes on the map (示范区, 样例数据, estimate labels): `html` is the lines as
@@ -426,5 +435,5 @@ function gisViewLayer(spec) {
     if (timer !== null) { clearTimeout(timer); timer = null; gisView.scheduled -= 1; }
     gisViewNote(group, null);
   });
-  return group;
+  return gisRegisterLayer(spec.name, group);
 }

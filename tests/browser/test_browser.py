@@ -180,35 +180,49 @@ def test_page_loads_without_errors_or_outside_requests(visit: Any, path: str, na
         assert v.errors == [] and v.outside == []
 
 
-def test_planner_draws_every_shown_layer(visit: Any, client: Any) -> None:
-    v = visit(f"/map/{DEMO_ID}")
+DESK_JS = "() => JSON.parse(document.getElementById('map-desk-data').textContent)"
+
+
+def _open_layer_panel(page: Page) -> None:
+    """Open the map desk's grouped layer control (static/js/map-desk.js)."""
+    if page.locator("#desk-layers").is_hidden():
+        page.click("#desk-layers-toggle")
+
+
+@pytest.mark.parametrize("indicator", ["fitness_15min_coverage", "regulatory_plan_coverage"])
+def test_planner_draws_every_layer_of_the_indicator_view(
+    visit: Any, client: Any, indicator: str
+) -> None:
+    v = visit(f"/map/{DEMO_ID}?indicator={indicator}")
     layers = _layers(client, DEMO_ID)
     drawn = v.page.evaluate(COUNT_FEATURES_JS)
-    shown = {n: layer for n, layer in layers.items() if layer["shown_by_default"]}
-    expected = {n: layer["feature_count"] for n, layer in shown.items() if layer["feature_count"]}
-    public = client.get(f"/api/v1/counties/{DEMO_ID}/disclosures?limit=1000").get_json()
-    expected["disclosures"] = public["number_matched"]  # signed out: public records only
+    desk = v.page.evaluate(DESK_JS)
+    shown = next(view["layers"] for view in desk["views"] if view["id"] == indicator)
+    assert "boundary" in shown and any(layers[n]["indicator_id"] == indicator for n in shown)
+    expected = {n: layers[n]["feature_count"] for n in shown}
     assert drawn == expected
     dom = v.page.evaluate(DOM_COUNTS_JS)
-    assert dom["markers"] == layers["fitness_sites"]["feature_count"] > 0
+    sites = expected.get("fitness_sites", 0)
+    assert dom["markers"] == sites and (sites > 0) == (indicator == "fitness_15min_coverage")
     assert dom["paths"] == sum(c for n, c in expected.items() if n != "fitness_sites")
-    hidden = [n for n, layer in layers.items() if not layer["shown_by_default"]]
-    assert "walk_edges" in hidden and not set(hidden) & set(drawn)
+    hidden = [n for n in layers if n not in shown]
+    assert "walk_edges" in hidden and "roads" in hidden and not set(hidden) & set(drawn)
     assert v.errors == []
 
 
 def test_toggling_a_layer_hides_it(visit: Any, client: Any) -> None:
-    v = visit(f"/map/{DEMO_ID}")
+    v = visit(f"/map/{DEMO_ID}?indicator=road_density")
     roads = _layers(client, DEMO_ID)["roads"]["feature_count"]
     before = v.page.evaluate(DOM_COUNTS_JS)["paths"]
-    box = v.page.locator(".leaflet-control-layers-overlays label", has_text="道路（按等级）")
+    _open_layer_panel(v.page)
+    box = v.page.locator("#desk-layers label", has_text="道路（按等级）")
     box.locator("input").click()
     after = v.page.evaluate(DOM_COUNTS_JS)["paths"]
     assert before - after == roads
     assert "roads" not in v.page.evaluate(COUNT_FEATURES_JS)
     box.locator("input").click()
     assert v.page.evaluate(DOM_COUNTS_JS)["paths"] == before
-    walk = v.page.locator(".leaflet-control-layers-overlays label", has_text="步行网络 /")
+    walk = v.page.locator("#desk-layers label", has_text="步行网络 /")
     walk.locator("input").click()
     v.page.wait_for_function(LAZY_STATE_JS, arg="walk_edges", timeout=15000)
     assert (
@@ -220,14 +234,15 @@ def test_toggling_a_layer_hides_it(visit: Any, client: Any) -> None:
 
 def test_control_lists_every_layer_with_its_count(visit: Any, client: Any) -> None:
     v = visit(f"/map/{DEMO_ID}")
-    labels = v.page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    _open_layer_panel(v.page)
+    labels = v.page.locator("#desk-layers label.desk-layer").all_inner_texts()
     public = client.get(f"/api/v1/counties/{DEMO_ID}/disclosures?limit=1000").get_json()
     layers = _layers(client, DEMO_ID)
     layers["disclosures"]["feature_count"] = public["number_matched"]
     listed = [layer for layer in layers.values() if layer["feature_count"]]
     assert len(labels) == len(listed)
     for layer in listed:
-        head = f"{layer['title_zh']} / {layer['title_en']} · {layer['feature_count']}"
+        head = f"{layer['title_zh']} / {layer['title_en']} · {layer['feature_count']:,}"
         assert sum(label.strip().startswith(head) for label in labels) == 1, head
 
 
@@ -252,7 +267,8 @@ def test_hidden_layer_is_fetched_when_switched_on(visit: Any, client: Any, name:
 
     page.route(pattern, hold_first)
     before = page.evaluate(DOM_COUNTS_JS)["paths"]
-    box = page.locator(".leaflet-control-layers-overlays label", has_text=layer["title_zh"] + " /")
+    _open_layer_panel(page)
+    box = page.locator(f'#desk-layers label[data-layer="{name}"]')
     box.first.locator("input").click()
     note = page.locator(f'.gis-layer-loading [data-layer="{name}"]')
     note.wait_for(timeout=5000)

@@ -104,11 +104,19 @@ def _api_ids(client: Any, name: str, bbox: list[float]) -> list[int]:
     return sorted(f["id"] for f in body["features"])
 
 
+CHECKED = ("roads", "parks", "plans", "disclosures", "boundary")
+SHOW_JS = "names => names.forEach(n => gisMap().addLayer(gisLayers[n]))"
+"""Switch layers on (the planner opens on one indicator's layers: static/js/map-desk.js)."""
+
+
 def test_drawn_features_match_the_api_and_a_pan_fetches_only_the_new_cells(
     browser: Browser, mosaic_server: tuple[str, Any]
 ) -> None:
     base, client = mosaic_server
     context, page, _finished = _open(browser, f"{base}/map/{MOSAIC}")
+    page.evaluate(SHOW_JS, list(CHECKED))
+    page.wait_for_timeout(100)
+    page.wait_for_function(VIEW_IDLE_JS, timeout=15000, polling=20)
     roads = page.evaluate(GROUP_JS, "roads")
     page.evaluate(
         "z => { const m = gisMap(); m.setView(m.getCenter(), z, {animate: false}); }",
@@ -116,7 +124,7 @@ def test_drawn_features_match_the_api_and_a_pan_fetches_only_the_new_cells(
     )
     page.wait_for_timeout(100)
     page.wait_for_function(VIEW_IDLE_JS, timeout=15000, polling=20)
-    for name in ("roads", "parks", "plans", "disclosures", "boundary"):
+    for name in CHECKED:
         group = page.evaluate(GROUP_JS, name)
         assert group["status"] == "ok", (name, group)
         drawn = page.evaluate(DRAWN_IDS_JS, name)
@@ -142,7 +150,7 @@ def test_a_dense_layer_below_its_zoom_asks_to_zoom_in(
     browser: Browser, mosaic_server: tuple[str, Any]
 ) -> None:
     base, client = mosaic_server
-    context, page, _finished = _open(browser, f"{base}/map/{MOSAIC}")
+    context, page, _finished = _open(browser, f"{base}/map/{MOSAIC}?indicator=road_density")
     page.evaluate("() => { const m = gisMap(); m.setView(m.getCenter(), 11, {animate: false}); }")
     page.wait_for_timeout(100)
     page.wait_for_function(VIEW_IDLE_JS, timeout=15000, polling=20)
