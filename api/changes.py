@@ -201,3 +201,46 @@ def get_changes(county_id: str, query: dict[str, Any]) -> ResponseReturnValue:
         ensure_can_write(current_user(), county_id)
         return jsonify(since_changes(county_id, since, query))
     return jsonify(year_changes(county_id, query.get("from_year"), query.get("to_year")))
+
+
+# --- planner dashboard ----------------------------------------------------------------------
+def results_token() -> int:
+    """Changes whenever a batch result file changes: part of the planner page's cache key."""
+    from flask import current_app
+
+    from api.province import all_results
+
+    all_results()  # re-reads the results (and their signature) when a file changed
+    return hash(current_app.extensions["province_results"]["signature"])
+
+
+def dashboard_changes(county_id: str, year: int, now: dict[str, Any]) -> dict[str, Any] | None:
+    """ "Since last year" for the planner dashboard: the latest batch result before ``year`` → now.
+
+    ``None`` (the section shows a short note) when the county has no batch result of an
+    earlier year.  Display strings are added for the template.
+    """
+    from api.pages import fmt_number
+
+    by_year = county_results(county_id)
+    earlier = [y for y in sorted(by_year) if y < year]
+    if not earlier:
+        return None
+    previous_year = earlier[-1]
+    comparison = compare(by_year[previous_year]["report"], now)
+
+    def shown(value: Any) -> str:
+        return fmt_number(value)
+
+    rows = [
+        {
+            **row,
+            "previous_display": shown(row["previous_value"]),
+            "current_display": shown(row["current_value"]),
+            "change_display": "—"
+            if row["change"] is None
+            else f"{'+' if row['change'] > 0 else ''}{shown(row['change'])} {row['change_unit']}",
+        }
+        for row in comparison["indicators"]
+    ]
+    return {**comparison, "previous_year": previous_year, "indicators": rows}

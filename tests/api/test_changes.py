@@ -158,3 +158,22 @@ def test_visibility(setup: dict[str, Any]) -> None:
     assert "no batch result" in missing.get_json()["message"]
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "/api/v1/counties/{county_id}/indicators/changes" in spec["paths"]
+
+
+def test_planner_dashboard_since_last_year(setup: dict[str, Any], make_app: Any) -> None:
+    import re
+
+    client = setup["client"]
+    page = client.get(f"/map/{DEMO_ID}?year=2020").get_data(as_text=True)
+    section = page[page.index('id="changes"') : page.index('id="sites"')]
+    assert 'data-previous-year="2018"' in section
+    assert "与上一年比较" in section and "2018 batch result → now (2020 targets)" in section
+    before = _values(setup["docs"][2018])["park_green_per_capita"]["value"]
+    row = re.search(r'<tr data-indicator-id="park_green_per_capita"[^>]*>.*?</tr>', section)
+    assert row is not None
+    assert 'data-direction="worse"' in row.group(0)
+    assert f'data-previous="{before}"' in row.group(0)
+    # 2018 has no earlier batch result: no section, no error
+    page_2018 = client.get(f"/map/{DEMO_ID}?year=2018")
+    assert page_2018.status_code == 200
+    assert 'id="changes"' not in page_2018.get_data(as_text=True)
