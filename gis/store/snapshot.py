@@ -30,6 +30,7 @@ from gis.store.records import (
     VersionRecord,
     committed_layer_entry,
     get_layer_entry,
+    initial_version_record,
     set_layer_entry,
 )
 from gis.workspace import REQUIRED_LAYERS, Workspace
@@ -154,11 +155,14 @@ def resolve_since(store: WorkspaceStore, county_id: str, since: str) -> datetime
         return parsed
     layer, version = parsed
     records = {r.version: r for r in store.history(county_id, layer)}
+    meta = store.read_metadata(county_id)
+    if not records and version == 0 and store.current_version(county_id, layer) == 0:
+        records[0] = initial_version_record(layer, meta, {}, None)  # never uploaded: as ingested
     if version not in records:
         known = ", ".join(str(v) for v in sorted(records)) or "none"
         msg = f"since={since!r}: layer {layer!r} has no version {version} (versions: {known})"
         raise SinceError(msg)
-    meta_created = str(store.read_metadata(county_id).get("created") or "")
+    meta_created = str(meta.get("created") or "")
     moment = _created(records[version], meta_created)
     if moment is None:
         msg = f"since={since!r}: that version has no commit time"
