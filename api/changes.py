@@ -32,7 +32,7 @@ from gis.errors import GisError
 from gis.ranking import rank_year
 from gis.year_over_year import compare
 
-bp = APIBlueprint("changes", __name__, url_prefix="/api/v1", tag="Counties")
+bp = APIBlueprint("changes", __name__, url_prefix="/api/v1", tag="Year over year")
 
 
 class NothingToCompareError(GisError):
@@ -215,10 +215,10 @@ def results_token() -> int:
 
 
 def dashboard_changes(county_id: str, year: int, now: dict[str, Any]) -> dict[str, Any] | None:
-    """ "Since last year" for the planner dashboard: the latest batch result before ``year`` → now.
+    """Since last year, for the planner dashboard: the latest batch result before ``year`` → now.
 
-    ``None`` (the section shows a short note) when the county has no batch result of an
-    earlier year.  Display strings are added for the template.
+    ``None`` (no section on the page) when the county has no batch result of an earlier year.
+    Display strings are added for the template.
     """
     from api.pages import fmt_number
 
