@@ -24,6 +24,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "api.projects:bp",
     "api.ogc:bp",
     "api.fitness_sites:bp",
+    "api.changes:bp",
 )
 
 

@@ -16,6 +16,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from werkzeug.exceptions import BadRequest
 
 from api.cache import CachedBody, settings_key
+from api.changes import dashboard_changes, results_token
 from api.common import (
     get_store,
     settings_from,
@@ -261,7 +262,9 @@ def planner_map(county_id: str) -> Response:
     get_store().path(county_id)
     indicator = _query_indicator()
     staff = viewer_sees_private(county_id)
-    key = _page_key("planner", county_id, settings, viewer_key(private=staff), indicator)
+    key = _page_key(
+        "planner", county_id, settings, viewer_key(private=staff), indicator, results_token()
+    )
     response = _cached_page(
         key, lambda: _render_planner(county_id, settings, staff=staff, indicator=indicator)
     )
@@ -351,6 +354,7 @@ def _render_planner(
         selected_indicator=desk["selected"],
         basemap_hosts=BASEMAP_HOSTS[current_app.config["BASEMAP"]],
         projected=_projected_rows(projected_indicators(county_id, settings)),
+        changes=dashboard_changes(county_id, settings.year, report),
     )
 
 

@@ -44,6 +44,7 @@ from api.maps import (
     map_parts,
 )
 from api.projects import province_projects
+from api.province_change import change_views
 from gis.batch import read_failures, read_results
 from gis.indicators import INDICATOR_IDS, INDICATOR_NAMES
 from gis.project_exports import province_summary
@@ -317,6 +318,13 @@ def map_views(
         texts[code]["population"] = (
             f"{_fmt(int(p))} 人" if p is not None else "无2020年普查数据 / no 2020 census row"
         )
+    change, change_colours, change_texts = change_views(
+        table["rows"], all_results(), indicator_catalogue(docs), ranked, list(colours)
+    )
+    views.extend(change)
+    for code in colours:
+        colours[code].update(change_colours.get(code, {}))
+        texts[code].update(change_texts.get(code, {}))
     return views, {"colours": colours, "texts": texts}  # type: ignore[dict-item]
 
 

@@ -57,7 +57,8 @@ class WorkspaceStore(Protocol):
     Reading: ``county_ids``, ``location``, ``version_token``, ``read_metadata``,
     ``list_layers``, ``read_layer``, ``read_layer_page`` (a bbox, date range and page through the
     spatial index, :mod:`gis.store.query`), ``read_population_bytes``, ``read_workspace``.
-    Versions: ``current_version``, ``history``, ``read_version``, ``commit_version``,
+    Versions: ``current_version``, ``history``, ``read_version``, ``read_raster_version``,
+    ``commit_version``,
     ``rollback``; ``commit_county_data`` (the figures and checklist staff enter, kept in the
     metadata with a version record, :mod:`gis.county_data`).  ``close`` releases connections
     (nothing for folders).
@@ -77,6 +78,7 @@ class WorkspaceStore(Protocol):
     def current_version(self, county_id: str, layer: str) -> int | None: ...
     def history(self, county_id: str, layer: str) -> list[VersionRecord]: ...
     def read_version(self, county_id: str, layer: str, version: int) -> gpd.GeoDataFrame: ...
+    def read_raster_version(self, county_id: str, version: int) -> bytes: ...
     def commit_version(
         self, county_id: str, new: NewVersion, *, hook: Hook | None = None
     ) -> VersionRecord: ...

@@ -197,6 +197,23 @@ def read_version(workspace: str | Path, layer: str, version: int) -> gpd.GeoData
         return pyogrio.read_dataframe(path, layer=layer)
 
 
+def read_raster_version(workspace: str | Path, version: int) -> bytes:
+    """The population GeoTIFF of one committed version, exactly as stored.
+
+    Version 0 is kept under ``versions/`` from the first upload on; before it, the current
+    file is version 0.
+    """
+    workspace = Path(workspace)
+    current = current_version(workspace, RASTER_LAYER)
+    path = _versions_dir(workspace, RASTER_LAYER) / _data_name(RASTER_LAYER, version)
+    if current is not None and version == current == 0 and not path.is_file():
+        path = workspace / POPULATION_NAME
+    if current is None or version > current or not path.is_file():
+        msg = f"{RASTER_LAYER}: no version {version}"
+        raise NotFoundError(msg)
+    return path.read_bytes()
+
+
 def _cleanup_tmp(workspace: Path) -> None:
     """Remove temporary files left by a killed writer (call with the lock held)."""
     for folder in (workspace, *(p for p in (workspace / VERSIONS_DIR).glob("*") if p.is_dir())):
@@ -555,6 +572,10 @@ class GeoPackageStore:
     def read_version(self, county_id: str, layer: str, version: int) -> gpd.GeoDataFrame:
         """See :func:`read_version`."""
         return read_version(self._folder(county_id), layer, version)
+
+    def read_raster_version(self, county_id: str, version: int) -> bytes:
+        """See :func:`read_raster_version`."""
+        return read_raster_version(self._folder(county_id), version)
 
     def commit_version(
         self, county_id: str, new: NewVersion, *, hook: Hook | None = None

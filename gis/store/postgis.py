@@ -508,6 +508,15 @@ class PostgisStore:
             self._metadata(conn, county_id)
             return self._population_bytes(conn, county_id)
 
+    def read_raster_version(self, county_id: str, version: int) -> bytes:
+        """The population GeoTIFF of one committed version, exactly as stored."""
+        with self._snapshot() as conn:
+            current = self._current(conn, county_id, RASTER_LAYER)
+            if current is None or not 0 <= version <= current:
+                msg = f"{RASTER_LAYER}: no version {version}"
+                raise NotFoundError(msg)
+            return self._raster(conn, county_id, version)
+
     def _population_bytes(self, conn: Any, county_id: str) -> bytes | None:
         version = self._current(conn, county_id, RASTER_LAYER)
         if version is None:

@@ -49,11 +49,18 @@
     var s = L.DomUtil.create("select", "form-select form-select-sm", d);
     s.id = "province-view";
     s.setAttribute("aria-label", "choropleth / 专题");
+    var groups = {};
     views.forEach(function (v) {
       var o = document.createElement("option");
       o.value = v.key;
       o.textContent = v.title;
-      s.appendChild(o);
+      if (!v.group) { s.appendChild(o); return; }
+      if (!groups[v.group]) {  // e.g. 按变化着色 / colour by change (api/province_change.py)
+        groups[v.group] = document.createElement("optgroup");
+        groups[v.group].label = v.group;
+        s.appendChild(groups[v.group]);
+      }
+      groups[v.group].appendChild(o);
     });
     L.DomEvent.disableClickPropagation(d);
     s.addEventListener("change", function () { show(s.value); });

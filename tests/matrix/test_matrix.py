@@ -514,6 +514,30 @@ def test_upload_each_kind(
         resp = client.get(url, headers=headers)
         check_response(resp, url)
         assert resp.status_code == 200, url
+    check_changes_since_creation(client, case_id, folder, headers)
+
+
+def check_changes_since_creation(
+    client: Any, case_id: str, folder: Path, headers: dict[str, str]
+) -> None:
+    """Year over year on the workspace as ingested (before the uploads) → now: every indicator."""
+    from urllib.parse import quote
+
+    created = json.loads((folder / "metadata.json").read_text(encoding="utf-8")).get("created")
+    if not created:
+        return
+    url = f"/api/v1/counties/{case_id}/indicators/changes?since={quote(created)}"
+    resp = client.get(url, headers=headers)
+    check_response(resp, url)
+    body = resp.get_json()
+    if resp.status_code == 404:  # uploaded within the second the workspace was made
+        assert body["code"] == "nothing_to_compare", body
+        return
+    assert resp.status_code == 200, (url, body)
+    rows = body["comparison"]["indicators"]
+    assert [r["id"] for r in rows] == list(INDICATOR_IDS)
+    assert {r["direction"] for r in rows} <= {"improved", "worse", "unchanged", "no_data"}
+    assert body["since"]["layers_changed"], body["since"]
 
 
 # --- the size of the matrix -------------------------------------------------------------------

@@ -259,3 +259,19 @@ def test_public_pages_show_no_write_control(shared_app: Any, path: str) -> None:
     assert resp.status_code == 200
     html = resp.get_data(as_text=True).lower()
     assert 'type="file"' not in html and 'method="post"' not in html and "/upload/" not in html
+
+
+def test_changes_since_a_version_is_staff_only(shared_app: Any) -> None:
+    """Year over year from batch results is public; since a workspace version, staff only."""
+    app, accounts, _ws = shared_app
+    client = app.test_client()
+    url = f"/api/v1/counties/{DEMO_ID}/indicators/changes"
+    assert client.get(url).status_code == 404  # public: no batch result in this app
+    since = f"{url}?since=parks:0"
+    assert client.get(since).status_code == 401
+    for who in ("public", "other_staff", "reviewer"):
+        assert client.get(since, headers=accounts.header(who)).status_code == 403, who
+    for who in ("staff", "admin"):  # allowed: nothing was uploaded, so nothing to compare
+        resp = client.get(since, headers=accounts.header(who))
+        assert resp.status_code == 404, (who, resp.get_json())
+        assert resp.get_json()["code"] == "nothing_to_compare"
