@@ -244,11 +244,14 @@ def _parse_one(item: Any, i: int, seen: set[str]) -> tuple[Edit | None, list[Pro
         )
         return None, problems
     problems += _layer_problems(source, op, layer)
+    known = len(problems)
     geometry, original = _geometry(item, "geometry", source, problems), None
+    bad_geometry = len(problems) > known
     if "original" in item and item["original"] is not None:
         original = _geometry(item, "original", source, problems)
     feature = _feature(item, source, op, problems)
-    problems += _shape_problems(source, op, layer, geometry)
+    if not bad_geometry:
+        problems += _shape_problems(source, op, layer, geometry)
     numbers = _numbers(item, source, op, layer, problems)
     if problems:
         return None, problems
