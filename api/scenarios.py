@@ -18,10 +18,10 @@ from typing import Any
 from urllib.parse import quote
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Dict, Integer, List, String
+from apiflask.fields import Boolean, Dict, Integer, List, String
 from flask import Response, current_app, request
 
-from api.auth import ForbiddenError, User, current_user, ensure_can_write
+from api.auth import ForbiddenError, User, csrf_token, current_user, ensure_can_write
 from api.common import IndicatorQuery, get_store, settings_from
 from gis.errors import ValidationError
 from gis.scenario_exports import scenario_gpkg
@@ -68,11 +68,18 @@ class ScenarioOut(Schema):
     updated = String()
     edits = List(Dict())
     results = Dict(allow_none=True)
+    stale = Boolean(metadata={"description": "the county's layers changed since the results"})
 
 
 class ScenarioListOut(Schema):
     county_id = String()
     scenarios = List(Dict())
+    csrf_token = String(
+        metadata={
+            "description": "the session's CSRF token for the `X-CSRF-Token` header of the "
+            "writes (the planner map page is cached for every planner, so its script asks here)"
+        }
+    )
 
 
 class EvaluationOut(Schema):
@@ -230,7 +237,11 @@ def list_scenarios(county_id: str) -> Any:
     records = scenario_files().records(county_id)
     if request.args.get("mine") in ("1", "true"):
         records = [r for r in records if r.author == user.name]
-    return {"county_id": county_id, "scenarios": [r.summary() for r in records]}
+    return {
+        "county_id": county_id,
+        "scenarios": [r.summary() for r in records],
+        "csrf_token": csrf_token() if user.via == "session" else "",
+    }
 
 
 @bp.post("/counties/<county_id>/scenarios")
