@@ -16,7 +16,7 @@ Prints p50 / p95 (ms) per kind and over all edits, and baseline ÷ scenario.
 
     .venv/bin/python -m benchmarks.bench_scenarios [--edits 20] [--mosaic-km2 1000]
 
-``--mosaic-km2 0`` skips the mosaic; it is the demonstration workspace tiled
+``--edits 0`` skips the demonstration workspace, ``--mosaic-km2 0`` the mosaic; it is the demonstration workspace tiled
 (:mod:`benchmarks.mosaic_workspace`), built in a temporary folder in seconds.
 """
 
@@ -202,9 +202,10 @@ def main(argv: list[str] | None = None) -> int:
         "p95",
         "baseline/scenario",
     ]
-    demo = read_workspace(demo_workspace_dir()).to_metric()
-    rows = run_workspace(demo, args.edits, "demo", demo_api())
-    print(table(rows, head), flush=True)
+    if args.edits > 0:
+        demo = read_workspace(demo_workspace_dir()).to_metric()
+        rows = run_workspace(demo, args.edits, "demo", demo_api())
+        print(table(rows, head), flush=True)
     if args.mosaic_km2 > 0:
         from benchmarks.mosaic_workspace import build_mosaic_workspace
 

@@ -129,6 +129,8 @@
   function ready() {
     map = typeof gisMap === "function" ? gisMap() : null;
     if (!map) { hint.textContent = "地图未加载 the map did not load"; return; }
+    // facilities to pick sit above every map layer (the view layers are added as the map moves)
+    map.createPane("scenarioPick").style.zIndex = 650;
     drawLayer = L.featureGroup().addTo(map);
     editLayer = L.featureGroup().addTo(map);
     map.on("click", onMapClick);
@@ -158,7 +160,7 @@
     hint.textContent = "";
     redraw();
     root.querySelectorAll(".scenario-tools button").forEach(function (b) { b.classList.remove("active"); });
-    if (facilityLayer) { map.removeLayer(facilityLayer); facilityLayer = null; }
+    if (facilityLayer) { map.removeLayer(facilityLayer); facilityLayer = null; state.facilities = null; }
   }
   cancel.addEventListener("click", stop);
 
@@ -171,8 +173,9 @@
 
   function lonlat(ll) { return [Math.round(ll.lng * 1e7) / 1e7, Math.round(ll.lat * 1e7) / 1e7]; }
 
+  var pickEvent = null;
   function onMapClick(e) {
-    if (!state.mode) { return; }
+    if (!state.mode || (pickEvent && e.originalEvent === pickEvent)) { return; }
     var t = toolOf(state.mode);
     if (t.kind === "point") {
       addEdit(facilityEdit(state.mode, { type: "Point", coordinates: lonlat(e.latlng) }));
@@ -221,10 +224,13 @@
     gisFetchAllFeatures(layersApi + "/sports?limit=1000", function () {}).then(function (features) {
       if (state.mode !== "pick") { return; }
       facilityLayer = L.geoJSON({ type: "FeatureCollection", features: features }, {
-        pointToLayer: function (f, ll) { return L.circleMarker(ll, { radius: 7, color: "#c01c28" }); },
+        pointToLayer: function (f, ll) {
+          return L.circleMarker(ll, { radius: 8, color: "#c01c28", pane: "scenarioPick" });
+        },
         onEachFeature: function (f, layer) {
           layer.on("click", function (ev) {
             L.DomEvent.stopPropagation(ev);
+            pickEvent = ev.originalEvent;  // the map sees the same click: not a move target
             state.pick = f;
             hint.textContent = "已选设施 #" + f.id + "：单击地图移动到新位置，或 ";
             var del = el("button", "删除 delete");
@@ -238,6 +244,7 @@
           });
         }
       }).addTo(map);
+      state.facilities = facilityLayer;
     }).catch(function (err) { hint.textContent = String(err.message || err); });
   }
 
