@@ -16,8 +16,9 @@ Prints p50 / p95 (ms) per kind and over all edits, and baseline ÷ scenario.
 
     .venv/bin/python -m benchmarks.bench_scenarios [--edits 20] [--mosaic-km2 1000]
 
-``--edits 0`` skips the demonstration workspace, ``--mosaic-km2 0`` the mosaic; it is the demonstration workspace tiled
-(:mod:`benchmarks.mosaic_workspace`), built in a temporary folder in seconds.
+``--edits 0`` skips the demonstration workspace, ``--mosaic-km2 0`` the mosaic.  The mosaic
+is the demonstration workspace tiled (:mod:`benchmarks.mosaic_workspace`), built in a
+temporary folder in seconds.
 """
 
 from __future__ import annotations
