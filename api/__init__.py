@@ -25,6 +25,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "api.ogc:bp",
     "api.fitness_sites:bp",
     "api.changes:bp",
+    "api.scenarios:bp",
 )
 
 

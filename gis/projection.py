@@ -644,7 +644,10 @@ def _appended(
     new = new.rename_geometry(geometry) if geometry != "geometry" else new
     if len(layer) == 0:
         columns = list(dict.fromkeys([*layer.columns, *new.columns]))
-        return gpd.GeoDataFrame(new.reindex(columns=columns), geometry=geometry, crs=crs)
+        out = new.reindex(columns=columns)
+        for column in set(layer.columns) - set(new.columns) - {geometry}:
+            out[column] = pd.Series([None] * len(out), index=out.index, dtype=object)  # not float
+        return gpd.GeoDataFrame(out, geometry=geometry, crs=crs)
     out = pd.concat([layer, new], ignore_index=True)
     return gpd.GeoDataFrame(out, geometry=geometry, crs=crs)
 

@@ -95,6 +95,7 @@ def test_openapi_writes_need_a_token_and_the_county(shared_app: Any) -> None:
     app, accounts, ws = shared_app
     writes = _openapi_writes(app)
     projects = f"/api/v1/counties/{DEMO_ID}/projects"
+    scenarios = f"/api/v1/counties/{DEMO_ID}/scenarios"
     assert {(m, u) for m, u, _ in writes} == {
         ("POST", f"/api/v1/counties/{DEMO_ID}/layers/parks"),
         ("POST", f"/api/v1/counties/{DEMO_ID}/layers/parks/rollback"),
@@ -106,6 +107,10 @@ def test_openapi_writes_need_a_token_and_the_county(shared_app: Any) -> None:
         ("POST", f"{projects}/x/review"),
         ("PUT", f"/api/v1/counties/{DEMO_ID}/county-data"),
         ("POST", f"/api/v1/counties/{DEMO_ID}/fitness-sites"),  # computes, stores nothing
+        ("POST", scenarios),
+        ("POST", f"{scenarios}/evaluate"),
+        ("PUT", f"{scenarios}/x"),
+        ("DELETE", f"{scenarios}/x"),
     }
     client = app.test_client()
     before = tree_hash(ws)
