@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "batch",
     "fetch_osm",
     "db",
+    "report",
 )
 
 Register = Callable[[Any], None]
