@@ -158,6 +158,7 @@ TEXT: dict[str, dict[str, str]] = {
         "demonstration": "示范区，非河南省行政县（演示数据）",
         "population_estimate": "人口为估算值",
         "province_title": "百城建设提质工程 全省考核汇总",
+        "colon": "：",
     },
     "en": {
         "title": "Hundred Cities Quality Improvement: yearly assessment report",
@@ -196,6 +197,7 @@ TEXT: dict[str, dict[str, str]] = {
         "demonstration": "Demonstration area, not a Henan county (demonstration data)",
         "population_estimate": "population is an estimate",
         "province_title": "Hundred Cities Quality Improvement: province assessment",
+        "colon": ": ",
     },
 }
 
