@@ -41,6 +41,9 @@ MIN_SIZE_PX = 200
 MAX_SIZE_PX = 4000
 """Bounds of a picture's width and height in pixels (larger requests are refused)."""
 DPI = 100.0
+LINE_SPACING = 1.35
+LEGEND_PX_PER_PT = 2.5  # height of one legend line (text, swatch, spacing) per point of font
+MIN_LEGEND_PT = 6.0
 MAX_SPAN_M = 1_500_000.0
 """The widest area a picture may show (a Gauss-Krüger zone is not meant for more)."""
 CJK_FAMILIES = (
@@ -440,6 +443,53 @@ def _extent(
     return minx - pad, miny - pad, maxx + pad, maxy + pad
 
 
+def footer_lines(lines: Sequence[str], per_line: int) -> list[str]:
+    """``lines`` wrapped at ``per_line`` characters (the footer of a picture).
+
+    >>> footer_lines(["a b c d", "e"], 3)
+    ['a b', 'c d', 'e']
+    """
+    return [part for line in lines for part in textwrap.wrap(line, per_line) or [""]]
+
+
+def legend_layout(entries: int, height_px: float, size_pt: float) -> tuple[float, int]:
+    """Font size (pt) and columns so that ``entries`` legend lines fit in ``height_px``.
+
+    One column at ``size_pt`` when it fits; else a smaller font down to
+    :data:`MIN_LEGEND_PT`; else two columns.
+
+    >>> legend_layout(10, 600.0, 9.0)
+    (9.0, 1)
+    >>> legend_layout(40, 300.0, 9.0)
+    (6.0, 2)
+    """
+    fit = height_px / (max(entries, 1) * LEGEND_PX_PER_PT)
+    if fit >= MIN_LEGEND_PT:
+        return min(size_pt, round(fit, 1)), 1
+    rows = math.ceil(entries / 2)
+    return max(MIN_LEGEND_PT, min(size_pt, round(height_px / (rows * LEGEND_PX_PER_PT), 1))), 2
+
+
+def label_em(text: str) -> float:
+    """Width of a label in ems: a Chinese character one, other characters about half.
+
+    >>> label_em("边界"), label_em("Roads")
+    (2.0, 3.0)
+    """
+    return sum(1.0 if ord(ch) > 0x2E80 else 0.6 for ch in text)
+
+
+def label_fit_pt(column_px: float, longest_em: float) -> float:
+    """The font size (pt) at which a label of ``longest_em`` fits a legend column.
+
+    The swatch and padding take about 45 px.
+
+    >>> label_fit_pt(245.0, 10.0)
+    14.4
+    """
+    return round((column_px - 45.0) / (longest_em * DPI / 72.0), 1)
+
+
 def fit_aspect(
     extent: tuple[float, float, float, float], ratio: float
 ) -> tuple[float, float, float, float]:
@@ -547,7 +597,26 @@ def render_map(
     scale = min(width_px, height_px) / 800.0
     small, normal = max(7.5, 9.0 * scale), max(9.0, 11.0 * scale)
     legend_w = 0.26 if width_px >= height_px else 0.34
-    ax = fig.add_axes((0.01, 0.09, 0.98 - legend_w, 0.83))
+    crs_name = f"EPSG:{metric_crs.to_epsg()}" if metric_crs.to_epsg() else metric_crs.name
+    footer = footer_lines(
+        [
+            f"数据日期 Data date: {date or '—'}   "
+            f"坐标系 CRS: {crs_name} (CGCS2000 3° Gauss-Krüger)",
+            "数据来源 Sources: " + "; ".join(attribution),
+            *notes,
+        ],
+        max(40, int(width_px / (small * 1.05))),
+    )
+    line_px = small * LINE_SPACING * DPI / 72.0
+    bottom = min(0.4, (len(footer) * line_px + 10.0) / height_px)
+    top = 1.0 - (normal * 1.45 * DPI / 72.0 * 1.8 + 6.0) / height_px
+    planned = legend_lines(layers, [layer.name for layer in layers if len(layer.frame)], lang)
+    size, ncol = legend_layout(len(planned), (top - bottom) * height_px - normal * 3, small)
+    if ncol == 2:
+        legend_w = 0.44 if width_px >= height_px else 0.5
+    longest = max((label_em(label) for _c, label, _h in planned), default=1.0)
+    size = max(MIN_LEGEND_PT - 1.0, min(size, label_fit_pt(legend_w * width_px / ncol, longest)))
+    ax = fig.add_axes((0.01, bottom, 0.98 - legend_w, top - bottom))
     ax.set_facecolor("#f8f9fa")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -588,33 +657,26 @@ def render_map(
     lines = legend_lines(layers, drawn, lang)
     if lines:
         fig.legend(
+            ncol=ncol,
             handles=[h for _c, _l, h in lines],
             labels=[_plain(label) for _c, label, _h in lines],
             loc="upper left",
-            bbox_to_anchor=(1.0 - legend_w + 0.005, 0.92),
-            prop={"family": font, "size": small},
+            bbox_to_anchor=(1.0 - legend_w + 0.005, top),
+            prop={"family": font, "size": size},
             title="图例 Legend",
             title_fontproperties={"family": font, "size": normal, "weight": "bold"},
             frameon=True,
         )
-    crs_name = f"EPSG:{metric_crs.to_epsg()}" if metric_crs.to_epsg() else metric_crs.name
-    footer = [
-        f"数据日期 Data date: {date or '—'}   坐标系 CRS: {crs_name} (CGCS2000 3° Gauss-Krüger)",
-        "数据来源 Sources: " + "; ".join(attribution),
-        *notes,
-    ]
-    per_line = max(40, int(width_px / (small * 1.05)))
-    footer = [part for line in footer for part in textwrap.wrap(line, per_line) or [""]]
     fig.text(
         0.01,
-        0.075,
+        bottom - 0.005,
         _plain("\n".join(footer)),
         ha="left",
         va="top",
         fontsize=small,
         family=font,
         color="#343a40",
-        linespacing=1.35,
+        linespacing=LINE_SPACING,
     )
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI)
