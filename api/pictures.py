@@ -70,7 +70,10 @@ class MapPictureQuery(IndicatorQuery):
     )
     bbox = String(
         load_default=None,
-        metadata={"description": "min_lon,min_lat,max_lon,max_lat (EPSG:4326); default: all"},
+        metadata={
+            "description": "min_lon,min_lat,max_lon,max_lat (EPSG:4326); default: the county's "
+            "bounds"
+        },
     )
     width = Integer(
         load_default=1200,
@@ -109,6 +112,24 @@ def _binary(key: tuple[Any, ...], mimetype: str, compute: Any, *, private: bool)
     return vary_by_viewer(response.make_conditional(request), private=private)
 
 
+def county_bbox(meta: dict[str, Any]) -> tuple[float, float, float, float] | None:
+    """The county's bounds from its metadata (the planner map's first view), if recorded.
+
+    >>> county_bbox({"bounds": [104.05, 30.75, 104.1, 30.78]})
+    (104.05, 30.75, 104.1, 30.78)
+    >>> county_bbox({}) is None
+    True
+    """
+    bounds = meta.get("bounds") or []
+    try:
+        values = [float(v) for v in bounds]
+    except (TypeError, ValueError):
+        return None
+    if len(values) != 4 or not (values[0] < values[2] and values[1] < values[3]):
+        return None
+    return values[0], values[1], values[2], values[3]
+
+
 def _layer_names(county_id: str, settings: IndicatorSettings, text: str | None) -> list[str]:
     """The layers asked for, checked against the county's list (400 naming an unknown one)."""
     infos = visible_catalog(county_id, settings)
@@ -145,11 +166,11 @@ def _layer_names(county_id: str, settings: IndicatorSettings, text: str | None) 
 def get_map_png(county_id: str, query: dict[str, Any]) -> Response:
     store = get_store()
     settings = settings_from(query)
-    bbox = parse_bbox(query.get("bbox"))
     private = viewer_sees_private(county_id)
     names = _layer_names(county_id, settings, query.get("layers"))
     lang = str(query.get("lang") or "zh")
     meta = store.metadata(county_id)
+    bbox = parse_bbox(query.get("bbox")) or county_bbox(meta)
     title = query.get("title") or f"{meta.get('name') or county_id} · 规划地图 Planning map"
     key = (
         "map.png",
