@@ -8,6 +8,7 @@ grey) and the value written as the API gives it.
 from __future__ import annotations
 
 import io
+import warnings
 from typing import Any, Literal
 
 import matplotlib
@@ -76,7 +77,11 @@ def render_chart(ind: dict[str, Any], fmt: ChartFormat = "png", *, lang: str = "
         msg = f"chart format must be one of {', '.join(CHART_FORMATS)}, got {fmt!r}"
         raise ValueError(msg)
     font = cjk_font_family()
-    rc: dict[Any, Any] = {"svg.fonttype": "none", "svg.hashsalt": "baicheng-chart", "font.family": font}
+    rc: dict[Any, Any] = {
+        "svg.fonttype": "none",
+        "svg.hashsalt": "baicheng-chart",
+        "font.family": font,
+    }
     with matplotlib.rc_context(rc):
         fig = Figure(figsize=(6.0, 1.9), dpi=100)
         FigureCanvasAgg(fig)
@@ -104,7 +109,9 @@ def render_chart(ind: dict[str, Any], fmt: ChartFormat = "png", *, lang: str = "
         fig.text(0.04, 0.76, line, fontsize=9, va="top", parse_math=False)
         fig.text(0.04, 0.05, _note(ind, lang), fontsize=7, color="#495057", parse_math=False)
         buffer = io.BytesIO()
-        fig.savefig(buffer, format=fmt, dpi=100, metadata=_metadata(fmt))
+        with warnings.catch_warnings():  # a character the CJK font lacks is left blank
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+            fig.savefig(buffer, format=fmt, dpi=100, metadata=_metadata(fmt))
     return buffer.getvalue()
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import math
 import textwrap
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -679,6 +680,8 @@ def render_map(
         linespacing=LINE_SPACING,
     )
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
+    with warnings.catch_warnings():  # a character the CJK font lacks is left blank
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        fig.savefig(buffer, format="png", dpi=DPI)
     legend = tuple((color, label) for color, label, _h in lines)
     return MapPicture(buffer.getvalue(), width_px, height_px, legend)

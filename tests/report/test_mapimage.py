@@ -158,3 +158,15 @@ def test_chart_svg_and_png_show_the_value_as_the_api_gives_it() -> None:
         {**item, "value": None, "passed": None, "reason": "无数据 | no data"}, "svg"
     )
     assert re.search("无数据", none.decode("utf-8"))
+
+
+@pytest.mark.parametrize("title", ["💥 emoji", "\x00\x01 control", "$x^2$ {} \\ _", "\u202e rtl"])
+def test_any_title_text_is_drawn_as_text(title: str) -> None:
+    """Characters the font lacks, control characters and TeX markup never fail the picture
+    (warnings are errors in the tests, as a server must not depend on them)."""
+    assert Image.open(io.BytesIO(_picture(title=title).png)).size == (800, 600)
+
+
+def test_chart_with_a_character_the_font_lacks() -> None:
+    item = {"name_zh": "💥", "value": 1.0, "unit": "%", "target": 2.0, "target_year": 2020}
+    assert render_chart(item, "png")[:8] == b"\x89PNG\r\n\x1a\n"
