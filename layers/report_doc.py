@@ -357,10 +357,24 @@ def load_previous(path: Path) -> dict[str, Any]:
     return data
 
 
-def _boundary_layers(ws: Workspace) -> list[PictureLayer]:
+CONTEXT_LAYERS: dict[str, str] = {
+    "road_density": "roads",
+    "fitness_15min_coverage": "sports",
+    "park_green_per_capita": "parks",
+    "green_space_ratio": "green_space",
+    "park_service_coverage": "parks",
+    "regulatory_plan_coverage": "plans",
+    "urban_design_coverage": "urban_designs",
+    "parking_per_100_cars": "parking",
+    "sewer_network_coverage": "sewer_pipes",
+}
+"""The stored layer drawn under each indicator's gap layer, for context."""
+
+
+def _boundary_layers(ws: Workspace, context: str = "") -> list[PictureLayer]:
     out = []
-    for name in ("built_up", "boundary"):
-        frame = ws.layer(name)
+    for name in ("built_up", context, "boundary"):
+        frame = ws.layer(name) if name else None
         if frame is not None and len(frame):
             out.append(PictureLayer(name, frame, style_for(name)))
     return out
@@ -384,7 +398,8 @@ def gap_map(
     label_zh = f"缺口：{result.name_zh}" if is_gap else f"{result.name_zh}（计算范围）"
     label_en = f"Gap: {result.name_en}" if is_gap else f"{result.name_en} (counted area)"
     style = gap_style(label_zh, label_en) if is_gap else result_style(label_zh, label_en)
-    layers = [*_boundary_layers(ws), PictureLayer(name, layer, style)]
+    context = CONTEXT_LAYERS.get(result.id, "")
+    layers = [*_boundary_layers(ws, context), PictureLayer(name, layer, style)]
     sites = site_frame([result]) if result.details.get("suggested_sites") else None
     if sites is not None and len(sites):
         layers.append(PictureLayer("fitness_sites", sites, style_for("fitness_sites")))
