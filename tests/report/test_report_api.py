@@ -181,3 +181,36 @@ def test_planner_page_links_the_exports(client: Any) -> None:
     assert "生成考核报告 (PDF/DOCX)" in page
     assert f"/api/v1/counties/{DEMO_ID}/charts/road_density.svg" in page
     assert "js/export-picture.js" in page
+
+
+ROUTES = (
+    "/map.png?layers=boundary,disclosures&width=600&height=450",
+    "/charts/road_density.png",
+    "/charts/road_density.svg",
+    "/report.pdf",
+    "/report.docx",
+)
+
+
+@pytest.mark.parametrize("tail", ROUTES)
+def test_every_role_may_fetch_pictures_and_reports(
+    web_app: Any, staff: dict[str, str], tail: str
+) -> None:
+    """Public like the indicators: anonymous visitors, public accounts, staff of another county
+    and the county's staff all get them; only the county's staff see private records."""
+    client = web_app.test_client()
+    viewer = create_token(web_app, f"viewer-{ROUTES.index(tail)}", "public", [])
+    other = create_token(web_app, f"other-staff-{ROUTES.index(tail)}", "staff", ["other-county"])
+    answers = {
+        "anonymous": client.get(BASE + tail),
+        "public": client.get(BASE + tail, headers={"Authorization": f"Bearer {viewer}"}),
+        "other staff": client.get(BASE + tail, headers={"Authorization": f"Bearer {other}"}),
+        "staff": client.get(BASE + tail, headers=staff),
+    }
+    assert {who: r.status_code for who, r in answers.items()} == dict.fromkeys(answers, 200)
+    assert answers["public"].data == answers["anonymous"].data
+    assert answers["other staff"].data == answers["anonymous"].data
+    if tail.startswith("/map.png"):
+        assert answers["staff"].data != answers["anonymous"].data
+    else:
+        assert answers["staff"].data == answers["anonymous"].data
