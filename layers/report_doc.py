@@ -46,7 +46,7 @@ MIME = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
-MAP_WIDTH_PX, MAP_HEIGHT_PX = 1100, 800
+MAP_WIDTH_PX, MAP_HEIGHT_PX = 1100, 760
 
 PROVENANCE_LABELS: dict[str, tuple[str, str]] = {
     "osm": ("OpenStreetMap（实测）", "OpenStreetMap (mapped)"),
@@ -609,18 +609,18 @@ def render_docx(content: ReportContent) -> bytes:
         doc.add_paragraph(f"{t['result']}: {s.verdict}")
         if s.note:
             doc.add_paragraph(s.note)
-        doc.add_heading(t["gap_map"], level=2)
-        if s.map_png is None:
-            doc.add_paragraph(t["no_gap"])
-        else:
-            doc.add_picture(io.BytesIO(s.map_png), width=Cm(16))
-        doc.add_heading(t["chart"], level=2)
-        doc.add_picture(io.BytesIO(s.chart_png), width=Cm(14))
         doc.add_heading(t["method"], level=2)
         doc.add_paragraph(s.method)
         doc.add_heading(t["sources"], level=2)
         for line in s.sources:
             doc.add_paragraph(line, style="List Bullet")
+        doc.add_heading(t["chart"], level=2)
+        doc.add_picture(io.BytesIO(s.chart_png), width=Cm(12))
+        doc.add_heading(t["gap_map"], level=2)
+        if s.map_png is None:
+            doc.add_paragraph(t["no_gap"])
+        else:
+            doc.add_picture(io.BytesIO(s.map_png), width=Cm(16))
     _docx_tail(doc, content)
     buffer = io.BytesIO()
     doc.save(buffer)
