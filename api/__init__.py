@@ -26,6 +26,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "api.fitness_sites:bp",
     "api.changes:bp",
     "api.scenarios:bp",
+    "api.pictures:bp",
 )
 
 

@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "batch",
     "fetch_osm",
     "db",
+    "report",
 )
 
 Register = Callable[[Any], None]

@@ -1,0 +1,67 @@
+"""``python -m gis report --province``: the province report from the batch's result documents
+(ranking, counts by grade, choropleths, the counties without results)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from pypdf import PdfReader
+
+from gis.cli import main
+from layers.charts import value_text
+from tests.helpers import COPY_CODES
+from tests.report.test_report_cli import _docx_text, _tables
+
+
+def test_province_report_ranks_maps_and_lists_the_missing(
+    county_workspaces: Path, tmp_path: Path, capsys: Any
+) -> None:
+    from gis.batch import compute_county
+
+    results = tmp_path / "results" / "2020"
+    results.mkdir(parents=True)
+    docs = {}
+    for code in COPY_CODES:
+        doc = compute_county(county_workspaces / code, 2020)
+        (results / f"{code}.json").write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+        docs[code] = doc
+    out = tmp_path / "province.docx"
+    code = main(
+        [
+            "report",
+            "--province",
+            "--results",
+            str(tmp_path / "results"),
+            "--format",
+            "docx",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    assert "2 counties with results, 155 without" in capsys.readouterr().out
+    tables = _tables(out)
+    counts = next(t for t in tables if t[0] == ["等级", "n"])
+    grade = docs[COPY_CODES[0]]["report"]["assessment"]["grade"]
+    assert [grade, "2"] in counts  # two copies of the same workspace: the same grade
+    ranking = next(t for t in tables if t[0][:2] == ["名次", "县（市、区）"])
+    assert len(ranking) == 3 and ranking[1][0] == ranking[2][0] == "1"  # tied
+    values = next(t for t in tables if t[0][0] == "县（市、区）" and len(t[0]) > 5)
+    first = docs[COPY_CODES[0]]["report"]["indicators"]
+    for item in first:
+        assert value_text(item["value"]) in values[1]
+    text = _docx_text(out)
+    assert "无考核结果的县级单位" in text and "中原区 (410102)" in text
+    assert f"({COPY_CODES[0]})" not in text.split("无考核结果的县级单位")[1]
+    assert len(Document(str(out)).inline_shapes) >= 2  # the grade map and indicator maps
+    pdf = tmp_path / "province.pdf"
+    assert (
+        main(["report", "--province", "--results", str(tmp_path / "results"), "--out", str(pdf)])
+        == 0
+    )
+    pages = PdfReader(io.BytesIO(pdf.read_bytes())).pages
+    assert len(pages) >= 3 and "全省考核汇总" in pages[0].extract_text()
