@@ -23,6 +23,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "api.county_data:bp",
     "api.projects:bp",
     "api.ogc:bp",
+    "api.life_circle:bp",
 )
 
 

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "extract",
     "info",
     "indicators",
+    "life_circle",
     "project_impact",
     "batch",
     "fetch_osm",
