@@ -28,6 +28,7 @@ from api.common import (
 )
 from api.counties import county_summary, projected_indicators
 from api.disclosures import county_public_records
+from api.life_circle_page import life_circle_rows
 from api.maps import (
     BASEMAP_HOSTS,
     OSM_ATTRIBUTION,
@@ -322,6 +323,7 @@ def _render_planner(county_id: str, settings: Any, *, staff: bool) -> str:
         fmap=map_parts(fmap),
         basemap_hosts=BASEMAP_HOSTS[current_app.config["BASEMAP"]],
         projected=_projected_rows(projected_indicators(county_id, settings)),
+        life_circle=life_circle_rows(store.life_circle(county_id, settings)[0]),
     )
 
 
