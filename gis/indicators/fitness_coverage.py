@@ -453,14 +453,29 @@ def _details(arrays: CoverageArrays, persons: np.ndarray, n_facilities: int) -> 
     }
 
 
-def uncovered_cells_layer(
-    cells_xy: np.ndarray, persons: np.ndarray, arrays: CoverageArrays, cell_m: float, crs: Any
-) -> gpd.GeoDataFrame:
-    """Uncovered population cells as squares with persons and walk distances (m)."""
-    idx = np.flatnonzero(~arrays.covered)
+def cell_squares(cells_xy: np.ndarray, cell_m: float) -> np.ndarray:
+    """The cells as square polygons (``cell_m`` wide, centred on ``cells_xy``)."""
     half = cell_m / 2.0
-    x, y = cells_xy[idx, 0], cells_xy[idx, 1]
-    squares = shapely.box(x - half, y - half, x + half, y + half)
+    x, y = cells_xy[:, 0], cells_xy[:, 1]
+    squares: np.ndarray = shapely.box(x - half, y - half, x + half, y + half)
+    return squares
+
+
+def uncovered_cells_layer(
+    cells_xy: np.ndarray,
+    persons: np.ndarray,
+    arrays: CoverageArrays,
+    cell_m: float,
+    crs: Any,
+    squares: np.ndarray | None = None,
+) -> gpd.GeoDataFrame:
+    """Uncovered population cells as squares with persons and walk distances (m).
+
+    ``squares`` may hold every cell's square already (:func:`cell_squares`, made once when
+    several facility types draw gap layers of the same cells).
+    """
+    idx = np.flatnonzero(~arrays.covered)
+    squares = cell_squares(cells_xy[idx], cell_m) if squares is None else squares[idx]
     walk = arrays.walk_m[idx]
     return gpd.GeoDataFrame(
         {

@@ -43,6 +43,7 @@ from gis.indicators._common import reason, require_all_metric
 from gis.indicators.fitness_coverage import (
     CellNetwork,
     _cells,
+    cell_squares,
     join_cells,
     network_coverage,
     node_coordinates,
@@ -219,6 +220,7 @@ def compute_life_circle(
     edges = walk_edge_arrays(walk_edges)
     graph = edge_graph(len(node_xy), edges.u, edges.v, edges.length_m)
     net = join_cells(graph, node_xy, edges, cells_xy)
+    squares = cell_squares(cells_xy, population.cell_size_m)
     sources = facility_sources(layers)
     results, reached = [], []
     for facility in settings.life_circle:
@@ -226,8 +228,7 @@ def compute_life_circle(
             facility,
             net,
             sources,
-            cells_xy,
-            persons,
+            (cells_xy, persons, squares),
             population.cell_size_m,
             settings=settings,
             crs=crs,
@@ -237,8 +238,7 @@ def compute_life_circle(
         results.append(result)
         if covered is not None:
             reached.append(covered)
-    cells = (cells_xy, persons, population.cell_size_m)
-    results.append(_reach_result(reached, results, cells, settings, crs))
+    results.append(_reach_result(reached, results, (squares, persons), settings, crs))
     return LifeCircle(results, age_structure, notes)
 
 
@@ -352,8 +352,7 @@ def _type_result(
     facility: FacilityType,
     net: CellNetwork,
     sources: FacilitySources,
-    cells_xy: npt.NDArray[np.float64],
-    persons: npt.NDArray[np.float64],
+    cells: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], np.ndarray],
     cell_m: float,
     *,
     settings: IndicatorSettings,
@@ -362,6 +361,7 @@ def _type_result(
     age: AgeStructure | None,
 ) -> tuple[IndicatorResult, npt.NDArray[np.bool_] | None]:
     """One type's result and its covered cells (``None`` when the type has no data)."""
+    cells_xy, persons, squares = cells
     prov = {n: provenance.get(n, "absent") for n in (*facility.layers, "walk_edges", "population")}
     geoms, present = facilities_of_type(facility, sources)
     if not present:
@@ -390,7 +390,7 @@ def _type_result(
     }
     if len(geoms) == 0:
         details["note"] = " | ".join(NO_FACILITIES_NOTE)
-    layer = uncovered_cells_layer(cells_xy, persons, arrays, cell_m, crs)
+    layer = uncovered_cells_layer(cells_xy, persons, arrays, cell_m, crs, squares)
     value = 100.0 * covered_persons / total
     return _result(
         facility, value, settings, crs, layer=layer, details=details, provenance=prov
@@ -459,36 +459,31 @@ def _reach(
 def _reach_result(
     reached: list[npt.NDArray[np.bool_]],
     results: list[IndicatorResult],
-    cells: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], float],
+    cells: tuple[np.ndarray, npt.NDArray[np.float64]],
     settings: IndicatorSettings,
     crs: Any,
 ) -> IndicatorResult:
     """Per cell the number of types reached; the share reaching all and at least ``k``."""
-    cells_xy, persons, cell_m = cells
+    squares, persons = cells
     counted = [r.parameters["facility_type"] for r in results if r.value is not None]
     if not reached:
         return _reach_missing(settings, crs, " | ".join(NO_LAYER_REASON))
-    count = np.sum(np.vstack(reached), axis=0).astype(np.int64)
+    matrix = np.vstack(reached)
+    count = matrix.sum(axis=0).astype(np.int64)
     total = float(persons.sum())
     k_types = len(reached)
     at_least = {
         str(k): round(100.0 * float(persons[count >= k].sum()) / total, 4)
         for k in range(k_types + 1)
     }
-    missing = [
-        ",".join(t for t, row in zip(counted, col, strict=True) if not row)
-        for col in np.vstack(reached).T
-    ]
-    half = cell_m / 2.0
-    x, y = cells_xy[:, 0], cells_xy[:, 1]
     layer = gpd.GeoDataFrame(
         {
             "persons": np.round(persons, 3),
             "types_reached": count,
             "types_counted": np.full(len(count), k_types),
-            "missing": missing,
+            "missing": _missing_names(matrix, counted),
         },
-        geometry=gpd.GeoSeries(shapely.box(x - half, y - half, x + half, y + half), crs=crs),
+        geometry=gpd.GeoSeries(squares, crs=crs),
     )
     details = {
         "types_counted": counted,
@@ -498,3 +493,18 @@ def _reach_result(
         "mean_types_reached": round(float((count * persons).sum() / total), 4),
     }
     return _reach(at_least[str(k_types)], settings, crs, layer, details)
+
+
+def _missing_names(reached: npt.NDArray[np.bool_], names: list[str]) -> np.ndarray:
+    """Per cell (column) the comma-joined names of the types not reached (one text per pattern).
+
+    >>> _missing_names(np.array([[True, False, False], [True, True, False]]), ["a", "b"])
+    array(['', 'a', 'a,b'], dtype=object)
+    """
+    patterns, inverse = np.unique(reached.T, axis=0, return_inverse=True)
+    texts = np.array(
+        [",".join(n for n, hit in zip(names, row, strict=True) if not hit) for row in patterns],
+        dtype=object,
+    )
+    out: np.ndarray = texts[np.asarray(inverse).reshape(-1)]
+    return out
