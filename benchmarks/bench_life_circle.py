@@ -21,6 +21,7 @@ demonstration county uses its OSM layers.
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import replace
 from typing import Any
 
@@ -147,6 +148,9 @@ def main() -> None:
         "target",
     ]
     print(table(rows, head))
+    load = os.getloadavg()[0]
+    print(f"load average {load:.1f} on {os.cpu_count()} cores: with other work running the ms")
+    print("columns are inflated; the ratios to the same-run baseline are what to compare")
 
 
 if __name__ == "__main__":

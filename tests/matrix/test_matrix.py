@@ -214,19 +214,25 @@ def global_urls(app: Any) -> list[str]:
 
 @pytest.mark.parametrize("case_id", CASE_PARAMS)
 def test_cli_commands(case_id: str, matrix: Matrix, tmp_path: Path, capsys: Any) -> None:
-    """info, indicators (table, --json, --out) answer 0 without a traceback."""
+    """info, indicators (table, --json, --out), life-circle --json answer 0 without a traceback."""
     folder = str(matrix.path(case_id))
     gaps = tmp_path / "gaps.gpkg"
     for argv in (
         ["info", folder],
         ["indicators", folder, "--out", str(gaps)],  # the table, and the gap layers written
         ["indicators", folder, "--json"],
+        ["life-circle", folder, "--json"],  # the 15-minute life circle, thin data included
     ):
         code = main(argv)
         out, err = capsys.readouterr()
         assert code == 0, (argv, err)
         assert TRACEBACK not in out + err, argv
-        if "--json" in argv:
+        if "--json" in argv and argv[0] == "life-circle":
+            for item in json.loads(out)["indicators"]:
+                assert item["status"] in ("ok", "no_data", "not_computable"), item["id"]
+                if item["status"] != "ok":
+                    check_bilingual(item["reason"], f"{case_id} life-circle {item['id']}")
+        elif "--json" in argv:
             report = json.loads(out)
             check_indicators(report["indicators"], f"{case_id} cli --json")
         if "--out" in argv:
