@@ -392,6 +392,7 @@ def _type_result(
     if len(geoms) == 0:
         details["note"] = " | ".join(NO_FACILITIES_NOTE)
     layer = uncovered_cells_layer(cells_xy, persons, arrays, cell_m, crs, squares)
+    layer.insert(0, "facility_type", facility.type_id)  # the row says which gap it is
     value = 100.0 * covered_persons / total
     return _result(
         facility, value, settings, crs, layer=layer, details=details, provenance=prov
