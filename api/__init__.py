@@ -27,6 +27,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "api.changes:bp",
     "api.scenarios:bp",
     "api.pictures:bp",
+    "api.life_circle:bp",
 )
 
 

@@ -36,6 +36,7 @@ import pandas as pd
 import shapely
 
 from gis.errors import NotFoundError
+from gis.indicators.life_circle import LifeCircle
 from gis.result import IndicatorResult
 from gis.settings import IndicatorSettings
 from gis.store import COUNTY_ID_RE, WorkspaceStore, open_store
@@ -54,6 +55,7 @@ __all__ = [
 T = TypeVar("T")
 
 Report = tuple[dict[str, Any], list[IndicatorResult]]
+LifeCircleReport = tuple[dict[str, Any], LifeCircle]
 ComputeGuard = Callable[[str, IndicatorSettings], contextlib.AbstractContextManager[Any]]
 MB = 1024 * 1024
 # Approximate bytes per cache (config ``CACHE_MAX_BYTES``, e.g. {"reports": 268435456}).
@@ -342,11 +344,31 @@ class CountyCache:
 
         return self._reports.get_or_compute(key, compute)
 
+    def life_circle(self, county_id: str, settings: IndicatorSettings) -> LifeCircleReport:
+        """``gis.life_circle_report.life_circle_report`` of the county, cached like ``report``."""
+        from gis.life_circle_report import life_circle_report
+
+        thresholds = tuple(settings.life_circle_threshold_m(t) for t in settings.life_circle)
+        version = self.version(county_id)
+        key = ("life-circle", county_id, version, settings_key(settings), thresholds)
+        ws = self.workspace(county_id)
+
+        def compute() -> LifeCircleReport:
+            with self.compute_guard(county_id, settings):
+                return life_circle_report(ws, settings)
+
+        return self._reports.get_or_compute(key, compute)
+
+    def _results(self, county_id: str, settings: IndicatorSettings) -> list[IndicatorResult]:
+        """The 百城 results and the life circle's (whose gap layers the layer routes serve)."""
+        _report, results = self.report(county_id, settings)
+        _circle_report, circle = self.life_circle(county_id, settings)
+        return [*results, *circle.results]
+
     # --- layers -----------------------------------------------------------------------------
     def catalog(self, county_id: str, settings: IndicatorSettings) -> list[LayerInfo]:
         """Every layer of the county (stored, population, gap layers for ``settings``)."""
-        _report, results = self.report(county_id, settings)
-        return build_catalog(self.workspace(county_id), results)
+        return build_catalog(self.workspace(county_id), self._results(county_id, settings))
 
     def frame(self, county_id: str, name: str, settings: IndicatorSettings) -> gpd.GeoDataFrame:
         """Layer ``name`` in EPSG:4326, cached (stored layers need no indicator run)."""
@@ -356,7 +378,7 @@ class CountyCache:
             key: tuple[Any, ...] = (county_id, version, name)
             return self._frames.get_or_compute(key, lambda: layer_frame(ws, [], name))
         key = (county_id, version, name, settings_key(settings))
-        _report, results = self.report(county_id, settings)
+        results = self._results(county_id, settings)
         return self._frames.get_or_compute(key, lambda: layer_frame(ws, results, name))
 
     def derived(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:

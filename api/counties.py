@@ -17,6 +17,7 @@ bp = APIBlueprint("counties", __name__, url_prefix="/api/v1", tag="Counties")
 COUNTY_LINKS = {  # link relation → endpoint taking ``county_id``
     "self": "counties.get_county",
     "indicators": "counties.get_indicators",
+    "life_circle": "life_circle.get_life_circle",
     "layers": "layers.list_layers",
     "disclosures": "disclosures.list_disclosures",
     "planner_map": "pages.planner_map",

@@ -29,6 +29,7 @@ from api.common import (
 )
 from api.counties import county_summary, projected_indicators
 from api.disclosures import county_public_records
+from api.life_circle_page import life_circle_rows
 from api.maps import (
     BASEMAP_HOSTS,
     OSM_ATTRIBUTION,
@@ -355,6 +356,7 @@ def _render_planner(
         basemap_hosts=BASEMAP_HOSTS[current_app.config["BASEMAP"]],
         projected=_projected_rows(projected_indicators(county_id, settings)),
         changes=dashboard_changes(county_id, settings.year, report),
+        life_circle=life_circle_rows(store.life_circle(county_id, settings)[0]),
     )
 
 

@@ -33,7 +33,7 @@ from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 from tqdm import tqdm
 
-from gis import builtup, network, osm, osmfile, population, samples
+from gis import builtup, network, osm, osm_facilities, osmfile, population, samples
 from gis.crs import STORAGE_EPSG, metric_crs_for
 from gis.errors import CrsError, EmptyInputError, InputFileError, ValidationError
 from gis.io import GPKG_NAME, METADATA_NAME, POPULATION_NAME
@@ -65,6 +65,7 @@ _GEOMETRY_TYPES = {
     "urban_designs": "MultiPolygon",
     "disclosures": "Point",
     "parking": "Unknown",
+    "facilities": "Unknown",
 }
 
 
@@ -429,6 +430,17 @@ def _step_areas(b: _Build) -> None:
         "not access=private|no|customers|permit|residents|employees|delivery|agricultural and "
         "not parking=garage_boxes|carports; capacity_spaces = the capacity tag when it is a "
         "whole number, else null (counted, no spaces)",
+    )
+    b.add_layer(
+        "facilities",
+        osm_facilities.facilities_from_features(f, b.boundary),
+        "osm",
+        "15-minute life-circle facilities, one row per facility and type (facility_type; "
+        "docs/indicators.md): amenity=kindergarten|school|social_facility (senior)|"
+        "nursing_home|marketplace|clinic|doctors|hospital|community_centre|arts_centre|"
+        "library, shop=supermarket|greengrocer, healthcare=clinic|centre|doctor|hospital, "
+        "place=square and highway=pedestrian areas; schools by isced:level, else name, else "
+        "both primary and middle (level_source=unknown); inside the boundary",
     )
     b.add_layer(
         "residential",

@@ -36,14 +36,32 @@ from gis.crs import STORAGE_EPSG
 from gis.errors import EmptyInputError, InputFileError
 
 # Keys that make an element a workspace feature (roads, parks, sports, land use, green
-# cover, buildings, water) and every key a layer reads (gis/osm.py).
-WANTED_KEYS = ("highway", "leisure", "landuse", "natural", "building", "waterway", "amenity")
+# cover, buildings, water, life-circle facilities) and every key a layer reads (gis/osm.py).
+WANTED_KEYS = (
+    *("highway", "leisure", "landuse", "natural", "building", "waterway", "amenity"),
+    *("shop", "place", "healthcare"),
+)
 KEPT_KEYS = (
     *WANTED_KEYS,
     *("name", "oneway", "foot", "access", "area", "sport", "type", "capacity", "parking"),
+    *("social_facility", "social_facility:for", "isced:level", "school:level", "school"),
 )
-# Of amenity=*, only car parks are read (the parking layer); other amenities are dropped.
-WANTED_AMENITIES = frozenset({"parking"})
+# Of amenity=*, only car parks (the parking layer) and the 15-minute life circle's facilities
+# (the facilities layer, gis/osm.py facilities_from_features) are read; other amenities are
+# dropped.  shop, place and healthcare are read only with the values below.
+LIFE_CIRCLE_AMENITIES = frozenset(
+    {
+        *("kindergarten", "school", "social_facility", "nursing_home", "marketplace"),
+        *("clinic", "doctors", "hospital", "community_centre", "arts_centre", "library"),
+    }
+)
+WANTED_AMENITIES = frozenset({"parking"}) | LIFE_CIRCLE_AMENITIES
+WANTED_VALUES: dict[str, frozenset[str]] = {
+    "amenity": WANTED_AMENITIES,
+    "shop": frozenset({"supermarket", "greengrocer"}),
+    "place": frozenset({"square"}),
+    "healthcare": frozenset({"clinic", "centre", "doctor", "hospital"}),
+}
 RELATION_TYPES = frozenset({"multipolygon", "boundary"})
 PBF_SUFFIX = ".pbf"
 XML_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz")
@@ -142,9 +160,16 @@ def _kept(tags: Any) -> dict[str, str]:
 
 
 def _wanted(tags: Any) -> bool:
-    if tags.get("amenity") in WANTED_AMENITIES:
+    """Whether an element is a workspace feature: a wanted key, or a key with a wanted value.
+
+    >>> _wanted({"amenity": "kindergarten"}), _wanted({"shop": "clothes"})
+    (True, False)
+    >>> _wanted({"shop": "clothes", "building": "yes"})
+    True
+    """
+    if any(tags.get(k) in values for k, values in WANTED_VALUES.items()):
         return True
-    return any(k in tags for k in WANTED_KEYS if k != "amenity")
+    return any(k in tags for k in WANTED_KEYS if k not in WANTED_VALUES)
 
 
 def _osmium() -> Any:
@@ -271,8 +296,8 @@ def _read_nodes_and_ways(
     chunk = _WayChunk()
     for obj in processor:
         if obj.is_node():
-            if "amenity" in obj.tags and not _wanted(dict(obj.tags)):
-                continue  # an amenity other than a car park, and nothing else wanted
+            if any(k in obj.tags for k in WANTED_VALUES) and not _wanted(dict(obj.tags)):
+                continue  # e.g. an amenity or shop not read, and nothing else wanted
             loc = obj.location
             node_ids.append(obj.id)
             node_tags.append(_kept(dict(obj.tags)))

@@ -81,7 +81,9 @@ def county_summary(ws: Workspace) -> dict[str, Any]:
 def settings_parameters(settings: IndicatorSettings) -> dict[str, Any]:
     """Every parameter and the year's targets, JSON-ready."""
     out = {
-        f.name: getattr(settings, f.name) for f in fields(settings) if f.name != "targets_by_year"
+        f.name: getattr(settings, f.name)
+        for f in fields(settings)
+        if f.name not in ("targets_by_year", "life_circle")  # life circle: its own report
     }
     out["max_walk_m"] = round(settings.max_walk_m, 3)
     out["target_year"] = settings.target_year()

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
+from gis.facility_types import LIFE_CIRCLE_TYPES, FacilityType
+
 # GB/T 51328-2018 road classes mapped from OSM ``highway`` values.
 URBAN_ROAD_CLASSES: MappingProxyType[str, str] = MappingProxyType(
     {
@@ -167,6 +169,7 @@ class IndicatorSettings:
     fitness_within_built_up: bool = True
     residential_min_share: float = RESIDENTIAL_MIN_SHARE
     sewer_service_m: float = SEWER_SERVICE_M
+    life_circle: tuple[FacilityType, ...] = LIFE_CIRCLE_TYPES
     targets_by_year: MappingProxyType[int, YearTargets] = field(
         default_factory=lambda: MappingProxyType(
             {
@@ -194,6 +197,28 @@ class IndicatorSettings:
         """The year whose targets apply (2018 or 2020 for the seed's two road targets)."""
         return max(y for y in self.targets_by_year if y <= self.year)
 
+    def life_circle_threshold_m(self, facility: FacilityType) -> float:
+        """Walking threshold of a life-circle type (``None`` in the catalogue: the fitness one)."""
+        return self.max_walk_m if facility.threshold_m is None else float(facility.threshold_m)
+
+    def with_life_circle_thresholds(self, thresholds_m: dict[str, float]) -> IndicatorSettings:
+        """Copy with some life-circle thresholds changed (``{type_id: metres}``), validated."""
+        known = {t.type_id for t in self.life_circle}
+        unknown = sorted(set(thresholds_m) - known)
+        if unknown:
+            msg = (
+                f"invalid parameters: unknown facility type {', '.join(unknown)} "
+                f"(expected one of {', '.join(t.type_id for t in self.life_circle)})"
+            )
+            raise ValueError(msg)
+        types = tuple(
+            replace(t, threshold_m=float(thresholds_m[t.type_id]))
+            if t.type_id in thresholds_m
+            else t
+            for t in self.life_circle
+        )
+        return self.with_overrides(life_circle=types)
+
     def with_overrides(self, **kwargs: Any) -> IndicatorSettings:
         """Copy with some fields changed (``None`` values ignored), validated."""
         clean = {k: v for k, v in kwargs.items() if v is not None}
@@ -216,6 +241,9 @@ class IndicatorSettings:
             bad.append(f"sites_time_limit_s={self.sites_time_limit_s} (expected 0 < s <= 600)")
         if not 0 < self.sewer_service_m <= 2000:
             bad.append(f"sewer_service_m={self.sewer_service_m} (expected 0 < metres <= 2000)")
+        for t in self.life_circle:
+            if t.threshold_m is not None and not 0 < t.threshold_m <= 5000:
+                bad.append(f"{t.type_id}={t.threshold_m:g} m (expected 0 < metres <= 5000)")
         if self.year not in self.targets_by_year and self.year < min(self.targets_by_year):
             bad.append(f"year={self.year} (expected one of {sorted(self.targets_by_year)})")
         if bad:

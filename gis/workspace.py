@@ -35,6 +35,7 @@ OPTIONAL_LAYERS = (
     "parking",
     "sewer_pipes",
     "projects",
+    "facilities",
 )
 
 

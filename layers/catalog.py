@@ -15,6 +15,8 @@ import numpy as np
 import shapely
 
 from gis.errors import NotFoundError
+from gis.indicators.life_circle import GAP_PREFIX as LIFE_CIRCLE_GAP_PREFIX
+from gis.indicators.life_circle import REACH_LAYER as LIFE_CIRCLE_REACH_LAYER
 from gis.projects import LAYER as PROJECTS_LAYER
 from gis.projects import public_projects
 from gis.result import IndicatorResult
@@ -30,6 +32,9 @@ BIG_LAYER_FEATURES = 2000
 BIG_LAYER_DEFAULT_ZOOM = 14
 DEFAULT_HIDDEN = frozenset({"walk_nodes", "walk_edges", "landuse"})
 """Layers drawn only when switched on in the layer control (dense and rarely needed)."""
+LIFE_CIRCLE_LAYER_PREFIXES = (LIFE_CIRCLE_GAP_PREFIX, LIFE_CIRCLE_REACH_LAYER)
+"""The 15-minute life circle's layers (one gap layer per facility type and the types reached):
+listed, and drawn when switched on (the 百城 gap layers are drawn at once)."""
 PUBLIC_FLAG_LAYERS = frozenset({"disclosures", "projects"})
 # Layers whose visitor rule is more than a flag column (rows and columns: see visible_rows).
 FRAME_RULE_LAYERS = frozenset({"projects"})
@@ -315,6 +320,7 @@ def build_catalog(
                 False,
                 style,
                 indicator_id=result.id,
+                shown=not name.startswith(LIFE_CIRCLE_LAYER_PREFIXES),
             )
         )
     sites = site_frame(results)

@@ -235,6 +235,9 @@ _STYLES: dict[str, LayerStyle] = {
     "parking": _simple("公共停车场", "Public car parks", _poly("#0072b2", 0.35, 1.5, radius=5)),
     "sewer_pipes": _simple("污水管网", "Sewer pipes", _line("#56b4e9", 2.0)),
     "projects": _simple("项目库", "Projects", _poly("#e69f00", 0.35, 2.5, radius=7)),
+    "facilities": _simple(
+        "生活圈设施", "Life-circle facilities", _poly("#882255", 0.5, 1.5, radius=5)
+    ),
     "population": _population(),
     "fitness_sites": _simple(
         "建议新增健身设施选址", "Suggested fitness sites", _poly("#0072b2", 0.9, 2.0, radius=8)

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "info",
     "indicators",
     "sites",
+    "life_circle",
     "project_impact",
     "batch",
     "fetch_osm",

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from gis.errors import ProblemCollector
+from gis.facility_types import LIFE_CIRCLE_TYPE_IDS
 from gis.projects import parse_category, parse_project_status
 from gis.settings import URBAN_ROAD_CLASSES
 from gis.upload.base import MAX_EXAMPLES, ValidationReport
@@ -91,6 +92,18 @@ _DISCLOSURE_WORDS = {
     "查处": "违法建设查处",
     "enforcement": "违法建设查处",
 }
+# Chinese words of each life-circle type, tried in order (the more specific first).
+_FACILITY_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("养老", "日间照料", "托老", "敬老", "老年"), "elderly_care"),
+    (("幼儿园", "托儿所", "幼稚园"), "kindergarten"),
+    (("小学",), "primary_school"),
+    (("初中", "中学"), "middle_school"),
+    (("菜市场", "农贸市场", "生鲜", "超市", "市场"), "market"),
+    (("卫生", "诊所", "医院", "医疗", "门诊"), "clinic"),
+    (("文化", "图书馆", "文体活动"), "culture"),
+    (("体育", "健身", "运动"), "community_sports"),
+    (("公园", "广场", "游园"), "park_square"),
+)
 _TRUE = {"true", "t", "1", "yes", "y", "是", "公开", "对", "真"}
 _FALSE = {"false", "f", "0", "no", "n", "否", "不公开", "未公开", "错", "假"}
 
@@ -232,6 +245,23 @@ def parse_disclosure_type(value: Any) -> str:
     return found
 
 
+def parse_facility_type(value: Any) -> str:
+    """A life-circle facility type (gis/facility_types.py) from its code or Chinese words.
+
+    >>> [parse_facility_type(v) for v in ("幼儿园", "Kindergarten", "社区卫生服务中心", "农贸市场")]
+    ['kindergarten', 'kindergarten', 'clinic', 'market']
+    """
+    key = str(value).strip()
+    low = key.lower().replace(" ", "_").replace("-", "_")
+    if low in LIFE_CIRCLE_TYPE_IDS:
+        return low
+    for words, type_id in _FACILITY_WORDS:
+        if any(w in key for w in words):
+            return type_id
+    msg = f"unknown facility type {value!r}"
+    raise ValueError(msg)
+
+
 def parse_int(value: Any) -> int:
     """A whole number ≥ 0 (``"120"``, ``120.0``, ``"1,200个"``); a fraction is refused.
 
@@ -254,6 +284,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "pct": parse_pct,
     "count": parse_count,
     "road_class": parse_road_class,
+    "facility_type": parse_facility_type,
     "disclosure_type": parse_disclosure_type,
     "project_category": parse_category,
     "project_status": parse_project_status,

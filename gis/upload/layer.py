@@ -133,6 +133,9 @@ def _finish(frame: gpd.GeoDataFrame, schema: LayerSchema, label: str) -> gpd.Geo
     if kind == "disclosures":
         frame["record_id"] = [v or f"upload-{i + 1}" for i, v in enumerate(frame["record_id"])]
         frame["public"] = [bool(v) for v in frame["public"]]
+    if kind == "facilities":
+        frame["osm_tag"] = "upload"
+        frame["level_source"] = ""
     if kind == "parking":  # uploaded car parks are the county's public ones
         frame["access"] = "public"
         frame["capacity_spaces"] = pd.array(frame["capacity_spaces"], dtype="Int64")

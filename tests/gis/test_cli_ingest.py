@@ -65,6 +65,7 @@ def test_ingest_and_info_on_the_hand_made_extract(
         "residential": 1,
         "landuse": 2,
         "parking": 0,  # no amenity=parking in the hand-made extract: an empty layer, no data
+        "facilities": 1,  # the pedestrian area 广场 (highway=pedestrian, area=yes): a square
         "built_up": 1,
     }
     assert (meta["name"], meta["county_id"], meta["adcode"]) == ("测试区", "tiny-test", "410000")

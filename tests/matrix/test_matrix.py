@@ -214,7 +214,7 @@ def global_urls(app: Any) -> list[str]:
 
 @pytest.mark.parametrize("case_id", CASE_PARAMS)
 def test_cli_commands(case_id: str, matrix: Matrix, tmp_path: Path, capsys: Any) -> None:
-    """info, indicators (table, --json, --out) and sites answer 0 without a traceback."""
+    """info, indicators (table, --json, --out), sites, life-circle --json: 0, no traceback."""
     folder = str(matrix.path(case_id))
     gaps = tmp_path / "gaps.gpkg"
     for argv in (
@@ -222,6 +222,7 @@ def test_cli_commands(case_id: str, matrix: Matrix, tmp_path: Path, capsys: Any)
         ["indicators", folder, "--out", str(gaps)],  # the table, and the gap layers written
         ["indicators", folder, "--json"],
         ["sites", folder, "--json", "--fix", "113.6,34.7"],
+        ["life-circle", folder, "--json"],  # the 15-minute life circle, thin data included
     ):
         code = main(argv)
         out, err = capsys.readouterr()
@@ -229,6 +230,11 @@ def test_cli_commands(case_id: str, matrix: Matrix, tmp_path: Path, capsys: Any)
         assert TRACEBACK not in out + err, argv
         if argv[0] == "sites":
             assert "search" in json.loads(out), argv
+        elif argv[0] == "life-circle":
+            for item in json.loads(out)["indicators"]:
+                assert item["status"] in ("ok", "no_data", "not_computable"), item["id"]
+                if item["status"] != "ok":
+                    check_bilingual(item["reason"], f"{case_id} life-circle {item['id']}")
         elif "--json" in argv:
             report = json.loads(out)
             check_indicators(report["indicators"], f"{case_id} cli --json")

@@ -17,6 +17,7 @@ MESSAGES: dict[str, str] = {
     "bad_declared_crs.raster": "{label}: the declared coordinate system {declared_crs!r} is not an EPSG code; type e.g. 4544",
     "bad_declared_crs.vector": "{label}: the declared coordinate system {declared_crs!r} is not an EPSG code or known name; type e.g. 4490, 4326, 4544 or 4523",
     "bad_disclosure_type.column": "{label}: column {source!r} ({column}) has {count} value(s) that are not one of 编制 修改 审批 规划许可 违法建设查处 ({examples}); correct them and upload again",
+    "bad_facility_type.column": "{label}: column {source!r} ({column}) has {count} value(s) that are not a life-circle facility type: elderly_care/kindergarten/park_square/primary_school/market/middle_school/clinic/culture/community_sports or 养老/幼儿园/公园广场/小学/菜市场/初中/卫生服务/文化/体育 ({examples}); correct them and upload again",
     "bad_file": "{label}: the content is not a {suffix} file (damaged, empty or renamed); export it again",
     "bad_json": "{label}: not valid JSON ({detail}); export the GeoJSON again",
     "bad_mapping.no_such_column": "{label}: the column mapping says {target} comes from {source!r}, but the file has no such column; its columns are {columns}",

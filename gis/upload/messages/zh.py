@@ -17,6 +17,7 @@ MESSAGES: dict[str, str] = {
     "bad_declared_crs.raster": "{label}：填写的坐标系 {declared_crs!r} 无效；请填写如 4544",
     "bad_declared_crs.vector": "{label}：填写的坐标系 {declared_crs!r} 不是有效的 EPSG 代码；请填写如 4490、4326、4544、4523",
     "bad_disclosure_type.column": "{label}：字段 {source!r}（{column}）有 {count} 个值不是编制、修改、审批、规划许可、违法建设查处之一（{examples}）；请更正后重新上传",
+    "bad_facility_type.column": "{label}：字段 {source!r}（{column}）有 {count} 个值不是生活圈设施类型：养老、幼儿园、公园或广场、小学、菜市场、初中、卫生服务、文化、体育（或 elderly_care、kindergarten 等英文代码）（{examples}）；请更正后重新上传",
     "bad_file": "{label}：文件内容不是 {suffix} 格式（损坏、为空或被改名）；请重新导出",
     "bad_json": "{label}：不是有效的 JSON；请重新导出 GeoJSON",
     "bad_mapping.no_such_column": "{label}：字段映射指定 {target} 来自 {source!r}，但文件中没有该字段；现有字段：{columns}",
