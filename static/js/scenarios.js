@@ -148,12 +148,15 @@
     });
     if (mode === "pick") { loadFacilities(); }
     var t = toolOf(mode);
+    // while placing or drawing, a click on a map feature adds a vertex instead of opening its popup
+    if (map) { map.getContainer().classList.toggle("scenario-drawing", t.kind !== "pick"); }
     hint.textContent = t.kind === "point" ? "在地图上单击放置 click the map to place it" :
       t.kind === "pick" ? "单击一个体育设施 click a sports facility" :
       "单击地图添加顶点，然后点“完成” click the map to add vertices, then finish";
   }
 
   function stop() {
+    if (map) { map.getContainer().classList.remove("scenario-drawing"); }
     state.mode = null;
     state.vertices = [];
     state.pick = null;

@@ -74,18 +74,24 @@ def test_planner_draws_a_park_and_sees_the_api_figures(served: tuple[str, Any, A
         page.wait_for_function("() => document.querySelector('#scenario-saved h3') !== null")
         page.click("#scenario-tool-parks")
         points = page.evaluate(
-            "(corners) => { const m = gisMap(); m.fitBounds(corners, {padding: [80, 80]});"
+            "(corners) => { const m = gisMap(); m.fitBounds(corners,"
+            " {paddingTopLeft: [340, 230], paddingBottomRight: [300, 230], animate: false});"
             " return corners.map(c => { const p = m.latLngToContainerPoint(c);"
             " return [p.x, p.y]; }); }",
             corners,
         )
+        # the view layers of the new extent are fetched first: a layer drawn between a click's
+        # mouse-down and mouse-up would swallow the click
+        page.wait_for_function("() => !gisViewBusy()", timeout=30000, polling=50)
         box = page.locator(".folium-map").bounding_box()
         assert box is not None
         for x, y in points:
             page.mouse.click(box["x"] + x, box["y"] + y)
         page.click("#scenario-finish")
         page.wait_for_function(
-            "() => document.getElementById('scenarios').dataset.state === 'ready'", timeout=30000
+            "() => document.getElementById('scenarios').dataset.state === 'ready'",
+            polling=200,
+            timeout=30000,
         )
         cell = page.locator(
             "#scenario-dashboard tr[data-indicator-id=park_green_per_capita] td[data-after]"
