@@ -256,17 +256,24 @@ def clip_lines(lines: np.ndarray, area: BaseGeometry) -> np.ndarray:
     line_of, piece_of = shapely.STRtree(pieces).query(lines[edge], predicate="intersects")
     order = np.argsort(line_of, kind="stable")
     line_of, piece_of = line_of[order], piece_of[order]
-    bounds = np.searchsorted(line_of, np.arange(len(edge) + 1))
-    for k, i in enumerate(edge.tolist()):
-        near = pieces[piece_of[bounds[k] : bounds[k + 1]]]
-        if len(near) == 1:
-            out[i] = shapely.intersection(lines[i], near[0])
-            continue
-        # pieces of the line in each piece of the area, joined again where a cut split them
-        cut = shapely.union_all(shapely.intersection(lines[i], near))
-        out[i] = (
-            shapely.line_merge(cut, directed=True) if cut.geom_type == "MultiLineString" else cut
-        )
+    # every (line, piece) pair at once; a line meeting one piece is that intersection
+    cuts = np.asarray(shapely.intersection(lines[edge][line_of], pieces[piece_of]), dtype=object)
+    counts = np.bincount(line_of, minlength=len(edge))
+    starts = np.searchsorted(line_of, np.arange(len(edge)))
+    single = np.flatnonzero(counts == 1)
+    out[edge[single]] = cuts[starts[single]]
+    multi = np.flatnonzero(counts > 1)
+    if len(multi) == 0:
+        return out
+    # pieces of the line in each piece of the area, joined again where a cut split them:
+    # one union per line (rows padded with None, which the union ignores)
+    rank = np.arange(len(line_of)) - starts[line_of]
+    table = np.full((len(edge), int(counts.max())), None, dtype=object)
+    table[line_of, rank] = cuts
+    joined = np.asarray(shapely.union_all(table[multi], axis=1), dtype=object)
+    split = shapely.get_type_id(joined) == shapely.GeometryType.MULTILINESTRING
+    joined[split] = shapely.line_merge(joined[split], directed=True)
+    out[edge[multi]] = joined
     return out
 
 
