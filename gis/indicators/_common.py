@@ -198,6 +198,34 @@ def dissolve(gdf: gpd.GeoDataFrame | None) -> BaseGeometry:
     return out
 
 
+_INTERSECTED: dict[tuple[int, int], tuple[BaseGeometry, BaseGeometry, BaseGeometry]] = {}
+
+
+def intersection_of(a: BaseGeometry, b: BaseGeometry) -> BaseGeometry:
+    """``a.intersection(b)``, kept for the last few pairs of the very same geometry objects.
+
+    Meant for :func:`dissolve`'s results, which are the same objects while a layer is
+    unchanged: the residential land inside the built-up area is needed by two indicators
+    (1.8 s CPU each at 2,000 km²).  A pair is recognised by identity, never by value.
+
+    >>> from shapely import box
+    >>> a, b = box(0, 0, 2, 2), box(1, 1, 3, 3)
+    >>> intersection_of(a, b) is intersection_of(a, b), intersection_of(a, b).area
+    (True, 1.0)
+    """
+    key = (id(a), id(b))
+    with _DISSOLVED_LOCK:
+        hit = _INTERSECTED.get(key)
+    if hit is not None and hit[0] is a and hit[1] is b:
+        return hit[2]
+    out: BaseGeometry = a.intersection(b)
+    with _DISSOLVED_LOCK:
+        _INTERSECTED[key] = (a, b, out)  # holding a and b keeps their ids unique
+        while len(_INTERSECTED) > DISSOLVE_CACHE_SIZE:
+            del _INTERSECTED[next(iter(_INTERSECTED))]
+    return out
+
+
 PIECE_VERTICES = 2_000
 """Largest piece of an area (vertices) when :func:`area_pieces` cuts it into quadrants."""
 
