@@ -21,15 +21,17 @@ cached by the server and the browser (same bbox, same bytes) and reused while pa
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
-from layers.geojson import to_feature_collection
-from layers.simplify import EXACT_FROM_ZOOM, simplify_tolerance_deg
+from layers.geojson import feature_properties
+from layers.simplify import EXACT_FROM_ZOOM, simplify_frame, simplify_tolerance_deg
 
 CELL_LEVELS_UP = 2
 """A cell is a tile of level ``zoom - 2``: 4 x 4 tiles of 256 px, 1,024 px at the map's zoom."""
@@ -40,15 +42,61 @@ MAX_VIEW_FEATURES = 5000
 MAX_VIEW_SPAN_DEG = 90.0
 """Widest bbox (degrees of longitude or latitude) a view request may ask for."""
 WEB_MERCATOR_MAX_LAT = 85.0511287798
+FEATURE_CACHE_VERTICES = 300_000
+"""Vertices of simplified features a :class:`FeatureCache` keeps, per layer: about 30 MB as
+GeoJSON coordinate tuples, twice the 2,000 km² mosaic's built-up area at zoom 16."""
+
+_Cached = tuple[dict[str, Any], tuple[float, float, float, float]] | None
+
+
+class FeatureCache:
+    """GeoJSON features of one layer already simplified for a zoom, by (tolerance, row).
+
+    A feature crossing many cells (a county's built-up area: one polygon of 146,000
+    vertices at 2,000 km²) was simplified and converted again for each cell it meets,
+    seconds per cell; now once per zoom.  Each feature is simplified on its own, so a cell's
+    answer is the same whichever cells were asked before.  Holds at most ``max_vertices``
+    vertices, least recently used dropped first; a collapsed feature is kept as ``None``.
+    """
+
+    def __init__(self, max_vertices: int = FEATURE_CACHE_VERTICES) -> None:
+        self.max_vertices = max_vertices
+        self._items: OrderedDict[tuple[float | None, int], tuple[_Cached, int]] = OrderedDict()
+        self._vertices = 0
+        self._lock = threading.Lock()
+
+    def get(self, tolerance: float | None, rows: np.ndarray) -> dict[int, _Cached]:
+        """The cached features among ``rows`` (rows not cached are absent)."""
+        out: dict[int, _Cached] = {}
+        with self._lock:
+            for row in rows.tolist():
+                item = self._items.get((tolerance, row))
+                if item is not None:
+                    self._items.move_to_end((tolerance, row))
+                    out[row] = item[0]
+        return out
+
+    def put(self, tolerance: float | None, row: int, feature: _Cached, vertices: int) -> None:
+        """Keep ``feature`` of ``row`` (``vertices`` long), dropping the oldest beyond the cap."""
+        with self._lock:
+            old = self._items.pop((tolerance, row), None)
+            if old is not None:
+                self._vertices -= old[1]
+            self._items[(tolerance, row)] = (feature, vertices)
+            self._vertices += vertices
+            while self._vertices > self.max_vertices and len(self._items) > 1:
+                _, (_, n) = self._items.popitem(last=False)
+                self._vertices -= n
 
 
 @dataclass(frozen=True)
 class LayerIndex:
-    """A layer (EPSG:4326) with its STRtree and the zoom from which it is drawn."""
+    """A layer (EPSG:4326) with its STRtree, the zoom from which it is drawn, its features."""
 
     frame: gpd.GeoDataFrame
     tree: shapely.STRtree
     min_zoom: int
+    features: FeatureCache = field(default_factory=FeatureCache, compare=False, repr=False)
 
     @classmethod
     def build(cls, frame: gpd.GeoDataFrame) -> LayerIndex:
@@ -134,13 +182,52 @@ def view_collection(
     hits = np.sort(index.tree.query(shapely.box(*bbox), predicate="intersects"))
     if len(hits) > cap:
         return _empty("too_many", len(hits), base)
-    page = to_feature_collection(
-        index.frame.iloc[hits], tolerance_deg=simplify_tolerance_deg(zoom)
-    ).collection
-    for feature in page["features"]:
-        feature["id"] = int(hits[feature["id"]])
-    page["numberMatched"] = len(hits)
+    found = _features(index, hits, simplify_tolerance_deg(zoom))
+    features = [item[0] for item in found]
+    page: dict[str, Any] = {
+        "type": "FeatureCollection",
+        "numberMatched": len(hits),
+        "numberReturned": len(features),
+        "features": features,
+    }
+    if features:  # the bbox of the features returned, as layers.geojson gives it
+        bounds = np.array([item[1] for item in found])
+        total = (*bounds[:, :2].min(axis=0), *bounds[:, 2:].max(axis=0))
+        page["bbox"] = [round(float(v), 6) for v in total]
     return {**page, "status": "ok", **base}
+
+
+def _features(
+    index: LayerIndex, hits: np.ndarray, tolerance: float | None
+) -> list[tuple[dict[str, Any], tuple[float, float, float, float]]]:
+    """The features of rows ``hits`` (ascending) simplified by ``tolerance``, with their bounds.
+
+    Rows not in the layer's :class:`FeatureCache` are simplified and converted (the same steps
+    as :func:`layers.geojson.to_feature_collection`) and cached; collapsed ones are left out.
+    """
+    cached = index.features.get(tolerance, hits)
+    missing = np.array([r for r in hits.tolist() if r not in cached], dtype=np.int64)
+    if len(missing):
+        page = simplify_frame(index.frame.iloc[missing].reset_index(drop=True), tolerance)
+        kept = missing[page.index.to_numpy()]
+        geoms = np.asarray(page.geometry.values, dtype=object)
+        made: dict[int, _Cached] = {int(r): None for r in missing.tolist()}
+        for row, props, geom, box, n in zip(
+            kept.tolist(),
+            feature_properties(page),
+            geoms,
+            shapely.bounds(geoms).tolist(),
+            shapely.get_num_coordinates(geoms).tolist(),
+            strict=True,
+        ):
+            feature = {"type": "Feature", "id": row, "properties": props}
+            feature["geometry"] = shapely.geometry.mapping(geom)
+            made[row] = (feature, (box[0], box[1], box[2], box[3]))
+            index.features.put(tolerance, row, made[row], n)
+        for row in set(made) - set(kept.tolist()):
+            index.features.put(tolerance, row, None, 1)
+        cached.update(made)
+    return [item for r in hits.tolist() if (item := cached[r]) is not None]
 
 
 def _empty(status: str, matched: int | None, base: dict[str, Any]) -> dict[str, Any]:

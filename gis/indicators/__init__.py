@@ -13,7 +13,7 @@ import geopandas as gpd
 from gis import county_data
 from gis.crs import require_metric
 from gis.indicators._common import NAMES as INDICATOR_NAMES
-from gis.indicators._common import dissolve
+from gis.indicators._common import dissolve, intersection_of
 from gis.indicators.county_figures import (
     compute_sewage_treatment_rate,
     compute_special_plans_approved_share,
@@ -117,7 +117,7 @@ def _housing(
     """
     residential = ws.layer("residential")
     area = dissolve(built_up)
-    homes = dissolve(residential).intersection(area)
+    homes = intersection_of(dissolve(residential), area)
     prov = _prov(ws, "parks", "residential", "built_up")
     if area.area > 0 and homes.area < settings.residential_min_share * area.area:
         stand_in = area.difference(dissolve(public_parks(parks)))

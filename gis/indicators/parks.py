@@ -22,6 +22,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gis.indicators._common import (
     dissolve,
+    intersection_of,
     make_result,
     missing_result,
     parts_layer,
@@ -205,7 +206,7 @@ def compute_park_service_coverage(
         "provenance": provenance,
     }
     area = dissolve(built_up)
-    homes = dissolve(residential).intersection(area)
+    homes = intersection_of(dissolve(residential), area)
     if homes.area <= 0:
         return missing_result(
             ident,

@@ -490,12 +490,10 @@ def _dead_end_roads(
     """Urban ways with a degree-1 end of the driving network well inside ``area``."""
     urban = _distinct_ways(urban)
     ends = _dead_end_points(_driving_lines(roads))
-    inner = area.buffer(-edge_m)
-    if inner.is_empty or len(ends) == 0:
+    if len(ends) == 0:
         return _empty_dead_ends(roads.crs)
-    shapely.prepare(inner)
     pts = np.asarray(shapely.points(ends))
-    ends_in = pts[shapely.contains(inner, pts)]
+    ends_in = pts[within_inner(area, pts, edge_m)]
     if len(ends_in) == 0:
         return _empty_dead_ends(roads.crs)
     geoms = np.asarray(urban.geometry.values, dtype=object)
@@ -516,6 +514,94 @@ def _dead_end_roads(
         crs=roads.crs,
     )
     return layer.reset_index(drop=True)
+
+
+INNER_CELL_FACTOR = 4.0
+"""Cell side, in edge widths, of the local areas :func:`within_inner` buffers near the edge."""
+
+
+def within_inner(area: BaseGeometry, pts: np.ndarray, edge_m: float) -> np.ndarray:
+    """Which points lie in ``area.buffer(-edge_m)``, without buffering the whole area.
+
+    A point inside the area and farther than ``edge_m`` plus a tolerance from its edge is
+    in the inner area, one nearer than ``edge_m`` less the tolerance is not: GEOS's buffer
+    differs from the exact one by its arcs' chords (2 % of the distance at 8 segments per
+    quarter circle) and its input simplification (1 %), so a tolerance of 5 % decides
+    every other point as the whole buffer would.  The few points in that band are tested
+    against the buffer of the area around them (a box ``INNER_CELL_FACTOR`` edge widths
+    wide, with 3 widths of margin, cut out by quadrants): the inner area near a point
+    depends only on the edge within ``edge_m`` of it.  Buffering a 2,000 km² built-up
+    area (146,000 vertices) whole took 10 s CPU; this takes about 3 s, the same points.
+
+    >>> from shapely import box, points
+    >>> pts = np.asarray(points([(500, 500), (50, 500), (101, 500), (99, 500), (-5, 0)]))
+    >>> within_inner(box(0, 0, 1000, 1000), pts, 100.0).tolist()
+    [True, False, True, False, False]
+    """
+    if len(pts) == 0:
+        return np.zeros(0, dtype=bool)
+    if edge_m <= 0:
+        inner = area.buffer(-edge_m)
+        shapely.prepare(inner)
+        return np.asarray(shapely.contains(inner, pts), dtype=bool)
+    shapely.prepare(area)
+    edge = area.boundary
+    shapely.prepare(edge)
+    tol_m = max(1.0, 0.05 * edge_m)
+    inside = np.asarray(shapely.contains(area, pts), dtype=bool)
+    far = ~np.asarray(shapely.dwithin(edge, pts, edge_m + tol_m), dtype=bool)
+    near = np.asarray(shapely.dwithin(edge, pts, edge_m - tol_m), dtype=bool)
+    out: np.ndarray = inside & far
+    band = np.flatnonzero(inside & ~far & ~near)
+    if len(band) == 0:
+        return out
+    x0, y0, x1, y1 = area.bounds
+    out[band] = _inner_test(area, (x0, y0, x1, y1), pts[band], edge_m)
+    return out
+
+
+def _inner_test(
+    geom: BaseGeometry, bounds: tuple[float, float, float, float], pts: np.ndarray, edge_m: float
+) -> np.ndarray:
+    """``contains(geom.buffer(-edge_m), pts)`` for points in ``bounds``, by quadrants.
+
+    ``geom`` is the area within 3 edge widths of ``bounds``; each quadrant holding points
+    is cut out of it (with the same margin) until a quadrant is 16 cells wide, then each cell
+    (``INNER_CELL_FACTOR`` edge widths) holding points is cut out and buffered.
+    """
+    x0, y0, x1, y1 = bounds
+    margin_m = 3.0 * edge_m
+    cell_m = INNER_CELL_FACTOR * edge_m
+    out = np.zeros(len(pts), dtype=bool)
+    if max(x1 - x0, y1 - y0) <= 16 * cell_m:  # small enough: each cell cut from it
+        xy = shapely.get_coordinates(pts)
+        keys, which = np.unique(np.floor(xy / cell_m).astype(np.int64), axis=0, return_inverse=True)
+        which = np.asarray(which).ravel()
+        for k, (cx, cy) in enumerate(keys.tolist()):
+            box = shapely.box(
+                cx * cell_m - margin_m,
+                cy * cell_m - margin_m,
+                (cx + 1) * cell_m + margin_m,
+                (cy + 1) * cell_m + margin_m,
+            )
+            sel = which == k
+            local = shapely.intersection(geom, box).buffer(-edge_m)
+            out[sel] = shapely.contains(local, pts[sel])
+        return out
+    xm, ym = (x0 + x1) / 2.0, (y0 + y1) / 2.0
+    px, py = shapely.get_x(pts), shapely.get_y(pts)
+    east, north = px >= xm, py >= ym
+    for q, sel in (
+        ((x0, y0, xm, ym), ~east & ~north),
+        ((xm, y0, x1, ym), east & ~north),
+        ((x0, ym, xm, y1), ~east & north),
+        ((xm, ym, x1, y1), east & north),
+    ):
+        if not sel.any():
+            continue
+        cut = shapely.box(q[0] - margin_m, q[1] - margin_m, q[2] + margin_m, q[3] + margin_m)
+        out[sel] = _inner_test(shapely.intersection(geom, cut), q, pts[sel], edge_m)
+    return out
 
 
 def _empty_dead_ends(crs: Any) -> gpd.GeoDataFrame:
@@ -579,12 +665,30 @@ def _sparsest_blocks(
     blocks = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
     blocks = blocks[shapely.area(blocks) > 0]
     shapely.prepare(area)
-    blocks = blocks[shapely.contains(area, shapely.point_on_surface(blocks))]
     areas = shapely.area(blocks)
-    order = np.argsort(-areas, kind="stable")[:n]  # largest first, ties in polygonize order
+    ranked = np.argsort(-areas, kind="stable")  # largest first, ties in polygonize order
+    order = _first_inside(area, blocks, ranked, n)
     centres = shapely.point_on_surface(blocks[order])
     lon, lat = lonlat(shapely.get_x(centres), shapely.get_y(centres), crs)
     return [
         {"area_m2": round(float(a), 1), "lon": round(float(x), 6), "lat": round(float(y), 6)}
         for a, x, y in zip(areas[order], lon, lat, strict=True)
     ]
+
+
+def _first_inside(area: BaseGeometry, blocks: np.ndarray, ranked: np.ndarray, n: int) -> np.ndarray:
+    """The first ``n`` of ``ranked`` (block indices) whose point on surface lies in ``area``.
+
+    Tested in growing batches down the ranking, not all blocks (89,000 at 2,000 km²), since
+    only the largest few are reported (holes of the built-up area enclosed by roads are not
+    blocks of it).
+    """
+    found: list[np.ndarray] = []
+    count, start, batch = 0, 0, max(4 * n, 16)
+    while count < n and start < len(ranked):
+        part = ranked[start : start + batch]
+        hit = part[shapely.contains(area, shapely.point_on_surface(blocks[part]))]
+        found.append(hit)
+        count += len(hit)
+        start, batch = start + len(part), batch * 4
+    return np.concatenate(found)[:n] if found else np.zeros(0, dtype=np.int64)
