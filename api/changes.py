@@ -214,6 +214,15 @@ def results_token() -> int:
     return hash(current_app.extensions["province_results"]["signature"])
 
 
+def previous_result(county_id: str, year: int) -> tuple[int | None, dict[str, Any] | None]:
+    """The county's latest batch result of a year before ``year``: (year, county_report dict)."""
+    by_year = county_results(county_id)
+    earlier = [y for y in sorted(by_year) if y < year]
+    if not earlier:
+        return None, None
+    return earlier[-1], by_year[earlier[-1]]["report"]
+
+
 def dashboard_changes(county_id: str, year: int, now: dict[str, Any]) -> dict[str, Any] | None:
     """Since last year, for the planner dashboard: the latest batch result before ``year`` → now.
 
@@ -222,12 +231,10 @@ def dashboard_changes(county_id: str, year: int, now: dict[str, Any]) -> dict[st
     """
     from api.pages import fmt_number
 
-    by_year = county_results(county_id)
-    earlier = [y for y in sorted(by_year) if y < year]
-    if not earlier:
+    previous_year, previous = previous_result(county_id, year)
+    if previous is None:
         return None
-    previous_year = earlier[-1]
-    comparison = compare(by_year[previous_year]["report"], now)
+    comparison = compare(previous, now)
 
     def shown(value: Any) -> str:
         return fmt_number(value)

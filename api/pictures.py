@@ -25,6 +25,7 @@ from apiflask.validators import Length, OneOf, Range
 from flask import Response, request
 
 from api.cache import CachedBody, settings_key
+from api.changes import previous_result, results_token
 from api.common import (
     CACHE_MAX_AGE_S,
     IndicatorQuery,
@@ -267,12 +268,16 @@ def _report(county_id: str, fmt: str, query: dict[str, Any]) -> Response:
     lang = str(query.get("lang") or "zh")
     version = store.version(county_id)
     report, results = store.report(county_id, settings)
-    content_key = ("report-content", county_id, version, settings_key(settings), lang)
+    previous_year, previous = previous_result(county_id, settings.year)
+    token = results_token()  # a new batch result may bring a previous year
+    content_key = ("report-content", county_id, version, settings_key(settings), lang, token)
 
     def content() -> Any:
-        return build_content(report, results, store.workspace(county_id), lang=lang)
+        return build_content(
+            report, results, store.workspace(county_id), lang=lang, previous=previous
+        )
 
-    key = ("report", county_id, version, settings_key(settings), lang, fmt)
+    key = ("report", county_id, version, settings_key(settings), lang, fmt, token)
     response = _binary(
         key,
         MIME[fmt],
@@ -289,7 +294,9 @@ REPORT_DOC = {
     "description": "Cover, grade and score with reasoning, one section per indicator (value, "
     "target, result, gap map, chart, method, data sources with provenance), suggested "
     "fitness sites and the parameters; built from the same results as /indicators. Chinese "
-    "by default, `lang=en` for English. The comparison with a previous year is made by "
+    'by default, `lang=en` for English. The section "since the previous year" compares with '
+    "the county's latest province batch result of an earlier year (`python -m gis batch`), "
+    "through `gis.year_over_year.compare`; the CLI takes any earlier report with "
     "`python -m gis report DIR --previous FILE`.",
 }
 

@@ -28,6 +28,7 @@ from gis.errors import GisError
 from gis.resources import resource_dir
 from gis.result import IndicatorResult, reason_parts
 from gis.workspace import Workspace
+from gis.year_over_year import PP_UNIT, compare
 from layers.catalog import site_frame
 from layers.charts import render_chart, value_text
 from layers.mapimage import (
@@ -299,41 +300,68 @@ def source_lines(item: dict[str, Any], lang: str) -> list[str]:
     return out
 
 
+DIRECTION_TEXT = {
+    "zh": {"improved": "改善", "worse": "变差", "unchanged": "不变", "no_data": "无法比较"},
+    "en": {
+        "improved": "improved",
+        "worse": "worse",
+        "unchanged": "unchanged",
+        "no_data": "no data",
+    },
+}
+
+
 def year_changes(
     previous: dict[str, Any], current: dict[str, Any], lang: str
 ) -> list[dict[str, str]]:
     """Each indicator's value before → after and the change, from two county_report dicts.
 
+    The change is :func:`gis.year_over_year.compare`'s (shares in percentage points, the
+    direction relative to the target).
+
     >>> prev = {"indicators": [{"id": "a", "name_zh": "甲", "name_en": "A", "value": 5.0,
-    ...                         "unit": "%"}], "assessment": {"score": 40.0, "grade": "不合格"}}
+    ...         "unit": "%", "target": 10.0, "comparison": ">="}],
+    ...         "assessment": {"score": 40.0, "grade": "不合格"}}
     >>> cur = {"indicators": [{"id": "a", "name_zh": "甲", "name_en": "A", "value": 7.5,
-    ...                        "unit": "%"}], "assessment": {"score": 61.0, "grade": "合格"}}
+    ...        "unit": "%", "target": 10.0, "comparison": ">="}],
+    ...        "assessment": {"score": 61.0, "grade": "合格"}}
     >>> [r["change"] for r in year_changes(prev, cur, "en")]
-    ['+2.5 %', '+21 points']
+    ['+2.5 pp (improved)', '+21 points']
+    >>> year_changes(prev, cur, "zh")[0]["change"]
+    '+2.5 百分点（改善）'
     """
-    before = {i["id"]: i for i in previous.get("indicators") or []}
+    comparison = compare(previous, current)
+    words = DIRECTION_TEXT["en" if lang == "en" else "zh"]
     rows = []
-    for item in current.get("indicators") or []:
-        old = before.get(item["id"], {})
-        a, b = old.get("value"), item.get("value")
-        change = "—" if a is None or b is None else f"{b - a:+.4g} {item['unit']}"
+    for row in comparison["indicators"]:
+        unit = str(row.get("change_unit") or row.get("unit") or "")
+        if unit == PP_UNIT:
+            unit = "pp" if lang == "en" else "百分点"
+        word = words[row["direction"]]
+        change = row.get("change")
+        if change is None:
+            text = "—"
+        elif lang == "en":
+            text = f"{change:+.4g} {unit} ({word})".replace("  ", " ")
+        else:
+            text = f"{change:+.4g} {unit}（{word}）".replace(" （", "（")
         rows.append(
             {
-                "name": item["name_en"] if lang == "en" else item["name_zh"],
-                "before": value_text(a),
-                "after": value_text(b),
-                "change": change,
+                "name": row["name_en"] if lang == "en" else row["name_zh"],
+                "before": value_text(row.get("previous_value")),
+                "after": value_text(row.get("current_value")),
+                "change": text,
             }
         )
-    pa, ca = previous.get("assessment") or {}, current.get("assessment") or {}
-    if pa.get("score") is not None and ca.get("score") is not None:
+    pa, ca = comparison["previous"], comparison["current"]
+    if comparison.get("score_change") is not None:
         points = "points" if lang == "en" else "分"
         rows.append(
             {
                 "name": TEXT[lang]["score"] + " / " + TEXT[lang]["grade"],
-                "before": f"{pa['score']:g} {pa.get('grade', '')}",
-                "after": f"{ca['score']:g} {ca.get('grade', '')}",
-                "change": f"{ca['score'] - pa['score']:+.4g} {points}",
+                "before": f"{pa['score']:g} {pa.get('grade') or ''}",
+                "after": f"{ca['score']:g} {ca.get('grade') or ''}",
+                "change": f"{comparison['score_change']:+.4g} {points}",
             }
         )
     return rows

@@ -177,3 +177,26 @@ def test_planner_dashboard_since_last_year(setup: dict[str, Any], make_app: Any)
     page_2018 = client.get(f"/map/{DEMO_ID}?year=2018")
     assert page_2018.status_code == 200
     assert 'id="changes"' not in page_2018.get_data(as_text=True)
+
+
+def test_report_button_compares_with_the_previous_batch_year(setup: dict[str, Any]) -> None:
+    """The planner's report (DOCX) has the 2018 → now section from the same comparison."""
+    from docx import Document
+
+    from layers.charts import value_text
+
+    client = setup["client"]
+    resp = client.get(f"/api/v1/counties/{DEMO_ID}/report.docx?year=2020")
+    assert resp.status_code == 200
+    doc = Document(io.BytesIO(resp.data))
+    tables = [[[c.text for c in row.cells] for row in t.rows] for t in doc.tables]
+    changes = next(t for t in tables if t[0] == ["指标", "上一年度", "本年度", "变化"])
+    before = _values(setup["docs"][2018])["park_green_per_capita"]
+    now = client.get(f"/api/v1/counties/{DEMO_ID}/indicators?year=2020").get_json()
+    after = next(i for i in now["indicators"] if i["id"] == "park_green_per_capita")
+    row = next(r for r in changes if r[0] == before["name_zh"])
+    assert row[1:3] == [value_text(before["value"]), value_text(after["value"])]
+    assert row[3].endswith("（变差）")  # 19 parks → 5
+    # 2018 has no earlier batch year: the section says there is nothing to compare
+    old = Document(io.BytesIO(client.get(f"/api/v1/counties/{DEMO_ID}/report.docx?year=2018").data))
+    assert any("未提供上一年度结果" in p.text for p in old.paragraphs)

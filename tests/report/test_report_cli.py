@@ -77,7 +77,7 @@ def test_county_docx_with_previous_year(
     assert row[1:] == [
         value_text(fitness_then["value"]),
         value_text(fitness_now["value"]),
-        f"{change:+.4g} %",
+        f"{change:+.4g} 百分点（改善）",  # percentage points, improved towards the target
     ]
     assert change > 0  # a 15-minute walk covers more residents than a 5-minute one
 
