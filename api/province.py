@@ -26,9 +26,9 @@ import folium
 import geopandas as gpd
 import pandas as pd
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Integer
+from apiflask.fields import Integer, String
 from apiflask.schemas import FileSchema
-from apiflask.validators import Range
+from apiflask.validators import OneOf, Range
 from flask import Response, current_app, render_template, request, url_for
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -597,3 +597,69 @@ def province_ranking_xlsx(query: dict[str, Any]) -> Response:
     year = chosen_year(query.get("year"), all_results())
     rows = province_table(year)["rows"]
     return _download(ranking_xlsx(rows, year), f"henan_ranking_{year}.xlsx", XLSX_MIME)
+
+
+class ProvinceReportQuery(YearQuery):
+    """The assessment year and the report's language."""
+
+    lang = String(
+        load_default="zh",
+        validate=OneOf(["zh", "en"]),
+        metadata={"description": "language of the report: zh (default) or en"},
+    )
+
+
+REPORT_MIME = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+_REPORT_LOCK = threading.Lock()  # one province report is drawn at a time (13 maps of 157 units)
+_REPORTS_KEPT = 8
+
+
+def province_report(year: int, fmt: str, lang: str) -> bytes:
+    """The province report of ``year`` (layers.province_doc), kept until a result file changes."""
+    from layers.province_doc import build_province_content, render_province
+
+    docs = all_results().get(year, [])
+    key = (current_app.extensions["province_results"]["signature"], year, fmt, lang)
+    cache: dict[Any, bytes] = current_app.extensions.setdefault("province_reports", {})
+    with _REPORT_LOCK:
+        if key not in cache:
+            while len(cache) >= _REPORTS_KEPT:
+                cache.pop(next(iter(cache)))
+            cache[key] = render_province(build_province_content(docs, year, lang=lang), fmt)
+        return cache[key]
+
+
+def _province_report_response(query: dict[str, Any], fmt: str) -> Response:
+    year = chosen_year(query.get("year"), all_results())
+    lang = str(query.get("lang") or "zh")
+    body = province_report(year, fmt, lang)
+    return _download(body, f"henan-{year}-province-report-{lang}.{fmt}", REPORT_MIME[fmt])
+
+
+PROVINCE_REPORT_DOC = (
+    "The province's yearly assessment report (省级考核报告): counts by grade, the ranking, every "
+    "county's values, a choropleth for the grade and one per indicator (天地图 boundaries), and "
+    "the county-level units without results; the same document as `python -m gis report "
+    "--province --results DIR --year Y`. Built from the batch results, public like the ranking."
+)
+
+
+@bp.get("/api/v1/province/report.pdf")
+@bp.input(ProvinceReportQuery, location="query", arg_name="query")
+@bp.output(FileSchema(type="string", format="binary"), content_type=REPORT_MIME["pdf"])
+@bp.doc(description=PROVINCE_REPORT_DOC)
+def province_report_pdf(query: dict[str, Any]) -> Response:
+    """The province assessment report as PDF."""
+    return _province_report_response(query, "pdf")
+
+
+@bp.get("/api/v1/province/report.docx")
+@bp.input(ProvinceReportQuery, location="query", arg_name="query")
+@bp.output(FileSchema(type="string", format="binary"), content_type=REPORT_MIME["docx"])
+@bp.doc(description=PROVINCE_REPORT_DOC)
+def province_report_docx(query: dict[str, Any]) -> Response:
+    """The province assessment report as DOCX (editable)."""
+    return _province_report_response(query, "docx")

@@ -65,3 +65,35 @@ def test_province_report_ranks_maps_and_lists_the_missing(
     )
     pages = PdfReader(io.BytesIO(pdf.read_bytes())).pages
     assert len(pages) >= 3 and "全省考核汇总" in pages[0].extract_text()
+
+
+def test_province_report_from_the_province_page(
+    county_workspaces: Path, tmp_path: Path, make_app: Any
+) -> None:
+    """The /province page links the report; the API serves the CLI's document, PDF and DOCX."""
+    from gis.batch import compute_county
+
+    results = tmp_path / "results" / "2020"
+    results.mkdir(parents=True)
+    for code in COPY_CODES:
+        doc = compute_county(county_workspaces / code, 2020)
+        (results / f"{code}.json").write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+    app = make_app(WORKSPACES_DIR=str(county_workspaces), RESULTS_DIR=str(tmp_path / "results"))
+    client = app.test_client()
+    page = client.get("/province").get_data(as_text=True)
+    assert "/api/v1/province/report.pdf?year=2020" in page
+    assert "/api/v1/province/report.docx?year=2020" in page
+    resp = client.get("/api/v1/province/report.docx?year=2020")
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    assert "province-report-zh.docx" in resp.headers["Content-Disposition"]
+    served = tmp_path / "served.docx"
+    served.write_bytes(resp.data)
+    cli = tmp_path / "cli.docx"
+    argv = ["report", "--province", "--results", str(tmp_path / "results")]
+    assert main([*argv, "--format", "docx", "--out", str(cli)]) == 0
+    assert _tables(served) == _tables(cli)  # the same document as the command line's
+    pdf = client.get("/api/v1/province/report.pdf?year=2020&lang=en")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "155" in text  # the units without results are counted in the English report too
+    assert client.get("/api/v1/province/report.pdf?lang=fr").status_code in (400, 422)
