@@ -179,16 +179,9 @@ def compute_fitness_15min_coverage(
             **base,
         )
 
-    if population is None:
-        return _why(reason("no_population_raster"))
-    if not CRS.from_user_input(population.crs).equals(crs):
-        msg = (
-            f"population: cells are in {population.crs}, the layers in {crs}; "
-            "use Workspace.to_metric()"
-        )
-        raise CrsError(msg)
-    if len(walk_nodes) == 0 or len(walk_edges) == 0:
-        return _why(reason("walk_network_empty"))
+    why = missing_input(walk_nodes, walk_edges, population, crs)
+    if why is not None or population is None:
+        return _why(why or reason("no_population_raster"))
     cells_xy, persons = _cells(population, built_up if settings.fitness_within_built_up else None)
     if persons.sum() <= 0:
         return _why(reason("no_residents"))
@@ -723,3 +716,23 @@ def _site_rows(
             }
         )
     return sites
+
+
+def missing_input(
+    walk_nodes: gpd.GeoDataFrame,
+    walk_edges: gpd.GeoDataFrame,
+    population: PopulationCells | None,
+    crs: CRS,
+) -> str | None:
+    """Why nothing can be computed (no population, no network), or ``None``."""
+    if population is None:
+        return reason("no_population_raster")
+    if not CRS.from_user_input(population.crs).equals(crs):
+        msg = (
+            f"population: cells are in {population.crs}, the layers in {crs}; "
+            "use Workspace.to_metric()"
+        )
+        raise CrsError(msg)
+    if len(walk_nodes) == 0 or len(walk_edges) == 0:
+        return reason("walk_network_empty")
+    return None

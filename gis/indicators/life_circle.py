@@ -36,9 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 from geopandas.array import GeometryArray
-from pyproj import CRS
 
-from gis.errors import CrsError
 from gis.facility_types import FACILITIES_LAYER, FacilityType
 from gis.indicators._common import reason, require_all_metric
 from gis.indicators.fitness_coverage import (
@@ -46,6 +44,7 @@ from gis.indicators.fitness_coverage import (
     _cells,
     cell_squares,
     join_cells,
+    missing_input,
     network_coverage,
     node_coordinates,
     uncovered_cells_layer,
@@ -210,7 +209,7 @@ def compute_life_circle(
         | {k: v for k, v in layers.items() if v is not None}
     )
     notes = [_age_note(age_structure)]
-    why = _missing_input(walk_nodes, walk_edges, population, crs)
+    why = missing_input(walk_nodes, walk_edges, population, crs)
     if population is None or why is not None:
         return _all_missing(settings, crs, why or "", age_structure, notes)
     area = built_up if settings.fitness_within_built_up else None
@@ -257,26 +256,6 @@ def _all_missing(
     ]
     results.append(_reach_missing(settings, crs, why))
     return LifeCircle(results, age_structure, notes)
-
-
-def _missing_input(
-    walk_nodes: gpd.GeoDataFrame,
-    walk_edges: gpd.GeoDataFrame,
-    population: PopulationCells | None,
-    crs: CRS,
-) -> str | None:
-    """Why nothing can be computed (no population, no network), or ``None``."""
-    if population is None:
-        return reason("no_population_raster")
-    if not CRS.from_user_input(population.crs).equals(crs):
-        msg = (
-            f"population: cells are in {population.crs}, the layers in {crs}; "
-            "use Workspace.to_metric()"
-        )
-        raise CrsError(msg)
-    if len(walk_nodes) == 0 or len(walk_edges) == 0:
-        return reason("walk_network_empty")
-    return None
 
 
 def _age_note(age: AgeStructure | None) -> str:
