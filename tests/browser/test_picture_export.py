@@ -36,11 +36,12 @@ def test_export_button_fetches_the_current_view_as_png(browser: Browser, live_se
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{live_server}/map/{DEMO_ID}", wait_until="load")
+    # the indicator-first map: the park view draws the built-up area and the parks
+    page.goto(f"{live_server}/map/{DEMO_ID}?indicator=park_green_per_capita", wait_until="load")
     page.wait_for_function(VIEW_IDLE_JS, timeout=15000, polling=20)
     # switch one layer off in the layer control: it must leave the picture too
     shown = page.evaluate(SHOWN_JS)
-    assert "roads" in shown and "parks" in shown
+    assert "built_up" in shown and "parks" in shown
     page.evaluate(
         """() => { const m = gisMap(); m.eachLayer(l => {
              if (l.gisLayerName === 'parks' && l.gisCells) { m.removeLayer(l); } }); }"""
@@ -55,7 +56,7 @@ def test_export_button_fetches_the_current_view_as_png(browser: Browser, live_se
     query = parse_qs(url.query)
     assert url.path == f"/api/v1/counties/{DEMO_ID}/map.png"
     names = query["layers"][0].split(",")
-    assert "roads" in names and "parks" not in names
+    assert "built_up" in names and "parks" not in names
     bbox = [float(v) for v in query["bbox"][0].split(",")]
     assert bbox == pytest.approx(bounds, abs=1e-5)
     assert query["width"] == ["900"] and query["height"] == ["640"]
