@@ -69,7 +69,8 @@ def test_picture_has_the_asked_size_and_a_legend_of_the_drawn_layers() -> None:
     labels = [label for _color, label in picture.legend]
     # boundary, the five road classes of the roads legend, the gap layer
     assert labels[0] == "边界" and "主干路" in labels and labels[-1] == "缺口：测试"
-    assert ("#e03131", "缺口：测试") in picture.legend
+    gap_colour = gap_style("缺口：测试", "Gap: test").base["color"]  # the web map's gap colour
+    assert (gap_colour, "缺口：测试") in picture.legend
 
 
 def test_legend_panel_is_drawn_with_the_layer_colours() -> None:
@@ -100,8 +101,10 @@ def test_the_map_draws_the_layers_where_they_are() -> None:
         height_px=600,
     )
     pixels = np.asarray(Image.open(io.BytesIO(picture.png)).convert("RGB")).astype(int)
-    blue = np.array([0x5C, 0x7C, 0xFA])  # the branch road, drawn north-south at x = X0 + 500
-    cols = np.where((np.abs(pixels - blue).sum(axis=2) < 40).sum(axis=0) > 100)[0]
+    # the branch road (the roads style's colour for its class), drawn north-south at x = X0 + 500
+    colour = style_for("roads").categories["branch"]["color"]
+    rgb = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
+    cols = np.where((np.abs(pixels - rgb).sum(axis=2) < 40).sum(axis=0) > 100)[0]
     assert len(cols)
     # the map axes span 1 % … 73 % of the width; the road is in its middle
     centre = (0.01 + (0.98 - 0.26) / 2) * 800
