@@ -165,7 +165,10 @@ def test_popups_show_uploaded_markup_as_text(server: str) -> None:
             assert TITLE in popup.inner_text() and popup.locator("script").count() == 0
             assert page.evaluate("window.__xss") is None
             planner = context.new_page()
-            planner.goto(f"{server}/map/{DEMO_ID}", wait_until="load")
+            # the indicator-first map: the park indicator's view draws the parks
+            planner.goto(
+                f"{server}/map/{DEMO_ID}?indicator=park_green_per_capita", wait_until="load"
+            )
             # the page fetches its layers for the view after load: wait until the park is drawn
             planner.wait_for_function(OPEN_PARK_JS, arg="onmouseover", timeout=15000)
             park_popup = planner.locator(".leaflet-popup-content")
