@@ -85,5 +85,10 @@ def scenario_gpkg(
         frame = edits_frame(edits, applied)
         pyogrio.write_dataframe(frame, path, layer="edits", driver="GPKG", geometry_type="Unknown")
         pyogrio.write_dataframe(indicator_table(results), path, layer="indicators", driver="GPKG")
+        circle = (results or {}).get("life_circle")
+        if circle:  # the 15-minute life circle, when the scenario compared it (not graded)
+            pyogrio.write_dataframe(
+                indicator_table(circle), path, layer="life_circle", driver="GPKG"
+            )
         pyogrio.write_dataframe(head, path, layer="scenario", driver="GPKG")
         return path.read_bytes()

@@ -10,10 +10,12 @@ covered: 10 %.  A second kindergarten at x = 1,000 m reaches 950 and 1,050 m: 10
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pyogrio
 import pytest
 from pyproj import CRS
 from shapely.geometry import LineString, Point, box, mapping
@@ -201,7 +203,7 @@ def test_the_scenario_life_circle_is_the_life_circle_of_the_edited_copy(
     assert rows["life_circle_elderly_care"]["after"] > rows["life_circle_elderly_care"]["before"]
 
 
-def test_the_api_returns_the_life_circle_beside_the_grade(sc_app: Any) -> None:
+def test_the_api_returns_the_life_circle_beside_the_grade(sc_app: Any, tmp_path: Path) -> None:
     app, accounts, _ws = sc_app
     client = app.test_client()
     staff = accounts.header("staff")
@@ -225,6 +227,21 @@ def test_the_api_returns_the_life_circle_beside_the_grade(sc_app: Any) -> None:
     assert all(rows[i]["before"] == now[i] for i in now)
     assert rows[KINDERGARTEN]["after"] >= rows[KINDERGARTEN]["before"]
     assert "不计入" in circle["label_zh"]
+    saved = client.post(
+        f"/api/v1/counties/{DEMO_ID}/scenarios",
+        json={"name": "新幼儿园", "edits": [edit]},
+        headers=staff,
+    ).get_json()
+    gpkg = client.get(
+        f"/api/v1/counties/{DEMO_ID}/scenarios/{saved['scenario_id']}/export.gpkg", headers=staff
+    )
+    assert gpkg.status_code == 200
+    path = tmp_path / "scenario.gpkg"
+    path.write_bytes(gpkg.data)
+    assert "life_circle" in {name for name, _ in pyogrio.list_layers(path)}
+    table = pyogrio.read_dataframe(path, layer="life_circle")
+    exported = dict(zip(table["id"], table["after"], strict=True))
+    assert exported[KINDERGARTEN] == rows[KINDERGARTEN]["after"]
     off = client.post(url, json={"edits": [edit], "life_circle": False}, headers=staff)
     assert off.get_json()["results"]["life_circle"] is None
     bad = client.post(url, json={"edits": [edit], "life_circle": "yes"}, headers=staff)
