@@ -16,16 +16,10 @@ from typing import Any
 import pandas as pd
 import pyogrio
 
-from gis.scenarios import Edit, edits_frame
+from gis.scenarios import ROW_FIELDS, Edit, edits_frame
 
 INDICATOR_COLUMNS = (
-    "id",
-    "name_zh",
-    "name_en",
-    "unit",
-    "target",
-    "target_year",
-    "comparison",
+    *ROW_FIELDS,
     "before",
     "after",
     "delta",

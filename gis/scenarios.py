@@ -952,6 +952,10 @@ def recompute(
     return [fresh.get(r.id, r) for r in before], ids, False
 
 
+ROW_FIELDS = ("id", "name_zh", "name_en", "unit", "target", "target_year", "comparison")
+"""The fields a row of :func:`change_rows` copies from the indicator as they are."""
+
+
 def change_rows(
     changes: Sequence[IndicatorChange], recomputed: Sequence[str]
 ) -> list[dict[str, Any]]:
@@ -961,18 +965,7 @@ def change_rows(
         d = c.to_dict()
         rows.append(
             {
-                **{
-                    k: d[k]
-                    for k in (
-                        "id",
-                        "name_zh",
-                        "name_en",
-                        "unit",
-                        "target",
-                        "target_year",
-                        "comparison",
-                    )
-                },
+                **{k: d[k] for k in ROW_FIELDS},
                 "before": d["now"],
                 "after": d["projected"],
                 "delta": d["delta"],
@@ -1233,12 +1226,15 @@ def edits_frame(
 
 __all__ = [
     "INDICATOR_INPUTS",
+    "LIFE_CIRCLE_INPUTS",
+    "ROW_FIELDS",
     "OPS",
     "AppliedScenario",
     "Edit",
     "ScenarioResult",
     "affected_indicators",
     "apply_edits",
+    "change_rows",
     "edits_frame",
     "evaluate",
     "parse_edits",

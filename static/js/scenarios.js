@@ -360,14 +360,31 @@
     var rankNode = el("p", rankText, "scenario-rank");
     rankNode.dataset.rankAfter = rank.after === null || rank.after === undefined ? "" : rank.after;
     board.appendChild(rankNode);
+    board.appendChild(changeTable(r.indicators, true));
+    if (r.life_circle) { board.appendChild(circleTable(r.life_circle)); }
+    board.appendChild(el("p", r.label_zh + " · " + r.label_en + " · 存储图层不变 stored layers unchanged", "note"));
+  }
+
+  function circleTable(circle) {
+    var box = el("div", null, "scenario-life-circle");
+    box.id = "scenario-life-circle-table";
+    box.appendChild(el("h3", circle.label_zh + " · " + circle.label_en + " (%)"));
+    box.appendChild(changeTable(circle.indicators, false));
+    return box;
+  }
+
+  // rows before → after; graded rows (the 百城 set) also show the target and the pass
+  function changeTable(rows, graded) {
     var table = el("table");
     var head = el("tr");
-    ["指标 indicator", "现状 before", "情景 after", "变化 Δ", "目标 target", "达标 pass"].forEach(function (h) { head.appendChild(el("th", h)); });
+    var titles = [graded ? "指标 indicator" : "类型 type", "现状 before", "情景 after", "变化 Δ"];
+    if (graded) { titles.push("目标 target", "达标 pass"); }
+    titles.forEach(function (h) { head.appendChild(el("th", h)); });
     var thead = el("thead");
     thead.appendChild(head);
     table.appendChild(thead);
     var body = el("tbody");
-    r.indicators.forEach(function (i) {
+    rows.forEach(function (i) {
       var tr = el("tr");
       tr.dataset.indicatorId = i.id;
       if (i.delta) { tr.className = "changed"; }
@@ -379,44 +396,16 @@
       tr.appendChild(before);
       tr.appendChild(after);
       tr.appendChild(el("td", i.delta ? (i.delta > 0 ? "+" : "") + fmt(i.delta) : ""));
-      tr.appendChild(el("td", (i.comparison || "") + " " + fmt(i.target) + " " + (i.unit || "")));
-      var pass = el("td", passText(i.passed_before) + " → " + passText(i.passed_after));
-      pass.dataset.passedAfter = String(i.passed_after);
-      tr.appendChild(pass);
+      if (graded) {
+        tr.appendChild(el("td", (i.comparison || "") + " " + fmt(i.target) + " " + (i.unit || "")));
+        var pass = el("td", passText(i.passed_before) + " → " + passText(i.passed_after));
+        pass.dataset.passedAfter = String(i.passed_after);
+        tr.appendChild(pass);
+      }
       body.appendChild(tr);
     });
     table.appendChild(body);
-    board.appendChild(table);
-    if (r.life_circle) { board.appendChild(circleTable(r.life_circle)); }
-    board.appendChild(el("p", r.label_zh + " · " + r.label_en + " · 存储图层不变 stored layers unchanged", "note"));
-  }
-
-  function circleTable(circle) {
-    var box = el("div", null, "scenario-life-circle");
-    box.id = "scenario-life-circle-table";
-    box.appendChild(el("h3", circle.label_zh + " · " + circle.label_en));
-    var table = el("table");
-    var head = el("tr");
-    ["类型 type", "现状 before", "情景 after", "变化 Δ"].forEach(function (h) { head.appendChild(el("th", h)); });
-    var thead = el("thead");
-    thead.appendChild(head);
-    table.appendChild(thead);
-    var body = el("tbody");
-    circle.indicators.forEach(function (i) {
-      var tr = el("tr");
-      tr.dataset.indicatorId = i.id;
-      if (i.delta) { tr.className = "changed"; }
-      tr.appendChild(el("td", i.name_zh));
-      tr.appendChild(el("td", fmt(i.before) + " " + (i.unit || "")));
-      var after = el("td", fmt(i.after) + " " + (i.unit || ""));
-      after.dataset.after = i.after === null ? "" : i.after;
-      tr.appendChild(after);
-      tr.appendChild(el("td", i.delta ? (i.delta > 0 ? "+" : "") + fmt(i.delta) : ""));
-      body.appendChild(tr);
-    });
-    table.appendChild(body);
-    box.appendChild(table);
-    return box;
+    return table;
   }
 
   // --- saved scenarios -------------------------------------------------------------------------

@@ -7,13 +7,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from tests.helpers import DEMO_ID, PASSWORD
+from tests.helpers import DEMO_ID, signed_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -45,24 +44,7 @@ def test_staff_create_a_project_on_the_map(served: tuple[str, Any]) -> None:
     outside: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-
-        def route(r: Any) -> None:
-            if urlparse(r.request.url).hostname == "127.0.0.1" or r.request.url.startswith("data:"):
-                r.continue_()
-            else:
-                outside.append(r.request.url)
-                r.abort()
-
-        context.route("**/*", route)
-        page = context.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{base}/login?next=/projects/{DEMO_ID}")
-        page.fill("input[name=name]", "alice")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"**/projects/{DEMO_ID}")
+        page = signed_in_page(browser, base, f"/projects/{DEMO_ID}", errors=errors, outside=outside)
         page.wait_for_function("() => window.projectMap !== undefined")
         page.click("#draw-point")
         xy = page.evaluate(

@@ -8,14 +8,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlparse
 
 import geopandas as gpd
 import pytest
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from tests.helpers import DEMO_ID, PASSWORD, tree_hash
+from tests.helpers import DEMO_ID, signed_in_page, tree_hash
 
 pytestmark = pytest.mark.browser
 
@@ -52,24 +51,7 @@ def test_planner_draws_a_park_and_sees_the_api_figures(served: tuple[str, Any, A
     outside: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-
-        def route(r: Any) -> None:
-            if urlparse(r.request.url).hostname == "127.0.0.1" or r.request.url.startswith("data:"):
-                r.continue_()
-            else:
-                outside.append(r.request.url)
-                r.abort()
-
-        context.route("**/*", route)
-        page = context.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{base}/login?next=/map/{DEMO_ID}")
-        page.fill("input[name=name]", "alice")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"**/map/{DEMO_ID}")
+        page = signed_in_page(browser, base, f"/map/{DEMO_ID}", errors=errors, outside=outside)
         page.wait_for_selector("#scenario-tool-parks")
         page.wait_for_function("() => document.querySelector('#scenario-saved h3') !== null")
         page.click("#scenario-tool-parks")
@@ -134,14 +116,7 @@ def test_planner_adds_a_kindergarten_and_sees_the_life_circle(
     errors: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{base}/login?next=/map/{DEMO_ID}")
-        page.fill("input[name=name]", "alice")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"**/map/{DEMO_ID}")
+        page = signed_in_page(browser, base, f"/map/{DEMO_ID}", errors=errors)
         page.wait_for_function("() => document.querySelector('#scenario-saved h3') !== null")
         page.click("#scenario-tool-facilities")
         options = page.eval_on_selector_all("#scenario-type option", "os => os.map(o => o.value)")

@@ -82,6 +82,14 @@ def _street_county() -> Workspace:
     return Workspace(layers, meta, cells, "", GK)
 
 
+def _add_at(layer: str, facility_type: str, x_m: float) -> list[Any]:
+    """One facility added on the street, ``x_m`` along it."""
+    point = _lonlat(Point(X0 + x_m, Y0 + 500))
+    return parse_edits(
+        [{"op": "add", "layer": layer, "facility_type": facility_type, "geometry": point}]
+    )
+
+
 def _rows(result: Any) -> dict[str, dict[str, Any]]:
     circle = result.to_dict()["life_circle"]
     return {r["id"]: r for r in circle["indicators"]}
@@ -90,16 +98,7 @@ def _rows(result: Any) -> dict[str, dict[str, Any]]:
 def test_a_new_kindergarten_covers_the_far_homes() -> None:
     ws = _street_county()
     now = compute_all(ws, S)
-    edits = parse_edits(
-        [
-            {
-                "op": "add",
-                "layer": "facilities",
-                "facility_type": "kindergarten",
-                "geometry": _lonlat(Point(X0 + 1000, Y0 + 500)),
-            }
-        ]
-    )
+    edits = _add_at("facilities", "kindergarten", 1000.0)
     result = evaluate(ws, edits, S, before=now)
     rows = _rows(result)
     assert rows[KINDERGARTEN]["before"] == pytest.approx(10.0)
@@ -147,32 +146,14 @@ def test_moving_and_deleting_the_kindergarten() -> None:
 def test_the_life_circle_is_compared_on_request_or_for_facility_edits_only() -> None:
     ws = _street_county()
     now = compute_all(ws, S)
-    pitch = parse_edits(
-        [
-            {
-                "op": "add",
-                "layer": "sports",
-                "facility_type": "pitch",
-                "geometry": _lonlat(Point(X0 + 1000, Y0 + 500)),
-            }
-        ]
-    )
+    pitch = _add_at("sports", "pitch", 1000.0)
     assert evaluate(ws, pitch, S, before=now).to_dict()["life_circle"] is None
     asked = _rows(evaluate(ws, pitch, S, before=now, life_circle=True))
     # community sports (990 m along the street) now reaches every home: 100 %
     assert asked["life_circle_community_sports"]["before"] == 0.0
     assert asked["life_circle_community_sports"]["after"] == pytest.approx(100.0)
     assert "sports" in LIFE_CIRCLE_INPUTS
-    kindergarten = parse_edits(
-        [
-            {
-                "op": "add",
-                "layer": "facilities",
-                "facility_type": "kindergarten",
-                "geometry": _lonlat(Point(X0 + 1000, Y0 + 500)),
-            }
-        ]
-    )
+    kindergarten = _add_at("facilities", "kindergarten", 1000.0)
     assert (
         evaluate(ws, kindergarten, S, before=now, life_circle=False).to_dict()["life_circle"]
         is None
