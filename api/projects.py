@@ -708,6 +708,21 @@ def _vocabulary() -> dict[str, Any]:
     }
 
 
+PICKABLE_LAYERS = (
+    ("roads", "道路", "roads"),
+    ("parks", "公园", "parks"),
+    ("green_space", "绿地", "green space"),
+    ("residential", "居住用地", "residential land"),
+    ("sports", "体育设施", "sports facilities"),
+    ("parking", "停车场", "car parks"),
+    ("facilities", "生活圈设施", "life-circle facilities"),
+    ("landuse", "用地", "land use"),
+    ("sewer_pipes", "污水管网", "sewer pipes"),
+)
+"""Layers whose features a project may take its shape from on the page (a road to widen, a park
+to renovate, a 老旧小区 to rebuild); those the county has are offered."""
+
+
 @bp.get("/projects/<county_id>")
 @bp.doc(hide=True)
 def projects_page(county_id: str) -> Any:
@@ -723,6 +738,8 @@ def projects_page(county_id: str) -> Any:
         "county_id": county_id,
         "api": url_for("projects.list_projects", county_id=county_id),
         "boundary": url_for("layers.get_features", county_id=county_id, layer="boundary"),
+        "layers": url_for("layers.list_layers", county_id=county_id),
+        "pickable": [list(p) for p in PICKABLE_LAYERS],
         "can_write": user.can_write(county_id),
         "can_review": user.can_review,
         "lang": lang,
