@@ -111,7 +111,7 @@ class ReviewIn(Schema):
 class ImportForm(Schema):
     """The multipart form of a register import."""
 
-    file = File(required=True, metadata={"description": "项目台账 .xlsx or .csv"})
+    file = File(required=True, metadata={"description": "项目台账 .xlsx, .xls or .csv"})
     coord_system = String(metadata={"description": "'gcj02' or 'bd09' when the lon/lat are"})
 
 
@@ -343,8 +343,8 @@ def do_import(county_id: str, user: User) -> dict[str, Any]:
         problems = ProblemCollector()
         problems.add(
             "file",
-            "no file: send the register (.xlsx or .csv) in the multipart field 'file'",
-            "没有文件：请在 multipart 字段 file 中上传项目台账（.xlsx 或 .csv）",
+            "no file: send the register (.xlsx, .xls or .csv) in the multipart field 'file'",
+            "没有文件：请在 multipart 字段 file 中上传项目台账（.xlsx、.xls 或 .csv）",
             "no_file",
         )
         problems.raise_if_any("import refused")
@@ -610,8 +610,9 @@ def history(county_id: str, project_id: str) -> Any:
 @bp.output(ChangeOut, status_code=201)
 @bp.doc(
     summary="Import the project register (staff)",
-    description="An .xlsx (first sheet, or the one named 项目台账) or .csv, one project per "
-    "row, columns by Chinese or English names (see the template), location from 经度/纬度 or a "
+    description="An .xlsx or Excel 97-2003 .xls (first sheet, or the one named 项目台账) or "
+    ".csv, one project per row, columns by Chinese or English names (see the template), "
+    "location from 经度/纬度 or a "
     "WKT column (`coord_system` gcj02/bd09 only when declared). Rows whose 项目编号 exists "
     "update that project (it becomes a draft if anything changed); others are added. Every "
     "problem of the sheet is reported at once (row and column); nothing is stored on a "

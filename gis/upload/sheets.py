@@ -1,4 +1,4 @@
-"""The project register (项目台账) as a sheet: an Excel .xlsx or a .csv, one project per row.
+"""The project register (项目台账) as a sheet: Excel .xlsx or .xls, or a .csv, one project per row.
 
 :func:`prepare_sheet` reads the first worksheet (or the one named 项目台账), maps its columns
 by the aliases of the ``projects`` schema (:mod:`gis.upload.columns`), takes each row's
@@ -34,7 +34,9 @@ from gis.upload.layer import validate_layer
 from gis.upload.messages import add_problem
 from gis.upload.schemas import PROJECT_INPUT_COLUMNS, SCHEMAS, STORAGE_EPSG
 
-SHEET_SUFFIXES = (".xlsx", ".csv")
+SHEET_SUFFIXES = (".xlsx", ".xls", ".csv")
+ZIP_MAGIC = b"PK\x03\x04"  # an .xlsx (Office Open XML) is a zip
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an Excel 97-2003 .xls (BIFF in OLE2)
 SHEET_NAME = "项目台账"
 MAX_SHEET_ROWS = 5000
 LON_ALIASES = ("经度", "lon", "lng", "longitude", "经度（°）", "x坐标", "x")
@@ -62,12 +64,60 @@ def _blank(value: Any) -> bool:
 def _xlsx_rows(path: Path) -> tuple[str, list[list[Any]]]:
     from openpyxl import load_workbook
 
-    book = load_workbook(path, read_only=True, data_only=True)
+    with path.open("rb") as f:  # a file, not a name: openpyxl refuses names it does not know
+        book = load_workbook(f, read_only=True, data_only=True)
+        try:
+            sheet = book[SHEET_NAME] if SHEET_NAME in book.sheetnames else book.worksheets[0]
+            return str(sheet.title), [list(row) for row in sheet.iter_rows(values_only=True)]
+        finally:
+            book.close()
+
+
+def _xls_rows(path: Path) -> tuple[str, list[list[Any]]]:
+    """An Excel 97-2003 workbook's register sheet: dates as dates, whole numbers as ints."""
+    import xlrd
+
+    book = xlrd.open_workbook(str(path), on_demand=True)
     try:
-        sheet = book[SHEET_NAME] if SHEET_NAME in book.sheetnames else book.worksheets[0]
-        return str(sheet.title), [list(row) for row in sheet.iter_rows(values_only=True)]
+        names = book.sheet_names()
+        sheet = book.sheet_by_name(SHEET_NAME) if SHEET_NAME in names else book.sheet_by_index(0)
+        rows = [
+            [_xls_value(cell, book.datemode, xlrd) for cell in sheet.row(r)]
+            for r in range(sheet.nrows)
+        ]
+        return str(sheet.name), rows
     finally:
-        book.close()
+        book.release_resources()
+
+
+def _xls_value(cell: Any, datemode: int, xlrd: Any) -> Any:
+    """A cell as openpyxl would give it (xlrd gives every number as a float, a date as one)."""
+    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+        return None
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        return xlrd.xldate.xldate_as_datetime(cell.value, datemode)
+    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+        return bool(cell.value)
+    if cell.ctype == xlrd.XL_CELL_NUMBER and float(cell.value).is_integer():
+        return int(cell.value)
+    return cell.value
+
+
+def _workbook_kind(path: Path, suffix: str) -> str | None:
+    """``xlsx``, ``xls`` or ``None`` (text) by the file's first bytes, else by its name.
+
+    A workbook saved under the other Excel name (an .xlsx called .xls, as some systems export)
+    is read as what it is.
+    """
+    with path.open("rb") as f:
+        head = f.read(8)
+    if head.startswith(ZIP_MAGIC):
+        return "xlsx"
+    if head == OLE2_MAGIC:
+        return "xls"
+    if suffix.endswith(".xlsx"):
+        return "xlsx"
+    return "xls" if suffix.endswith(".xls") else None
 
 
 def _csv_rows(data: bytes) -> list[list[Any]] | None:
@@ -93,17 +143,17 @@ def read_sheet(
         add_problem(problems, label, "bad_sheet.suffix", label=label)
         return None
     sheet = "csv"
-    if suffix.endswith(".xlsx"):
+    kind = _workbook_kind(path, suffix)
+    if kind is not None:
         try:
-            sheet, rows = _xlsx_rows(path)
-        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-            kind = "Excel .xlsx"
+            sheet, rows = _xlsx_rows(path) if kind == "xlsx" else _xls_rows(path)
+        except Exception as exc:  # noqa: BLE001 - openpyxl and xlrd raise many kinds for a bad file
             add_problem(
                 problems,
                 label,
                 "bad_sheet.unreadable",
                 label=label,
-                kind=kind,
+                kind=f"Excel .{kind}",
                 detail=type(exc).__name__,
             )
             return None

@@ -106,6 +106,49 @@ def test_good_register_merges_by_id(lib_app: Any) -> None:
     assert [h["action"] for h in history] == ["import", "submit", "pass", "import"]
 
 
+XLS = Path(__file__).resolve().parents[1] / "data" / "sheets" / "register_excel97.xls"
+
+
+def _listed(client: Any, headers: dict[str, str]) -> dict[str, dict[str, Any]]:
+    return {p["project_id"]: p for p in client.get(URL, headers=headers).get_json()["projects"]}
+
+
+def test_an_excel_97_register_imports_like_the_xlsx(lib_app: Any) -> None:
+    """A real .xls (tests/projects/make_xls_register.py: a 说明 sheet first, dates as date
+    cells, every number a float in the file) gives the projects the .xlsx of the same rows
+    gives: the 项目台账 sheet, dates as dates, whole numbers as numbers."""
+    app, accounts, _ws = lib_app
+    client = app.test_client()
+    staff = accounts.header("staff")
+    resp = _import(client, staff, "县项目台账（2003格式）.xls", XLS.read_bytes())
+    assert resp.status_code == 201, resp.get_json()
+    assert "新增 4 个" in resp.get_json()["message_zh"]
+    listed = _listed(client, staff)
+    rows = _rows(4)
+    assert sorted(listed) == [r[0] for r in rows]
+    for r in rows:
+        p = listed[r[0]]
+        assert (p["name"], p["category"]) == (r[1], r[2])
+        assert p["investment_wan_yuan"] == r[3]
+        assert (p["planned_start"], p["planned_finish"]) == (r[4], r[5])
+        assert (p["status"], p["progress_pct"]) == (r[6], r[7])
+        x, y = p["geometry"]["coordinates"]
+        assert abs(x - r[10]) < 1e-6 and abs(y - r[11]) < 1e-6
+    # the same rows as .xlsx change nothing: the two formats read alike
+    again = _import(client, staff, "台账.xlsx", good_register(4))
+    assert again.status_code == 201, again.get_json()
+    assert "新增 0 个，修改 0 个" in again.get_json()["message_zh"]
+
+
+def test_a_workbook_is_read_as_what_it_is_whatever_its_name(lib_app: Any) -> None:
+    """An .xlsx saved as 'register.xls' (some systems export so) is read as .xlsx."""
+    app, accounts, _ws = lib_app
+    client = app.test_client()
+    resp = _import(client, accounts.header("staff"), "register.xls", good_register(2))
+    assert resp.status_code == 201, resp.get_json()
+    assert sorted(_listed(client, accounts.header("staff"))) == ["XM-2024-001", "XM-2024-002"]
+
+
 def test_wkt_and_declared_gcj02(lib_app: Any) -> None:
     app, accounts, _ws = lib_app
     client = app.test_client()
