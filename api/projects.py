@@ -334,6 +334,11 @@ def do_review(
     )
 
 
+REGISTER_MAX_FILE_BYTES = 16 * 1024 * 1024
+"""A register of 5,000 projects is well under 2 MB in any format; a larger file is refused
+before it is opened (an old .xls is read whole into memory, about ten times its size)."""
+
+
 def do_import(county_id: str, user: User) -> dict[str, Any]:
     """Check a whole register and merge it; nothing is stored when any row has a problem."""
     _county(county_id)
@@ -350,7 +355,10 @@ def do_import(county_id: str, user: User) -> dict[str, Any]:
         problems.raise_if_any("import refused")
     original = (storage.filename or "").replace("\\", "/").rsplit("/", 1)[-1][:200]
     suffix = next((s for s in SHEET_SUFFIXES if original.lower().endswith(s)), ".bin")
-    limit = int(current_app.config.get("UPLOAD_MAX_FILE_BYTES", 100 * 1024 * 1024))
+    limit = min(
+        int(current_app.config.get("UPLOAD_MAX_FILE_BYTES", 100 * 1024 * 1024)),
+        int(current_app.config.get("REGISTER_MAX_FILE_BYTES", REGISTER_MAX_FILE_BYTES)),
+    )
     base = Path(
         current_app.config.get("UPLOAD_TMP_DIR") or Path(current_app.instance_path) / "uploads"
     )

@@ -214,3 +214,33 @@ def test_import_needs_a_file_and_the_role(shared_lib_app: Any) -> None:
         resp = _import(client, accounts.header(who), "台账.xlsx", good_register(2))
         assert resp.status_code == status, who
     assert tree_hash(ws) == before
+
+
+def test_a_register_over_the_row_limit_is_counted_not_kept(shared_lib_app: Any) -> None:
+    """6,000 rows: refused with the sheet's real count (the reader keeps only the limit's worth
+    and counts the rest, so a sheet unfolding into millions of rows stays in bounded memory)."""
+    from gis.upload.sheets import MAX_SHEET_ROWS, _bounded
+
+    app, accounts, ws = shared_lib_app
+    before = tree_hash(ws)
+    row = _rows(1)[0]
+    sheet = xlsx([[f"XM-{i:05d}", *row[1:]] for i in range(6000)])
+    resp = _import(app.test_client(), accounts.header("staff"), "大台账.xlsx", sheet)
+    assert resp.status_code == 400
+    text = json.dumps(resp.get_json(), ensure_ascii=False)
+    assert "6,000 rows" in text and f"{MAX_SHEET_ROWS:,}" in text
+    assert tree_hash(ws) == before
+    kept = _bounded(([i] for i in range(1, 100_001)), 10)
+    assert len(kept) == 12 and kept.filled == 100_000
+
+
+def test_a_register_file_over_its_byte_limit_is_refused_before_it_is_read(
+    make_app: Any, demo_workspace_dir: Path
+) -> None:
+    from tests.helpers import create_accounts
+
+    app = make_app(WORKSPACES_DIR=str(demo_workspace_dir.parent), REGISTER_MAX_FILE_BYTES=4096)
+    accounts = create_accounts(app)
+    resp = _import(app.test_client(), accounts.header("staff"), "台账.xlsx", good_register(40))
+    assert resp.status_code == 413, resp.get_json()
+    assert "4,096 bytes" in json.dumps(resp.get_json(), ensure_ascii=False)
