@@ -219,8 +219,9 @@ function gisAttribution(map, attributions) {
    cells covering the view (deduplicated by feature id).  A cell lists a large feature (more
    than the server's `large` vertices: a built-up area, a big gap polygon) by reference only;
    the layer fetches it once per zoom from the reference's `href` and keeps it, so a pan never
-   transfers, parses or draws again a feature the page already has.  Below the layer's minZoom, or where a
-   cell holds more than the server's cap, nothing is drawn and a note asks to zoom in. */
+   transfers, parses or draws again a feature the page already has.  Below the layer's minZoom,
+   or where a cell holds more than the server's cap, nothing is drawn and a note asks to zoom
+   in. */
 var gisView = { pending: 0, scheduled: 0, requests: 0, firstDrawMs: null, lastDrawMs: null };
 var GIS_VIEW_DEBOUNCE_MS = 50;
 var GIS_VIEW_CACHE_CELLS = 256;
@@ -316,7 +317,7 @@ function gisViewUrl(base, cell, zoom) {
    "zoom_in", "too_many", "loading", "failed"), gisRequests (cells and large features fetched). */
 function gisViewLayer(spec) {
   var drawn = {};       // "zoom:id" -> Leaflet layer on the group
-  var cache = {};       // cell key -> answer ({status, features})
+  var cache = {};       // cell key -> answer ({status, features, references})
   var order = [];       // cell keys, least recently used first
   var inflight = {};
   var large = {};       // "zoom:id" -> a large feature fetched from its reference's href
@@ -382,6 +383,7 @@ function gisViewLayer(spec) {
   function fetchLarge(ref, key) {
     if (largeInflight[key]) { return; }
     largeInflight[key] = true;
+    group.gisState = "loading";  // (a retry after a failure draws when it arrives)
     gisView.pending += 1;
     gisView.requests += 1;
     group.gisRequests += 1;

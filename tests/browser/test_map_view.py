@@ -188,3 +188,25 @@ def test_a_dense_layer_below_its_zoom_asks_to_zoom_in(
     assert note.count() == 1 and "zoom in" in note.inner_text()
     assert page.evaluate(DRAWN_IDS_JS, "boundary") == [0]
     context.close()
+
+
+def test_a_large_feature_that_fails_says_so_and_is_drawn_on_the_next_move(
+    browser: Browser, mosaic_server: tuple[str, Any]
+) -> None:
+    base, client = mosaic_server
+    context, page, _finished = _open(browser, f"{base}/map/{MOSAIC}?indicator=road_density")
+    page.route("**/view/features/**", lambda route: route.fulfill(status=503, body="{}"))
+    page.evaluate("() => { const m = gisMap(); m.setView(m.getCenter(), 16, {animate: false}); }")
+    page.wait_for_timeout(100)
+    page.wait_for_function(VIEW_IDLE_JS, timeout=15000, polling=20)
+    note = page.locator('.gis-layer-loading [data-layer="built_up"][data-state="failed"]')
+    assert note.count() == 1 and "HTTP 503" in note.inner_text()
+    assert page.evaluate(DRAWN_IDS_JS, "built_up") == []
+    assert page.evaluate(DRAWN_IDS_JS, "roads") != []  # the other layers are drawn
+    page.unroute("**/view/features/**")
+    page.evaluate("() => gisMap().panBy([50, 0], {animate: false})")
+    page.wait_for_timeout(100)
+    page.wait_for_function(VIEW_IDLE_JS, timeout=15000, polling=20)
+    assert page.evaluate(DRAWN_IDS_JS, "built_up") == [0]
+    assert page.evaluate(GROUP_JS, "built_up")["status"] == "ok"
+    context.close()
