@@ -27,7 +27,13 @@ from api.common import (
 from layers.catalog import BIG_LAYER_DEFAULT_ZOOM, BIG_LAYER_FEATURES
 from layers.geojson import to_feature_collection
 from layers.simplify import MAX_ZOOM, simplify_tolerance_deg
-from layers.view import MAX_VIEW_FEATURES, MAX_VIEW_SPAN_DEG, view_collection
+from layers.view import (
+    LARGE_FEATURE_VERTICES,
+    MAX_VIEW_FEATURES,
+    MAX_VIEW_SPAN_DEG,
+    view_collection,
+    view_feature,
+)
 
 bp = APIBlueprint("layers", __name__, url_prefix="/api/v1", tag="Layers")
 
@@ -238,6 +244,17 @@ class ViewOut(FeatureCollectionOut):
     zoom = Integer()
     min_zoom = Integer()
     cap = Integer()
+    large = Integer(
+        metadata={"description": "features of more vertices are listed in `references`"}
+    )
+    references = List(
+        Dict(),
+        metadata={
+            "description": "features of more than `large` vertices (once simplified), not sent: "
+            "`id`, `bbox` and `href`, the feature route giving the feature for this zoom (the "
+            "page fetches each once per zoom, not again with every cell it crosses)"
+        },
+    )
 
 
 def _view_bbox(text: str) -> tuple[float, float, float, float]:
@@ -266,8 +283,10 @@ def _view_bbox(text: str) -> tuple[float, float, float, float]:
     "(they ask for the 1,024-pixel cells covering the screen). Feature ids are those of the "
     "features route. At most `cap` features "
     f"({MAX_VIEW_FEATURES}); a dense layer below its `min_zoom` answers `zoom_in` without "
-    "features. Records not marked public only for the county's staff. Carries an ETag; "
-    "answers 304 to a matching If-None-Match.",
+    "features. Features of more than `large` "
+    f"({LARGE_FEATURE_VERTICES}) vertices once simplified are listed in `references` (id, "
+    "bbox, href of the view feature route) instead of being sent. Records not marked public "
+    "only for the county's staff. Carries an ETag; answers 304 to a matching If-None-Match.",
     responses={304: "Not modified"},
 )
 def get_view(county_id: str, layer: str, query: dict[str, Any]) -> Response:
@@ -289,7 +308,85 @@ def get_view(county_id: str, layer: str, query: dict[str, Any]) -> Response:
 
     def compute() -> dict[str, Any]:
         index = visible_index(county_id, layer, settings, private=private)
-        return view_collection(index, bbox, zoom=zoom)
+        answer = view_collection(index, bbox, zoom=zoom)
+        params = {k: v for k, v in query.items() if k != "bbox" and v is not None}
+        for ref in answer["references"]:
+            href = url_for(
+                "layers.get_view_feature",
+                county_id=county_id,
+                layer=layer,
+                feature_id=ref["id"],
+                _external=False,
+            )
+            ref["href"] = f"{href}?{urlencode(params)}"
+        return answer
+
+    response = vary_by_viewer(cached_json(key, compute), private=private)
+    if response.status_code == 200:
+        response.mimetype = "application/geo+json"
+    return response
+
+
+class ViewFeatureQuery(IndicatorQuery):
+    zoom = Integer(
+        required=True,
+        validate=Range(min=0, max=MAX_ZOOM),
+        metadata={
+            "description": "the map's zoom: geometry simplified to half a pixel (exact "
+            "from 17), as in the view route's cells"
+        },
+    )
+
+
+class FeatureOut(Schema):
+    type = String()
+    id = Integer()
+    properties = Dict()
+    geometry = Dict()
+
+
+@bp.get("/counties/<county_id>/layers/<layer>/view/features/<int:feature_id>")
+@bp.input(ViewFeatureQuery, location="query", arg_name="query")
+@bp.output(FeatureOut, content_type="application/geo+json")
+@bp.doc(
+    summary="One feature of a layer for a map view",
+    description="The feature `feature_id` (the ids of the features and view routes) simplified "
+    "for `zoom` exactly as a cell of the view route would carry it: a GeoJSON Feature. The "
+    "view route lists large features by reference to this route, so the page fetches each "
+    "once per zoom. 404 when the layer has no such feature for this visitor or it vanishes "
+    "at this zoom. Records not marked public only for the county's staff. Carries an ETag; "
+    "answers 304 to a matching If-None-Match.",
+    responses={304: "Not modified", 404: "No such feature"},
+)
+def get_view_feature(
+    county_id: str, layer: str, feature_id: int, query: dict[str, Any]
+) -> Response:
+    store = get_store()
+    settings = settings_from(query)
+    zoom = int(query["zoom"])
+    private = viewer_sees_private(county_id)
+    key = (
+        "view-feature",
+        county_id,
+        store.version(county_id),
+        layer,
+        settings_key(settings),
+        feature_id,
+        zoom,
+        viewer_key(private=private),
+    )
+
+    def compute() -> dict[str, Any]:
+        index = visible_index(county_id, layer, settings, private=private)
+        feature = view_feature(index, feature_id, zoom=zoom)
+        if feature is None:
+            raise HTTPError(
+                404,
+                f"layer {layer!r} has no feature {feature_id} at zoom {zoom}: its ids run "
+                f"from 0 to {len(index.frame) - 1} for this visitor (a feature too small "
+                "for the zoom is not drawn)",
+            )
+        return feature
 
     response = vary_by_viewer(cached_json(key, compute), private=private)
     if response.status_code == 200:

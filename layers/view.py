@@ -16,6 +16,16 @@ cached by the server and the browser (same bbox, same bytes) and reused while pa
 >>> answer = view_collection(LayerIndex.build(gdf), (0.0, 0.0, 1.0, 1.0), zoom=12, cap=10)
 >>> answer["status"], answer["numberMatched"], [f["id"] for f in answer["features"]]
 ('ok', 2, [0, 2])
+
+A feature of more than ``large`` vertices is listed by id and bbox (``references``), not sent:
+
+>>> from shapely.geometry import LineString
+>>> line = gpd.GeoDataFrame(geometry=[LineString([(0, 0), (0.5, 0.01), (1, 0)])], crs=4326)
+>>> answer = view_collection(LayerIndex.build(line), (0.0, 0.0, 1.0, 1.0), zoom=18, large=2)
+>>> answer["features"], answer["references"]
+([], [{'id': 0, 'bbox': [0.0, 0.0, 1.0, 0.01]}])
+>>> view_feature(LayerIndex.build(line), 0, zoom=18)["geometry"]["coordinates"]
+((0.0, 0.0), (0.5, 0.01), (1.0, 0.0))
 """
 
 from __future__ import annotations
@@ -45,8 +55,13 @@ WEB_MERCATOR_MAX_LAT = 85.0511287798
 FEATURE_CACHE_VERTICES = 300_000
 """Vertices of simplified features a :class:`FeatureCache` keeps, per layer: about 30 MB as
 GeoJSON coordinate tuples, twice the 2,000 km² mosaic's built-up area at zoom 16."""
+LARGE_FEATURE_VERTICES = 1000
+"""A feature of more vertices (once simplified for the zoom) is sent by reference, not whole:
+a cell lists its id and bbox and the page fetches it once per zoom from the feature route
+(about 30 KB of GeoJSON; the 2,000 km² mosaic's built-up area is 1.7 MB at zoom 16)."""
 
-_Cached = tuple[dict[str, Any], tuple[float, float, float, float]] | None
+_Cached = tuple[dict[str, Any], tuple[float, float, float, float], int] | None
+"""A feature as GeoJSON, its bounds and its vertex count (``None``: it collapsed)."""
 
 
 class FeatureCache:
@@ -154,6 +169,7 @@ def view_collection(
     *,
     zoom: int,
     cap: int = MAX_VIEW_FEATURES,
+    large: int = LARGE_FEATURE_VERTICES,
 ) -> dict[str, Any]:
     """The features of ``index`` intersecting ``bbox``, simplified to half a pixel at ``zoom``.
 
@@ -167,39 +183,62 @@ def view_collection(
         The map's zoom: geometry simplified to half a pixel (exact from zoom 17).
     cap : int
         At most this many features; more give ``status: "too_many"`` and none.
+    large : int
+        Features of more vertices than this (simplified) are listed in ``references`` as
+        ``{"id", "bbox"}`` instead of being sent: the page fetches each once per zoom
+        (:func:`view_feature`), not again with every cell it crosses.
 
     Returns
     -------
     dict
         A GeoJSON FeatureCollection (feature ``id``: row position in the layer, the same as in
-        the layer API) with ``status`` (``ok``, ``zoom_in``: below ``min_zoom``, nothing sent;
-        ``too_many``: more than ``cap`` features matched, nothing sent), ``numberMatched``,
-        ``numberReturned``, ``zoom``, ``min_zoom`` and ``cap``.
+        the layer API) with ``references``, ``status`` (``ok``, ``zoom_in``: below
+        ``min_zoom``, nothing sent; ``too_many``: more than ``cap`` features matched, nothing
+        sent), ``numberMatched`` (features intersecting), ``numberReturned`` (features
+        sent whole), ``zoom``, ``min_zoom``, ``cap`` and ``large``.  ``bbox`` covers both.
     """
-    base: dict[str, Any] = {"zoom": zoom, "min_zoom": index.min_zoom, "cap": cap}
+    base: dict[str, Any] = {"zoom": zoom, "min_zoom": index.min_zoom, "cap": cap, "large": large}
     if zoom < index.min_zoom:
         return _empty("zoom_in", None, base)
     hits = np.sort(index.tree.query(shapely.box(*bbox), predicate="intersects"))
     if len(hits) > cap:
         return _empty("too_many", len(hits), base)
     found = _features(index, hits, simplify_tolerance_deg(zoom))
-    features = [item[0] for item in found]
+    features = [item[0] for item in found if item[2] <= large]
+    references = [
+        {"id": item[0]["id"], "bbox": [round(float(v), 6) for v in item[1]]}
+        for item in found
+        if item[2] > large
+    ]
     page: dict[str, Any] = {
         "type": "FeatureCollection",
         "numberMatched": len(hits),
         "numberReturned": len(features),
         "features": features,
+        "references": references,
     }
-    if features:  # the bbox of the features returned, as layers.geojson gives it
+    if found:  # the bbox of the features returned and referenced, as layers.geojson gives it
         bounds = np.array([item[1] for item in found])
         total = (*bounds[:, :2].min(axis=0), *bounds[:, 2:].max(axis=0))
         page["bbox"] = [round(float(v), 6) for v in total]
     return {**page, "status": "ok", **base}
 
 
+def view_feature(index: LayerIndex, row: int, *, zoom: int) -> dict[str, Any] | None:
+    """Feature ``row`` of ``index`` simplified for ``zoom``, as a cell would carry it.
+
+    ``None`` when the layer has no such row or the feature collapses at this zoom (a cell never
+    lists it then).  Shares the layer's :class:`FeatureCache` with :func:`view_collection`.
+    """
+    if not 0 <= row < len(index.frame):
+        return None
+    found = _features(index, np.array([row], dtype=np.int64), simplify_tolerance_deg(zoom))
+    return found[0][0] if found else None
+
+
 def _features(
     index: LayerIndex, hits: np.ndarray, tolerance: float | None
-) -> list[tuple[dict[str, Any], tuple[float, float, float, float]]]:
+) -> list[tuple[dict[str, Any], tuple[float, float, float, float], int]]:
     """The features of rows ``hits`` (ascending) simplified by ``tolerance``, with their bounds.
 
     Rows not in the layer's :class:`FeatureCache` are simplified and converted (the same steps
@@ -222,7 +261,7 @@ def _features(
         ):
             feature = {"type": "Feature", "id": row, "properties": props}
             feature["geometry"] = shapely.geometry.mapping(geom)
-            made[row] = (feature, (box[0], box[1], box[2], box[3]))
+            made[row] = (feature, (box[0], box[1], box[2], box[3]), n)
             index.features.put(tolerance, row, made[row], n)
         for row in set(made) - set(kept.tolist()):
             index.features.put(tolerance, row, None, 1)
@@ -237,5 +276,6 @@ def _empty(status: str, matched: int | None, base: dict[str, Any]) -> dict[str, 
         "numberMatched": matched,
         "numberReturned": 0,
         "features": [],
+        "references": [],
         **base,
     }

@@ -216,8 +216,12 @@ function gisAttribution(map, attributions) {
    screen: Web Mercator tiles of level zoom - 2 (1,024 px at the map's zoom), geometry
    simplified for the zoom.  Cells already fetched are kept (client cache, LRU), so a pan
    fetches only the cells that come into view; the layer draws exactly the features of the
-   cells covering the view (deduplicated by feature id).  Below the layer's minZoom, or where a
-   cell holds more than the server's cap, nothing is drawn and a note asks to zoom in. */
+   cells covering the view (deduplicated by feature id).  A cell lists a large feature (more
+   than the server's `large` vertices: a built-up area, a big gap polygon) by reference only;
+   the layer fetches it once per zoom from the reference's `href` and keeps it, so a pan never
+   transfers, parses or draws again a feature the page already has.  Below the layer's minZoom,
+   or where a cell holds more than the server's cap, nothing is drawn and a note asks to zoom
+   in. */
 var gisView = { pending: 0, scheduled: 0, requests: 0, firstDrawMs: null, lastDrawMs: null };
 var GIS_VIEW_DEBOUNCE_MS = 50;
 var GIS_VIEW_CACHE_CELLS = 256;
@@ -310,12 +314,14 @@ function gisViewUrl(base, cell, zoom) {
 
 /* A layer drawn from the view route for what is on screen.  Exposed for tests: gisCells (keys
    of the cells covering the view), gisViewBbox (their union), gisZoom, gisStatus ("ok",
-   "zoom_in", "too_many", "loading", "failed"), gisRequests (cells fetched). */
+   "zoom_in", "too_many", "loading", "failed"), gisRequests (cells and large features fetched). */
 function gisViewLayer(spec) {
   var drawn = {};       // "zoom:id" -> Leaflet layer on the group
-  var cache = {};       // cell key -> answer ({status, features})
+  var cache = {};       // cell key -> answer ({status, features, references})
   var order = [];       // cell keys, least recently used first
   var inflight = {};
+  var large = {};       // "zoom:id" -> a large feature fetched from its reference's href
+  var largeInflight = {};
   var timer = null;
   var adding = null;
   var group = L.geoJson(null, gisLayerOptions(spec, function (feature, layer) {
@@ -348,6 +354,10 @@ function gisViewLayer(spec) {
       if (!answer) { waiting = true; return; }
       if (answer.status !== "ok") { status = answer.status; return; }
       answer.features.forEach(function (f) { target[zoom + ":" + f.id] = f; });
+      answer.references.forEach(function (ref) {
+        var key = zoom + ":" + ref.id;
+        if (large[key]) { target[key] = large[key]; } else { waiting = true; fetchLarge(ref, key); }
+      });
     });
     var changed = false;
     Object.keys(drawn).forEach(function (key) {
@@ -370,6 +380,30 @@ function gisViewLayer(spec) {
     if (!waiting) { group.gisState = "loaded"; }
   }
 
+  function fetchLarge(ref, key) {
+    if (largeInflight[key]) { return; }
+    largeInflight[key] = true;
+    group.gisState = "loading";  // (a retry after a failure draws when it arrives)
+    gisView.pending += 1;
+    gisView.requests += 1;
+    group.gisRequests += 1;
+    fetch(gisSameOrigin(ref.href), {
+      credentials: "same-origin", headers: { Accept: "application/geo+json" }
+    }).then(function (response) {
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      return response.json();
+    }).then(function (feature) {
+      large[key] = feature;
+    }).catch(function (err) {
+      group.gisState = "failed";
+      gisViewNote(group, "加载失败 could not load " + spec.title + " (" + err.message + ")", "failed");
+    }).then(function () {
+      delete largeInflight[key];
+      gisView.pending -= 1;
+      if (group._map && group.gisState !== "failed") { redraw(); }
+    });
+  }
+
   function fetchCell(cell, zoom) {
     if (inflight[cell.key]) { return; }
     inflight[cell.key] = true;
@@ -382,7 +416,8 @@ function gisViewLayer(spec) {
       if (!response.ok) { throw new Error("HTTP " + response.status); }
       return response.json();
     }).then(function (answer) {
-      cache[cell.key] = { status: answer.status, features: answer.features || [] };
+      cache[cell.key] = { status: answer.status, features: answer.features || [],
+                          references: answer.references || [] };
       touch(cell.key);
     }).catch(function (err) {
       group.gisState = "failed";
@@ -399,6 +434,11 @@ function gisViewLayer(spec) {
     var map = group._map;
     if (!map) { return; }
     var view = gisViewCells(map);
+    if (group.gisZoom !== view.zoom) {  // large features are kept for the current zoom only
+      Object.keys(large).forEach(function (key) {
+        if (key.split(":")[0] !== String(view.zoom)) { delete large[key]; }
+      });
+    }
     group.gisZoom = view.zoom;
     if (view.zoom < spec.minZoom) {
       group.gisCells = [];

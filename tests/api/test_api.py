@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -391,9 +392,15 @@ def test_openapi_document_validates_and_lists_every_route(client: Any, web_app: 
             continue
         if rule.endpoint.startswith("openapi."):
             continue
-        openapi_path = path.replace("<", "{").replace(">", "}")
+        # <int:feature_id> is {feature_id} (an integer path parameter) in OpenAPI
+        openapi_path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", path)
         assert openapi_path in documented, f"{path} is missing from the OpenAPI document"
     assert "/map/{county_id}" not in documented
+    feature = spec["paths"][
+        "/api/v1/counties/{county_id}/layers/{layer}/view/features/{feature_id}"
+    ]
+    (param,) = [p for p in feature["get"]["parameters"] if p["name"] == "feature_id"]
+    assert param["in"] == "path" and param["schema"]["type"] == "integer"
     get_ind = spec["paths"]["/api/v1/counties/{county_id}/indicators"]["get"]
     assert {p["name"] for p in get_ind["parameters"]} >= {"year", "minutes", "walk_speed"}
 

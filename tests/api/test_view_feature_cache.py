@@ -16,7 +16,7 @@ from shapely.geometry import LineString, Polygon
 
 from layers.geojson import to_feature_collection
 from layers.simplify import simplify_tolerance_deg
-from layers.view import FeatureCache, LayerIndex, view_collection
+from layers.view import FeatureCache, LayerIndex, view_collection, view_feature
 
 
 def _layer() -> gpd.GeoDataFrame:
@@ -54,16 +54,37 @@ def test_cached_answers_equal_fresh_ones_in_any_order() -> None:
     ]
     for zoom in (12, 16, 17):
         for bbox in cells + cells[::-1]:
-            got = view_collection(index, bbox, zoom=zoom)
+            got = view_collection(index, bbox, zoom=zoom, large=10**9)  # nothing by reference
             want = _from_scratch(frame, bbox, zoom)
-            assert got["status"] == "ok"
+            assert got["status"] == "ok" and got["references"] == []
             for key in ("features", "numberMatched", "numberReturned", "bbox"):
                 assert json.dumps(got.get(key)) == json.dumps(want.get(key)), (zoom, bbox, key)
 
 
+def test_features_and_fetched_references_equal_fresh_answers() -> None:
+    """With the wiggly polygon sent by reference, the cell plus the referenced feature (fetched
+    with ``view_feature``) is the answer built from scratch, whichever cells came first."""
+    frame = _layer()
+    index = LayerIndex.build(frame)
+    cells = [(104.0, 30.6, 104.05, 30.7), (103.85, 30.55, 104.15, 30.85)]
+    for zoom in (12, 16, 17):
+        for bbox in cells + cells[::-1]:
+            got = view_collection(index, bbox, zoom=zoom, large=20)
+            want = _from_scratch(frame, bbox, zoom)
+            assert [r["id"] for r in got["references"]] == [0]
+            assert 0 not in [f["id"] for f in got["features"]]
+            whole = [view_feature(index, r["id"], zoom=zoom) for r in got["references"]]
+            merged = sorted(got["features"] + whole, key=lambda f: f["id"])
+            assert json.dumps(merged) == json.dumps(want["features"]), (zoom, bbox)
+            assert got["numberReturned"] == len(want["features"]) - 1
+            assert got["bbox"] == want["bbox"]
+            ref_bbox = [round(v, 6) for v in shapely.bounds(frame.geometry.iloc[0]).tolist()]
+            assert got["references"][0]["bbox"] == ref_bbox
+
+
 def test_the_cache_keeps_to_its_vertex_budget_and_the_newest_feature() -> None:
     cache = FeatureCache(max_vertices=10)
-    feature = ({"type": "Feature"}, (0.0, 0.0, 1.0, 1.0))
+    feature = ({"type": "Feature"}, (0.0, 0.0, 1.0, 1.0), 4)
     for row in range(5):
         cache.put(None, row, feature, 4)
     assert sorted(cache.get(None, np.arange(5))) == [3, 4]  # 8 vertices kept of 20

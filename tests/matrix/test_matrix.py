@@ -168,6 +168,12 @@ def fill(template: str, values: dict[str, list[str]]) -> list[str]:
     return urls
 
 
+VIEW_QUERIES = {
+    "/view": "?bbox=110,31,117,37&zoom=8",
+    **{f"/view/features/{i}": "?zoom=16" for i in (0, 1)},
+}
+"""The map pages' routes once more with their required query (Henan, zoom 8; features 0 and 1)."""
+
 SETTINGS_QUERY = {"year": "2018", "minutes": "5", "walk_speed": "0.8"}
 """Indicator parameters (other than the defaults) for routes whose OpenAPI operation takes them."""
 
@@ -194,10 +200,12 @@ def county_urls(app: Any, token: str, county_id: str, folder: Path) -> list[str]
         "county_id": [county_id],
         "layer": _layer_names(client, county_id, folder, headers),
         "record_id": _record_ids(folder),
+        "feature_id": ["0", "1", "999999"],
     }
     county, _global = all_templates(app)
     variants = [t for t in settings_variants(app) if "<county_id>" in t]
-    return [url for t in [*county, *variants] for url in fill(t, values)]
+    urls = [url for t in [*county, *variants] for url in fill(t, values)]
+    return urls + [u + VIEW_QUERIES[k] for u in urls for k in VIEW_QUERIES if u.endswith(k)]
 
 
 def global_urls(app: Any) -> list[str]:

@@ -11,6 +11,7 @@ import sqlite3
 import tempfile
 import zipfile
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +27,30 @@ MARKER = "NONPUBLIC-MARKER"
 SKIP_ENDPOINTS = {"static"}
 VIEWERS = ("staff", "", "public", "other_staff")  # staff first: a cache must not leak later
 UPLOAD_NAMES = ("p10-parks-upload.geojson", "pop-upload-7.tif")
+VIEW_QUERIES = {  # the map pages' routes answer 400 without these
+    "layers.get_view": "?bbox=103.9,30.7,104.2,30.9&zoom=14",
+    "layers.get_view_feature": "?zoom=16",
+}
 
 
-def get_urls(app: Any, params: dict[str, str]) -> list[tuple[str, str]]:
-    """(endpoint, URL) of every GET route, path parameters filled from ``params``."""
+def _value(values: dict[str, str], match: re.Match[str]) -> str:
+    return values.get(match.group(1), "x")
+
+
+def get_urls(
+    app: Any, params: dict[str, str], feature_ids: range = range(1)
+) -> list[tuple[str, str]]:
+    """(endpoint, URL) of every GET route, path parameters filled from ``params``; a route of
+    one feature once per id of ``feature_ids``, the view routes with their required query."""
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" not in (rule.methods or set()) or rule.endpoint in SKIP_ENDPOINTS:
             continue
-        url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: params.get(m.group(1), "x"), rule.rule)
-        urls.append((rule.endpoint, url))
+        ids = [str(i) for i in feature_ids] if "<int:feature_id>" in rule.rule else [""]
+        for feature_id in ids:
+            values = {**params, "feature_id": feature_id}
+            url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", partial(_value, values), rule.rule)
+            urls.append((rule.endpoint, url + VIEW_QUERIES.get(rule.endpoint, "")))
     assert len(urls) >= 20
     return urls
 
@@ -90,7 +105,8 @@ def _counts(doc: Any, layer: str) -> list[int]:
 
 def test_non_public_records_reach_only_the_countys_staff(private_app: Any) -> None:
     app, accounts, ids, n_public, n_all = private_app
-    urls = get_urls(app, {"county_id": DEMO_ID, "layer": "disclosures", "record_id": ids[0]})
+    params = {"county_id": DEMO_ID, "layer": "disclosures", "record_id": ids[0]}
+    urls = get_urls(app, params, feature_ids=range(n_all + 1))  # every record's id, one more
     client = app.test_client()
     seen_by_staff = set()
     for who in VIEWERS:
@@ -107,10 +123,14 @@ def test_non_public_records_reach_only_the_countys_staff(private_app: Any) -> No
             if resp.mimetype.endswith("json") and resp.status_code == 200:
                 counts = _counts(resp.get_json(), "disclosures")
                 assert all(c == n_public for c in counts), (who, endpoint, counts)
-    # the county's staff still see them where the data is served whole (the pages embed no
-    # features: they fetch the view route, whose visitor/staff answers tests/api/test_view.py
-    # checks)
-    assert {"layers.get_features", "exports.export_layer"} <= seen_by_staff
+    # the county's staff still see them where the data is served: whole, and on the map pages'
+    # routes (the cells on screen, one feature by id)
+    assert {
+        "layers.get_features",
+        "exports.export_layer",
+        "layers.get_view",
+        "layers.get_view_feature",
+    } <= seen_by_staff
 
 
 @pytest.mark.parametrize("who", VIEWERS)
