@@ -46,6 +46,7 @@ from scipy.spatial import cKDTree
 
 from gis.errors import CrsError, ValidationError
 from gis.indicators._common import dissolve, lonlat, make_result, reason, require_all_metric
+from gis.indicators._state import digest_of, frozen, geometries, register
 from gis.result import IndicatorResult, empty_layer
 from gis.routing import (
     EdgeJoin,
@@ -185,32 +186,21 @@ def compute_fitness_15min_coverage(
     cells_xy, persons = _cells(population, built_up if settings.fitness_within_built_up else None)
     if persons.sum() <= 0:
         return _why(reason("no_residents"))
-    node_xy = node_coordinates(walk_nodes)
-    edges = walk_edge_arrays(walk_edges)
-    graph = edge_graph(len(node_xy), edges.u, edges.v, edges.length_m)
+    net, net_key = cell_network(walk_nodes, walk_edges, cells_xy)
+    graph, node_xy, edges = net.graph, net.node_xy, net.edges
     facilities = _facility_geoms(sports)
-    arrays = coverage_arrays(
-        graph,
-        node_xy,
-        edges,
-        facilities,
-        cells_xy,
-        persons,
-        max_walk_m=settings.max_walk_m,
-        snap_m=settings.facility_snap_m,
+    arrays = cached_coverage(
+        net, net_key, facilities, max_walk_m=settings.max_walk_m, snap_m=settings.facility_snap_m
     )
     details = _details(arrays, persons, len(facilities))
     details["site_candidate_rule"] = CANDIDATE_RULE.format(n=settings.site_candidates_max)
     site_arrays = arrays
     fixed = _facility_geoms(fixed_sites)
     if len(fixed):  # the fixed sites count as facilities for the suggestions
-        site_arrays = coverage_arrays(
-            graph,
-            node_xy,
-            edges,
+        site_arrays = cached_coverage(
+            net,
+            net_key,
             np.concatenate([facilities, fixed]),
-            cells_xy,
-            persons,
             max_walk_m=settings.max_walk_m,
             snap_m=settings.facility_snap_m,
         )
@@ -301,9 +291,18 @@ def _cells(
     persons = np.asarray(population.persons, dtype=np.float64)
     if built_up is None:
         return xy, persons
+    key = digest_of("cells in built-up", xy, population.cell_size_m, geometries(built_up))
+    keep = _CELLS_IN_AREA.get(key, lambda: _touching(xy, population.cell_size_m, built_up))
+    return xy[keep], persons[keep]
+
+
+def _touching(
+    xy: npt.NDArray[np.float64], cell_m: float, built_up: gpd.GeoDataFrame
+) -> npt.NDArray[np.bool_]:
+    """Which cells' squares overlap the built-up area (more than touch its edge)."""
     area = dissolve(built_up)
     shapely.prepare(area)
-    half = population.cell_size_m / 2.0
+    half = cell_m / 2.0
     keep = np.zeros(len(xy), dtype=bool)
     for start in range(0, len(xy), CELL_CHUNK):  # a few MB of squares at a time
         x, y = xy[start : start + CELL_CHUNK, 0], xy[start : start + CELL_CHUNK, 1]
@@ -311,7 +310,8 @@ def _cells(
         keep[start : start + CELL_CHUNK] = shapely.intersects(area, squares) & ~shapely.touches(
             area, squares
         )
-    return xy[keep], persons[keep]
+    frozen(keep)
+    return keep
 
 
 def _facility_geoms(sports: gpd.GeoDataFrame | None) -> np.ndarray:
@@ -416,6 +416,67 @@ def join_cells(
     join = nearest_edge_points(edges.lines, cells_xy)
     access_m = np.minimum.reduceat(join.access_m, join.starts()) if len(cells_xy) else np.zeros(0)
     return CellNetwork(graph, node_xy, edges, join, access_m)
+
+
+_CELLS_IN_AREA = register("cells in the built-up area", 4)
+_NETWORKS = register("walk graphs with the cells joined", 2)
+_WALKS = register("walks to the facilities", 24)
+
+
+def cell_network(
+    walk_nodes: gpd.GeoDataFrame, walk_edges: gpd.GeoDataFrame, cells_xy: npt.NDArray[np.float64]
+) -> tuple[CellNetwork, bytes]:
+    """:func:`join_cells` of the walk network's graph, kept by the content of its inputs.
+
+    Returns the network and its key (a digest of the nodes, the edges and the cell centres):
+    a what-if edit that leaves the network and the cells alone (a facility added, moved or
+    deleted, a population changed by a factor) reuses the graph and the cells' join.
+    """
+    ids = walk_nodes["node_id"].to_numpy() if "node_id" in walk_nodes.columns else None
+    length = (
+        walk_edges["length_m"].to_numpy(dtype=np.float64)
+        if "length_m" in walk_edges.columns
+        else None
+    )
+    key = digest_of(
+        "cell network",
+        ids,
+        geometries(walk_nodes),
+        walk_edges["u"].to_numpy(),
+        walk_edges["v"].to_numpy(),
+        length,
+        geometries(walk_edges),
+        cells_xy,
+    )
+
+    def build() -> CellNetwork:
+        node_xy = node_coordinates(walk_nodes)
+        edges = walk_edge_arrays(walk_edges)
+        graph = edge_graph(len(node_xy), edges.u, edges.v, edges.length_m)
+        net = join_cells(graph, node_xy, edges, cells_xy)
+        frozen(node_xy, edges.u, edges.v, edges.length_m, edges.lines, net.access_m)
+        frozen(graph.data, graph.indices, graph.indptr)
+        frozen(net.join.point, net.join.edge, net.join.access_m, net.join.fraction)
+        return net
+
+    return _NETWORKS.get(key, build), key
+
+
+def cached_coverage(
+    net: CellNetwork, key: bytes, facilities: np.ndarray, *, max_walk_m: float, snap_m: float
+) -> CoverageArrays:
+    """:func:`network_coverage` of ``net`` (key from :func:`cell_network`), kept by content.
+
+    A population edit that keeps the cells and the facilities reuses the walks.
+    """
+    walk_key = digest_of("walks", key, facilities, float(max_walk_m), float(snap_m))
+
+    def walks() -> CoverageArrays:
+        arrays = network_coverage(net, facilities, max_walk_m=max_walk_m, snap_m=snap_m)
+        frozen(arrays.walk_m, arrays.covered)
+        return arrays
+
+    return _WALKS.get(walk_key, walks)
 
 
 def facility_walks(
