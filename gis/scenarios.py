@@ -57,6 +57,8 @@ from gis.indicators import (
     urban_population,
 )
 from gis.indicators._common import dissolve
+from gis.indicators._grow import remember
+from gis.indicators.parks import public_parks
 from gis.projection import (
     PARKING_LAYER,
     ROAD_CLASS_HIGHWAY,
@@ -925,6 +927,7 @@ def recompute(
     changed: frozenset[str],
     before: Sequence[IndicatorResult],
     settings: IndicatorSettings,
+    base: Workspace | None = None,
 ) -> tuple[list[IndicatorResult], list[str], bool]:
     """The results after the edits: ``(results, recomputed ids, full)``.
 
@@ -932,6 +935,11 @@ def recompute(
     ``before`` results.  A changed layer no indicator here is known to read (a facility layer
     added after this module) makes a full :func:`gis.indicators.compute_all` (``full`` true),
     so a new indicator is never left stale.
+
+    ``base`` is the workspace the edits were applied to: its park layers are remembered so
+    the park indicators merge a drawn park into the base's kept dissolve
+    (:mod:`gis.indicators._grow`); the indicators' other kept state (walk graph, the cells'
+    join) is found by content.  The results are those of a full computation either way.
     """
     if not changed:
         return list(before), [], False
@@ -939,6 +947,9 @@ def recompute(
         after = compute_all(ws_after, settings)
         return after, [r.id for r in after], True
     ids = affected_indicators(changed)
+    if base is not None and changed & {"parks", "green_space"}:
+        parks = base.layer("parks")
+        remember(parks, public_parks(parks), base.layer("green_space"))
     fresh = {i: _COMPUTE[i](ws_after, settings) for i in ids}
     return [fresh.get(r.id, r) for r in before], ids, False
 
@@ -1049,7 +1060,9 @@ def evaluate(
     """
     current = list(before) if before is not None else compute_all(ws_metric, settings)
     applied = apply_edits(ws_metric, edits)
-    after, ids, full = recompute(applied.workspace, applied.changed, current, settings)
+    after, ids, full = recompute(
+        applied.workspace, applied.changed, current, settings, base=ws_metric
+    )
     by_id = {r.id: r for r in after}
     changes = [IndicatorChange(r, by_id.get(r.id, r)) for r in current]
     a_before, a_after = assess(current, rules), assess(after, rules)

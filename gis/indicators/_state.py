@@ -105,6 +105,11 @@ class StateCache:
         with self._lock:
             return len(self._items)
 
+    def peek(self, key: bytes) -> Any:
+        """The value of ``key`` or ``None`` (not counted, not computed)."""
+        with self._lock:
+            return self._items.get(key)
+
     def get(self, key: bytes, compute: Callable[[], T]) -> T:
         """The value of ``key``, computed by ``compute()`` (outside the lock) on a miss."""
         with self._lock:
