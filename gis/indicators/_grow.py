@@ -26,6 +26,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar, cast
 
 import geopandas as gpd
 import numpy as np
@@ -34,6 +35,8 @@ from shapely.geometry.base import BaseGeometry
 
 from gis.indicators._common import _polygonal
 from gis.indicators._state import digest_of, geometries, register
+
+T = TypeVar("T")
 
 KNOWN_LAYERS = 16
 """How many layer contents (digest → row count) are remembered as possible bases."""
@@ -164,7 +167,7 @@ def _grow(
     return out, base_key, Growth(base, base_key, touched, merged)
 
 
-def derived(key: bytes, label: str, compute: Callable[[], object]) -> object:
+def derived(key: bytes, label: str, compute: Callable[[], T]) -> T:
     """An overlay of a dissolve (its key from :func:`grown_union`), kept by content."""
     return _DERIVED.get(digest_of(label, key), compute)
 
@@ -198,4 +201,6 @@ def multipolygon(parts: Sequence[BaseGeometry] | np.ndarray) -> BaseGeometry:
     1.0
     """
     kept = [p for p in parts if p is not None and not p.is_empty and p.area > 0]
-    return shapely.multipolygons(kept) if kept else shapely.Polygon()
+    if not kept:
+        return shapely.Polygon()
+    return cast(BaseGeometry, shapely.multipolygons(np.asarray(kept, dtype=object)))

@@ -279,13 +279,13 @@ def _clipped(
     if growth is None:
         return derived(
             digest_of(key, area_key), "in built-up", lambda: dissolved.geom.intersection(area)
-        )  # type: ignore[return-value]
+        )
     base_clip = derived(
         digest_of(growth.base_key, area_key),
         "in built-up",
         lambda: growth.base.geom.intersection(area),
     )
-    return grown_clip(base_clip, growth, area)  # type: ignore[arg-type]
+    return grown_clip(base_clip, growth, area)
 
 
 def _served(
@@ -320,8 +320,8 @@ def _served(
     )
     if growth is None or not monotone:
         out = derived(digest_of(key, homes_key), "served", lambda: full(dissolved.geom))
-        return out  # type: ignore[return-value]
-    base_served, base_gap, base_counts = derived(  # type: ignore[misc]
+        return out
+    base_served, base_gap, base_counts = derived(
         digest_of(growth.base_key, homes_key), "served", lambda: full(growth.base.geom)
     )
     counts = dict(base_counts)
@@ -343,9 +343,8 @@ def _served(
         return base_served, base_gap, counts
     reach = shapely.union_all(buffers)
     shapely.prepare(reach)
-    gap_parts = np.asarray(
-        [p for p in shapely.get_parts(_polygonal(base_gap)) if not p.is_empty], dtype=object
-    )
+    gap_parts = shapely.get_parts(_polygonal(base_gap))
+    gap_parts = gap_parts[~shapely.is_empty(gap_parts)]
     hit = shapely.intersects(reach, gap_parts) if len(gap_parts) else np.zeros(0, dtype=bool)
     cut = [_polygonal(g) for g in shapely.difference(gap_parts[hit], reach)]
     gained = float(shapely.area(gap_parts[hit]).sum()) - float(sum(g.area for g in cut))

@@ -81,9 +81,7 @@ def _layer_differences(got: Any, want: Any, where: str) -> list[str]:
     return out
 
 
-def differences(
-    got: Sequence[IndicatorResult], want: Sequence[IndicatorResult]
-) -> list[str]:
+def differences(got: Sequence[IndicatorResult], want: Sequence[IndicatorResult]) -> list[str]:
     """What differs between two result lists beyond floating-point tolerance (empty: equal)."""
     out: list[str] = []
     if [r.id for r in got] != [r.id for r in want]:
