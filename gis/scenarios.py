@@ -59,6 +59,7 @@ from gis.indicators import (
 from gis.indicators._common import dissolve
 from gis.indicators._grow import remember
 from gis.indicators.parks import public_parks
+from gis.indicators.road_density import remember_roads
 from gis.projection import (
     PARKING_LAYER,
     ROAD_CLASS_HIGHWAY,
@@ -936,10 +937,12 @@ def recompute(
     added after this module) makes a full :func:`gis.indicators.compute_all` (``full`` true),
     so a new indicator is never left stale.
 
-    ``base`` is the workspace the edits were applied to: its park layers are remembered so
-    the park indicators merge a drawn park into the base's kept dissolve
-    (:mod:`gis.indicators._grow`); the indicators' other kept state (walk graph, the cells'
-    join) is found by content.  The results are those of a full computation either way.
+    ``base`` is the workspace the edits were applied to: its park and road layers are
+    remembered so the park indicators merge a drawn park into the base's kept dissolve
+    (:mod:`gis.indicators._grow`) and the road density adds a drawn road to the base's kept
+    state (:func:`gis.indicators.road_density.road_state`); the indicators' other kept state
+    (walk graph, the cells' join) is found by content.  The results are those of a full
+    computation either way.
     """
     if not changed:
         return list(before), [], False
@@ -950,6 +953,8 @@ def recompute(
     if base is not None and changed & {"parks", "green_space"}:
         parks = base.layer("parks")
         remember(parks, public_parks(parks), base.layer("green_space"))
+    if base is not None and "roads" in changed:
+        remember_roads(base.layer("roads"))
     fresh = {i: _COMPUTE[i](ws_after, settings) for i in ids}
     return [fresh.get(r.id, r) for r in before], ids, False
 

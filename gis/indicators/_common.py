@@ -256,6 +256,29 @@ def area_pieces(area: BaseGeometry, *, max_vertices: int = PIECE_VERTICES) -> np
     return np.asarray(out, dtype=object)
 
 
+_PIECES: dict[int, tuple[BaseGeometry, np.ndarray]] = {}
+
+
+def pieces_of(area: BaseGeometry) -> np.ndarray:
+    """:func:`area_pieces` of ``area``, kept for the last few areas (the very same objects).
+
+    Like :func:`intersection_of`, by identity: :func:`dissolve` returns the same built-up
+    area object while the layer is unchanged, and every clip of the road density (and of a
+    what-if road) cuts it the same way.
+    """
+    with _DISSOLVED_LOCK:
+        hit = _PIECES.get(id(area))
+    if hit is not None and hit[0] is area:
+        return hit[1]
+    pieces = area_pieces(area)
+    pieces.setflags(write=False)
+    with _DISSOLVED_LOCK:
+        _PIECES[id(area)] = (area, pieces)  # holding the area keeps its id unique
+        while len(_PIECES) > DISSOLVE_CACHE_SIZE:
+            del _PIECES[next(iter(_PIECES))]
+    return pieces
+
+
 def clip_lines(lines: np.ndarray, area: BaseGeometry) -> np.ndarray:
     """Each line intersected with ``area``: the same as ``shapely.intersection(lines, area)``.
 
@@ -280,7 +303,7 @@ def clip_lines(lines: np.ndarray, area: BaseGeometry) -> np.ndarray:
     edge = np.flatnonzero(~covered & shapely.intersects(area, lines))
     if len(edge) == 0:
         return out
-    pieces = area_pieces(area)
+    pieces = pieces_of(area)
     line_of, piece_of = shapely.STRtree(pieces).query(lines[edge], predicate="intersects")
     order = np.argsort(line_of, kind="stable")
     line_of, piece_of = line_of[order], piece_of[order]

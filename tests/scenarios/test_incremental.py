@@ -21,7 +21,7 @@ import shapely
 from pyproj import CRS
 from shapely.geometry import LineString, Point, box, mapping
 
-from gis.indicators import _grow, _state, compute_all
+from gis.indicators import _grow, _state, compute_all, road_density
 from gis.indicators.fitness_coverage import _NETWORKS, _WALKS, cell_network
 from gis.indicators.parks import compute_park_service_coverage
 from gis.scenarios import apply_edits, evaluate, parse_edits
@@ -81,6 +81,8 @@ def handmade() -> Workspace:
         [LineString([(0, y), (2000, y)]) for y in (400.0, 1000.0, 1600.0)]
         + [LineString([(x, 0), (x, 2000)]) for x in (400.0, 1000.0, 1600.0)],
         highway=["residential"] * 6,
+        road_class=["branch"] * 6,
+        oneway=[False] * 6,
         osm_id=np.arange(6),
     )
     sports = _frame(
@@ -165,10 +167,20 @@ def test_handmade_edit_equals_compute_all(
     grown: list[str] = []
     real = _grow._grow
     monkeypatch.setattr(_grow, "_grow", lambda label, *a: grown.append(label) or real(label, *a))
+    real_road = road_density._grown_state
+
+    def road(*a: Any) -> Any:
+        out = real_road(*a)
+        grown.append("roads" if out is not None else "roads refused")
+        return out
+
+    monkeypatch.setattr(road_density, "_grown_state", road)
     result = evaluate(ws, edits, settings, before=now)
     assert not result.full_recompute
     if "park" in kind or kind == "all together":  # the drawn park merged into the kept dissolves
-        assert set(grown) == {"public parks", "green space and parks"}
+        assert {"public parks", "green space and parks"} <= set(grown)
+    if kind in ("road", "all together"):  # the drawn road added to the kept road state
+        assert "roads" in grown and "roads refused" not in grown
     full = compute_all(apply_edits(ws, edits).workspace, settings)
     assert differences(result.after_results, full) == []
     # twice: the second time every kept state is warm
@@ -334,3 +346,41 @@ def test_caches_answer_threads_alike(hand: Any) -> None:
     for t in threads:
         t.join()
     assert found == [[]] * 4
+
+
+def test_road_state_grows_only_by_two_way_new_lines(hand: Any) -> None:
+    """A one-way way or a way drawn again is not added locally; the result is still exact."""
+    ws, settings, _ = hand
+    roads, area = ws.layers["roads"], ws.layers["built_up"]
+    road_density.remember_roads(roads)
+    extra = _frame(
+        [LineString([(200, 200), (400, 400)])],
+        highway=["residential"],
+        road_class=["branch"],
+        oneway=[True],
+        osm_id=[-1],
+    )
+    import pandas as pd
+
+    for row in (extra, roads.iloc[[0]]):
+        grown = gpd.GeoDataFrame(pd.concat([roads, row], ignore_index=True), crs=GK)
+        base = road_density._full_state(roads, road_density.dissolve(area), settings)
+        assert road_density._grown_state(base, row, road_density.dissolve(area), settings) is None
+        got = road_density.compute_road_density(grown, area, settings=settings, provenance={})
+        for cache in _state.all_caches():
+            cache.clear()
+        want = road_density.compute_road_density(grown, area, settings=settings, provenance={})
+        assert differences([got], [want]) == []
+
+
+def test_a_changed_road_attribute_is_a_different_state(hand: Any) -> None:
+    ws, settings, _ = hand
+    roads, area = ws.layers["roads"], ws.layers["built_up"]
+    first = road_density.road_state(roads, area, road_density.dissolve(area), settings)
+    renamed = roads.copy()
+    renamed["highway"] = ["residential"] * 5 + ["primary"]
+    second = road_density.road_state(renamed, area, road_density.dissolve(area), settings)
+    assert second is not first
+    assert road_density.road_state(roads.copy(), area, road_density.dissolve(area), settings) is (
+        first
+    )
