@@ -34,7 +34,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from gis.indicators._common import _polygonal
-from gis.indicators._state import digest_of, geometries, register
+from gis.indicators._state import digest_of, geometries, is_disabled, register
 
 T = TypeVar("T")
 
@@ -64,6 +64,8 @@ def _note(key: bytes, rows: int) -> None:
 
 def _base_rows(geoms: np.ndarray) -> tuple[int, bytes] | None:
     """The longest remembered layer that ``geoms`` starts with: its rows and digest."""
+    if is_disabled():
+        return None
     with _KNOWN_LOCK:
         known = dict(_KNOWN)
     lengths = sorted({n for n in known.values() if n <= len(geoms)}, reverse=True)

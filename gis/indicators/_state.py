@@ -18,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import geopandas as gpd
@@ -107,11 +108,15 @@ class StateCache:
 
     def peek(self, key: bytes) -> Any:
         """The value of ``key`` or ``None`` (not counted, not computed)."""
+        if is_disabled():
+            return None
         with self._lock:
             return self._items.get(key)
 
     def get(self, key: bytes, compute: Callable[[], T]) -> T:
         """The value of ``key``, computed by ``compute()`` (outside the lock) on a miss."""
+        if is_disabled():
+            return compute()
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -132,6 +137,33 @@ class StateCache:
         with self._lock:
             self._items.clear()
             self.hits = self.misses = 0
+
+
+_DISABLED = threading.local()
+
+
+def is_disabled() -> bool:
+    """Whether this thread computes without the kept state (:func:`disabled`)."""
+    return bool(getattr(_DISABLED, "on", False))
+
+
+@contextmanager
+def disabled() -> Iterator[None]:
+    """Compute without any kept state in this thread: every cache misses and stores nothing.
+
+    For benchmarks and tests that need a full recomputation to compare with.
+
+    >>> cache = StateCache("demo", 2)
+    >>> with disabled():
+    ...     cache.get(b"k", lambda: 1), len(cache)
+    (1, 0)
+    """
+    before = is_disabled()
+    _DISABLED.on = True
+    try:
+        yield
+    finally:
+        _DISABLED.on = before
 
 
 def frozen(*arrays: np.ndarray) -> None:

@@ -46,7 +46,7 @@ from gis.indicators._common import (
     reason,
     require_all_metric,
 )
-from gis.indicators._state import digest_of, geometries, register
+from gis.indicators._state import digest_of, geometries, is_disabled, register
 from gis.result import IndicatorResult, empty_layer
 from gis.settings import ROAD_CLASS_NAMES, URBAN_ROAD_CLASSES, IndicatorSettings
 
@@ -815,7 +815,7 @@ def road_state(
     grown: RoadState | None = None
     if _ROAD_STATES.peek(key) is None:
         with _KNOWN_LOCK:
-            known = dict(_KNOWN_ROADS)
+            known = {} if is_disabled() else dict(_KNOWN_ROADS)
         for n in sorted({n for n in known.values() if n < len(roads)}, reverse=True):
             base_rows = _digest_rows(content, n)
             if known.get(base_rows) != n:
