@@ -155,8 +155,9 @@ def require_all_metric(
     return crs
 
 
-DISSOLVE_CACHE_SIZE = 4
-"""How many dissolved layers :func:`dissolve` keeps (by content), oldest dropped first."""
+DISSOLVE_CACHE_SIZE = 8
+"""How many dissolved layers :func:`dissolve` keeps (by content), least recently used dropped
+first (a county's indicators dissolve about six layers; a what-if edit then finds them all)."""
 _DISSOLVED: dict[bytes, BaseGeometry] = {}
 _DISSOLVED_LOCK = threading.Lock()  # the server computes in threads
 
@@ -184,7 +185,9 @@ def dissolve(gdf: gpd.GeoDataFrame | None) -> BaseGeometry:
         digest.update(b"-" if wkb is None else len(wkb).to_bytes(8, "little") + wkb)
     key = digest.digest()
     with _DISSOLVED_LOCK:
-        cached = _DISSOLVED.get(key)
+        cached = _DISSOLVED.pop(key, None)
+        if cached is not None:
+            _DISSOLVED[key] = cached  # most recently used last
     if cached is not None:
         return cached
     geoms = shapely.make_valid(raw)
@@ -215,7 +218,9 @@ def intersection_of(a: BaseGeometry, b: BaseGeometry) -> BaseGeometry:
     """
     key = (id(a), id(b))
     with _DISSOLVED_LOCK:
-        hit = _INTERSECTED.get(key)
+        hit = _INTERSECTED.pop(key, None)
+        if hit is not None:
+            _INTERSECTED[key] = hit  # most recently used last
     if hit is not None and hit[0] is a and hit[1] is b:
         return hit[2]
     out: BaseGeometry = a.intersection(b)
