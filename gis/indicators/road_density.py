@@ -484,38 +484,6 @@ def _by_class(classes: np.ndarray, lengths_m: np.ndarray, area_km2: float) -> di
     return out
 
 
-def _dead_end_roads(
-    roads: gpd.GeoDataFrame, urban: gpd.GeoDataFrame, area: BaseGeometry, edge_m: float
-) -> gpd.GeoDataFrame:
-    """Urban ways with a degree-1 end of the driving network well inside ``area``."""
-    urban = _distinct_ways(urban)
-    ends = _dead_end_points(_driving_lines(roads))
-    if len(ends) == 0:
-        return _empty_dead_ends(roads.crs)
-    pts = np.asarray(shapely.points(ends))
-    ends_in = pts[within_inner(area, pts, edge_m)]
-    if len(ends_in) == 0:
-        return _empty_dead_ends(roads.crs)
-    geoms = np.asarray(urban.geometry.values, dtype=object)
-    way_idx, _ = shapely.STRtree(ends_in).query(geoms, predicate="dwithin", distance=0.01)
-    counts = np.bincount(way_idx, minlength=len(urban))
-    hit = np.flatnonzero(counts > 0)
-    cols = {
-        c: urban[c].to_numpy()[hit] for c in ("osm_id", "name", "highway") if c in urban.columns
-    }
-    layer = gpd.GeoDataFrame(
-        {
-            **cols,
-            "road_class": urban["road_class"].to_numpy()[hit],
-            "length_m": np.round(shapely.length(geoms[hit]), 2),
-            "dead_ends": counts[hit],
-        },
-        geometry=gpd.GeoSeries(geoms[hit], crs=roads.crs),
-        crs=roads.crs,
-    )
-    return layer.reset_index(drop=True)
-
-
 INNER_CELL_FACTOR = 4.0
 """Cell side, in edge widths, of the local areas :func:`within_inner` buffers near the edge."""
 
@@ -652,28 +620,6 @@ def _dead_end_points(lines: np.ndarray) -> np.ndarray:
     touching_other = np.zeros(len(dead), dtype=bool)
     touching_other[end_idx[line_idx != which[dead][end_idx]]] = True
     return coords[dead[~touching_other]]
-
-
-def _sparsest_blocks(
-    clipped: np.ndarray, area: BaseGeometry, crs: Any, n: int
-) -> list[dict[str, Any]]:
-    """The ``n`` largest blocks enclosed by urban roads (clipped to ``area``) and its edge."""
-    if n <= 0 or len(clipped) == 0:
-        return []
-    lines = np.concatenate([shapely.get_parts(clipped), shapely.get_parts(area.boundary)])
-    noded = shapely.union_all(lines[~shapely.is_empty(lines)])
-    blocks = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
-    blocks = blocks[shapely.area(blocks) > 0]
-    shapely.prepare(area)
-    areas = shapely.area(blocks)
-    ranked = np.argsort(-areas, kind="stable")  # largest first, ties in polygonize order
-    order = _first_inside(area, blocks, ranked, n)
-    centres = shapely.point_on_surface(blocks[order])
-    lon, lat = lonlat(shapely.get_x(centres), shapely.get_y(centres), crs)
-    return [
-        {"area_m2": round(float(a), 1), "lon": round(float(x), 6), "lat": round(float(y), 6)}
-        for a, x, y in zip(areas[order], lon, lat, strict=True)
-    ]
 
 
 def _first_inside(area: BaseGeometry, blocks: np.ndarray, ranked: np.ndarray, n: int) -> np.ndarray:
@@ -1018,7 +964,7 @@ def _dead_counts(ways: np.ndarray, pts_xy: np.ndarray) -> np.ndarray:
 
 
 def _dead_layer(state: RoadState, crs: Any) -> gpd.GeoDataFrame:
-    """The dead-end roads layer of a state (as :func:`_dead_end_roads` makes it)."""
+    """The dead-end roads layer: distinct urban ways with dead ends inside, and how many."""
     if not state.inner.any():
         return _empty_dead_ends(crs)
     urban, counts = state.distinct, state.counts
@@ -1087,13 +1033,33 @@ def _grown_blocks(
     return blocks, np.concatenate([base.block_areas[keep], shapely.area(faces)])
 
 
+def block_ranking(blocks: np.ndarray, areas: np.ndarray) -> np.ndarray:
+    """Block indices, largest first; equal areas (to 0.001 m²) by position, west then south.
+
+    The order does not depend on the order polygonize gives the blocks in, so the blocks of
+    a kept state with a few of them split again rank as those of the whole network do.
+
+    >>> squares = np.array([shapely.box(10, 0, 20, 10), shapely.box(0, 0, 10, 10),
+    ...                     shapely.box(0, 10, 30, 20)])
+    >>> block_ranking(squares, shapely.area(squares)).tolist()
+    [2, 1, 0]
+    """
+    if len(blocks) == 0:
+        return np.zeros(0, dtype=np.int64)
+    box = np.round(shapely.bounds(blocks), 3)
+    centre = np.round(shapely.get_coordinates(shapely.centroid(blocks)), 3)
+    keys = (centre[:, 1], centre[:, 0], box[:, 3], box[:, 2], box[:, 1], box[:, 0])
+    ranking: np.ndarray = np.lexsort((*keys, -np.round(areas, 3)))
+    return ranking
+
+
 def _ranked_blocks(state: RoadState, area: BaseGeometry, crs: Any, n: int) -> list[dict[str, Any]]:
-    """The ``n`` largest blocks inside ``area`` (as :func:`_sparsest_blocks` reports them)."""
+    """The ``n`` largest blocks inside ``area`` (:func:`block_ranking`), area and lon/lat."""
     if state.blocks is None or state.block_areas is None:
         return []
     blocks, areas = state.blocks, state.block_areas
     shapely.prepare(area)
-    ranked = np.argsort(-areas, kind="stable")  # largest first, ties in polygonize order
+    ranked = block_ranking(blocks, areas)
     order = _first_inside(area, blocks, ranked, n)
     centres = shapely.point_on_surface(blocks[order])
     lon, lat = lonlat(shapely.get_x(centres), shapely.get_y(centres), crs)

@@ -151,6 +151,12 @@ HANDMADE_EDITS["all together"] = [
 ]
 
 
+def _full(ws: Workspace, edits: Any, settings: IndicatorSettings) -> list[Any]:
+    """compute_all of the edited copy without any kept state: a full recomputation."""
+    with _state.disabled():
+        return compute_all(apply_edits(ws, edits).workspace, settings)
+
+
 @pytest.fixture(scope="module")
 def hand() -> tuple[Workspace, IndicatorSettings, list[Any]]:
     ws = handmade()
@@ -181,7 +187,7 @@ def test_handmade_edit_equals_compute_all(
         assert {"public parks", "green space and parks"} <= set(grown)
     if kind in ("road", "all together"):  # the drawn road added to the kept road state
         assert "roads" in grown and "roads refused" not in grown
-    full = compute_all(apply_edits(ws, edits).workspace, settings)
+    full = _full(ws, edits, settings)
     assert differences(result.after_results, full) == []
     # twice: the second time every kept state is warm
     again = evaluate(ws, edits, settings, before=now)
@@ -209,7 +215,7 @@ def test_demo_every_edit_kind_equals_compute_all(demo: Any) -> None:
     for name, raw in _demo_sets(ws).items():
         edits = parse_edits(raw)
         result = evaluate(ws, edits, settings, before=now)
-        full = compute_all(apply_edits(ws, edits).workspace, settings)
+        full = _full(ws, edits, settings)
         assert differences(result.after_results, full) == [], name
 
 
@@ -313,11 +319,8 @@ def test_service_coverage_of_a_grown_park_keeps_the_zone_rule(hand: Any) -> None
     )
     _grow.remember(parks)
     after = compute_park_service_coverage(grown, homes, area, settings=settings, provenance={})
-    for cache in _state.all_caches():
-        cache.clear()
-    with _grow._KNOWN_LOCK:
-        _grow._KNOWN.clear()
-    full = compute_park_service_coverage(grown, homes, area, settings=settings, provenance={})
+    with _state.disabled():
+        full = compute_park_service_coverage(grown, homes, area, settings=settings, provenance={})
     assert after.details["big_parks"] == before.details["big_parks"] + 1
     assert after.details["small_parks"] == before.details["small_parks"] - 1
     assert differences([after], [full]) == []
@@ -334,7 +337,7 @@ def test_caches_answer_threads_alike(hand: Any) -> None:
     for cache in _state.all_caches():
         cache.clear()
     edits = parse_edits(HANDMADE_EDITS["all together"])
-    want = compute_all(apply_edits(ws, edits).workspace, settings)
+    want = _full(ws, edits, settings)
     found: list[list[str]] = []
 
     def run() -> None:
@@ -367,9 +370,8 @@ def test_road_state_grows_only_by_two_way_new_lines(hand: Any) -> None:
         base = road_density._full_state(roads, road_density.dissolve(area), settings)
         assert road_density._grown_state(base, row, road_density.dissolve(area), settings) is None
         got = road_density.compute_road_density(grown, area, settings=settings, provenance={})
-        for cache in _state.all_caches():
-            cache.clear()
-        want = road_density.compute_road_density(grown, area, settings=settings, provenance={})
+        with _state.disabled():
+            want = road_density.compute_road_density(grown, area, settings=settings, provenance={})
         assert differences([got], [want]) == []
 
 
