@@ -31,6 +31,8 @@ covering with the same cell join, exact or greedy, see :func:`suggest_sites`).
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -46,9 +48,10 @@ from scipy.spatial import cKDTree
 
 from gis.errors import CrsError, ValidationError
 from gis.indicators._common import dissolve, lonlat, make_result, reason, require_all_metric
-from gis.indicators._state import digest_of, frozen, geometries, register
+from gis.indicators._state import digest_of, frozen, geometries, is_disabled, register
 from gis.result import IndicatorResult, empty_layer
 from gis.routing import (
+    TIE_M,
     EdgeJoin,
     edge_graph,
     edge_point_walks,
@@ -438,28 +441,107 @@ def cell_network(
         if "length_m" in walk_edges.columns
         else None
     )
-    key = digest_of(
-        "cell network",
+    parts = (
         ids,
         geometries(walk_nodes),
         walk_edges["u"].to_numpy(),
         walk_edges["v"].to_numpy(),
         length,
         geometries(walk_edges),
-        cells_xy,
     )
+
+    def key_of(n_nodes: int, n_edges: int) -> bytes:
+        cut = [n_nodes, n_nodes, n_edges, n_edges, n_edges, n_edges]
+        return digest_of(
+            "cell network",
+            *[None if p is None else p[:n] for p, n in zip(parts, cut, strict=True)],
+            cells_xy,
+        )
+
+    key = key_of(len(walk_nodes), len(walk_edges))
+    base: CellNetwork | None = None
+    if _NETWORKS.peek(key) is None:  # a kept network with nodes and edges appended?
+        with _KNOWN_LOCK:
+            known = [] if is_disabled() else list(_KNOWN_NETWORKS.items())
+        for base_key, (n_nodes, n_edges) in known:
+            if (n_nodes, n_edges) == (len(walk_nodes), len(walk_edges)):
+                continue
+            fits = n_nodes <= len(walk_nodes) and n_edges <= len(walk_edges)
+            if fits and key_of(n_nodes, n_edges) == base_key:
+                base = _NETWORKS.peek(base_key)
+                if base is not None:
+                    break
 
     def build() -> CellNetwork:
         node_xy = node_coordinates(walk_nodes)
         edges = walk_edge_arrays(walk_edges)
         graph = edge_graph(len(node_xy), edges.u, edges.v, edges.length_m)
-        net = join_cells(graph, node_xy, edges, cells_xy)
+        if base is None:
+            net = join_cells(graph, node_xy, edges, cells_xy)
+        else:
+            join = grown_join(base.join, base.access_m, edges.lines, len(base.edges.u), cells_xy)
+            access_m = (
+                np.minimum.reduceat(join.access_m, join.starts()) if len(cells_xy) else np.zeros(0)
+            )
+            net = CellNetwork(graph, node_xy, edges, join, access_m)
         frozen(node_xy, edges.u, edges.v, edges.length_m, edges.lines, net.access_m)
         frozen(graph.data, graph.indices, graph.indptr)
         frozen(net.join.point, net.join.edge, net.join.access_m, net.join.fraction)
         return net
 
-    return _NETWORKS.get(key, build), key
+    net = _NETWORKS.get(key, build)
+    if not is_disabled():
+        with _KNOWN_LOCK:
+            _KNOWN_NETWORKS[key] = (len(walk_nodes), len(walk_edges))
+            _KNOWN_NETWORKS.move_to_end(key)
+            while len(_KNOWN_NETWORKS) > _NETWORKS.max_entries:
+                _KNOWN_NETWORKS.popitem(last=False)
+    return net, key
+
+
+_KNOWN_NETWORKS: OrderedDict[bytes, tuple[int, int]] = OrderedDict()
+_KNOWN_LOCK = threading.Lock()
+
+
+def grown_join(
+    join: EdgeJoin,
+    access_m: npt.NDArray[np.float64],
+    lines: np.ndarray,
+    n_old: int,
+    cells_xy: npt.NDArray[np.float64],
+) -> EdgeJoin:
+    """The cells' join when edges ``n_old ..`` of ``lines`` were appended to a joined network.
+
+    Only a cell whose distance to an appended edge is within its nearest distance (plus
+    :data:`gis.routing.TIE_M`) can join it; for those cells the appended edges are joined
+    (:func:`gis.routing.nearest_edge_points`) and every row within the new nearest distance
+    plus ``TIE_M`` kept, as the join of the whole network keeps them.
+    """
+    new = lines[n_old:]
+    if len(new) == 0 or len(cells_xy) == 0:
+        return join
+    pts = shapely.points(cells_xy)
+    near = np.full(len(cells_xy), np.inf)
+    for line in new:
+        near = np.minimum(near, shapely.distance(pts, line))
+    affected = np.flatnonzero(near <= access_m + TIE_M + 1e-9)
+    if len(affected) == 0:
+        return join
+    extra = nearest_edge_points(new, cells_xy[affected])
+    mine = np.isin(join.point, affected)
+    point = np.concatenate([join.point, affected[extra.point]])
+    edge = np.concatenate([join.edge, extra.edge + n_old])
+    access = np.concatenate([join.access_m, extra.access_m])
+    frac = np.concatenate([join.fraction, extra.fraction])
+    best = access_m.copy()
+    np.minimum.at(best, affected[extra.point], extra.access_m)
+    old_rows = np.flatnonzero(~mine)
+    cand = np.r_[np.flatnonzero(mine), len(join.point) + np.arange(len(extra.point))]
+    cand = cand[access[cand] <= best[point[cand]] + TIE_M]
+    keep = np.r_[old_rows, cand]
+    order = np.lexsort((access[keep], edge[keep], point[keep]))
+    keep = keep[order]
+    return EdgeJoin(point[keep], edge[keep], access[keep], frac[keep], join.n_points)
 
 
 def cached_coverage(

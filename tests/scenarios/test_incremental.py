@@ -21,7 +21,7 @@ import shapely
 from pyproj import CRS
 from shapely.geometry import LineString, Point, box, mapping
 
-from gis.indicators import _grow, _state, compute_all, road_density
+from gis.indicators import _grow, _state, compute_all, fitness_coverage, road_density
 from gis.indicators.fitness_coverage import _NETWORKS, _WALKS, cell_network
 from gis.indicators.parks import compute_park_service_coverage
 from gis.scenarios import apply_edits, evaluate, parse_edits
@@ -181,12 +181,20 @@ def test_handmade_edit_equals_compute_all(
         return out
 
     monkeypatch.setattr(road_density, "_grown_state", road)
+    real_join = fitness_coverage.grown_join
+    monkeypatch.setattr(
+        fitness_coverage,
+        "grown_join",
+        lambda *a: grown.append("walk network") or real_join(*a),
+    )
     result = evaluate(ws, edits, settings, before=now)
     assert not result.full_recompute
     if "park" in kind or kind == "all together":  # the drawn park merged into the kept dissolves
         assert {"public parks", "green space and parks"} <= set(grown)
     if kind in ("road", "all together"):  # the drawn road added to the kept road state
         assert "roads" in grown and "roads refused" not in grown
+    if kind == "road":  # the cells' join grown by the road's walk edges (later: a kept hit)
+        assert "walk network" in grown
     full = _full(ws, edits, settings)
     assert differences(result.after_results, full) == []
     # twice: the second time every kept state is warm
@@ -386,3 +394,23 @@ def test_a_changed_road_attribute_is_a_different_state(hand: Any) -> None:
     assert road_density.road_state(roads.copy(), area, road_density.dissolve(area), settings) is (
         first
     )
+
+
+def test_grown_join_equals_the_join_of_the_whole_network() -> None:
+    """Edges appended: the cells' join from the kept one equals joining all edges afresh."""
+    from gis.indicators.fitness_coverage import grown_join
+    from gis.routing import nearest_edge_points
+
+    rng = np.random.default_rng(5)
+    ends = rng.uniform(0, 1000, size=(60, 2, 2))
+    lines = np.asarray(shapely.linestrings(ends), dtype=object)
+    grid = np.arange(0.0, 1000.0, 25.0)
+    cells = np.column_stack([a.ravel() for a in np.meshgrid(grid, grid)])
+    cells = np.r_[cells, ends[50, 0][None, :]]  # a cell exactly on an appended edge's end
+    old = nearest_edge_points(lines[:50], cells)
+    access = np.minimum.reduceat(old.access_m, old.starts())
+    got = grown_join(old, access, lines, 50, cells)
+    want = nearest_edge_points(lines, cells)
+    assert (got.edge >= 50).any()  # some cells do join an appended edge
+    for name in ("point", "edge", "access_m", "fraction"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
