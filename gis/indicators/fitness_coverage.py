@@ -520,11 +520,17 @@ def grown_join(
     new = lines[n_old:]
     if len(new) == 0 or len(cells_xy) == 0:
         return join
-    pts = shapely.points(cells_xy)
-    near = np.full(len(cells_xy), np.inf)
+    reach = access_m + TIE_M + 1e-9
+    # a cell farther from the appended edges' box than it is from its street cannot change
+    x0, y0, x1, y1 = shapely.total_bounds(new)
+    dx = np.maximum(np.maximum(x0 - cells_xy[:, 0], cells_xy[:, 0] - x1), 0.0)
+    dy = np.maximum(np.maximum(y0 - cells_xy[:, 1], cells_xy[:, 1] - y1), 0.0)
+    maybe = np.flatnonzero(np.hypot(dx, dy) <= reach)
+    pts = shapely.points(cells_xy[maybe])
+    near = np.full(len(maybe), np.inf)
     for line in new:
         near = np.minimum(near, shapely.distance(pts, line))
-    affected = np.flatnonzero(near <= access_m + TIE_M + 1e-9)
+    affected = maybe[near <= reach[maybe]]
     if len(affected) == 0:
         return join
     extra = nearest_edge_points(new, cells_xy[affected])

@@ -688,6 +688,12 @@ class RoadState:
         return shapely.STRtree(np.asarray(self.distinct.geometry.values, dtype=object))
 
     @cached_property
+    def block_keys(self) -> np.ndarray:
+        """Each block's ranking keys (:func:`block_keys`)."""
+        blocks = self.blocks if self.blocks is not None else np.zeros(0, object)
+        return block_keys(blocks)
+
+    @cached_property
     def block_tree(self) -> shapely.STRtree:
         """STRtree of the blocks."""
         return shapely.STRtree(self.blocks if self.blocks is not None else np.zeros(0, object))
@@ -724,10 +730,28 @@ def _digest_rows(content: list[np.ndarray | None], n: int) -> bytes:
     return digest_of("roads", None if geoms is None else geoms[:n], *text, ROAD_COLUMNS)
 
 
+_REMEMBERED: dict[int, tuple[gpd.GeoDataFrame, bytes]] = {}
+
+
 def remember_roads(roads: gpd.GeoDataFrame | None) -> None:
-    """Remember a roads layer as the base of later, grown layers (a what-if road)."""
-    if roads is not None:
-        _note_roads(_digest_rows(_roads_content(roads), len(roads)), len(roads))
+    """Remember a roads layer as the base of later, grown layers (a what-if road).
+
+    The digest of the same frame object is reused (the stored layer, edit after edit).  That
+    is safe even if the frame were changed in place since: a remembered digest is only a
+    candidate, and a grown layer is matched by the digest of its own first rows.
+    """
+    if roads is None:
+        return
+    with _KNOWN_LOCK:
+        hit = _REMEMBERED.get(id(roads))
+    if hit is not None and hit[0] is roads:
+        key = hit[1]
+    else:
+        key = _digest_rows(_roads_content(roads), len(roads))
+        with _KNOWN_LOCK:
+            _REMEMBERED.clear()  # the last frame only (holding it keeps its id unique)
+            _REMEMBERED[id(roads)] = (roads, key)
+    _note_roads(key, len(roads))
 
 
 def _note_roads(key: bytes, rows: int) -> None:
@@ -869,11 +893,11 @@ def _grown_state(
     if len(repeats):
         repeated_m += float(_inside_lengths(_segment_lines(segments, repeats), area).sum())
     dead_xy, inner, counts = _grown_dead_ends(base, added, geoms, area, settings)
-    blocks, areas = _grown_blocks(base, clipped)
+    blocks, areas, ranking_keys = _grown_blocks(base, clipped)
     urban = gpd.GeoDataFrame(
         pd.concat([base.urban, new], ignore_index=True), geometry=base.urban.geometry.name
     )
-    return RoadState(
+    state = RoadState(
         urban,
         np.concatenate([base.classes, new["road_class"].to_numpy()]),
         Segments(
@@ -896,6 +920,9 @@ def _grown_state(
         blocks,
         areas,
     )
+    if ranking_keys is not None:
+        state.__dict__["block_keys"] = ranking_keys  # the kept blocks' keys and the new faces'
+    return state
 
 
 def _grown_dead_ends(
@@ -1001,21 +1028,21 @@ def _blocks(
 
 def _grown_blocks(
     base: RoadState, clipped: np.ndarray
-) -> tuple[np.ndarray | None, np.ndarray | None]:
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
     """The blocks with the new clipped lines: only the blocks they meet are split again.
 
     The lines are noded with those blocks' outlines and polygonized; of the faces, those
     inside the blocks they replace are kept (a block's hole gives a face that is not).
     """
     if base.blocks is None or base.block_areas is None:
-        return base.blocks, base.block_areas
+        return base.blocks, base.block_areas, None
     parts = shapely.get_parts(clipped) if len(clipped) else np.zeros(0, dtype=object)
     parts = parts[~shapely.is_empty(parts)] if len(parts) else parts
     if len(parts) == 0:
-        return base.blocks, base.block_areas
+        return base.blocks, base.block_areas, base.block_keys
     met = np.unique(base.block_tree.query(parts, predicate="intersects")[1])
     if len(met) == 0:
-        return base.blocks, base.block_areas
+        return base.blocks, base.block_areas, base.block_keys
     outlines = shapely.get_parts(shapely.boundary(base.blocks[met]))
     noded = shapely.union_all(np.concatenate([outlines, parts]))
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
@@ -1030,26 +1057,37 @@ def _grown_blocks(
     keep = np.ones(len(base.blocks), dtype=bool)
     keep[met] = False
     blocks = np.concatenate([base.blocks[keep], faces])
-    return blocks, np.concatenate([base.block_areas[keep], shapely.area(faces)])
+    keys = np.concatenate([base.block_keys[keep], block_keys(faces)])
+    return blocks, np.concatenate([base.block_areas[keep], shapely.area(faces)]), keys
 
 
-def block_ranking(blocks: np.ndarray, areas: np.ndarray) -> np.ndarray:
+def block_keys(blocks: np.ndarray) -> np.ndarray:
+    """``(n, 6)`` position keys of blocks: centroid y, x, then bounds, rounded to 1 mm."""
+    if len(blocks) == 0:
+        return np.zeros((0, 6))
+    box = np.round(shapely.bounds(blocks), 3)
+    centre = np.round(shapely.get_coordinates(shapely.centroid(blocks)), 3)
+    keys: np.ndarray = np.column_stack(
+        [centre[:, 1], centre[:, 0], box[:, 3], box[:, 2], box[:, 1], box[:, 0]]
+    )
+    return keys
+
+
+def block_ranking(areas: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """Block indices, largest first; equal areas (to 0.001 m²) by position, west then south.
 
-    The order does not depend on the order polygonize gives the blocks in, so the blocks of
-    a kept state with a few of them split again rank as those of the whole network do.
+    ``keys`` from :func:`block_keys`.  The order does not depend on the order polygonize
+    gives the blocks in, so the blocks of a kept state with a few of them split again rank as
+    those of the whole network do.
 
     >>> squares = np.array([shapely.box(10, 0, 20, 10), shapely.box(0, 0, 10, 10),
     ...                     shapely.box(0, 10, 30, 20)])
-    >>> block_ranking(squares, shapely.area(squares)).tolist()
+    >>> block_ranking(shapely.area(squares), block_keys(squares)).tolist()
     [2, 1, 0]
     """
-    if len(blocks) == 0:
+    if len(areas) == 0:
         return np.zeros(0, dtype=np.int64)
-    box = np.round(shapely.bounds(blocks), 3)
-    centre = np.round(shapely.get_coordinates(shapely.centroid(blocks)), 3)
-    keys = (centre[:, 1], centre[:, 0], box[:, 3], box[:, 2], box[:, 1], box[:, 0])
-    ranking: np.ndarray = np.lexsort((*keys, -np.round(areas, 3)))
+    ranking: np.ndarray = np.lexsort((*keys.T, -np.round(areas, 3)))
     return ranking
 
 
@@ -1059,7 +1097,7 @@ def _ranked_blocks(state: RoadState, area: BaseGeometry, crs: Any, n: int) -> li
         return []
     blocks, areas = state.blocks, state.block_areas
     shapely.prepare(area)
-    ranked = block_ranking(blocks, areas)
+    ranked = block_ranking(areas, state.block_keys)
     order = _first_inside(area, blocks, ranked, n)
     centres = shapely.point_on_surface(blocks[order])
     lon, lat = lonlat(shapely.get_x(centres), shapely.get_y(centres), crs)
