@@ -48,7 +48,7 @@ from scipy.spatial import cKDTree
 
 from gis.errors import CrsError, ValidationError
 from gis.indicators._common import dissolve, lonlat, make_result, reason, require_all_metric
-from gis.indicators._state import digest_of, frozen, geometries, is_disabled, register
+from gis.indicators._state import WKBs, digest_of, frozen, geometries, is_disabled, register
 from gis.result import IndicatorResult, empty_layer
 from gis.routing import (
     TIE_M,
@@ -441,13 +441,13 @@ def cell_network(
         if "length_m" in walk_edges.columns
         else None
     )
-    parts = (
+    parts = (  # geometries serialised once: the full key and a kept network's prefix key
         ids,
-        geometries(walk_nodes),
+        WKBs(geometries(walk_nodes)),
         walk_edges["u"].to_numpy(),
         walk_edges["v"].to_numpy(),
         length,
-        geometries(walk_edges),
+        WKBs(geometries(walk_edges)),
     )
 
     def key_of(n_nodes: int, n_edges: int) -> bytes:

@@ -46,7 +46,7 @@ from gis.indicators._common import (
     reason,
     require_all_metric,
 )
-from gis.indicators._state import digest_of, geometries, is_disabled, register
+from gis.indicators._state import WKBs, digest_of, geometries, is_disabled, register
 from gis.result import IndicatorResult, empty_layer
 from gis.settings import ROAD_CLASS_NAMES, URBAN_ROAD_CLASSES, IndicatorSettings
 
@@ -706,14 +706,14 @@ _KNOWN_ROADS: OrderedDict[bytes, int] = OrderedDict()
 _KNOWN_LOCK = threading.Lock()
 
 
-def _roads_content(roads: gpd.GeoDataFrame) -> list[np.ndarray | None]:
+def _roads_content(roads: gpd.GeoDataFrame) -> list[Any]:
     """The geometries and the read columns (as text) of the roads, for digests.
 
     A missing value and an absent column read alike (no name, two-way, ...), except for
     ``road_class``: without the column the class comes from ``highway``, with it a missing
     class is ``other``.
     """
-    out: list[np.ndarray | None] = [geometries(roads)]
+    out: list[Any] = [WKBs(geometries(roads))]  # serialised once, digested in slices
     for c in ROAD_COLUMNS:
         if c not in roads.columns:
             out.append(None if c == "road_class" else np.full(len(roads), "\0", dtype="<U1"))
@@ -724,7 +724,7 @@ def _roads_content(roads: gpd.GeoDataFrame) -> list[np.ndarray | None]:
     return out
 
 
-def _digest_rows(content: list[np.ndarray | None], n: int) -> bytes:
+def _digest_rows(content: list[Any], n: int) -> bytes:
     geoms, *columns = content
     text = [None if c is None else "\x1f".join(c[:n].tolist()).encode() for c in columns]
     return digest_of("roads", None if geoms is None else geoms[:n], *text, ROAD_COLUMNS)
