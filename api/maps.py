@@ -153,8 +153,11 @@ def add_basemap(fmap: folium.Map, basemap: str, tianditu_key: str) -> None:
 def add_labels(fmap: folium.Map, lines: Sequence[str], *, position: str = "topright") -> None:
     """A fixed box on the map with plain-text lines (escaped), e.g. 示范区 and 样例数据 notes.
 
-    ``gisMapNote`` in static/js/gis-map.js draws it; the map script only calls it.
+    ``gisMapNote`` in static/js/gis-map.js draws it; the map script only calls it.  Without
+    lines there is no box (an empty one would sit on the map).
     """
+    if not lines:
+        return
     html = "".join(f"<div>{escape(line)}</div>" for line in lines)
     code = f"gisMapNote({fmap.get_name()}, {_js_string(position)}, {_js_string(html)});"
     _Script(code).add_to(fmap)

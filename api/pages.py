@@ -45,7 +45,7 @@ from gis.errors import NotFoundError
 from gis.indicators import INDICATOR_IDS
 from gis.result import reason_parts
 from layers.catalog import LayerInfo, site_frame
-from layers.desk import desk_payload, shown_layers
+from layers.desk import desk_payload, first_view_bounds, shown_layers
 from layers.style import DISCLOSURE_TYPES
 
 bp = Blueprint("pages", __name__)
@@ -170,9 +170,15 @@ def _static(path: str) -> str:
     return url_for("static", filename=path)
 
 
-def _map_kwargs(meta: dict[str, Any]) -> dict[str, Any]:
+def _map_kwargs(meta: dict[str, Any], county_id: str) -> dict[str, Any]:
+    built = get_store().workspace(county_id).layer("built_up")
+    built_bounds = (
+        [float(v) for v in built.to_crs(4326).total_bounds]
+        if built is not None and len(built) and built.crs is not None
+        else None
+    )
     return {
-        "bounds": meta.get("bounds") or [0.0, 0.0, 0.0, 0.0],
+        "bounds": first_view_bounds(meta.get("bounds") or [0.0, 0.0, 0.0, 0.0], built_bounds),
         "static_url": _static,
         "basemap": current_app.config["BASEMAP"],
         "tianditu_key": current_app.config["TIANDITU_KEY"],
@@ -326,7 +332,7 @@ def _render_planner(
         attributions=_attributions(meta),
         collapsed_control=False,
         layer_control=_embed_layers(),
-        **_map_kwargs(meta),
+        **_map_kwargs(meta, county_id),
     )
     sites = site_frame(results)
     indicators = [
@@ -412,7 +418,7 @@ def _render_public(county_id: str, settings: Any, lang: str) -> str:
         notes=_notes(summary, sample_titles, short=True),
         attributions=_attributions(meta),
         collapsed_control=True,
-        **_map_kwargs(meta),
+        **_map_kwargs(meta, county_id),
     )
     available, records = county_public_records(county_id)
     projects = public_payload(county_id)

@@ -111,7 +111,7 @@ class ReviewIn(Schema):
 class ImportForm(Schema):
     """The multipart form of a register import."""
 
-    file = File(required=True, metadata={"description": "项目台账 .xlsx or .csv"})
+    file = File(required=True, metadata={"description": "项目台账 .xlsx, .xls or .csv"})
     coord_system = String(metadata={"description": "'gcj02' or 'bd09' when the lon/lat are"})
 
 
@@ -334,6 +334,11 @@ def do_review(
     )
 
 
+REGISTER_MAX_FILE_BYTES = 16 * 1024 * 1024
+"""A register of 5,000 projects is well under 2 MB in any format; a larger file is refused
+before it is opened (an old .xls is read whole into memory, about ten times its size)."""
+
+
 def do_import(county_id: str, user: User) -> dict[str, Any]:
     """Check a whole register and merge it; nothing is stored when any row has a problem."""
     _county(county_id)
@@ -343,14 +348,17 @@ def do_import(county_id: str, user: User) -> dict[str, Any]:
         problems = ProblemCollector()
         problems.add(
             "file",
-            "no file: send the register (.xlsx or .csv) in the multipart field 'file'",
-            "没有文件：请在 multipart 字段 file 中上传项目台账（.xlsx 或 .csv）",
+            "no file: send the register (.xlsx, .xls or .csv) in the multipart field 'file'",
+            "没有文件：请在 multipart 字段 file 中上传项目台账（.xlsx、.xls 或 .csv）",
             "no_file",
         )
         problems.raise_if_any("import refused")
     original = (storage.filename or "").replace("\\", "/").rsplit("/", 1)[-1][:200]
     suffix = next((s for s in SHEET_SUFFIXES if original.lower().endswith(s)), ".bin")
-    limit = int(current_app.config.get("UPLOAD_MAX_FILE_BYTES", 100 * 1024 * 1024))
+    limit = min(
+        int(current_app.config.get("UPLOAD_MAX_FILE_BYTES", 100 * 1024 * 1024)),
+        int(current_app.config.get("REGISTER_MAX_FILE_BYTES", REGISTER_MAX_FILE_BYTES)),
+    )
     base = Path(
         current_app.config.get("UPLOAD_TMP_DIR") or Path(current_app.instance_path) / "uploads"
     )
@@ -610,8 +618,9 @@ def history(county_id: str, project_id: str) -> Any:
 @bp.output(ChangeOut, status_code=201)
 @bp.doc(
     summary="Import the project register (staff)",
-    description="An .xlsx (first sheet, or the one named 项目台账) or .csv, one project per "
-    "row, columns by Chinese or English names (see the template), location from 经度/纬度 or a "
+    description="An .xlsx or Excel 97-2003 .xls (first sheet, or the one named 项目台账) or "
+    ".csv, one project per row, columns by Chinese or English names (see the template), "
+    "location from 经度/纬度 or a "
     "WKT column (`coord_system` gcj02/bd09 only when declared). Rows whose 项目编号 exists "
     "update that project (it becomes a draft if anything changed); others are added. Every "
     "problem of the sheet is reported at once (row and column); nothing is stored on a "
@@ -708,6 +717,21 @@ def _vocabulary() -> dict[str, Any]:
     }
 
 
+PICKABLE_LAYERS = (
+    ("roads", "道路", "roads"),
+    ("parks", "公园", "parks"),
+    ("green_space", "绿地", "green space"),
+    ("residential", "居住用地", "residential land"),
+    ("sports", "体育设施", "sports facilities"),
+    ("parking", "停车场", "car parks"),
+    ("facilities", "生活圈设施", "life-circle facilities"),
+    ("landuse", "用地", "land use"),
+    ("sewer_pipes", "污水管网", "sewer pipes"),
+)
+"""Layers whose features a project may take its shape from on the page (a road to widen, a park
+to renovate, a 老旧小区 to rebuild); those the county has are offered."""
+
+
 @bp.get("/projects/<county_id>")
 @bp.doc(hide=True)
 def projects_page(county_id: str) -> Any:
@@ -723,6 +747,8 @@ def projects_page(county_id: str) -> Any:
         "county_id": county_id,
         "api": url_for("projects.list_projects", county_id=county_id),
         "boundary": url_for("layers.get_features", county_id=county_id, layer="boundary"),
+        "layers": url_for("layers.list_layers", county_id=county_id),
+        "pickable": [list(p) for p in PICKABLE_LAYERS],
         "can_write": user.can_write(county_id),
         "can_review": user.can_review,
         "lang": lang,

@@ -24,6 +24,7 @@ from flask import Response, current_app, request
 from api.auth import ForbiddenError, User, csrf_token, current_user, ensure_can_write
 from api.common import IndicatorQuery, get_store, settings_from
 from gis.errors import ValidationError
+from gis.facility_types import FACILITIES_LAYER
 from gis.scenario_exports import scenario_gpkg
 from gis.scenarios import Edit, evaluate, parse_edits
 from gis.settings import IndicatorSettings
@@ -32,7 +33,7 @@ from gis.workspace import Workspace
 
 bp = APIBlueprint("scenarios", __name__, url_prefix="/api/v1", tag="Scenarios")
 
-BODY_FIELDS = frozenset({"name", "edits", "csrf_token"})
+BODY_FIELDS = frozenset({"name", "edits", "csrf_token", "life_circle"})
 MAX_NAME = 100
 MAX_COMPARE = 4
 GPKG_MIME = "application/geopackage+sqlite3"
@@ -46,17 +47,21 @@ _EDITS_DOC = (
     "Polygon; parking needs `spaces`), `move` (`feature`: its 0-based row, new `geometry`, "
     "optional `original`) or `delete` (`feature`) one; `add` to `parks` (Polygon) or `roads` "
     "(LineString, `road_class`); `population` (Polygon with `persons` or `factor`). "
-    "docs/scenarios.md."
+    "docs/scenarios.md. `life_circle` (optional, true/false): compare the 15-minute life circle "
+    "before → after too (`results.life_circle`, not graded); by default it is compared when an "
+    "edit is on the `facilities` layer (kindergartens, schools, clinics, ...)."
 )
 
 
 class ScenarioIn(Schema):
     name = String(metadata={"description": "the scenario's name (1-100 characters)"})
     edits = List(Dict(), metadata={"description": _EDITS_DOC})
+    life_circle = Boolean(metadata={"description": "compare the life circle too"})
 
 
 class EditsIn(Schema):
     edits = List(Dict(), required=True, metadata={"description": _EDITS_DOC})
+    life_circle = Boolean(metadata={"description": "compare the life circle too"})
 
 
 class ScenarioOut(Schema):
@@ -129,7 +134,13 @@ def _body() -> dict[str, Any]:
     if unknown:
         msg = (
             f"未知字段 {', '.join(unknown)} | unknown field(s) {', '.join(unknown)}; expected "
-            "name, edits"
+            "name, edits, life_circle"
+        )
+        raise ValidationError(msg)
+    if data.get("life_circle") is not None and not isinstance(data["life_circle"], bool):
+        msg = (
+            "life_circle 应为 true 或 false | life_circle: true (compare the 15-minute life "
+            "circle too) or false"
         )
         raise ValidationError(msg)
     return data
@@ -159,16 +170,32 @@ def _province_docs(year: int) -> list[dict[str, Any]]:
     return list(all_results().get(year, []))
 
 
-def run(county_id: str, edits: list[Edit], settings: IndicatorSettings) -> dict[str, Any]:
-    """The scenario's results now (the current results from the app's cache)."""
+def run(
+    county_id: str,
+    edits: list[Edit],
+    settings: IndicatorSettings,
+    *,
+    life_circle: bool | None = None,
+) -> dict[str, Any]:
+    """The scenario's results now (the current results and life circle from the app's cache).
+
+    ``life_circle``: compare the life circle too; ``None``: when an edit is on the
+    ``facilities`` layer (:func:`gis.scenarios.evaluate`).
+    """
     store = get_store()
     _report, before = store.report(county_id, settings)
+    wants_circle = (
+        life_circle if life_circle is not None else any(e.layer == FACILITIES_LAYER for e in edits)
+    )
+    circle = store.life_circle(county_id, settings)[1] if wants_circle else None
     result = evaluate(
         metric_workspace(county_id),
         edits,
         settings,
         before=before,
         province_docs=_province_docs(settings.year),
+        life_circle=wants_circle,
+        life_circle_before=circle,
     ).to_dict()
     result["workspace_version"] = store.version(county_id)
     result["parameters"] = {
@@ -218,7 +245,9 @@ def evaluate_edits(county_id: str, query: dict[str, Any], **_ignored: Any) -> An
     start = time.perf_counter()
     settings = settings_from(query)
     data = _body()
-    results = run(county_id, parse_edits(data.get("edits")), settings)
+    results = run(
+        county_id, parse_edits(data.get("edits")), settings, life_circle=data.get("life_circle")
+    )
     elapsed_ms = round((time.perf_counter() - start) * 1000)
     return {"county_id": county_id, "results": results, "elapsed_ms": elapsed_ms}
 
@@ -261,7 +290,7 @@ def create_scenario(county_id: str, query: dict[str, Any], **_ignored: Any) -> A
     data = _body()
     name = _name(data.get("name"))
     edits = parse_edits(data.get("edits", []))
-    results = run(county_id, edits, settings)
+    results = run(county_id, edits, settings, life_circle=data.get("life_circle"))
     record = scenario_files().create(
         county_id,
         name=name,
@@ -365,7 +394,7 @@ def update_scenario(county_id: str, scenario_id: str, query: dict[str, Any], **_
         changes["name"] = _name(data["name"])
     edits = parse_edits(data["edits"]) if "edits" in data else parse_edits(record.edits)
     changes["edits"] = [e.to_dict() for e in edits]
-    changes["results"] = run(county_id, edits, settings)
+    changes["results"] = run(county_id, edits, settings, life_circle=data.get("life_circle"))
     return _record_out(files.update(record, **changes))
 
 

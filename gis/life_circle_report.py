@@ -92,23 +92,33 @@ def _prov(ws: Workspace) -> dict[str, str]:
     return out
 
 
-def life_circle_report(
-    ws: Workspace, settings: IndicatorSettings, *, data_dir: str | Path = DATA_DIR
-) -> tuple[dict[str, Any], LifeCircle]:
-    """Compute the life circle of ``ws`` (any CRS); the JSON-ready report and the results."""
-    settings.validate()
-    metric = ws if in_metric_crs(ws) else ws.to_metric()
-    age = age_structure(ws.metadata.get("adcode"), data_dir)
-    circle = compute_life_circle(
+def life_circle_of(
+    metric: Workspace, settings: IndicatorSettings, age: AgeStructure | None
+) -> LifeCircle:
+    """The life circle of ``metric`` (a workspace in its metric CRS) with the given age shares.
+
+    The one call of :func:`compute_life_circle` on a workspace: the report below and the
+    what-if scenarios (:func:`gis.scenarios.evaluate`, before and after the edits) use it.
+    """
+    return compute_life_circle(
         metric.layers["walk_nodes"],
         metric.layers["walk_edges"],
         {name: metric.layer(name) for name in (FACILITIES_LAYER, "parks", "sports")},
         metric.population,
         metric.layer("built_up"),
         settings=settings,
-        provenance=_prov(ws),
+        provenance=_prov(metric),
         age_structure=age,
     )
+
+
+def life_circle_report(
+    ws: Workspace, settings: IndicatorSettings, *, data_dir: str | Path = DATA_DIR
+) -> tuple[dict[str, Any], LifeCircle]:
+    """Compute the life circle of ``ws`` (any CRS); the JSON-ready report and the results."""
+    settings.validate()
+    metric = ws if in_metric_crs(ws) else ws.to_metric()
+    circle = life_circle_of(metric, settings, age_structure(ws.metadata.get("adcode"), data_dir))
     report = {
         "county": county_summary(ws),
         "set": "life_circle",

@@ -11,7 +11,9 @@ each as if finished (whatever its ``status``):
   ``road_class`` column says otherwise) and, unless an expressway, to the walking
   network: each end joins the nearest walk node within ``snap_m``
   (:data:`ROAD_SNAP_M`, 30 m; the line is extended to that node), otherwise a new
-  node is made there.  Crossings in the middle of the line are not junctions.
+  node is made there.  Where the line crosses a walk edge (an existing street or
+  another project's road) both are cut there and meet at a new node, as the
+  ingest's noding makes junctions (:data:`CROSSING_TOLERANCE_M`).
 * 体育: one sports facility (a point or polygon as drawn; a line's mid-point, as
   the ingest does for open ways).
 * 停车: ``parking_spaces`` spaces added to the ``parking`` layer
@@ -30,14 +32,16 @@ import copy
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
+import shapely.ops
 from scipy.spatial import cKDTree
+from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
 from gis import projects
@@ -61,6 +65,8 @@ REVIEW_STATUSES: tuple[str, ...] = (
 PASSED = "已通过"
 REQUIRED_COLUMNS: tuple[str, ...] = ("project_id", "name", "category", "review_status")
 ROAD_SNAP_M = 30.0
+CROSSING_TOLERANCE_M = 0.5
+"""A crossing nearer than this to an end of either line is that end's node, not a new one."""
 """A road project's end joins the nearest walk node within this distance (metres)."""
 PARKING_LAYER = "parking"
 PARKING_SPACES = "capacity_spaces"
@@ -280,6 +286,9 @@ class _Draft:
     edges: list[dict[str, Any]] = field(default_factory=list)
     nodes_loaded: bool = False
     road_count: int = 0
+    edge_tree: shapely.STRtree | None = None
+    edge_geoms: np.ndarray | None = None
+    removed: set[int] = field(default_factory=set)  # stored walk edges (rows) cut by crossings
 
     def add(self, layer: str, row: dict[str, Any]) -> None:
         """Queue one feature for ``layer``."""
@@ -549,19 +558,118 @@ def _connect(
     if walk:
         u = u if u >= 0 else _new_node(draft, coords[0])
         v = v if v >= 0 else _new_node(draft, coords[-1])
-        if u != v:
+        stops = [(0.0, u), *_crossings(draft, snapped), (float(snapped.length), v)]
+        osm_id = -1 - len(draft.edges)
+        for (a, na), (b, nb) in zip(stops[:-1], stops[1:], strict=True):
+            if na == nb or b - a <= 0:
+                continue
+            piece = shapely.ops.substring(snapped, a, b)
             draft.edges.append(
                 {
-                    "u": u,
-                    "v": v,
-                    "length_m": float(snapped.length),
-                    "osm_id": -1 - len(draft.edges),
+                    "u": na,
+                    "v": nb,
+                    "length_m": float(piece.length),
+                    "osm_id": osm_id,
                     "highway": highway,
                     "project_id": project_id,
-                    "geometry": snapped,
+                    "geometry": piece,
                 }
             )
     return snapped, [du, dv]
+
+
+def _crossings(draft: _Draft, line: BaseGeometry) -> list[tuple[float, int]]:
+    """Where ``line`` crosses walk edges inside its length: ``(distance along it, node)``.
+
+    Each crossed edge is cut at its crossings (the stored one marked removed, its pieces
+    queued as new edges with its attributes; a queued one replaced by its pieces); a crossing
+    at an edge's end takes that end's node.  Sorted along ``line``, one entry per node.
+    """
+    _load_edges(draft)
+    tol = CROSSING_TOLERANCE_M
+    hits: list[tuple[str, int, BaseGeometry]] = []
+    if draft.edge_tree is not None and draft.edge_geoms is not None:
+        for i in draft.edge_tree.query(line, predicate="intersects"):
+            if int(i) not in draft.removed:
+                hits.append(("stored", int(i), draft.edge_geoms[int(i)]))
+    for j, edge in enumerate(draft.edges):
+        if not edge.get("removed") and edge["geometry"].intersects(line):
+            hits.append(("queued", j, edge["geometry"]))
+    found: dict[int, float] = {}
+    for kind, i, geom in hits:
+        points = [
+            p
+            for p in shapely.get_parts(line.intersection(geom))
+            if p.geom_type == "Point" and tol < _along(line, p) < line.length - tol
+        ]
+        if points:
+            for node, point in _cut_edge(draft, kind, i, geom, points):
+                found.setdefault(node, _along(line, point))
+    return sorted((d, n) for n, d in found.items())
+
+
+def _cut_edge(
+    draft: _Draft, kind: str, i: int, geom: BaseGeometry, points: list[BaseGeometry]
+) -> list[tuple[int, BaseGeometry]]:
+    """Cut one walk edge at ``points``: the node at each, the edge replaced by its pieces."""
+    row = _edge_row(draft, kind, i)
+    u, v, length = int(row["u"]), int(row["v"]), float(geom.length)
+    at = sorted({round(_along(geom, p), 6) for p in points})
+    nodes: list[tuple[int, BaseGeometry]] = []
+    cuts: list[tuple[float, int]] = []
+    for d in at:
+        point = geom.interpolate(d)
+        if d <= CROSSING_TOLERANCE_M:
+            nodes.append((u, point))
+        elif d >= length - CROSSING_TOLERANCE_M:
+            nodes.append((v, point))
+        else:
+            node = _new_node(draft, np.asarray(point.coords[0], dtype=np.float64))
+            cuts.append((d, node))
+            nodes.append((node, point))
+    if cuts:
+        if kind == "stored":
+            draft.removed.add(i)
+        else:
+            draft.edges[i]["removed"] = True
+        stops = [(0.0, u), *cuts, (length, v)]
+        for (a, na), (b, nb) in zip(stops[:-1], stops[1:], strict=True):
+            piece = shapely.ops.substring(cast(LineString, geom), a, b)
+            draft.edges.append(
+                {**row, "u": na, "v": nb, "length_m": float(piece.length), "geometry": piece}
+            )
+    return nodes
+
+
+def _edge_row(draft: _Draft, kind: str, i: int) -> dict[str, Any]:
+    """A walk edge's attributes (a stored row, or a queued edge) without the removed flag."""
+    if kind == "queued":
+        return {k: val for k, val in draft.edges[i].items() if k != "removed"}
+    edges = draft.ws.layers["walk_edges"]
+    row: dict[str, Any] = edges.iloc[i].to_dict()
+    geometry = edges.geometry.name
+    if geometry != "geometry":
+        row["geometry"] = row.pop(geometry)
+    return row
+
+
+def _along(line: BaseGeometry, point: BaseGeometry) -> float:
+    """Distance along ``line`` to the point of it nearest ``point``."""
+    return float(shapely.line_locate_point(cast(LineString, line), cast(Point, point)))
+
+
+def _load_edges(draft: _Draft) -> None:
+    """The stored walk edges' geometries and their STR-tree (once per draft)."""
+    if draft.edge_geoms is not None:
+        return
+    edges = draft.ws.layer("walk_edges")
+    draft.edge_geoms = (
+        np.asarray(edges.geometry.values, dtype=object)
+        if edges is not None
+        else np.zeros(0, dtype=object)
+    )
+    if len(draft.edge_geoms):
+        draft.edge_tree = shapely.STRtree(draft.edge_geoms)
 
 
 def _load_nodes(draft: _Draft) -> None:
@@ -659,9 +767,15 @@ def _walk_network(draft: _Draft, crs: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDat
     degree = np.zeros(n_old + n_new, dtype=np.int64)
     if nodes is not None and n_old:
         degree[nodes["node_id"].to_numpy(dtype=np.int64)] = nodes["degree"].to_numpy(np.int64)
-    for edge in draft.edges:
+    queued = [e for e in draft.edges if not e.get("removed")]
+    for edge in queued:
         degree[edge["u"]] += 1
         degree[edge["v"]] += 1
+    if draft.removed and edges is not None:
+        cut = edges.iloc[sorted(draft.removed)]
+        np.subtract.at(degree, cut["u"].to_numpy(dtype=np.int64), 1)
+        np.subtract.at(degree, cut["v"].to_numpy(dtype=np.int64), 1)
+        edges = edges.drop(index=cut.index)
     new_nodes = [
         {"node_id": n_old + i, "degree": 0, "geometry": shapely.Point(p)}
         for i, p in enumerate(draft.new_xy)
@@ -670,7 +784,7 @@ def _walk_network(draft: _Draft, crs: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDat
     assert out_nodes is not None  # a walk edge was added, so a node exists
     out_nodes = out_nodes.copy()
     out_nodes["degree"] = degree[out_nodes["node_id"].to_numpy(dtype=np.int64)]
-    out_edges = _appended(edges, draft.edges, crs) if draft.edges else edges
+    out_edges = _appended(edges, queued, crs) if queued else edges
     assert out_edges is not None
     return out_nodes, out_edges
 

@@ -16,16 +16,10 @@ from typing import Any
 import pandas as pd
 import pyogrio
 
-from gis.scenarios import Edit, edits_frame
+from gis.scenarios import ROW_FIELDS, Edit, edits_frame
 
 INDICATOR_COLUMNS = (
-    "id",
-    "name_zh",
-    "name_en",
-    "unit",
-    "target",
-    "target_year",
-    "comparison",
+    *ROW_FIELDS,
     "before",
     "after",
     "delta",
@@ -85,5 +79,10 @@ def scenario_gpkg(
         frame = edits_frame(edits, applied)
         pyogrio.write_dataframe(frame, path, layer="edits", driver="GPKG", geometry_type="Unknown")
         pyogrio.write_dataframe(indicator_table(results), path, layer="indicators", driver="GPKG")
+        circle = (results or {}).get("life_circle")
+        if circle:  # the 15-minute life circle, when the scenario compared it (not graded)
+            pyogrio.write_dataframe(
+                indicator_table(circle), path, layer="life_circle", driver="GPKG"
+            )
         pyogrio.write_dataframe(head, path, layer="scenario", driver="GPKG")
         return path.read_bytes()

@@ -44,6 +44,7 @@ from gis import county_data
 from gis.assessment import DEFAULT_RULES, Assessment, AssessmentRules, assess
 from gis.crs import require_metric
 from gis.errors import Problem, ValidationError
+from gis.facility_types import FACILITIES_LAYER
 from gis.indicators import (
     _housing,
     _prov,
@@ -58,8 +59,10 @@ from gis.indicators import (
 )
 from gis.indicators._common import dissolve
 from gis.indicators._grow import remember
+from gis.indicators.life_circle import LifeCircle
 from gis.indicators.parks import public_parks
 from gis.indicators.road_density import remember_roads
+from gis.life_circle_report import age_structure, life_circle_of
 from gis.projection import (
     PARKING_LAYER,
     ROAD_CLASS_HIGHWAY,
@@ -123,7 +126,13 @@ INDICATOR_INPUTS: dict[str, frozenset[str]] = {
     "parking_per_100_cars": frozenset({PARKING_LAYER, "built_up"}),
 }
 """What each indicator reads that an edit can change (the others read nothing edits change)."""
-_KNOWN_INPUTS = frozenset().union(*INDICATOR_INPUTS.values())
+LIFE_CIRCLE_INPUTS = frozenset(
+    {FACILITIES_LAYER, "parks", "sports", "walk_nodes", "walk_edges", POPULATION, "built_up"}
+)
+"""What the 15-minute life circle (:mod:`gis.indicators.life_circle`) reads."""
+_KNOWN_INPUTS = frozenset().union(*INDICATOR_INPUTS.values(), {FACILITIES_LAYER})
+LIFE_CIRCLE_LABEL_ZH = "15分钟生活圈（城市体检，不计入百城等级）"
+LIFE_CIRCLE_LABEL_EN = "15-minute life circle (city check-up; not part of the 百城 grade)"
 
 
 # --------------------------------------------------------------------------- the edit model
@@ -959,6 +968,34 @@ def recompute(
     return [fresh.get(r.id, r) for r in before], ids, False
 
 
+ROW_FIELDS = ("id", "name_zh", "name_en", "unit", "target", "target_year", "comparison")
+"""The fields a row of :func:`change_rows` copies from the indicator as they are."""
+
+
+def change_rows(
+    changes: Sequence[IndicatorChange], recomputed: Sequence[str]
+) -> list[dict[str, Any]]:
+    """One JSON row per indicator change: before, after, delta, target, pass before and after."""
+    rows = []
+    for c in changes:
+        d = c.to_dict()
+        rows.append(
+            {
+                **{k: d[k] for k in ROW_FIELDS},
+                "before": d["now"],
+                "after": d["projected"],
+                "delta": d["delta"],
+                "passed_before": d["passed_now"],
+                "passed_after": d["passed_projected"],
+                "status_before": d["status_now"],
+                "status_after": d["status_projected"],
+                "reason_after": d["reason_projected"],
+                "recomputed": c.now.id in recomputed,
+            }
+        )
+    return rows
+
+
 @dataclass(frozen=True)
 class ScenarioResult:
     """Indicators, grade and province rank before → after a scenario's edits."""
@@ -972,6 +1009,7 @@ class ScenarioResult:
     totals: dict[str, dict[str, float | None]]
     year: int
     rank: dict[str, Any] = field(default_factory=dict)
+    life_circle: list[IndicatorChange] | None = None
 
     @property
     def after_results(self) -> list[IndicatorResult]:
@@ -980,35 +1018,18 @@ class ScenarioResult:
 
     def indicator_rows(self) -> list[dict[str, Any]]:
         """One JSON row per indicator: before, after, delta, target, pass before and after."""
-        rows = []
-        for c in self.changes:
-            d = c.to_dict()
-            rows.append(
-                {
-                    **{
-                        k: d[k]
-                        for k in (
-                            "id",
-                            "name_zh",
-                            "name_en",
-                            "unit",
-                            "target",
-                            "target_year",
-                            "comparison",
-                        )
-                    },
-                    "before": d["now"],
-                    "after": d["projected"],
-                    "delta": d["delta"],
-                    "passed_before": d["passed_now"],
-                    "passed_after": d["passed_projected"],
-                    "status_before": d["status_now"],
-                    "status_after": d["status_projected"],
-                    "reason_after": d["reason_projected"],
-                    "recomputed": c.now.id in self.recomputed,
-                }
-            )
-        return rows
+        return change_rows(self.changes, self.recomputed)
+
+    def life_circle_dict(self) -> dict[str, Any] | None:
+        """The life-circle set before → after (``None`` when the scenario did not compute it)."""
+        if self.life_circle is None:
+            return None
+        return {
+            "label_zh": LIFE_CIRCLE_LABEL_ZH,
+            "label_en": LIFE_CIRCLE_LABEL_EN,
+            "graded": False,
+            "indicators": change_rows(self.life_circle, [c.now.id for c in self.life_circle]),
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (what the API returns and a saved scenario keeps)."""
@@ -1032,6 +1053,7 @@ class ScenarioResult:
             "recomputed": self.recomputed,
             "full_recompute": self.full_recompute,
             "totals": self.totals,
+            "life_circle": self.life_circle_dict(),
         }
 
 
@@ -1043,6 +1065,8 @@ def evaluate(
     before: Sequence[IndicatorResult] | None = None,
     rules: AssessmentRules = DEFAULT_RULES,
     province_docs: Sequence[Mapping[str, Any]] = (),
+    life_circle: bool | None = None,
+    life_circle_before: LifeCircle | None = None,
 ) -> ScenarioResult:
     """Apply ``edits`` to a copy of ``ws_metric`` and compare every indicator before → after.
 
@@ -1062,6 +1086,13 @@ def evaluate(
     province_docs : sequence of mapping
         The province's batch result documents (:func:`gis.batch.read_results`) of every year;
         those of ``settings.year`` rank the county before and after (:func:`province_rank`).
+    life_circle : bool, optional
+        Compare the 15-minute life circle before → after too (``ScenarioResult.life_circle``;
+        it does not enter the grade).  ``None`` (default): when an edit touches the
+        ``facilities`` layer, whose types only the life circle reads.
+    life_circle_before : LifeCircle, optional
+        The current life circle of the same workspace and settings (the app's cache); computed
+        when needed and not given.
     """
     current = list(before) if before is not None else compute_all(ws_metric, settings)
     applied = apply_edits(ws_metric, edits)
@@ -1079,6 +1110,9 @@ def evaluate(
         (current, a_before),
         (after, a_after),
     )
+    circle = None
+    if life_circle or (life_circle is None and FACILITIES_LAYER in applied.changed):
+        circle = _life_circle_changes(ws_metric, applied, settings, life_circle_before)
     return ScenarioResult(
         changes,
         a_before,
@@ -1089,7 +1123,27 @@ def evaluate(
         layer_totals(ws_metric, applied.workspace),
         settings.year,
         rank,
+        circle,
     )
+
+
+def _life_circle_changes(
+    ws_metric: Workspace,
+    applied: AppliedScenario,
+    settings: IndicatorSettings,
+    before: LifeCircle | None,
+) -> list[IndicatorChange]:
+    """The life circle before → after, computed after only when an edit touched its inputs."""
+    if before is None:
+        before = life_circle_of(
+            ws_metric, settings, age_structure(ws_metric.metadata.get("adcode"))
+        )
+    after = (
+        life_circle_of(applied.workspace, settings, before.age_structure)
+        if applied.changed & LIFE_CIRCLE_INPUTS
+        else before
+    )
+    return [IndicatorChange(b, a) for b, a in zip(before.results, after.results, strict=True)]
 
 
 def province_rank(
@@ -1190,12 +1244,15 @@ def edits_frame(
 
 __all__ = [
     "INDICATOR_INPUTS",
+    "LIFE_CIRCLE_INPUTS",
+    "ROW_FIELDS",
     "OPS",
     "AppliedScenario",
     "Edit",
     "ScenarioResult",
     "affected_indicators",
     "apply_edits",
+    "change_rows",
     "edits_frame",
     "evaluate",
     "parse_edits",

@@ -315,3 +315,47 @@ def shown_layers(payload: Mapping[str, Any]) -> frozenset[str]:
         if view["id"] == payload["selected"]:
             return frozenset(view["layers"])
     return frozenset(CONTEXT_LAYERS)
+
+
+TOWN_VIEW_SHARE = 0.25
+"""The map opens on the built-up area when its box is less than this share of the county's."""
+TOWN_VIEW_PADDING = 0.15
+
+
+def first_view_bounds(county: Sequence[float], built_up: Sequence[float] | None) -> list[float]:
+    """The bounds a county's map opens on: its town when the town is a small part of it.
+
+    A Henan county is a town of a few dozen km² in farmland; opened on the whole county
+    (2,000 km²) the town and its indicators are a few pixels.  When the built-up area's box is
+    less than :data:`TOWN_VIEW_SHARE` of the county's box (in squared degrees, enough to compare
+    two boxes of one place), the map opens on the built-up box widened by
+    :data:`TOWN_VIEW_PADDING` on every side; otherwise (a city filling its county, or no
+    built-up area) on the county.  Boxes are ``[min_lon, min_lat, max_lon, max_lat]``.
+
+    >>> first_view_bounds([0, 0, 1, 1], [0.4, 0.4, 0.6, 0.5])
+    [0.37, 0.385, 0.63, 0.515]
+    >>> first_view_bounds([0, 0, 1, 1], [0.1, 0.1, 0.9, 0.9])
+    [0.0, 0.0, 1.0, 1.0]
+    >>> first_view_bounds([0, 0, 1, 1], None)
+    [0.0, 0.0, 1.0, 1.0]
+    """
+    whole = [float(v) for v in county]
+
+    def area(box: Sequence[float]) -> float:
+        return max(box[2] - box[0], 0.0) * max(box[3] - box[1], 0.0)
+
+    if built_up is None or not all(map(_finite, built_up)) or area(built_up) <= 0:
+        return whole
+    if area(built_up) >= TOWN_VIEW_SHARE * area(whole):
+        return whole
+    dx = (built_up[2] - built_up[0]) * TOWN_VIEW_PADDING
+    dy = (built_up[3] - built_up[1]) * TOWN_VIEW_PADDING
+    out = [built_up[0] - dx, built_up[1] - dy, built_up[2] + dx, built_up[3] + dy]
+    return [round(float(v), 7) for v in out]
+
+
+def _finite(value: Any) -> bool:
+    try:
+        return bool(abs(float(value)) < float("inf"))
+    except (TypeError, ValueError):
+        return False

@@ -75,7 +75,7 @@ METHODS: dict[str, tuple[str, str]] = {
         "缺口图层：未覆盖的人口格网；并给出最大覆盖选址建议。",
         "Residents within a 15-minute walk along the pedestrian network of a sports facility ÷ "
         "all residents, population-weighted. Gap layer: uncovered population cells; suggested "
-        "sites by greedy maximal covering.",
+        "sites by maximal covering (exact within a time limit, greedy otherwise).",
     ),
     "park_green_per_capita": (
         "建成区内公园绿地面积（重叠合并）÷ 城区人口。",

@@ -145,3 +145,41 @@ def write_grid_tif(
         ) as dst:
             dst.write(grid, 1)
     return path
+
+
+def signed_in_page(
+    browser: Any,
+    base: str,
+    path: str,
+    *,
+    errors: list[str],
+    outside: list[str] | None = None,
+    user: str = "alice",
+) -> Any:
+    """A Playwright page of a new 1400 x 900 context, ``user`` signed in and sent on to ``path``.
+
+    Console and page errors are appended to ``errors``; with ``outside``, every request leaving
+    127.0.0.1 is aborted and its address appended there.
+    """
+    from urllib.parse import urlparse
+
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    if outside is not None:
+
+        def route(r: Any) -> None:
+            if urlparse(r.request.url).hostname == "127.0.0.1" or r.request.url.startswith("data:"):
+                r.continue_()
+            else:
+                outside.append(r.request.url)
+                r.abort()
+
+        context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{base}/login?next={path}")
+    page.fill("input[name=name]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{path}")
+    return page

@@ -1,4 +1,4 @@
-"""The project register (项目台账) as a sheet: an Excel .xlsx or a .csv, one project per row.
+"""The project register (项目台账) as a sheet: Excel .xlsx or .xls, or a .csv, one project per row.
 
 :func:`prepare_sheet` reads the first worksheet (or the one named 项目台账), maps its columns
 by the aliases of the ``projects`` schema (:mod:`gis.upload.columns`), takes each row's
@@ -34,9 +34,13 @@ from gis.upload.layer import validate_layer
 from gis.upload.messages import add_problem
 from gis.upload.schemas import PROJECT_INPUT_COLUMNS, SCHEMAS, STORAGE_EPSG
 
-SHEET_SUFFIXES = (".xlsx", ".csv")
+SHEET_SUFFIXES = (".xlsx", ".xls", ".csv")
+ZIP_MAGIC = b"PK\x03\x04"  # an .xlsx (Office Open XML) is a zip
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an Excel 97-2003 .xls (BIFF in OLE2)
 SHEET_NAME = "项目台账"
 MAX_SHEET_ROWS = 5000
+MAX_SHEET_COLUMNS = 200
+"""Columns read of a sheet (the register has about 20; a hostile file may claim 16,384)."""
 LON_ALIASES = ("经度", "lon", "lng", "longitude", "经度（°）", "x坐标", "x")
 LAT_ALIASES = ("纬度", "lat", "latitude", "纬度（°）", "y坐标", "y")
 WKT_ALIASES = ("wkt", "几何", "geometry", "空间位置", "位置", "坐标串", "shape")
@@ -59,24 +63,99 @@ def _blank(value: Any) -> bool:
 # --- reading -----------------------------------------------------------------------------------
 
 
-def _xlsx_rows(path: Path) -> tuple[str, list[list[Any]]]:
+class _Rows(list[list[Any]]):
+    """A sheet's rows as read, up to the header and the row limit.
+
+    ``filled`` counts every filled row of the sheet (those past the limit are counted, not kept).
+    """
+
+    filled: int = 0
+
+
+def _bounded(rows: Any, max_rows: int) -> _Rows:
+    """Keep rows until the header and ``max_rows`` filled rows are in; count the rest.
+
+    Memory stays bounded by the limit whatever the sheet holds (a compressed .xlsx of a few
+    MB can unfold into millions of rows); the count still says how many there were.
+    """
+    out = _Rows()
+    for row in rows:
+        cells = list(row)[:MAX_SHEET_COLUMNS]
+        filled = any(not _blank(v) for v in cells)
+        if out.filled <= max_rows + 1:  # the header, the limit and one row over it
+            out.append(cells)
+        out.filled += filled
+    return out
+
+
+def _xlsx_rows(path: Path, max_rows: int) -> tuple[str, _Rows]:
     from openpyxl import load_workbook
 
-    book = load_workbook(path, read_only=True, data_only=True)
+    with path.open("rb") as f:  # a file, not a name: openpyxl refuses names it does not know
+        book = load_workbook(f, read_only=True, data_only=True)
+        try:
+            sheet = book[SHEET_NAME] if SHEET_NAME in book.sheetnames else book.worksheets[0]
+            rows = sheet.iter_rows(values_only=True, max_col=MAX_SHEET_COLUMNS)
+            return str(sheet.title), _bounded(rows, max_rows)
+        finally:
+            book.close()
+
+
+def _xls_rows(path: Path, max_rows: int) -> tuple[str, _Rows]:
+    """An Excel 97-2003 workbook's register sheet: dates as dates, whole numbers as ints."""
+    import xlrd
+
+    book = xlrd.open_workbook(str(path), on_demand=True)
     try:
-        sheet = book[SHEET_NAME] if SHEET_NAME in book.sheetnames else book.worksheets[0]
-        return str(sheet.title), [list(row) for row in sheet.iter_rows(values_only=True)]
+        names = book.sheet_names()
+        sheet = book.sheet_by_name(SHEET_NAME) if SHEET_NAME in names else book.sheet_by_index(0)
+        width = min(sheet.ncols, MAX_SHEET_COLUMNS)
+        rows = (
+            [_xls_value(cell, book.datemode, xlrd) for cell in sheet.row_slice(r, 0, width)]
+            for r in range(sheet.nrows)
+        )
+        return str(sheet.name), _bounded(rows, max_rows)
     finally:
-        book.close()
+        book.release_resources()
 
 
-def _csv_rows(data: bytes) -> list[list[Any]] | None:
+def _xls_value(cell: Any, datemode: int, xlrd: Any) -> Any:
+    """A cell as openpyxl would give it (xlrd gives every number as a float, a date as one)."""
+    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+        return None
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        return xlrd.xldate.xldate_as_datetime(cell.value, datemode)
+    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+        return bool(cell.value)
+    if cell.ctype == xlrd.XL_CELL_NUMBER and float(cell.value).is_integer():
+        return int(cell.value)
+    return cell.value
+
+
+def _workbook_kind(path: Path, suffix: str) -> str | None:
+    """``xlsx``, ``xls`` or ``None`` (text) by the file's first bytes, else by its name.
+
+    A workbook saved under the other Excel name (an .xlsx called .xls, as some systems export)
+    is read as what it is.
+    """
+    with path.open("rb") as f:
+        head = f.read(8)
+    if head.startswith(ZIP_MAGIC):
+        return "xlsx"
+    if head == OLE2_MAGIC:
+        return "xls"
+    if suffix.endswith(".xlsx"):
+        return "xlsx"
+    return "xls" if suffix.endswith(".xls") else None
+
+
+def _csv_rows(data: bytes, max_rows: int) -> _Rows | None:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return [list(r) for r in csv.reader(io.StringIO(text))]
+        return _bounded(csv.reader(io.StringIO(text)), max_rows)
     return None
 
 
@@ -93,22 +172,22 @@ def read_sheet(
         add_problem(problems, label, "bad_sheet.suffix", label=label)
         return None
     sheet = "csv"
-    if suffix.endswith(".xlsx"):
+    kind = _workbook_kind(path, suffix)
+    if kind is not None:
         try:
-            sheet, rows = _xlsx_rows(path)
-        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-            kind = "Excel .xlsx"
+            sheet, rows = (_xlsx_rows if kind == "xlsx" else _xls_rows)(path, max_rows)
+        except Exception as exc:  # noqa: BLE001 - openpyxl and xlrd raise many kinds for a bad file
             add_problem(
                 problems,
                 label,
                 "bad_sheet.unreadable",
                 label=label,
-                kind=kind,
+                kind=f"Excel .{kind}",
                 detail=type(exc).__name__,
             )
             return None
     else:
-        found = _csv_rows(path.read_bytes())
+        found = _csv_rows(path.read_bytes(), max_rows)
         if found is None:
             add_problem(problems, label, "bad_sheet.encoding", label=label)
             return None
@@ -147,8 +226,10 @@ def _table(
         add_problem(problems, label, "bad_sheet.empty", label=label, sheet=sheet)
         return None
     if len(body) > max_rows:
+        filled = getattr(rows, "filled", None)  # every filled row of the sheet, header included
+        count = len(body) if filled is None else max(filled - 1, len(body))
         add_problem(
-            problems, label, "bad_sheet.too_many_rows", label=label, count=len(body), limit=max_rows
+            problems, label, "bad_sheet.too_many_rows", label=label, count=count, limit=max_rows
         )
         return None
     names: list[str] = []

@@ -10,6 +10,9 @@
   window.projectMap = map;  // for tests and the console: the page's Leaflet map
   var projectLayer = L.featureGroup().addTo(map);
   var drawLayer = L.featureGroup().addTo(map);
+  var pickLayer = L.featureGroup().addTo(map);
+  var picked = null;  // {layer, id, geometry}: a feature of a county layer taken as the shape
+  window.projectPick = { layer: pickLayer, picked: function () { return picked; } };  // tests
   var projects = [];
   var mode = null;
   var vertices = [];
@@ -157,13 +160,19 @@
   function drawState() {
     var state = document.getElementById("draw-state");
     if (!state) { return; }
-    state.textContent = mode ? (tr("绘制中：", "Drawing: ") + mode + " · " + vertices.length + tr(" 个点", " point(s)")) : "";
+    if (mode === "Pick") {
+      state.textContent = picked ? tr("已选取 ", "Picked ") + picked.layer + " #" + picked.id + (picked.name ? " " + picked.name : "")
+        : tr("单击地图上的一个要素", "Click a feature on the map") + (pickNote ? " · " + pickNote : "");
+    } else {
+      state.textContent = mode ? (tr("绘制中：", "Drawing: ") + mode + " · " + vertices.length + tr(" 个点", " point(s)")) : "";
+    }
     document.querySelectorAll(".draw-tools button[data-mode]").forEach(function (b) {
       b.classList.toggle("active", b.dataset.mode === mode);
     });
   }
 
   function drawnGeometry() {
+    if (mode === "Pick") { return picked ? picked.geometry : null; }
     if (!mode || !vertices.length) { return null; }
     var coords = vertices.map(function (v) { return [Number(v.lng.toFixed(7)), Number(v.lat.toFixed(7))]; });
     if (mode === "Point") { return { type: "Point", coordinates: coords[coords.length - 1] }; }
@@ -191,15 +200,68 @@
     drawState();
   }
 
-  function clearDrawing() { vertices = []; redraw(); }
+  function clearDrawing() { vertices = []; picked = null; pickLayer.clearLayers(); redraw(); }
+
+  // --- picking a feature of a county layer (a road to widen, a park to renovate, ...) ---------
+  var pickSelect = document.getElementById("pick-layer");
+  var pickNote = "";
+  var PICK_LIMIT = 500;
+  function fillPickLayers() {
+    if (!pickSelect || !data.layers) { return; }
+    fetch(data.layers, { credentials: "same-origin" }).then(function (r) { return r.json(); })
+      .then(function (json) {
+        var present = (json.layers || []).filter(function (l) { return l.feature_count > 0; })
+          .map(function (l) { return l.name; });
+        (data.pickable || []).forEach(function (p) {
+          if (present.indexOf(p[0]) < 0) { return; }
+          var o = el("option", tr(p[1], p[2]));
+          o.value = p[0];
+          pickSelect.appendChild(o);
+        });
+      }).catch(function () { /* picking stays empty; drawing still works */ });
+  }
+  function loadPickable() {
+    pickLayer.clearLayers();
+    if (mode !== "Pick" || !pickSelect || !pickSelect.value) { return; }
+    var name = pickSelect.value;
+    var b = map.getBounds();
+    var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(6); }).join(",");
+    var url = data.layers + "/" + encodeURIComponent(name) + "?bbox=" + bbox + "&limit=" + PICK_LIMIT + "&zoom=17";
+    fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (json) {
+      if (mode !== "Pick" || pickSelect.value !== name) { return; }
+      pickNote = (json.numberMatched || 0) > (json.numberReturned || 0)
+        ? tr("要素过多，仅显示前 ", "too many features: the first ") + PICK_LIMIT + tr(" 个，请放大", " shown, zoom in") : "";
+      L.geoJSON(json.features || [], {
+        pointToLayer: function (_f, latlng) { return L.circleMarker(latlng, { radius: 7, color: "#1a5fb4" }); },
+        style: function () { return { color: "#1a5fb4", weight: 4, fillOpacity: 0.15 }; },
+        onEachFeature: function (f, layer) {
+          layer.on("click", function (ev) {
+            L.DomEvent.stopPropagation(ev);
+            picked = { layer: name, id: f.id, name: (f.properties || {}).name || "", geometry: f.geometry };
+            redraw();
+          });
+        }
+      }).addTo(pickLayer);
+      drawState();
+    }).catch(function (err) { pickNote = String(err.message || err); drawState(); });
+  }
+  if (pickSelect) { pickSelect.addEventListener("change", function () { picked = null; redraw(); loadPickable(); }); }
+  map.on("moveend", function () { if (mode === "Pick") { loadPickable(); } });
 
   map.on("click", function (e) {
-    if (!mode) { return; }
+    if (!mode || mode === "Pick") { return; }
     if (mode === "Point") { vertices = [e.latlng]; } else { vertices.push(e.latlng); }
     redraw();
   });
   document.querySelectorAll(".draw-tools button[data-mode]").forEach(function (b) {
-    b.addEventListener("click", function () { mode = b.dataset.mode; vertices = []; redraw(); });
+    b.addEventListener("click", function () {
+      mode = b.dataset.mode;
+      vertices = [];
+      picked = null;
+      pickLayer.clearLayers();
+      redraw();
+      loadPickable();
+    });
   });
   var clear = document.getElementById("draw-clear");
   if (clear) { clear.addEventListener("click", function () { mode = null; clearDrawing(); }); }
@@ -316,5 +378,6 @@
   }
 
   loadBoundary();
+  fillPickLayers();
   load();
 }());

@@ -19,6 +19,7 @@
   var TOOLS = [
     { mode: "sports", zh: "新增体育设施", en: "add sports facility", kind: "point" },
     { mode: "parking", zh: "新增停车场", en: "add car park", kind: "point" },
+    { mode: "facilities", zh: "新增生活圈设施", en: "add life-circle facility", kind: "point" },
     { mode: "parks", zh: "绘制公园", en: "draw park", kind: "polygon" },
     { mode: "roads", zh: "绘制道路", en: "draw road", kind: "line" },
     { mode: "population", zh: "修改人口", en: "change population", kind: "polygon" },
@@ -26,6 +27,14 @@
   ];
   var SPORTS_TYPES = ["pitch", "sports_centre", "fitness_station", "fitness_centre", "stadium",
     "swimming_pool", "track"];
+  // the life-circle types kept in the facilities layer (kindergarten, school, clinic, ...),
+  // rendered by the page from the settings' catalogue
+  var typeTemplate = document.getElementById("scenario-facility-types");
+  var FACILITY_TYPES = typeTemplate ? Array.prototype.map.call(
+    typeTemplate.content.querySelectorAll("option"),
+    function (o) { return [o.value, o.textContent]; }) : [];
+  var PICK_LAYERS = ["sports", "facilities"];
+  var PICK_COLOURS = { sports: "#c01c28", facilities: "#1a5fb4" };
 
   function el(tag, text, cls) {
     var node = document.createElement(tag);
@@ -72,7 +81,12 @@
   var options = el("div", null, "scenario-options");
   var typeSelect = el("select");
   typeSelect.id = "scenario-type";
-  SPORTS_TYPES.forEach(function (t) { var o = el("option", t); o.value = t; typeSelect.appendChild(o); });
+  function setTypes(mode) {
+    var types = mode === "facilities" ? FACILITY_TYPES : SPORTS_TYPES.map(function (t) { return [t, t]; });
+    typeSelect.replaceChildren();
+    types.forEach(function (t) { var o = el("option", t[1]); o.value = t[0]; typeSelect.appendChild(o); });
+  }
+  setTypes("sports");
   var number = el("input");
   number.id = "scenario-number";
   number.type = "number";
@@ -93,7 +107,14 @@
   cancel.type = "button";
   var typeLabel = el("label", "类型 type ");
   typeLabel.appendChild(typeSelect);
-  [typeLabel, numberLabel, popKind, finish, cancel].forEach(function (n) { options.appendChild(n); });
+  var circleBox = el("input");
+  circleBox.type = "checkbox";
+  circleBox.id = "scenario-life-circle";
+  var circleLabel = el("label");
+  circleLabel.appendChild(circleBox);
+  circleLabel.appendChild(document.createTextNode(" 同时比较15分钟生活圈 compare the life circle too"));
+  circleBox.addEventListener("change", function () { if (state.edits.length) { evaluate(); } });
+  [typeLabel, numberLabel, popKind, finish, cancel, circleLabel].forEach(function (n) { options.appendChild(n); });
   var hint = el("p", "", "scenario-hint");
   hint.id = "scenario-hint";
   var editList = el("ol", null, "scenario-edits");
@@ -147,11 +168,12 @@
       b.classList.toggle("active", b.dataset.mode === mode);
     });
     if (mode === "pick") { loadFacilities(); }
+    if (mode === "sports" || mode === "facilities") { setTypes(mode); }
     var t = toolOf(mode);
     // while placing or drawing, a click on a map feature adds a vertex instead of opening its popup
     if (map) { map.getContainer().classList.toggle("scenario-drawing", t.kind !== "pick"); }
     hint.textContent = t.kind === "point" ? "在地图上单击放置 click the map to place it" :
-      t.kind === "pick" ? "单击一个体育设施 click a sports facility" :
+      t.kind === "pick" ? "单击一个设施（红：体育，蓝：生活圈） click a facility (red: sports, blue: life circle)" :
       "单击地图添加顶点，然后点“完成” click the map to add vertices, then finish";
   }
 
@@ -184,7 +206,7 @@
       addEdit(facilityEdit(state.mode, { type: "Point", coordinates: lonlat(e.latlng) }));
       stop();
     } else if (t.kind === "pick" && state.pick) {
-      addEdit({ op: "move", layer: "sports", feature: state.pick.id,
+      addEdit({ op: "move", layer: state.pick.layer, feature: state.pick.id,
         original: state.pick.geometry, geometry: { type: "Point", coordinates: lonlat(e.latlng) } });
       stop();
     } else if (t.kind !== "pick") {
@@ -195,7 +217,7 @@
 
   function facilityEdit(layer, geometry) {
     var edit = { op: "add", layer: layer, geometry: geometry };
-    if (layer === "sports") { edit.facility_type = typeSelect.value; }
+    if (layer === "sports" || layer === "facilities") { edit.facility_type = typeSelect.value; }
     if (layer === "parking") { edit.facility_type = "parking"; edit.spaces = Math.max(1, Math.round(Number(number.value) || 0)); }
     return edit;
   }
@@ -224,36 +246,51 @@
 
   function loadFacilities() {
     if (!map || !layersApi) { return; }
-    gisFetchAllFeatures(layersApi + "/sports?limit=1000", function () {}).then(function (features) {
+    // only the facility layers the county has (a county without a facilities layer has none)
+    call("GET", layersApi).then(function (json) {
+      var present = (json.layers || []).map(function (l) { return l.name; });
+      return Promise.all(PICK_LAYERS.filter(function (name) { return present.indexOf(name) >= 0; })
+        .map(function (name) {
+          return gisFetchAllFeatures(layersApi + "/" + name + "?limit=1000", function () {})
+            .then(function (features) { return [name, features]; });
+        }));
+    }).then(function (pairs) {
       if (state.mode !== "pick") { return; }
-      facilityLayer = L.geoJSON({ type: "FeatureCollection", features: features }, {
-        pointToLayer: function (f, ll) {
-          return L.circleMarker(ll, { radius: 8, color: "#c01c28", pane: "scenarioPick" });
-        },
-        onEachFeature: function (f, layer) {
-          layer.on("click", function (ev) {
-            L.DomEvent.stopPropagation(ev);
-            pickEvent = ev.originalEvent;  // the map sees the same click: not a move target
-            state.pick = f;
-            hint.textContent = "已选设施 #" + f.id + "：单击地图移动到新位置，或 ";
-            var del = el("button", "删除 delete");
-            del.type = "button";
-            del.id = "scenario-delete";
-            del.addEventListener("click", function () {
-              addEdit({ op: "delete", layer: "sports", feature: f.id, original: f.geometry });
-              stop();
+      facilityLayer = L.featureGroup().addTo(map);
+      pairs.forEach(function (pair) {
+        var name = pair[0];
+        L.geoJSON({ type: "FeatureCollection", features: pair[1] }, {
+          pointToLayer: function (f, ll) {
+            return L.circleMarker(ll, { radius: 8, color: PICK_COLOURS[name], pane: "scenarioPick" });
+          },
+          style: function () { return { color: PICK_COLOURS[name], pane: "scenarioPick" }; },
+          onEachFeature: function (f, layer) {
+            layer.on("click", function (ev) {
+              L.DomEvent.stopPropagation(ev);
+              pickEvent = ev.originalEvent;  // the map sees the same click: not a move target
+              state.pick = { layer: name, id: f.id, geometry: f.geometry };
+              var type = (f.properties || {}).facility_type || (f.properties || {}).leisure || "";
+              hint.textContent = "已选设施 " + name + " #" + f.id + (type ? " (" + type + ")" : "") +
+                "：单击地图移动到新位置，或 ";
+              var del = el("button", "删除 delete");
+              del.type = "button";
+              del.id = "scenario-delete";
+              del.addEventListener("click", function () {
+                addEdit({ op: "delete", layer: name, feature: f.id, original: f.geometry });
+                stop();
+              });
+              hint.appendChild(del);
             });
-            hint.appendChild(del);
-          });
-        }
-      }).addTo(map);
+          }
+        }).addTo(facilityLayer);
+      });
       state.facilities = facilityLayer;
     }).catch(function (err) { hint.textContent = String(err.message || err); });
   }
 
   // --- edits and the dashboard ---------------------------------------------------------------
   function describe(e) {
-    var names = { sports: "体育设施", parking: "停车场", parks: "公园", roads: "道路" };
+    var names = { sports: "体育设施", parking: "停车场", parks: "公园", roads: "道路", facilities: "生活圈设施" };
     if (e.op === "population") { return "人口 population " + (e.factor !== undefined ? "×" + e.factor : "= " + e.persons); }
     var verb = { add: "新增 add", move: "移动 move", delete: "删除 delete" }[e.op];
     return verb + " " + (names[e.layer] || e.layer) + (e.facility_type ? " (" + e.facility_type + ")" : "") +
@@ -293,7 +330,9 @@
     var started = performance.now();
     status.textContent = "计算中… computing";
     root.dataset.state = "busy";
-    call("POST", api + "/evaluate" + query, { edits: state.edits }).then(function (json) {
+    var body = { edits: state.edits };
+    if (circleBox.checked) { body.life_circle = true; }
+    call("POST", api + "/evaluate" + query, body).then(function (json) {
       if (ticket !== pending) { return; }
       state.results = json.results;
       state.elapsedMs = Math.round(performance.now() - started);
@@ -321,14 +360,31 @@
     var rankNode = el("p", rankText, "scenario-rank");
     rankNode.dataset.rankAfter = rank.after === null || rank.after === undefined ? "" : rank.after;
     board.appendChild(rankNode);
+    board.appendChild(changeTable(r.indicators, true));
+    if (r.life_circle) { board.appendChild(circleTable(r.life_circle)); }
+    board.appendChild(el("p", r.label_zh + " · " + r.label_en + " · 存储图层不变 stored layers unchanged", "note"));
+  }
+
+  function circleTable(circle) {
+    var box = el("div", null, "scenario-life-circle");
+    box.id = "scenario-life-circle-table";
+    box.appendChild(el("h3", circle.label_zh + " · " + circle.label_en + " (%)"));
+    box.appendChild(changeTable(circle.indicators, false));
+    return box;
+  }
+
+  // rows before → after; graded rows (the 百城 set) also show the target and the pass
+  function changeTable(rows, graded) {
     var table = el("table");
     var head = el("tr");
-    ["指标 indicator", "现状 before", "情景 after", "变化 Δ", "目标 target", "达标 pass"].forEach(function (h) { head.appendChild(el("th", h)); });
+    var titles = [graded ? "指标 indicator" : "类型 type", "现状 before", "情景 after", "变化 Δ"];
+    if (graded) { titles.push("目标 target", "达标 pass"); }
+    titles.forEach(function (h) { head.appendChild(el("th", h)); });
     var thead = el("thead");
     thead.appendChild(head);
     table.appendChild(thead);
     var body = el("tbody");
-    r.indicators.forEach(function (i) {
+    rows.forEach(function (i) {
       var tr = el("tr");
       tr.dataset.indicatorId = i.id;
       if (i.delta) { tr.className = "changed"; }
@@ -340,15 +396,16 @@
       tr.appendChild(before);
       tr.appendChild(after);
       tr.appendChild(el("td", i.delta ? (i.delta > 0 ? "+" : "") + fmt(i.delta) : ""));
-      tr.appendChild(el("td", (i.comparison || "") + " " + fmt(i.target) + " " + (i.unit || "")));
-      var pass = el("td", passText(i.passed_before) + " → " + passText(i.passed_after));
-      pass.dataset.passedAfter = String(i.passed_after);
-      tr.appendChild(pass);
+      if (graded) {
+        tr.appendChild(el("td", (i.comparison || "") + " " + fmt(i.target) + " " + (i.unit || "")));
+        var pass = el("td", passText(i.passed_before) + " → " + passText(i.passed_after));
+        pass.dataset.passedAfter = String(i.passed_after);
+        tr.appendChild(pass);
+      }
       body.appendChild(tr);
     });
     table.appendChild(body);
-    board.appendChild(table);
-    board.appendChild(el("p", r.label_zh + " · " + r.label_en + " · 存储图层不变 stored layers unchanged", "note"));
+    return table;
   }
 
   // --- saved scenarios -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
+import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import Browser, sync_playwright
@@ -64,6 +65,11 @@ def test_export_button_fetches_the_current_view_as_png(browser: Browser, live_se
     assert answer.status == 200 and answer.headers["content-type"] == "image/png"
     image = Image.open(io.BytesIO(answer.body()))
     assert image.size == (900, 640)
+    # a legend is drawn: the column right of the map (below the title, above the footer) holds
+    # its entries' text (dark pixels; a picture without a legend has none there)
+    pixels = np.asarray(image.convert("RGB")).astype(int)
+    panel = pixels[int(0.08 * 640) : int(0.9 * 640), int(0.74 * 900) :]
+    assert (panel.max(axis=2) < 120).sum() > 200
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     (ROOT / "test-artifacts" / "planner-view-export.png").write_bytes(answer.body())
     assert page.get_attribute("#map-picture-link", "href") == popup.url

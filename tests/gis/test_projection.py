@@ -195,6 +195,69 @@ def test_road_ends_beyond_the_snap_distance_stay_apart(ws: Workspace) -> None:
     assert gap["walk_m"].tolist() == pytest.approx([1040.0], abs=0.01)
 
 
+def _node_at(after: Workspace, x: float, y: float) -> int:
+    nodes = after.layers["walk_nodes"]
+    near = [
+        int(n)
+        for n, p in zip(nodes["node_id"], nodes.geometry, strict=True)
+        if abs(p.x - X0 - x) < 1e-6 and abs(p.y - Y0 - y) < 1e-6
+    ]
+    assert len(near) == 1, (x, y, near)
+    return near[0]
+
+
+def test_a_road_crossing_a_street_meets_it_at_a_new_junction(ws: Workspace) -> None:
+    """A north-south road through the west street at x = 250 (the street is one 400 m walk edge
+    between its end nodes): the street's edge is cut into 250 and 150 m, the road into two of
+    200 m, all four meet at a new node of degree 4; the walk network keeps its length."""
+    road = LineString([(250, 300), (250, 700)])
+    after, (applied,) = apply_projects(ws, projects(("R1", "道路", road)))
+    assert applied.details["ends_joined"] == 0  # both ends are 200 m from any node
+    edges, before = after.layers["walk_edges"], ws.layers["walk_edges"]
+    assert len(edges) == len(before) - 1 + 2 + 2
+    assert edges["length_m"].sum() == pytest.approx(before["length_m"].sum() + 400.0)
+    junction = _node_at(after, 250, 500)
+    degree = after.layers["walk_nodes"].set_index("node_id")["degree"]
+    assert degree[junction] == 4
+    at = edges[(edges["u"] == junction) | (edges["v"] == junction)]
+    assert sorted(at["length_m"].round(6)) == [150.0, 200.0, 200.0, 250.0]
+    west = at[at["project_id"].isna()]
+    assert set(west["osm_id"]) == set(before["osm_id"][before["u"].isin(west["u"])])
+    ends = {frozenset((int(a), int(b))) for a, b in zip(west["u"], west["v"], strict=True)}
+    assert ends == {
+        frozenset((_node_at(after, 0, 500), junction)),
+        frozenset((junction, _node_at(after, 400, 500))),
+    }
+
+
+def test_a_crossing_road_brings_a_new_facility_within_reach(ws: Workspace) -> None:
+    """A road through the east street at x = 750 with a sports facility at its south end
+    (750, 300): the east home walks 20 m to its street, 150 m along it to the crossing and
+    200 m down the road: 370 m, so both homes are covered (100 %).  Without the junction the
+    facility would stand on a road joined to nothing (50 %)."""
+    road = LineString([(750, 300), (750, 700)])
+    result = project_indicators(
+        ws, projects(("R1", "道路", road), ("S1", "体育", Point(750, 300))), S
+    )
+    fitness = {c.now.id: c for c in result.changes}["fitness_15min_coverage"]
+    assert fitness.now.value == pytest.approx(50.0)
+    assert fitness.projected.value == pytest.approx(100.0)
+
+
+def test_two_project_roads_crossing_each_other_meet(ws: Workspace) -> None:
+    """The second road crosses the first (a queued edge), away from every street."""
+    a = LineString([(450, 100), (450, 400)])
+    b = LineString([(350, 250), (550, 250)])
+    after, _ = apply_projects(ws, projects(("R1", "道路", a), ("R2", "道路", b)))
+    junction = _node_at(after, 450, 250)
+    assert after.layers["walk_nodes"].set_index("node_id")["degree"][junction] == 4
+    edges = after.layers["walk_edges"]
+    assert len(edges) == len(ws.layers["walk_edges"]) + 4
+    assert edges["length_m"].sum() == pytest.approx(
+        ws.layers["walk_edges"]["length_m"].sum() + 500.0
+    )
+
+
 def test_a_sports_project_covers_the_far_home(ws: Workspace) -> None:
     result = project_indicators(ws, projects(("S1", "体育", Point(1000, 450))), S)
     by_id = {c.now.id: c for c in result.changes}

@@ -293,9 +293,14 @@ def _not_text() -> bytes:
     return b"\xff\xfe\xff\x00\x81\x30\xff" * 20
 
 
-@case("register.xls", ["bad_sheet"], texts=(".xlsx",), what="an old .xls name")
-def _old_xls() -> bytes:
-    return xlsx(_rows())
+@case("broken.xls", ["bad_sheet"], texts=("Excel .xls",), what="an Excel 97-2003 file cut short")
+def _broken_xls() -> bytes:
+    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 2
+
+
+@case("register.ods", ["bad_sheet"], texts=(".xlsx", ".xls"), what="an OpenDocument sheet")
+def _ods() -> bytes:
+    return xlsx(_rows())  # a zip like an .ods; refused by its name before it is opened
 
 
 @case(

@@ -7,13 +7,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from tests.helpers import DEMO_ID, PASSWORD
+from tests.helpers import DEMO_ID, signed_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -45,24 +44,7 @@ def test_staff_create_a_project_on_the_map(served: tuple[str, Any]) -> None:
     outside: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-
-        def route(r: Any) -> None:
-            if urlparse(r.request.url).hostname == "127.0.0.1" or r.request.url.startswith("data:"):
-                r.continue_()
-            else:
-                outside.append(r.request.url)
-                r.abort()
-
-        context.route("**/*", route)
-        page = context.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{base}/login?next=/projects/{DEMO_ID}")
-        page.fill("input[name=name]", "alice")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"**/projects/{DEMO_ID}")
+        page = signed_in_page(browser, base, f"/projects/{DEMO_ID}", errors=errors, outside=outside)
         page.wait_for_function("() => window.projectMap !== undefined")
         page.click("#draw-point")
         xy = page.evaluate(
@@ -95,3 +77,50 @@ def test_staff_create_a_project_on_the_map(served: tuple[str, Any]) -> None:
     stored = app.extensions["gis_store"].backend.read_layer(DEMO_ID, "projects")
     assert stored["name"].tolist() == ["浏览器新建的停车场"]
     assert int(stored["parking_spaces"].iloc[0]) == 80
+
+
+def test_staff_take_a_project_shape_from_a_park_on_the_map(served: tuple[str, Any]) -> None:
+    """'Pick a map feature': a renovation project takes the shape of an existing park."""
+    base, app = served
+    parks = app.extensions["gis_store"].backend.read_layer(DEMO_ID, "parks").to_crs(4326)
+    metric = parks.estimate_utm_crs()
+    largest = parks.to_crs(metric).area.idxmax()
+    park = parks.geometry.loc[largest]
+    inside = park.representative_point()
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = signed_in_page(browser, base, f"/projects/{DEMO_ID}", errors=errors)
+        page.wait_for_function("() => window.projectMap !== undefined")
+        page.wait_for_selector("#pick-layer option[value=parks]", state="attached")
+        options = page.eval_on_selector_all("#pick-layer option", "os => os.map(o => o.value)")
+        assert "roads" in options and "boundary" not in options
+        page.select_option("#pick-layer", "parks")
+        xy = page.evaluate(
+            "([lat, lon]) => { const m = window.projectMap;"
+            " m.setView([lat, lon], 16, {animate: false});"
+            " const p = m.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }",
+            [inside.y, inside.x],
+        )
+        page.click("#draw-pick")
+        page.wait_for_function("() => window.projectPick.layer.getLayers().length > 0")
+        box = page.locator("#project-map").bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
+        page.wait_for_function("() => window.projectPick.picked() !== null")
+        assert page.evaluate("() => window.projectPick.picked().layer") == "parks"
+        page.fill("#f-name", "公园提升改造（选取）")
+        page.select_option("#f-category", "公园绿地")
+        page.fill("#f-investment_wan_yuan", "120")
+        page.fill("#f-progress_pct", "0")
+        page.click("#save")
+        page.locator("#project-list tbody tr", has_text="公园提升改造（选取）").wait_for(
+            timeout=15000
+        )
+        browser.close()
+    assert errors == []
+    stored = app.extensions["gis_store"].backend.read_layer(DEMO_ID, "projects").to_crs(4326)
+    shape = stored.loc[stored["name"] == "公园提升改造（选取）"].geometry.iloc[0]
+    assert shape.geom_type in ("Polygon", "MultiPolygon")
+    # the park's own outline (coordinates as the API gives them, to 1e-7 degrees)
+    assert shape.symmetric_difference(park).area < 1e-3 * park.area

@@ -106,6 +106,49 @@ def test_good_register_merges_by_id(lib_app: Any) -> None:
     assert [h["action"] for h in history] == ["import", "submit", "pass", "import"]
 
 
+XLS = Path(__file__).resolve().parents[1] / "data" / "sheets" / "register_excel97.xls"
+
+
+def _listed(client: Any, headers: dict[str, str]) -> dict[str, dict[str, Any]]:
+    return {p["project_id"]: p for p in client.get(URL, headers=headers).get_json()["projects"]}
+
+
+def test_an_excel_97_register_imports_like_the_xlsx(lib_app: Any) -> None:
+    """A real .xls (tests/projects/make_xls_register.py: a 说明 sheet first, dates as date
+    cells, every number a float in the file) gives the projects the .xlsx of the same rows
+    gives: the 项目台账 sheet, dates as dates, whole numbers as numbers."""
+    app, accounts, _ws = lib_app
+    client = app.test_client()
+    staff = accounts.header("staff")
+    resp = _import(client, staff, "县项目台账（2003格式）.xls", XLS.read_bytes())
+    assert resp.status_code == 201, resp.get_json()
+    assert "新增 4 个" in resp.get_json()["message_zh"]
+    listed = _listed(client, staff)
+    rows = _rows(4)
+    assert sorted(listed) == [r[0] for r in rows]
+    for r in rows:
+        p = listed[r[0]]
+        assert (p["name"], p["category"]) == (r[1], r[2])
+        assert p["investment_wan_yuan"] == r[3]
+        assert (p["planned_start"], p["planned_finish"]) == (r[4], r[5])
+        assert (p["status"], p["progress_pct"]) == (r[6], r[7])
+        x, y = p["geometry"]["coordinates"]
+        assert abs(x - r[10]) < 1e-6 and abs(y - r[11]) < 1e-6
+    # the same rows as .xlsx change nothing: the two formats read alike
+    again = _import(client, staff, "台账.xlsx", good_register(4))
+    assert again.status_code == 201, again.get_json()
+    assert "新增 0 个，修改 0 个" in again.get_json()["message_zh"]
+
+
+def test_a_workbook_is_read_as_what_it_is_whatever_its_name(lib_app: Any) -> None:
+    """An .xlsx saved as 'register.xls' (some systems export so) is read as .xlsx."""
+    app, accounts, _ws = lib_app
+    client = app.test_client()
+    resp = _import(client, accounts.header("staff"), "register.xls", good_register(2))
+    assert resp.status_code == 201, resp.get_json()
+    assert sorted(_listed(client, accounts.header("staff"))) == ["XM-2024-001", "XM-2024-002"]
+
+
 def test_wkt_and_declared_gcj02(lib_app: Any) -> None:
     app, accounts, _ws = lib_app
     client = app.test_client()
@@ -171,3 +214,33 @@ def test_import_needs_a_file_and_the_role(shared_lib_app: Any) -> None:
         resp = _import(client, accounts.header(who), "台账.xlsx", good_register(2))
         assert resp.status_code == status, who
     assert tree_hash(ws) == before
+
+
+def test_a_register_over_the_row_limit_is_counted_not_kept(shared_lib_app: Any) -> None:
+    """6,000 rows: refused with the sheet's real count (the reader keeps only the limit's worth
+    and counts the rest, so a sheet unfolding into millions of rows stays in bounded memory)."""
+    from gis.upload.sheets import MAX_SHEET_ROWS, _bounded
+
+    app, accounts, ws = shared_lib_app
+    before = tree_hash(ws)
+    row = _rows(1)[0]
+    sheet = xlsx([[f"XM-{i:05d}", *row[1:]] for i in range(6000)])
+    resp = _import(app.test_client(), accounts.header("staff"), "大台账.xlsx", sheet)
+    assert resp.status_code == 400
+    text = json.dumps(resp.get_json(), ensure_ascii=False)
+    assert "6,000 rows" in text and f"{MAX_SHEET_ROWS:,}" in text
+    assert tree_hash(ws) == before
+    kept = _bounded(([i] for i in range(1, 100_001)), 10)
+    assert len(kept) == 12 and kept.filled == 100_000
+
+
+def test_a_register_file_over_its_byte_limit_is_refused_before_it_is_read(
+    make_app: Any, demo_workspace_dir: Path
+) -> None:
+    from tests.helpers import create_accounts
+
+    app = make_app(WORKSPACES_DIR=str(demo_workspace_dir.parent), REGISTER_MAX_FILE_BYTES=4096)
+    accounts = create_accounts(app)
+    resp = _import(app.test_client(), accounts.header("staff"), "台账.xlsx", good_register(40))
+    assert resp.status_code == 413, resp.get_json()
+    assert "4,096 bytes" in json.dumps(resp.get_json(), ensure_ascii=False)

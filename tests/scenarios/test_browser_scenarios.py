@@ -8,14 +8,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlparse
 
 import geopandas as gpd
 import pytest
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from tests.helpers import DEMO_ID, PASSWORD, tree_hash
+from tests.helpers import DEMO_ID, signed_in_page, tree_hash
 
 pytestmark = pytest.mark.browser
 
@@ -52,24 +51,7 @@ def test_planner_draws_a_park_and_sees_the_api_figures(served: tuple[str, Any, A
     outside: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-
-        def route(r: Any) -> None:
-            if urlparse(r.request.url).hostname == "127.0.0.1" or r.request.url.startswith("data:"):
-                r.continue_()
-            else:
-                outside.append(r.request.url)
-                r.abort()
-
-        context.route("**/*", route)
-        page = context.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(f"{base}/login?next=/map/{DEMO_ID}")
-        page.fill("input[name=name]", "alice")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"**/map/{DEMO_ID}")
+        page = signed_in_page(browser, base, f"/map/{DEMO_ID}", errors=errors, outside=outside)
         page.wait_for_selector("#scenario-tool-parks")
         page.wait_for_function("() => document.querySelector('#scenario-saved h3') !== null")
         page.click("#scenario-tool-parks")
@@ -120,4 +102,57 @@ def test_planner_draws_a_park_and_sees_the_api_figures(served: tuple[str, Any, A
         f"/api/v1/counties/{DEMO_ID}/scenarios", headers=accounts.header("staff")
     ).get_json()["scenarios"]
     assert any(s["name"] == "浏览器绘制的公园" and s["author"] == "alice" for s in listed)
+    assert tree_hash(ws) == before_hash
+
+
+def test_planner_adds_a_kindergarten_and_sees_the_life_circle(
+    served: tuple[str, Any, Any, Any],
+) -> None:
+    """A life-circle facility from the panel: the type chosen from the catalogue, the life circle
+    before → after shown beside the grade and equal to the API's answer."""
+    base, app, accounts, ws = served
+    before_hash = tree_hash(ws)
+    corners = _park_corners(app)
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = signed_in_page(browser, base, f"/map/{DEMO_ID}", errors=errors)
+        page.wait_for_function("() => document.querySelector('#scenario-saved h3') !== null")
+        page.click("#scenario-tool-facilities")
+        options = page.eval_on_selector_all("#scenario-type option", "os => os.map(o => o.value)")
+        assert "kindergarten" in options and "pitch" not in options
+        page.select_option("#scenario-type", "kindergarten")
+        point = page.evaluate(
+            "(corners) => { const m = gisMap(); m.fitBounds(corners,"
+            " {paddingTopLeft: [340, 230], paddingBottomRight: [300, 230], animate: false});"
+            " const p = m.latLngToContainerPoint(corners[0]); return [p.x, p.y]; }",
+            corners,
+        )
+        page.wait_for_function("() => !gisViewBusy()", timeout=30000, polling=50)
+        box = page.locator(".folium-map").bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+        page.wait_for_function(
+            "() => document.getElementById('scenarios').dataset.state === 'ready'",
+            polling=200,
+            timeout=30000,
+        )
+        cell = page.locator(
+            "#scenario-life-circle-table tr[data-indicator-id=life_circle_kindergarten] "
+            "td[data-after]"
+        )
+        shown_after = float(cell.get_attribute("data-after") or "nan")
+        edits = page.evaluate("() => window.gisScenario.edits")
+        browser.close()
+    assert errors == []
+    assert len(edits) == 1
+    assert edits[0]["layer"] == "facilities" and edits[0]["facility_type"] == "kindergarten"
+    resp = app.test_client().post(
+        f"/api/v1/counties/{DEMO_ID}/scenarios/evaluate",
+        json={"edits": edits},
+        headers=accounts.header("staff"),
+    )
+    rows = {r["id"]: r for r in resp.get_json()["results"]["life_circle"]["indicators"]}
+    assert rows["life_circle_kindergarten"]["after"] > rows["life_circle_kindergarten"]["before"]
+    assert shown_after == rows["life_circle_kindergarten"]["after"]
     assert tree_hash(ws) == before_hash

@@ -132,7 +132,14 @@ HANDMADE_EDITS: dict[str, list[dict[str, Any]]] = {
     "small park alone": [
         {"op": "add", "layer": "parks", "geometry": _lonlat(box(700, 1300, 735, 1335))}
     ],
-    "road": [
+    "road": [  # corner to corner of a street block: it crosses no walk edge
+        {
+            "op": "add",
+            "layer": "roads",
+            "geometry": _lonlat(LineString([(200, 200), (400, 400)])),
+        }
+    ],
+    "road crossing streets": [  # the walk edges it crosses are cut (a new network)
         {
             "op": "add",
             "layer": "roads",
@@ -191,7 +198,7 @@ def test_handmade_edit_equals_compute_all(
     assert not result.full_recompute
     if "park" in kind or kind == "all together":  # the drawn park merged into the kept dissolves
         assert {"public parks", "green space and parks"} <= set(grown)
-    if kind in ("road", "all together"):  # the drawn road added to the kept road state
+    if kind.startswith("road") or kind == "all together":  # added to the kept road state
         assert "roads" in grown and "roads refused" not in grown
     if kind == "road":  # the cells' join grown by the road's walk edges (later: a kept hit)
         assert "walk network" in grown

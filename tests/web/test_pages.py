@@ -321,3 +321,16 @@ def test_home_opens_the_first_county_when_the_default_is_absent(
     resp = client.get("/")
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/public/gongyi")
     assert client.get("/", follow_redirects=True).status_code == 200
+
+
+def test_a_map_without_notes_has_no_note_box() -> None:
+    """A real county with no sample layer and no demonstration label: no empty box on the map."""
+    import folium
+
+    from api.maps import add_labels
+
+    bare, noted = folium.Map(), folium.Map()
+    add_labels(bare, [], position="bottomleft")
+    add_labels(noted, ["样例数据 / sample data"], position="bottomleft")
+    assert "gisMapNote(" not in bare.get_root().render()
+    assert "gisMapNote(" in noted.get_root().render()

@@ -95,7 +95,7 @@ MESSAGES: dict[str, str] = {
     "bad_project_category.column": "{label}: column {source!r} ({column}) has {count} value(s) that are not a project category ({examples}); use one of 道路 停车 公园绿地 体育 供水 污水 燃气 供热 环卫/公厕 棚户区改造 老旧小区改造 公共服务设施 其他 (or the English names: roads, parking …)",
     "bad_project_status.column": "{label}: column {source!r} ({column}) has {count} value(s) that are not a status ({examples}); use 储备, 在建 or 完工 (planned, under construction, completed)",
     "bad_int.column": "{label}: column {source!r} ({column}) has {count} value(s) that are not a whole number ≥ 0 ({examples}); correct them and upload again",
-    "bad_sheet.suffix": "{label}: a project register must be an Excel .xlsx or a .csv file; save the sheet as .xlsx (Excel: File → Save as) and import it again",
+    "bad_sheet.suffix": "{label}: a project register must be an Excel .xlsx or .xls or a .csv file; save the sheet as .xlsx (Excel or WPS: File → Save as) and import it again",
     "bad_sheet.unreadable": "{label}: the file cannot be read as {kind} ({detail}); save it again from Excel as .xlsx or UTF-8 .csv",
     "bad_sheet.encoding": "{label}: the .csv is neither UTF-8 nor GBK text; save it as 'CSV UTF-8' and import it again",
     "bad_sheet.empty": "{label}: the sheet {sheet!r} has no project rows under its header row; fill in the template (one project per row)",

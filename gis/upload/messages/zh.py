@@ -95,7 +95,7 @@ MESSAGES: dict[str, str] = {
     "bad_project_category.column": "{label}：字段 {source!r}（{column}）有 {count} 个值不是项目类别（{examples}）；请填写道路、停车、公园绿地、体育、供水、污水、燃气、供热、环卫/公厕、棚户区改造、老旧小区改造、公共服务设施、其他之一",
     "bad_project_status.column": "{label}：字段 {source!r}（{column}）有 {count} 个值不是建设状态（{examples}）；请填写储备、在建或完工",
     "bad_int.column": "{label}：字段 {source!r}（{column}）有 {count} 个值不是非负整数（{examples}）；请更正后重新上传",
-    "bad_sheet.suffix": "{label}：项目台账须为 Excel .xlsx 或 .csv 文件；请在 Excel 中另存为 .xlsx 后重新导入",
+    "bad_sheet.suffix": "{label}：项目台账须为 Excel .xlsx、.xls 或 .csv 文件；请在 Excel 或 WPS 中另存为 .xlsx 后重新导入",
     "bad_sheet.unreadable": "{label}：无法按 {kind} 读取该文件；请在 Excel 中重新保存为 .xlsx 或 UTF-8 编码的 .csv",
     "bad_sheet.encoding": "{label}：该 .csv 既不是 UTF-8 也不是 GBK 编码；请另存为“CSV UTF-8”后重新导入",
     "bad_sheet.empty": "{label}：工作表 {sheet!r} 表头下没有项目行；请按模板填写（每行一个项目）",
