@@ -137,6 +137,12 @@ class StateCache:
         with self._lock:
             return self._items.get(key)
 
+    def touch(self, key: bytes) -> None:
+        """Mark ``key`` as just used (a kept base another entry was grown from)."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+
     def get(self, key: bytes, compute: Callable[[], T]) -> T:
         """The value of ``key``, computed by ``compute()`` (outside the lock) on a miss."""
         if is_disabled():

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -396,6 +397,11 @@ class CellNetwork:
     access_m: npt.NDArray[np.float64]
 
     @cached_property
+    def edge_wkb(self) -> np.ndarray:
+        """The edges' geometries as WKB (to match a later network's edges against them)."""
+        return WKBs(self.edges.lines).wkbs
+
+    @cached_property
     def node_tree(self) -> cKDTree:
         """k-d tree of the nodes (point facilities are snapped on it)."""
         return cKDTree(self.node_xy)
@@ -422,7 +428,7 @@ def join_cells(
 
 
 _CELLS_IN_AREA = register("cells in the built-up area", 4)
-_NETWORKS = register("walk graphs with the cells joined", 2)
+_NETWORKS = register("walk graphs with the cells joined", 3)
 _WALKS = register("walks to the facilities", 24)
 
 
@@ -458,28 +464,32 @@ def cell_network(
             cells_xy,
         )
 
+    def nodes_key(n_nodes: int) -> bytes:
+        return digest_of(
+            "nodes and cells",
+            ids[:n_nodes] if ids is not None else None,
+            parts[1][:n_nodes],
+            cells_xy,
+        )
+
     key = key_of(len(walk_nodes), len(walk_edges))
-    base: CellNetwork | None = None
-    if _NETWORKS.peek(key) is None:  # a kept network with nodes and edges appended?
-        with _KNOWN_LOCK:
-            known = [] if is_disabled() else list(_KNOWN_NETWORKS.items())
-        for base_key, (n_nodes, n_edges) in known:
-            if (n_nodes, n_edges) == (len(walk_nodes), len(walk_edges)):
-                continue
-            fits = n_nodes <= len(walk_nodes) and n_edges <= len(walk_edges)
-            if fits and key_of(n_nodes, n_edges) == base_key:
-                base = _NETWORKS.peek(base_key)
-                if base is not None:
-                    break
+    bases = _kept_bases(key, len(walk_nodes), nodes_key)
 
     def build() -> CellNetwork:
         node_xy = node_coordinates(walk_nodes)
         edges = walk_edge_arrays(walk_edges)
         graph = edge_graph(len(node_xy), edges.u, edges.v, edges.length_m)
-        if base is None:
+        join = None
+        for base_key, base in bases:  # the most recent first; the first that grows
+            kept = kept_edges(base.edges, base.edge_wkb, edges, parts[5].wkbs)
+            if kept is not None:
+                join = grown_join(base.join, base.access_m, edges.lines, kept, cells_xy)
+            if join is not None:
+                _NETWORKS.touch(base_key)  # the stored county's network stays kept
+                break
+        if join is None:
             net = join_cells(graph, node_xy, edges, cells_xy)
         else:
-            join = grown_join(base.join, base.access_m, edges.lines, len(base.edges.u), cells_xy)
             access_m = (
                 np.minimum.reduceat(join.access_m, join.starts()) if len(cells_xy) else np.zeros(0)
             )
@@ -487,64 +497,133 @@ def cell_network(
         frozen(node_xy, edges.u, edges.v, edges.length_m, edges.lines, net.access_m)
         frozen(graph.data, graph.indices, graph.indptr)
         frozen(net.join.point, net.join.edge, net.join.access_m, net.join.fraction)
+        net.__dict__["edge_wkb"] = parts[5].wkbs  # serialised already
         return net
 
     net = _NETWORKS.get(key, build)
     if not is_disabled():
         with _KNOWN_LOCK:
-            _KNOWN_NETWORKS[key] = (len(walk_nodes), len(walk_edges))
+            _KNOWN_NETWORKS[key] = (len(walk_nodes), nodes_key(len(walk_nodes)))
             _KNOWN_NETWORKS.move_to_end(key)
             while len(_KNOWN_NETWORKS) > _NETWORKS.max_entries:
                 _KNOWN_NETWORKS.popitem(last=False)
     return net, key
 
 
-_KNOWN_NETWORKS: OrderedDict[bytes, tuple[int, int]] = OrderedDict()
+_KNOWN_NETWORKS: OrderedDict[bytes, tuple[int, bytes]] = OrderedDict()
 _KNOWN_LOCK = threading.Lock()
+
+
+def _kept_bases(
+    key: bytes, n_nodes: int, nodes_key: Callable[[int], bytes]
+) -> list[tuple[bytes, CellNetwork]]:
+    """Kept networks whose nodes (and cells) the network ``key`` starts with, latest first.
+
+    Empty when ``key`` is kept itself.  ``nodes_key(n)`` is the digest of the first ``n``
+    nodes and the cells, as kept networks were registered with.
+    """
+    if _NETWORKS.peek(key) is not None:
+        return []
+    with _KNOWN_LOCK:
+        known = [] if is_disabled() else list(_KNOWN_NETWORKS.items())
+    out: list[tuple[bytes, CellNetwork]] = []
+    for base_key, (base_n, base_nodes) in reversed(known):
+        if base_n <= n_nodes and nodes_key(base_n) == base_nodes:
+            found = _NETWORKS.peek(base_key)
+            if found is not None:
+                out.append((base_key, found))
+    return out
+
+
+def kept_edges(
+    base: WalkEdges, base_wkb: np.ndarray, edges: WalkEdges, wkb: np.ndarray
+) -> npt.NDArray[np.int64] | None:
+    """Which base edge each of the first rows of ``edges`` is, when they are base rows in order.
+
+    The walk edges after a drawn road are the stored ones, less those it crosses (cut into
+    pieces), with the new edges and the pieces appended.  Returns the base rows of the leading
+    rows that are base rows (same geometry, ends and length), or ``None`` when they are not in
+    the base's order.
+    """
+    old, new = base_wkb.tolist(), wkb.tolist()
+    kept: list[int] = []
+    j = 0
+    for row in new:
+        while j < len(old) and old[j] != row:
+            j += 1
+        if j == len(old):
+            break
+        kept.append(j)
+        j += 1
+    idx = np.asarray(kept, dtype=np.int64)
+    m = len(idx)
+    same = (
+        np.array_equal(base.u[idx], edges.u[:m])
+        and np.array_equal(base.v[idx], edges.v[:m])
+        and np.array_equal(base.length_m[idx], edges.length_m[:m])
+    )
+    return idx if same else None
 
 
 def grown_join(
     join: EdgeJoin,
     access_m: npt.NDArray[np.float64],
     lines: np.ndarray,
-    n_old: int,
+    kept: npt.NDArray[np.int64],
     cells_xy: npt.NDArray[np.float64],
-) -> EdgeJoin:
-    """The cells' join when edges ``n_old ..`` of ``lines`` were appended to a joined network.
+) -> EdgeJoin | None:
+    """The cells' join of ``lines`` from the join of a base network (``None``: join afresh).
 
-    Only a cell whose distance to an appended edge is within its nearest distance (plus
-    :data:`gis.routing.TIE_M`) can join it; for those cells the appended edges are joined
-    (:func:`gis.routing.nearest_edge_points`) and every row within the new nearest distance
-    plus ``TIE_M`` kept, as the join of the whole network keeps them.
+    ``lines[:len(kept)]`` are the base edges ``kept`` (the others were removed: cut by a
+    drawn road), ``lines[len(kept):]`` are new (the road's edges, the cut edges' pieces).  A
+    cell keeps its rows unless it was joined to a removed edge or lies within its nearest
+    distance (plus :data:`gis.routing.TIE_M`) of a new edge; those cells are joined to the new
+    edges (:func:`gis.routing.nearest_edge_points`) and keep every row within the new nearest
+    distance plus ``TIE_M``, as the join of the whole network does.  A cell whose nearest
+    distance would grow (a removed edge not covered by new ones) needs the whole network:
+    ``None``.
     """
-    new = lines[n_old:]
-    if len(new) == 0 or len(cells_xy) == 0:
-        return join
-    reach = access_m + TIE_M + 1e-9
-    # a cell farther from the appended edges' box than it is from its street cannot change
-    x0, y0, x1, y1 = shapely.total_bounds(new)
-    dx = np.maximum(np.maximum(x0 - cells_xy[:, 0], cells_xy[:, 0] - x1), 0.0)
-    dy = np.maximum(np.maximum(y0 - cells_xy[:, 1], cells_xy[:, 1] - y1), 0.0)
-    maybe = np.flatnonzero(np.hypot(dx, dy) <= reach)
-    pts = shapely.points(cells_xy[maybe])
-    near = np.full(len(maybe), np.inf)
-    for line in new:
-        near = np.minimum(near, shapely.distance(pts, line))
-    affected = maybe[near <= reach[maybe]]
+    m = len(kept)
+    n_base = int(join.edge.max()) + 1 if len(join.edge) else 0
+    n_base = max(n_base, int(kept.max()) + 1 if m else 0)
+    remap = np.full(n_base, -1, dtype=np.int64)
+    remap[kept] = np.arange(m)
+    edge_now = remap[join.edge] if len(join.edge) else join.edge
+    lost = edge_now < 0
+    if m == 0 and len(lines) == 0:
+        return None
+    new = lines[m:]
+    cut_cells = np.unique(join.point[lost])
+    near_cells = np.zeros(0, dtype=np.int64)
+    if len(new) and len(cells_xy):
+        reach = access_m + TIE_M + 1e-9
+        # a cell farther from the new edges' box than it is from its street cannot change
+        x0, y0, x1, y1 = shapely.total_bounds(new)
+        dx = np.maximum(np.maximum(x0 - cells_xy[:, 0], cells_xy[:, 0] - x1), 0.0)
+        dy = np.maximum(np.maximum(y0 - cells_xy[:, 1], cells_xy[:, 1] - y1), 0.0)
+        maybe = np.flatnonzero(np.hypot(dx, dy) <= reach)
+        pts = shapely.points(cells_xy[maybe])
+        near = np.full(len(maybe), np.inf)
+        for line in new:
+            near = np.minimum(near, shapely.distance(pts, line))
+        near_cells = maybe[near <= reach[maybe]]
+    affected = np.union1d(cut_cells, near_cells)
     if len(affected) == 0:
-        return join
+        return EdgeJoin(join.point, edge_now, join.access_m, join.fraction, join.n_points)
+    if len(new) == 0:
+        return None
     extra = nearest_edge_points(new, cells_xy[affected])
-    mine = np.isin(join.point, affected)
-    point = np.concatenate([join.point, affected[extra.point]])
-    edge = np.concatenate([join.edge, extra.edge + n_old])
-    access = np.concatenate([join.access_m, extra.access_m])
-    frac = np.concatenate([join.fraction, extra.fraction])
-    best = access_m.copy()
-    np.minimum.at(best, affected[extra.point], extra.access_m)
-    old_rows = np.flatnonzero(~mine)
-    cand = np.r_[np.flatnonzero(mine), len(join.point) + np.arange(len(extra.point))]
-    cand = cand[access[cand] <= best[point[cand]] + TIE_M]
-    keep = np.r_[old_rows, cand]
+    stay = ~lost
+    point = np.concatenate([join.point[stay], affected[extra.point]])
+    edge = np.concatenate([edge_now[stay], extra.edge + m])
+    access = np.concatenate([join.access_m[stay], extra.access_m])
+    frac = np.concatenate([join.fraction[stay], extra.fraction])
+    mine = np.isin(point, affected)
+    best = np.full(len(cells_xy), np.inf)
+    np.minimum.at(best, point[mine], access[mine])
+    if (best[cut_cells] > access_m[cut_cells] + 1e-9).any():
+        return None
+    keep = np.flatnonzero(~mine | (access <= best[point] + TIE_M))
     order = np.lexsort((access[keep], edge[keep], point[keep]))
     keep = keep[order]
     return EdgeJoin(point[keep], edge[keep], access[keep], frac[keep], join.n_points)

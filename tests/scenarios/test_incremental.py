@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+import shapely.ops
 from pyproj import CRS
 from shapely.geometry import LineString, Point, box, mapping
 
@@ -189,18 +190,20 @@ def test_handmade_edit_equals_compute_all(
 
     monkeypatch.setattr(road_density, "_grown_state", road)
     real_join = fitness_coverage.grown_join
-    monkeypatch.setattr(
-        fitness_coverage,
-        "grown_join",
-        lambda *a: grown.append("walk network") or real_join(*a),
-    )
+
+    def join(*a: Any) -> Any:
+        out = real_join(*a)
+        grown.append("walk network" if out is not None else "walk network refused")
+        return out
+
+    monkeypatch.setattr(fitness_coverage, "grown_join", join)
     result = evaluate(ws, edits, settings, before=now)
     assert not result.full_recompute
     if "park" in kind or kind == "all together":  # the drawn park merged into the kept dissolves
         assert {"public parks", "green space and parks"} <= set(grown)
     if kind.startswith("road") or kind == "all together":  # added to the kept road state
         assert "roads" in grown and "roads refused" not in grown
-    if kind == "road":  # the cells' join grown by the road's walk edges (later: a kept hit)
+    if kind.startswith("road"):  # the join grown by the road's edges and the cut edges' pieces
         assert "walk network" in grown
     full = _full(ws, edits, settings)
     assert differences(result.after_results, full) == []
@@ -416,8 +419,37 @@ def test_grown_join_equals_the_join_of_the_whole_network() -> None:
     cells = np.r_[cells, ends[50, 0][None, :]]  # a cell exactly on an appended edge's end
     old = nearest_edge_points(lines[:50], cells)
     access = np.minimum.reduceat(old.access_m, old.starts())
-    got = grown_join(old, access, lines, 50, cells)
+    got = grown_join(old, access, lines, np.arange(50), cells)
     want = nearest_edge_points(lines, cells)
-    assert (got.edge >= 50).any()  # some cells do join an appended edge
+    assert got is not None and (got.edge >= 50).any()  # some cells join an appended edge
     for name in ("point", "edge", "access_m", "fraction"):
         np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
+
+
+def test_grown_join_with_cut_edges_equals_the_join_of_the_whole_network() -> None:
+    """Edges cut into pieces (removed, their pieces appended) and new ones: the same join."""
+    from gis.indicators.fitness_coverage import grown_join
+    from gis.routing import nearest_edge_points
+
+    rng = np.random.default_rng(8)
+    lines = np.asarray(shapely.linestrings(rng.uniform(0, 1000, size=(50, 2, 2))), dtype=object)
+    grid = np.arange(0.0, 1000.0, 25.0)
+    cells = np.column_stack([a.ravel() for a in np.meshgrid(grid, grid)])
+    old = nearest_edge_points(lines, cells)
+    access = np.minimum.reduceat(old.access_m, old.starts())
+    cut = [3, 17, 30]
+    kept = np.array([i for i in range(50) if i not in cut])
+    pieces = [
+        shapely.ops.substring(lines[i], a, b, normalized=True)
+        for i in cut
+        for a, b in ((0.0, 0.4), (0.4, 1.0))
+    ]
+    road = shapely.linestrings(rng.uniform(0, 1000, size=(1, 2, 2)))
+    now = np.asarray([*lines[kept], *pieces, *road], dtype=object)
+    got = grown_join(old, access, now, kept, cells)
+    want = nearest_edge_points(now, cells)
+    assert got is not None and (got.edge >= len(kept)).any()
+    np.testing.assert_array_equal(got.point, want.point)
+    np.testing.assert_array_equal(got.edge, want.edge)
+    np.testing.assert_allclose(got.access_m, want.access_m, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(got.fraction, want.fraction, rtol=0, atol=1e-12)
