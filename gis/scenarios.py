@@ -58,7 +58,10 @@ from gis.indicators import (
     urban_population,
 )
 from gis.indicators._common import dissolve
+from gis.indicators._grow import remember
 from gis.indicators.life_circle import LifeCircle
+from gis.indicators.parks import public_parks
+from gis.indicators.road_density import remember_roads
 from gis.life_circle_report import age_structure, life_circle_of
 from gis.projection import (
     PARKING_LAYER,
@@ -934,6 +937,7 @@ def recompute(
     changed: frozenset[str],
     before: Sequence[IndicatorResult],
     settings: IndicatorSettings,
+    base: Workspace | None = None,
 ) -> tuple[list[IndicatorResult], list[str], bool]:
     """The results after the edits: ``(results, recomputed ids, full)``.
 
@@ -941,6 +945,13 @@ def recompute(
     ``before`` results.  A changed layer no indicator here is known to read (a facility layer
     added after this module) makes a full :func:`gis.indicators.compute_all` (``full`` true),
     so a new indicator is never left stale.
+
+    ``base`` is the workspace the edits were applied to: its park and road layers are
+    remembered so the park indicators merge a drawn park into the base's kept dissolve
+    (:mod:`gis.indicators._grow`) and the road density adds a drawn road to the base's kept
+    state (:func:`gis.indicators.road_density.road_state`); the indicators' other kept state
+    (walk graph, the cells' join) is found by content.  The results are those of a full
+    computation either way.
     """
     if not changed:
         return list(before), [], False
@@ -948,6 +959,11 @@ def recompute(
         after = compute_all(ws_after, settings)
         return after, [r.id for r in after], True
     ids = affected_indicators(changed)
+    if base is not None and changed & {"parks", "green_space"}:
+        parks = base.layer("parks")
+        remember(parks, public_parks(parks), base.layer("green_space"))
+    if base is not None and "roads" in changed:
+        remember_roads(base.layer("roads"))
     fresh = {i: _COMPUTE[i](ws_after, settings) for i in ids}
     return [fresh.get(r.id, r) for r in before], ids, False
 
@@ -1080,7 +1096,9 @@ def evaluate(
     """
     current = list(before) if before is not None else compute_all(ws_metric, settings)
     applied = apply_edits(ws_metric, edits)
-    after, ids, full = recompute(applied.workspace, applied.changed, current, settings)
+    after, ids, full = recompute(
+        applied.workspace, applied.changed, current, settings, base=ws_metric
+    )
     by_id = {r.id: r for r in after}
     changes = [IndicatorChange(r, by_id.get(r.id, r)) for r in current]
     a_before, a_after = assess(current, rules), assess(after, rules)

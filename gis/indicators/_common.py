@@ -155,8 +155,9 @@ def require_all_metric(
     return crs
 
 
-DISSOLVE_CACHE_SIZE = 4
-"""How many dissolved layers :func:`dissolve` keeps (by content), oldest dropped first."""
+DISSOLVE_CACHE_SIZE = 8
+"""How many dissolved layers :func:`dissolve` keeps (by content), least recently used dropped
+first (a county's indicators dissolve about six layers; a what-if edit then finds them all)."""
 _DISSOLVED: dict[bytes, BaseGeometry] = {}
 _DISSOLVED_LOCK = threading.Lock()  # the server computes in threads
 
@@ -184,7 +185,9 @@ def dissolve(gdf: gpd.GeoDataFrame | None) -> BaseGeometry:
         digest.update(b"-" if wkb is None else len(wkb).to_bytes(8, "little") + wkb)
     key = digest.digest()
     with _DISSOLVED_LOCK:
-        cached = _DISSOLVED.get(key)
+        cached = _DISSOLVED.pop(key, None)
+        if cached is not None:
+            _DISSOLVED[key] = cached  # most recently used last
     if cached is not None:
         return cached
     geoms = shapely.make_valid(raw)
@@ -215,7 +218,9 @@ def intersection_of(a: BaseGeometry, b: BaseGeometry) -> BaseGeometry:
     """
     key = (id(a), id(b))
     with _DISSOLVED_LOCK:
-        hit = _INTERSECTED.get(key)
+        hit = _INTERSECTED.pop(key, None)
+        if hit is not None:
+            _INTERSECTED[key] = hit  # most recently used last
     if hit is not None and hit[0] is a and hit[1] is b:
         return hit[2]
     out: BaseGeometry = a.intersection(b)
@@ -256,6 +261,29 @@ def area_pieces(area: BaseGeometry, *, max_vertices: int = PIECE_VERTICES) -> np
     return np.asarray(out, dtype=object)
 
 
+_PIECES: dict[int, tuple[BaseGeometry, np.ndarray]] = {}
+
+
+def pieces_of(area: BaseGeometry) -> np.ndarray:
+    """:func:`area_pieces` of ``area``, kept for the last few areas (the very same objects).
+
+    Like :func:`intersection_of`, by identity: :func:`dissolve` returns the same built-up
+    area object while the layer is unchanged, and every clip of the road density (and of a
+    what-if road) cuts it the same way.
+    """
+    with _DISSOLVED_LOCK:
+        hit = _PIECES.get(id(area))
+    if hit is not None and hit[0] is area:
+        return hit[1]
+    pieces = area_pieces(area)
+    pieces.setflags(write=False)
+    with _DISSOLVED_LOCK:
+        _PIECES[id(area)] = (area, pieces)  # holding the area keeps its id unique
+        while len(_PIECES) > DISSOLVE_CACHE_SIZE:
+            del _PIECES[next(iter(_PIECES))]
+    return pieces
+
+
 def clip_lines(lines: np.ndarray, area: BaseGeometry) -> np.ndarray:
     """Each line intersected with ``area``: the same as ``shapely.intersection(lines, area)``.
 
@@ -280,7 +308,7 @@ def clip_lines(lines: np.ndarray, area: BaseGeometry) -> np.ndarray:
     edge = np.flatnonzero(~covered & shapely.intersects(area, lines))
     if len(edge) == 0:
         return out
-    pieces = area_pieces(area)
+    pieces = pieces_of(area)
     line_of, piece_of = shapely.STRtree(pieces).query(lines[edge], predicate="intersects")
     order = np.argsort(line_of, kind="stable")
     line_of, piece_of = line_of[order], piece_of[order]

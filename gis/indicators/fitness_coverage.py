@@ -31,6 +31,9 @@ covering with the same cell join, exact or greedy, see :func:`suggest_sites`).
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -46,8 +49,10 @@ from scipy.spatial import cKDTree
 
 from gis.errors import CrsError, ValidationError
 from gis.indicators._common import dissolve, lonlat, make_result, reason, require_all_metric
+from gis.indicators._state import WKBs, digest_of, frozen, geometries, is_disabled, register
 from gis.result import IndicatorResult, empty_layer
 from gis.routing import (
+    TIE_M,
     EdgeJoin,
     edge_graph,
     edge_point_walks,
@@ -185,32 +190,21 @@ def compute_fitness_15min_coverage(
     cells_xy, persons = _cells(population, built_up if settings.fitness_within_built_up else None)
     if persons.sum() <= 0:
         return _why(reason("no_residents"))
-    node_xy = node_coordinates(walk_nodes)
-    edges = walk_edge_arrays(walk_edges)
-    graph = edge_graph(len(node_xy), edges.u, edges.v, edges.length_m)
+    net, net_key = cell_network(walk_nodes, walk_edges, cells_xy)
+    graph, node_xy, edges = net.graph, net.node_xy, net.edges
     facilities = _facility_geoms(sports)
-    arrays = coverage_arrays(
-        graph,
-        node_xy,
-        edges,
-        facilities,
-        cells_xy,
-        persons,
-        max_walk_m=settings.max_walk_m,
-        snap_m=settings.facility_snap_m,
+    arrays = cached_coverage(
+        net, net_key, facilities, max_walk_m=settings.max_walk_m, snap_m=settings.facility_snap_m
     )
     details = _details(arrays, persons, len(facilities))
     details["site_candidate_rule"] = CANDIDATE_RULE.format(n=settings.site_candidates_max)
     site_arrays = arrays
     fixed = _facility_geoms(fixed_sites)
     if len(fixed):  # the fixed sites count as facilities for the suggestions
-        site_arrays = coverage_arrays(
-            graph,
-            node_xy,
-            edges,
+        site_arrays = cached_coverage(
+            net,
+            net_key,
             np.concatenate([facilities, fixed]),
-            cells_xy,
-            persons,
             max_walk_m=settings.max_walk_m,
             snap_m=settings.facility_snap_m,
         )
@@ -301,9 +295,18 @@ def _cells(
     persons = np.asarray(population.persons, dtype=np.float64)
     if built_up is None:
         return xy, persons
+    key = digest_of("cells in built-up", xy, population.cell_size_m, geometries(built_up))
+    keep = _CELLS_IN_AREA.get(key, lambda: _touching(xy, population.cell_size_m, built_up))
+    return xy[keep], persons[keep]
+
+
+def _touching(
+    xy: npt.NDArray[np.float64], cell_m: float, built_up: gpd.GeoDataFrame
+) -> npt.NDArray[np.bool_]:
+    """Which cells' squares overlap the built-up area (more than touch its edge)."""
     area = dissolve(built_up)
     shapely.prepare(area)
-    half = population.cell_size_m / 2.0
+    half = cell_m / 2.0
     keep = np.zeros(len(xy), dtype=bool)
     for start in range(0, len(xy), CELL_CHUNK):  # a few MB of squares at a time
         x, y = xy[start : start + CELL_CHUNK, 0], xy[start : start + CELL_CHUNK, 1]
@@ -311,7 +314,8 @@ def _cells(
         keep[start : start + CELL_CHUNK] = shapely.intersects(area, squares) & ~shapely.touches(
             area, squares
         )
-    return xy[keep], persons[keep]
+    frozen(keep)
+    return keep
 
 
 def _facility_geoms(sports: gpd.GeoDataFrame | None) -> np.ndarray:
@@ -393,6 +397,11 @@ class CellNetwork:
     access_m: npt.NDArray[np.float64]
 
     @cached_property
+    def edge_wkb(self) -> np.ndarray:
+        """The edges' geometries as WKB (to match a later network's edges against them)."""
+        return WKBs(self.edges.lines).wkbs
+
+    @cached_property
     def node_tree(self) -> cKDTree:
         """k-d tree of the nodes (point facilities are snapped on it)."""
         return cKDTree(self.node_xy)
@@ -416,6 +425,225 @@ def join_cells(
     join = nearest_edge_points(edges.lines, cells_xy)
     access_m = np.minimum.reduceat(join.access_m, join.starts()) if len(cells_xy) else np.zeros(0)
     return CellNetwork(graph, node_xy, edges, join, access_m)
+
+
+_CELLS_IN_AREA = register("cells in the built-up area", 4)
+_NETWORKS = register("walk graphs with the cells joined", 3)
+_WALKS = register("walks to the facilities", 24)
+
+
+def cell_network(
+    walk_nodes: gpd.GeoDataFrame, walk_edges: gpd.GeoDataFrame, cells_xy: npt.NDArray[np.float64]
+) -> tuple[CellNetwork, bytes]:
+    """:func:`join_cells` of the walk network's graph, kept by the content of its inputs.
+
+    Returns the network and its key (a digest of the nodes, the edges and the cell centres):
+    a what-if edit that leaves the network and the cells alone (a facility added, moved or
+    deleted, a population changed by a factor) reuses the graph and the cells' join.
+    """
+    ids = walk_nodes["node_id"].to_numpy() if "node_id" in walk_nodes.columns else None
+    length = (
+        walk_edges["length_m"].to_numpy(dtype=np.float64)
+        if "length_m" in walk_edges.columns
+        else None
+    )
+    parts = (  # geometries serialised once: the full key and a kept network's prefix key
+        ids,
+        WKBs(geometries(walk_nodes)),
+        walk_edges["u"].to_numpy(),
+        walk_edges["v"].to_numpy(),
+        length,
+        WKBs(geometries(walk_edges)),
+    )
+
+    def key_of(n_nodes: int, n_edges: int) -> bytes:
+        cut = [n_nodes, n_nodes, n_edges, n_edges, n_edges, n_edges]
+        return digest_of(
+            "cell network",
+            *[None if p is None else p[:n] for p, n in zip(parts, cut, strict=True)],
+            cells_xy,
+        )
+
+    def nodes_key(n_nodes: int) -> bytes:
+        return digest_of(
+            "nodes and cells",
+            ids[:n_nodes] if ids is not None else None,
+            parts[1][:n_nodes],
+            cells_xy,
+        )
+
+    key = key_of(len(walk_nodes), len(walk_edges))
+    bases = _kept_bases(key, len(walk_nodes), nodes_key)
+
+    def build() -> CellNetwork:
+        node_xy = node_coordinates(walk_nodes)
+        edges = walk_edge_arrays(walk_edges)
+        graph = edge_graph(len(node_xy), edges.u, edges.v, edges.length_m)
+        join = None
+        for base_key, base in bases:  # the most recent first; the first that grows
+            kept = kept_edges(base.edges, base.edge_wkb, edges, parts[5].wkbs)
+            if kept is not None:
+                join = grown_join(base.join, base.access_m, edges.lines, kept, cells_xy)
+            if join is not None:
+                _NETWORKS.touch(base_key)  # the stored county's network stays kept
+                break
+        if join is None:
+            net = join_cells(graph, node_xy, edges, cells_xy)
+        else:
+            access_m = (
+                np.minimum.reduceat(join.access_m, join.starts()) if len(cells_xy) else np.zeros(0)
+            )
+            net = CellNetwork(graph, node_xy, edges, join, access_m)
+        frozen(node_xy, edges.u, edges.v, edges.length_m, edges.lines, net.access_m)
+        frozen(graph.data, graph.indices, graph.indptr)
+        frozen(net.join.point, net.join.edge, net.join.access_m, net.join.fraction)
+        net.__dict__["edge_wkb"] = parts[5].wkbs  # serialised already
+        return net
+
+    net = _NETWORKS.get(key, build)
+    if not is_disabled():
+        with _KNOWN_LOCK:
+            _KNOWN_NETWORKS[key] = (len(walk_nodes), nodes_key(len(walk_nodes)))
+            _KNOWN_NETWORKS.move_to_end(key)
+            while len(_KNOWN_NETWORKS) > _NETWORKS.max_entries:
+                _KNOWN_NETWORKS.popitem(last=False)
+    return net, key
+
+
+_KNOWN_NETWORKS: OrderedDict[bytes, tuple[int, bytes]] = OrderedDict()
+_KNOWN_LOCK = threading.Lock()
+
+
+def _kept_bases(
+    key: bytes, n_nodes: int, nodes_key: Callable[[int], bytes]
+) -> list[tuple[bytes, CellNetwork]]:
+    """Kept networks whose nodes (and cells) the network ``key`` starts with, latest first.
+
+    Empty when ``key`` is kept itself.  ``nodes_key(n)`` is the digest of the first ``n``
+    nodes and the cells, as kept networks were registered with.
+    """
+    if _NETWORKS.peek(key) is not None:
+        return []
+    with _KNOWN_LOCK:
+        known = [] if is_disabled() else list(_KNOWN_NETWORKS.items())
+    out: list[tuple[bytes, CellNetwork]] = []
+    for base_key, (base_n, base_nodes) in reversed(known):
+        if base_n <= n_nodes and nodes_key(base_n) == base_nodes:
+            found = _NETWORKS.peek(base_key)
+            if found is not None:
+                out.append((base_key, found))
+    return out
+
+
+def kept_edges(
+    base: WalkEdges, base_wkb: np.ndarray, edges: WalkEdges, wkb: np.ndarray
+) -> npt.NDArray[np.int64] | None:
+    """Which base edge each of the first rows of ``edges`` is, when they are base rows in order.
+
+    The walk edges after a drawn road are the stored ones, less those it crosses (cut into
+    pieces), with the new edges and the pieces appended.  Returns the base rows of the leading
+    rows that are base rows (same geometry, ends and length), or ``None`` when they are not in
+    the base's order.
+    """
+    old, new = base_wkb.tolist(), wkb.tolist()
+    kept: list[int] = []
+    j = 0
+    for row in new:
+        while j < len(old) and old[j] != row:
+            j += 1
+        if j == len(old):
+            break
+        kept.append(j)
+        j += 1
+    idx = np.asarray(kept, dtype=np.int64)
+    m = len(idx)
+    same = (
+        np.array_equal(base.u[idx], edges.u[:m])
+        and np.array_equal(base.v[idx], edges.v[:m])
+        and np.array_equal(base.length_m[idx], edges.length_m[:m])
+    )
+    return idx if same else None
+
+
+def grown_join(
+    join: EdgeJoin,
+    access_m: npt.NDArray[np.float64],
+    lines: np.ndarray,
+    kept: npt.NDArray[np.int64],
+    cells_xy: npt.NDArray[np.float64],
+) -> EdgeJoin | None:
+    """The cells' join of ``lines`` from the join of a base network (``None``: join afresh).
+
+    ``lines[:len(kept)]`` are the base edges ``kept`` (the others were removed: cut by a
+    drawn road), ``lines[len(kept):]`` are new (the road's edges, the cut edges' pieces).  A
+    cell keeps its rows unless it was joined to a removed edge or lies within its nearest
+    distance (plus :data:`gis.routing.TIE_M`) of a new edge; those cells are joined to the new
+    edges (:func:`gis.routing.nearest_edge_points`) and keep every row within the new nearest
+    distance plus ``TIE_M``, as the join of the whole network does.  A cell whose nearest
+    distance would grow (a removed edge not covered by new ones) needs the whole network:
+    ``None``.
+    """
+    m = len(kept)
+    n_base = int(join.edge.max()) + 1 if len(join.edge) else 0
+    n_base = max(n_base, int(kept.max()) + 1 if m else 0)
+    remap = np.full(n_base, -1, dtype=np.int64)
+    remap[kept] = np.arange(m)
+    edge_now = remap[join.edge] if len(join.edge) else join.edge
+    lost = edge_now < 0
+    if m == 0 and len(lines) == 0:
+        return None
+    new = lines[m:]
+    cut_cells = np.unique(join.point[lost])
+    near_cells = np.zeros(0, dtype=np.int64)
+    if len(new) and len(cells_xy):
+        reach = access_m + TIE_M + 1e-9
+        # a cell farther from the new edges' box than it is from its street cannot change
+        x0, y0, x1, y1 = shapely.total_bounds(new)
+        dx = np.maximum(np.maximum(x0 - cells_xy[:, 0], cells_xy[:, 0] - x1), 0.0)
+        dy = np.maximum(np.maximum(y0 - cells_xy[:, 1], cells_xy[:, 1] - y1), 0.0)
+        maybe = np.flatnonzero(np.hypot(dx, dy) <= reach)
+        pts = shapely.points(cells_xy[maybe])
+        near = np.full(len(maybe), np.inf)
+        for line in new:
+            near = np.minimum(near, shapely.distance(pts, line))
+        near_cells = maybe[near <= reach[maybe]]
+    affected = np.union1d(cut_cells, near_cells)
+    if len(affected) == 0:
+        return EdgeJoin(join.point, edge_now, join.access_m, join.fraction, join.n_points)
+    if len(new) == 0:
+        return None
+    extra = nearest_edge_points(new, cells_xy[affected])
+    stay = ~lost
+    point = np.concatenate([join.point[stay], affected[extra.point]])
+    edge = np.concatenate([edge_now[stay], extra.edge + m])
+    access = np.concatenate([join.access_m[stay], extra.access_m])
+    frac = np.concatenate([join.fraction[stay], extra.fraction])
+    mine = np.isin(point, affected)
+    best = np.full(len(cells_xy), np.inf)
+    np.minimum.at(best, point[mine], access[mine])
+    if (best[cut_cells] > access_m[cut_cells] + 1e-9).any():
+        return None
+    keep = np.flatnonzero(~mine | (access <= best[point] + TIE_M))
+    order = np.lexsort((access[keep], edge[keep], point[keep]))
+    keep = keep[order]
+    return EdgeJoin(point[keep], edge[keep], access[keep], frac[keep], join.n_points)
+
+
+def cached_coverage(
+    net: CellNetwork, key: bytes, facilities: np.ndarray, *, max_walk_m: float, snap_m: float
+) -> CoverageArrays:
+    """:func:`network_coverage` of ``net`` (key from :func:`cell_network`), kept by content.
+
+    A population edit that keeps the cells and the facilities reuses the walks.
+    """
+    walk_key = digest_of("walks", key, facilities, float(max_walk_m), float(snap_m))
+
+    def walks() -> CoverageArrays:
+        arrays = network_coverage(net, facilities, max_walk_m=max_walk_m, snap_m=snap_m)
+        frozen(arrays.walk_m, arrays.covered)
+        return arrays
+
+    return _WALKS.get(walk_key, walks)
 
 
 def facility_walks(

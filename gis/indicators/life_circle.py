@@ -42,16 +42,13 @@ from gis.indicators._common import reason, require_all_metric
 from gis.indicators.fitness_coverage import (
     CellNetwork,
     _cells,
+    cell_network,
     cell_squares,
-    join_cells,
     missing_input,
     network_coverage,
-    node_coordinates,
     uncovered_cells_layer,
-    walk_edge_arrays,
 )
 from gis.result import IndicatorResult, Status, empty_layer, judged
-from gis.routing import edge_graph
 from gis.settings import IndicatorSettings
 from gis.workspace import PopulationCells
 
@@ -216,10 +213,7 @@ def compute_life_circle(
     cells_xy, persons = _cells(population, area)
     if persons.sum() <= 0:
         return _all_missing(settings, crs, reason("no_residents"), age_structure, notes)
-    node_xy = node_coordinates(walk_nodes)
-    edges = walk_edge_arrays(walk_edges)
-    graph = edge_graph(len(node_xy), edges.u, edges.v, edges.length_m)
-    net = join_cells(graph, node_xy, edges, cells_xy)
+    net, _ = cell_network(walk_nodes, walk_edges, cells_xy)
     squares = cell_squares(cells_xy, population.cell_size_m)
     sources = facility_sources(layers)
     results, reached = [], []

@@ -17,10 +17,12 @@ from __future__ import annotations
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from gis.indicators._common import (
+    _polygonal,
     dissolve,
     intersection_of,
     make_result,
@@ -30,6 +32,8 @@ from gis.indicators._common import (
     reason,
     require_all_metric,
 )
+from gis.indicators._grow import Dissolved, Growth, derived, grown_clip, grown_union, multipolygon
+from gis.indicators._state import digest_of, geometries
 from gis.result import IndicatorResult
 from gis.settings import IndicatorSettings
 
@@ -100,7 +104,7 @@ def compute_park_green_per_capita(
             reason("no_urban_population"),
             **base,
         )
-    inside = dissolve(public_parks(parks)).intersection(area)
+    inside = _clipped(*public_park_union(parks), built_up, area)
     details = {
         "park_area_m2": round(inside.area, 2),
         "urban_population": round(float(urban_population), 2),
@@ -155,7 +159,7 @@ def compute_green_space_ratio(
             crs=crs,
             **base,
         )
-    green = shapely.union_all([dissolve(green_space), dissolve(parks)]).intersection(area)
+    green = _clipped(*green_union(green_space, parks), built_up, area)
     details = {"green_area_m2": round(green.area, 2), "built_up_area_m2": round(area.area, 2)}
     return make_result(
         ident,
@@ -215,15 +219,16 @@ def compute_park_service_coverage(
             crs=crs,
             **base,
         )
-    zone, counts = _service_zone(dissolve(public_parks(parks)), settings)
-    served = homes.intersection(zone)
+    served_m2, gap_geom, counts = _served(
+        public_park_union(parks), homes, (residential, built_up), settings
+    )
     details = {
         "residential_area_m2": round(homes.area, 2),
-        "served_area_m2": round(served.area, 2),
+        "served_area_m2": round(served_m2, 2),
         **counts,
     }
-    gap = parts_layer(homes.difference(zone), crs)
-    return make_result(ident, 100.0 * served.area / homes.area, layer=gap, details=details, **base)
+    gap = parts_layer(gap_geom, crs)
+    return make_result(ident, 100.0 * served_m2 / homes.area, layer=gap, details=details, **base)
 
 
 def _service_zone(
@@ -238,3 +243,119 @@ def _service_zone(
             small.append(park.buffer(settings.small_park_radius_m))
     zone = shapely.union_all(big + small) if big or small else shapely.Polygon()
     return zone, {"big_parks": len(big), "small_parks": len(small)}
+
+
+# --------------------------------------------------------------------------- kept state
+# The dissolves, their clips and the service zone are kept by the content of their inputs
+# (gis.indicators._grow): a county whose parks grew by a drawn park (a what-if scenario)
+# merges the new park into the kept dissolve and clips only what changed.
+
+Union = tuple[Dissolved, bytes, Growth | None]
+
+
+def public_park_union(parks: gpd.GeoDataFrame | None) -> Union:
+    """The dissolved public parks (kept; merged locally when parks were appended)."""
+    return grown_union("public parks", [public_parks(parks)], lambda f: dissolve(f[0]))
+
+
+def green_union(green_space: gpd.GeoDataFrame | None, parks: gpd.GeoDataFrame | None) -> Union:
+    """The dissolved green space and parks (kept; merged locally when rows were appended)."""
+    return grown_union(
+        "green space and parks",
+        [green_space, parks],
+        lambda f: shapely.union_all([dissolve(f[0]), dissolve(f[1])]),
+    )
+
+
+def _clipped(
+    dissolved: Dissolved,
+    key: bytes,
+    growth: Growth | None,
+    built_up: gpd.GeoDataFrame,
+    area: BaseGeometry,
+) -> BaseGeometry:
+    """The dissolve inside the built-up area ``area`` (the dissolve of ``built_up``)."""
+    area_key = digest_of(geometries(built_up))
+    if growth is None:
+        return derived(
+            digest_of(key, area_key), "in built-up", lambda: dissolved.geom.intersection(area)
+        )
+    base_clip = derived(
+        digest_of(growth.base_key, area_key),
+        "in built-up",
+        lambda: growth.base.geom.intersection(area),
+    )
+    return grown_clip(base_clip, growth, area)
+
+
+def _served(
+    union: Union,
+    homes: BaseGeometry,
+    inputs: tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame],
+    settings: IndicatorSettings,
+) -> tuple[float, BaseGeometry, dict[str, int]]:
+    """Served residential area, the unserved residential land and the park counts.
+
+    Kept per parks, residential land, built-up area and the settings; for parks grown by
+    appended polygons, from the base's: the merged parts are at least as large as the parts
+    they replace, so (the larger radius belonging to the larger class) their service zone
+    covers the replaced parts' and the new zone is the base's plus the merged parts' buffers.
+    """
+    dissolved, key, growth = union
+    params = (
+        settings.big_park_m2,
+        settings.big_park_radius_m,
+        settings.small_park_m2,
+        settings.small_park_radius_m,
+    )
+    homes_key = digest_of(*(geometries(f) for f in inputs), *map(float, params))
+
+    def full(geom: BaseGeometry) -> tuple[float, BaseGeometry, dict[str, int]]:
+        zone, counts = _service_zone(geom, settings)
+        return homes.intersection(zone).area, homes.difference(zone), counts
+
+    monotone = (
+        settings.big_park_m2 >= settings.small_park_m2
+        and settings.big_park_radius_m >= settings.small_park_radius_m
+    )
+    if growth is None or not monotone:
+        out = derived(digest_of(key, homes_key), "served", lambda: full(dissolved.geom))
+        return out
+    base_served, base_gap, base_counts = derived(
+        digest_of(growth.base_key, homes_key), "served", lambda: full(growth.base.geom)
+    )
+    counts = dict(base_counts)
+    for parts, sign in ((growth.base.parts[growth.touched], -1), (growth.merged, 1)):
+        for part in parts:
+            kind = _park_class(part, settings)
+            if kind:
+                counts[kind] += sign
+    buffers = [
+        part.buffer(
+            settings.big_park_radius_m
+            if _park_class(part, settings) == "big_parks"
+            else settings.small_park_radius_m
+        )
+        for part in growth.merged
+        if _park_class(part, settings)
+    ]
+    if not buffers:
+        return base_served, base_gap, counts
+    reach = shapely.union_all(buffers)
+    shapely.prepare(reach)
+    gap_parts = shapely.get_parts(_polygonal(base_gap))
+    gap_parts = gap_parts[~shapely.is_empty(gap_parts)]
+    hit = shapely.intersects(reach, gap_parts) if len(gap_parts) else np.zeros(0, dtype=bool)
+    cut = [_polygonal(g) for g in shapely.difference(gap_parts[hit], reach)]
+    gained = float(shapely.area(gap_parts[hit]).sum()) - float(sum(g.area for g in cut))
+    pieces = [*gap_parts[~hit], *(p for g in cut for p in shapely.get_parts(g))]
+    return base_served + gained, multipolygon(pieces), counts
+
+
+def _park_class(park: BaseGeometry, settings: IndicatorSettings) -> str:
+    """``big_parks``, ``small_parks`` or ``""`` (too small to count), as :func:`_service_zone`."""
+    if park.area >= settings.big_park_m2:
+        return "big_parks"
+    if park.area >= settings.small_park_m2:
+        return "small_parks"
+    return ""

@@ -25,7 +25,10 @@ blocks (the sparsest parts of the network).
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import geopandas as gpd
@@ -43,6 +46,7 @@ from gis.indicators._common import (
     reason,
     require_all_metric,
 )
+from gis.indicators._state import WKBs, digest_of, geometries, is_disabled, register
 from gis.result import IndicatorResult, empty_layer
 from gis.settings import ROAD_CLASS_NAMES, URBAN_ROAD_CLASSES, IndicatorSettings
 
@@ -119,23 +123,19 @@ def compute_road_density(
             parameters=params,
             provenance=provenance,
         )
-    urban = _urban_ways(roads)
-    segments = unique_segments(np.asarray(urban.geometry.values, dtype=object))
-    clipped = clip_lines(np.asarray(urban.geometry.values, dtype=object), area)  # used twice
-    lengths_m, paired_m, repeated_m = _counted_lengths(
-        urban, segments, clipped, area, settings.dual_carriageway_gap_m
-    )
+    state = road_state(roads, built_up, area, settings)
     area_km2 = area.area / 1e6
+    lengths_m = state.lengths_m
     total_km = float(lengths_m.sum()) / 1000.0
-    dead_ends = _dead_end_roads(roads, urban, area, settings.dead_end_edge_buffer_m)
+    dead_ends = _dead_layer(state, roads.crs)
     details: dict[str, Any] = {
         "built_up_area_km2": round(area_km2, 6),
         "centre_line_km": round(total_km, 6),
-        "by_class": _by_class(urban["road_class"].to_numpy(), lengths_m, area_km2),
-        "dual_carriageway_paired_km": round(float(paired_m.sum()) / 1000.0, 6),
-        "repeated_segments_km": round(repeated_m / 1000.0, 6),
+        "by_class": _by_class(state.classes, lengths_m, area_km2),
+        "dual_carriageway_paired_km": round(float(state.paired_m.sum()) / 1000.0, 6),
+        "repeated_segments_km": round(state.repeated_m / 1000.0, 6),
         "dead_end_count": int(dead_ends["dead_ends"].sum()) if len(dead_ends) else 0,
-        "sparsest_blocks": _sparsest_blocks(clipped, area, crs, settings.sparsest_blocks_n),
+        "sparsest_blocks": _ranked_blocks(state, area, crs, settings.sparsest_blocks_n),
     }
     return make_result(
         INDICATOR_ID,
@@ -484,38 +484,6 @@ def _by_class(classes: np.ndarray, lengths_m: np.ndarray, area_km2: float) -> di
     return out
 
 
-def _dead_end_roads(
-    roads: gpd.GeoDataFrame, urban: gpd.GeoDataFrame, area: BaseGeometry, edge_m: float
-) -> gpd.GeoDataFrame:
-    """Urban ways with a degree-1 end of the driving network well inside ``area``."""
-    urban = _distinct_ways(urban)
-    ends = _dead_end_points(_driving_lines(roads))
-    if len(ends) == 0:
-        return _empty_dead_ends(roads.crs)
-    pts = np.asarray(shapely.points(ends))
-    ends_in = pts[within_inner(area, pts, edge_m)]
-    if len(ends_in) == 0:
-        return _empty_dead_ends(roads.crs)
-    geoms = np.asarray(urban.geometry.values, dtype=object)
-    way_idx, _ = shapely.STRtree(ends_in).query(geoms, predicate="dwithin", distance=0.01)
-    counts = np.bincount(way_idx, minlength=len(urban))
-    hit = np.flatnonzero(counts > 0)
-    cols = {
-        c: urban[c].to_numpy()[hit] for c in ("osm_id", "name", "highway") if c in urban.columns
-    }
-    layer = gpd.GeoDataFrame(
-        {
-            **cols,
-            "road_class": urban["road_class"].to_numpy()[hit],
-            "length_m": np.round(shapely.length(geoms[hit]), 2),
-            "dead_ends": counts[hit],
-        },
-        geometry=gpd.GeoSeries(geoms[hit], crs=roads.crs),
-        crs=roads.crs,
-    )
-    return layer.reset_index(drop=True)
-
-
 INNER_CELL_FACTOR = 4.0
 """Cell side, in edge widths, of the local areas :func:`within_inner` buffers near the edge."""
 
@@ -654,28 +622,6 @@ def _dead_end_points(lines: np.ndarray) -> np.ndarray:
     return coords[dead[~touching_other]]
 
 
-def _sparsest_blocks(
-    clipped: np.ndarray, area: BaseGeometry, crs: Any, n: int
-) -> list[dict[str, Any]]:
-    """The ``n`` largest blocks enclosed by urban roads (clipped to ``area``) and its edge."""
-    if n <= 0 or len(clipped) == 0:
-        return []
-    lines = np.concatenate([shapely.get_parts(clipped), shapely.get_parts(area.boundary)])
-    noded = shapely.union_all(lines[~shapely.is_empty(lines)])
-    blocks = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
-    blocks = blocks[shapely.area(blocks) > 0]
-    shapely.prepare(area)
-    areas = shapely.area(blocks)
-    ranked = np.argsort(-areas, kind="stable")  # largest first, ties in polygonize order
-    order = _first_inside(area, blocks, ranked, n)
-    centres = shapely.point_on_surface(blocks[order])
-    lon, lat = lonlat(shapely.get_x(centres), shapely.get_y(centres), crs)
-    return [
-        {"area_m2": round(float(a), 1), "lon": round(float(x), 6), "lat": round(float(y), 6)}
-        for a, x, y in zip(areas[order], lon, lat, strict=True)
-    ]
-
-
 def _first_inside(area: BaseGeometry, blocks: np.ndarray, ranked: np.ndarray, n: int) -> np.ndarray:
     """The first ``n`` of ``ranked`` (block indices) whose point on surface lies in ``area``.
 
@@ -692,3 +638,470 @@ def _first_inside(area: BaseGeometry, blocks: np.ndarray, ranked: np.ndarray, n:
         count += len(hit)
         start, batch = start + len(part), batch * 4
     return np.concatenate(found)[:n] if found else np.zeros(0, dtype=np.int64)
+
+
+# --------------------------------------------------------------------------- kept state
+# What the density is made of (counted lengths, dead ends, blocks) is kept per roads, built-up
+# area and settings (gis.indicators._state).  A roads layer that is a kept one with ways
+# appended (a road drawn in a what-if scenario, two-way as gis.projection draws it) is
+# computed from the kept state: the appended ways' own lengths, the dead ends near them and
+# the blocks they cross; every other figure of the kept state stays as it is.
+
+
+@dataclass(frozen=True)
+class RoadState:
+    """The parts of the road density of one roads layer, built-up area and settings."""
+
+    urban: gpd.GeoDataFrame
+    classes: np.ndarray
+    segments: Segments
+    lengths_m: np.ndarray
+    paired_m: np.ndarray
+    repeated_m: float
+    driving: np.ndarray
+    dead_xy: np.ndarray
+    inner: np.ndarray
+    distinct: gpd.GeoDataFrame
+    counts: np.ndarray
+    blocks: np.ndarray | None
+    block_areas: np.ndarray | None
+
+    @cached_property
+    def segment_keys(self) -> set[tuple[int, int, int, int]]:
+        """The undirected 1 cm keys of every segment."""
+        return set(map(tuple, _segment_keys(self.segments.a, self.segments.b).tolist()))
+
+    @cached_property
+    def distinct_wkb(self) -> set[bytes]:
+        """Normalised WKB of the distinct urban ways."""
+        geoms = np.asarray(self.distinct.geometry.values, dtype=object)
+        return set(shapely.to_wkb(shapely.normalize(geoms)).tolist())
+
+    @cached_property
+    def driving_tree(self) -> shapely.STRtree:
+        """STRtree of the driving lines."""
+        return shapely.STRtree(self.driving)
+
+    @cached_property
+    def distinct_tree(self) -> shapely.STRtree:
+        """STRtree of the distinct urban ways."""
+        return shapely.STRtree(np.asarray(self.distinct.geometry.values, dtype=object))
+
+    @cached_property
+    def block_keys(self) -> np.ndarray:
+        """Each block's ranking keys (:func:`block_keys`)."""
+        blocks = self.blocks if self.blocks is not None else np.zeros(0, object)
+        return block_keys(blocks)
+
+    @cached_property
+    def block_tree(self) -> shapely.STRtree:
+        """STRtree of the blocks."""
+        return shapely.STRtree(self.blocks if self.blocks is not None else np.zeros(0, object))
+
+
+ROAD_COLUMNS = ("road_class", "highway", "oneway", "name", "osm_id")
+"""The columns the road density reads (with the geometry): part of the kept state's key."""
+_ROAD_STATES = register("road density state", 3)
+_KNOWN_ROADS: OrderedDict[bytes, int] = OrderedDict()
+_KNOWN_LOCK = threading.Lock()
+
+
+def _roads_content(roads: gpd.GeoDataFrame) -> list[Any]:
+    """The geometries and the read columns (as text) of the roads, for digests.
+
+    A missing value and an absent column read alike (no name, two-way, ...), except for
+    ``road_class``: without the column the class comes from ``highway``, with it a missing
+    class is ``other``.
+    """
+    out: list[Any] = [WKBs(geometries(roads))]  # serialised once, digested in slices
+    for c in ROAD_COLUMNS:
+        if c not in roads.columns:
+            out.append(None if c == "road_class" else np.full(len(roads), "\0", dtype="<U1"))
+            continue
+        column = roads[c]
+        text = column.astype(str).to_numpy(dtype=str)
+        out.append(np.where(column.isna().to_numpy(), "\0", text))
+    return out
+
+
+def _digest_rows(content: list[Any], n: int) -> bytes:
+    geoms, *columns = content
+    text = [None if c is None else "\x1f".join(c[:n].tolist()).encode() for c in columns]
+    return digest_of("roads", None if geoms is None else geoms[:n], *text, ROAD_COLUMNS)
+
+
+_REMEMBERED: dict[int, tuple[gpd.GeoDataFrame, bytes]] = {}
+
+
+def remember_roads(roads: gpd.GeoDataFrame | None) -> None:
+    """Remember a roads layer as the base of later, grown layers (a what-if road).
+
+    The digest of the same frame object is reused (the stored layer, edit after edit).  That
+    is safe even if the frame were changed in place since: a remembered digest is only a
+    candidate, and a grown layer is matched by the digest of its own first rows.
+    """
+    if roads is None:
+        return
+    with _KNOWN_LOCK:
+        hit = _REMEMBERED.get(id(roads))
+    if hit is not None and hit[0] is roads:
+        key = hit[1]
+    else:
+        key = _digest_rows(_roads_content(roads), len(roads))
+        with _KNOWN_LOCK:
+            _REMEMBERED.clear()  # the last frame only (holding it keeps its id unique)
+            _REMEMBERED[id(roads)] = (roads, key)
+    _note_roads(key, len(roads))
+
+
+def _note_roads(key: bytes, rows: int) -> None:
+    with _KNOWN_LOCK:
+        _KNOWN_ROADS[key] = rows
+        _KNOWN_ROADS.move_to_end(key)
+        while len(_KNOWN_ROADS) > 8:
+            _KNOWN_ROADS.popitem(last=False)
+
+
+def road_state(
+    roads: gpd.GeoDataFrame,
+    built_up: gpd.GeoDataFrame,
+    area: BaseGeometry,
+    settings: IndicatorSettings,
+) -> RoadState:
+    """The kept :class:`RoadState` of the roads (computed, or grown from a kept base)."""
+    content = _roads_content(roads)
+    rows_key = _digest_rows(content, len(roads))
+    params = (
+        float(settings.dual_carriageway_gap_m),
+        float(settings.dead_end_edge_buffer_m),
+        int(settings.sparsest_blocks_n),
+    )
+    area_key = digest_of(geometries(built_up))
+
+    def key_of(rows: bytes) -> bytes:
+        return digest_of("road state", rows, area_key, *params)
+
+    key = key_of(rows_key)
+    grown: RoadState | None = None
+    if _ROAD_STATES.peek(key) is None:
+        with _KNOWN_LOCK:
+            known = {} if is_disabled() else dict(_KNOWN_ROADS)
+        for n in sorted({n for n in known.values() if n < len(roads)}, reverse=True):
+            base_rows = _digest_rows(content, n)
+            if known.get(base_rows) != n:
+                continue
+            stored = roads.iloc[:n]
+
+            def full_base(stored: gpd.GeoDataFrame = stored) -> RoadState:
+                return _full_state(stored, area, settings)
+
+            base = _ROAD_STATES.get(key_of(base_rows), full_base)
+            grown = _grown_state(base, roads.iloc[n:], area, settings)
+            break
+    if grown is not None:
+        kept = grown
+        return _ROAD_STATES.get(key, lambda: kept)
+    _note_roads(rows_key, len(roads))
+    return _ROAD_STATES.get(key, lambda: _full_state(roads, area, settings))
+
+
+def _full_state(
+    roads: gpd.GeoDataFrame, area: BaseGeometry, settings: IndicatorSettings
+) -> RoadState:
+    """Every part computed from the whole roads layer."""
+    urban = _urban_ways(roads)
+    geoms = np.asarray(urban.geometry.values, dtype=object)
+    segments = unique_segments(geoms)
+    clipped = clip_lines(geoms, area)  # used twice
+    lengths_m, paired_m, repeated_m = _counted_lengths(
+        urban, segments, clipped, area, settings.dual_carriageway_gap_m
+    )
+    distinct = _distinct_ways(urban)
+    driving = _driving_lines(roads)
+    dead_xy = _dead_end_points(driving)
+    inner = (
+        within_inner(area, np.asarray(shapely.points(dead_xy)), settings.dead_end_edge_buffer_m)
+        if len(dead_xy)
+        else np.zeros(0, dtype=bool)
+    )
+    counts = _dead_counts(np.asarray(distinct.geometry.values, dtype=object), dead_xy[inner])
+    blocks, areas = _blocks(clipped, area, settings.sparsest_blocks_n)
+    return RoadState(
+        urban,
+        urban["road_class"].to_numpy(),
+        segments,
+        lengths_m,
+        paired_m,
+        repeated_m,
+        driving,
+        dead_xy,
+        inner,
+        distinct,
+        counts,
+        blocks,
+        areas,
+    )
+
+
+def _segment_keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Undirected keys of segments: ends at 1 cm, lower end first (:func:`unique_segments`)."""
+    ka, kb = np.round(a * 100.0).astype(np.int64), np.round(b * 100.0).astype(np.int64)
+    swap = (ka[:, 0] > kb[:, 0]) | ((ka[:, 0] == kb[:, 0]) & (ka[:, 1] > kb[:, 1]))
+    lo, hi = np.where(swap[:, None], kb, ka), np.where(swap[:, None], ka, kb)
+    keys: np.ndarray = np.column_stack([lo, hi])
+    return keys
+
+
+def _grown_state(
+    base: RoadState, added: gpd.GeoDataFrame, area: BaseGeometry, settings: IndicatorSettings
+) -> RoadState | None:
+    """The state of the base's roads with ``added`` appended, or ``None`` when not local.
+
+    Appended urban ways must be two-way (they then pair with nothing, and every kept way's
+    pairing stays) and new lines (not a distinct way drawn again).  Appended ways come after
+    the kept ones, so the kept ways' counted segments stay theirs.
+    """
+    new = _urban_ways(added)
+    geoms = np.asarray(new.geometry.values, dtype=object)
+    if len(new) and _oneway(new).any():
+        return None
+    wkb = shapely.to_wkb(shapely.normalize(geoms)).tolist() if len(geoms) else []
+    if len(set(wkb)) < len(wkb) or any(w in base.distinct_wkb for w in wkb):
+        return None
+    if base.blocks is None and settings.sparsest_blocks_n > 0 and len(geoms):
+        return None  # the kept state has no blocks to split
+    own = unique_segments(geoms)
+    keys = _segment_keys(own.a, own.b)
+    seen = np.array([tuple(k) in base.segment_keys for k in keys.tolist()], dtype=bool)
+    segments = Segments(own.a, own.b, own.way, own.first & ~seen)
+    clipped = clip_lines(geoms, area) if len(geoms) else np.zeros(0, dtype=object)
+    shapely.prepare(area)
+    has_repeat = np.zeros(len(new), dtype=bool)
+    has_repeat[segments.way[~segments.first]] = True
+    lengths = np.zeros(len(new))
+    whole = np.flatnonzero(~has_repeat)
+    lengths[whole] = shapely.length(clipped[whole])
+    counted = np.flatnonzero(segments.first & has_repeat[segments.way])
+    if len(counted):
+        lengths += np.bincount(
+            segments.way[counted],
+            weights=_inside_lengths(_segment_lines(segments, counted), area),
+            minlength=len(new),
+        )
+    repeats = np.flatnonzero(~segments.first)
+    repeated_m = base.repeated_m
+    if len(repeats):
+        repeated_m += float(_inside_lengths(_segment_lines(segments, repeats), area).sum())
+    dead_xy, inner, counts = _grown_dead_ends(base, added, geoms, area, settings)
+    blocks, areas, ranking_keys = _grown_blocks(base, clipped)
+    urban = gpd.GeoDataFrame(
+        pd.concat([base.urban, new], ignore_index=True), geometry=base.urban.geometry.name
+    )
+    state = RoadState(
+        urban,
+        np.concatenate([base.classes, new["road_class"].to_numpy()]),
+        Segments(
+            np.concatenate([base.segments.a, segments.a]),
+            np.concatenate([base.segments.b, segments.b]),
+            np.concatenate([base.segments.way, segments.way + len(base.urban)]),
+            np.concatenate([base.segments.first, segments.first]),
+        ),
+        np.concatenate([base.lengths_m, lengths]),
+        np.concatenate([base.paired_m, np.zeros(len(new))]),
+        repeated_m,
+        np.concatenate([base.driving, _driving_lines(added)]),
+        dead_xy,
+        inner,
+        gpd.GeoDataFrame(
+            pd.concat([base.distinct, new], ignore_index=True),
+            geometry=base.distinct.geometry.name,
+        ),
+        counts,
+        blocks,
+        areas,
+    )
+    if ranking_keys is not None:
+        state.__dict__["block_keys"] = ranking_keys  # the kept blocks' keys and the new faces'
+    return state
+
+
+def _grown_dead_ends(
+    base: RoadState,
+    added: gpd.GeoDataFrame,
+    new_ways: np.ndarray,
+    area: BaseGeometry,
+    settings: IndicatorSettings,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dead ends, which are inside, and the dead ends per distinct way, with ``added``.
+
+    Added lines only connect: a kept dead end stays one unless an added line reaches it,
+    and an added line's ends are the only new candidates.  Each candidate is decided as
+    :func:`_dead_end_points` decides it on every line, using the lines within 1 m of it
+    (all that can share its 1 cm key or pass within 1 cm).
+    """
+    lines = _driving_lines(added)
+    dead_xy, inner, counts = base.dead_xy, base.inner, base.counts.copy()
+    gone = np.zeros(0, dtype=np.int64)
+    fresh = np.zeros((0, 2))
+    if len(lines):
+        pts = np.asarray(shapely.points(dead_xy)) if len(dead_xy) else np.zeros(0, object)
+        near = (
+            np.unique(shapely.STRtree(lines).query(pts, predicate="dwithin", distance=0.05)[0])
+            if len(pts)
+            else np.zeros(0, dtype=np.int64)
+        )
+        ends = np.concatenate(
+            [shapely.get_coordinates(shapely.get_point(lines, i)) for i in (0, -1)]
+        )
+        cand = np.concatenate([dead_xy[near], ends])
+        local_idx = np.unique(
+            base.driving_tree.query(shapely.points(cand), predicate="dwithin", distance=1.0)[1]
+        )
+        local = np.concatenate([base.driving[local_idx], lines])
+        still = {tuple(p) for p in _dead_end_points(local).tolist()}
+        keep = np.array([tuple(p) in still for p in dead_xy[near].tolist()], dtype=bool)
+        gone = near[~keep]
+        fresh = np.unique(ends[[tuple(p) in still for p in ends.tolist()]], axis=0)
+    fresh_inner = (
+        within_inner(area, np.asarray(shapely.points(fresh)), settings.dead_end_edge_buffer_m)
+        if len(fresh)
+        else np.zeros(0, dtype=bool)
+    )
+    tree = base.distinct_tree
+    for pts_xy, sign in ((dead_xy[gone][inner[gone]], -1), (fresh[fresh_inner], 1)):
+        if len(pts_xy):
+            ways = tree.query(shapely.points(pts_xy), predicate="dwithin", distance=0.01)[1]
+            counts += sign * np.bincount(ways, minlength=len(counts))
+    keep_mask = np.ones(len(dead_xy), dtype=bool)
+    keep_mask[gone] = False
+    dead_xy = np.concatenate([dead_xy[keep_mask], fresh])
+    inner = np.concatenate([inner[keep_mask], fresh_inner])
+    counts = np.concatenate([counts, _dead_counts(new_ways, dead_xy[inner])])
+    return dead_xy, inner, counts
+
+
+def _dead_counts(ways: np.ndarray, pts_xy: np.ndarray) -> np.ndarray:
+    """How many of the points lie within 1 cm of each way."""
+    if len(pts_xy) == 0 or len(ways) == 0:
+        return np.zeros(len(ways), dtype=np.int64)
+    way_idx, _ = shapely.STRtree(np.asarray(shapely.points(pts_xy))).query(
+        ways, predicate="dwithin", distance=0.01
+    )
+    return np.bincount(way_idx, minlength=len(ways))
+
+
+def _dead_layer(state: RoadState, crs: Any) -> gpd.GeoDataFrame:
+    """The dead-end roads layer: distinct urban ways with dead ends inside, and how many."""
+    if not state.inner.any():
+        return _empty_dead_ends(crs)
+    urban, counts = state.distinct, state.counts
+    geoms = np.asarray(urban.geometry.values, dtype=object)
+    hit = np.flatnonzero(counts > 0)
+    cols = {
+        c: urban[c].to_numpy()[hit] for c in ("osm_id", "name", "highway") if c in urban.columns
+    }
+    layer = gpd.GeoDataFrame(
+        {
+            **cols,
+            "road_class": urban["road_class"].to_numpy()[hit],
+            "length_m": np.round(shapely.length(geoms[hit]), 2),
+            "dead_ends": counts[hit],
+        },
+        geometry=gpd.GeoSeries(geoms[hit], crs=crs),
+        crs=crs,
+    )
+    return layer.reset_index(drop=True)
+
+
+def _blocks(
+    clipped: np.ndarray, area: BaseGeometry, n: int
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The blocks enclosed by the clipped urban roads and the area's edge, and their areas."""
+    if n <= 0 or len(clipped) == 0:
+        return None, None
+    lines = np.concatenate([shapely.get_parts(clipped), shapely.get_parts(area.boundary)])
+    noded = shapely.union_all(lines[~shapely.is_empty(lines)])
+    blocks = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+    blocks = blocks[shapely.area(blocks) > 0]
+    return blocks, shapely.area(blocks)
+
+
+def _grown_blocks(
+    base: RoadState, clipped: np.ndarray
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """The blocks with the new clipped lines: only the blocks they meet are split again.
+
+    The lines are noded with those blocks' outlines and polygonized; of the faces, those
+    inside the blocks they replace are kept (a block's hole gives a face that is not).
+    """
+    if base.blocks is None or base.block_areas is None:
+        return base.blocks, base.block_areas, None
+    parts = shapely.get_parts(clipped) if len(clipped) else np.zeros(0, dtype=object)
+    parts = parts[~shapely.is_empty(parts)] if len(parts) else parts
+    if len(parts) == 0:
+        return base.blocks, base.block_areas, base.block_keys
+    met = np.unique(base.block_tree.query(parts, predicate="intersects")[1])
+    if len(met) == 0:
+        return base.blocks, base.block_areas, base.block_keys
+    outlines = shapely.get_parts(shapely.boundary(base.blocks[met]))
+    noded = shapely.union_all(np.concatenate([outlines, parts]))
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+    faces = faces[shapely.area(faces) > 0]
+    inside = np.zeros(len(faces), dtype=bool)
+    if len(faces):
+        face_of, block_of = base.block_tree.query(
+            shapely.point_on_surface(faces), predicate="within"
+        )
+        inside[face_of[np.isin(block_of, met)]] = True
+    faces = faces[inside]
+    keep = np.ones(len(base.blocks), dtype=bool)
+    keep[met] = False
+    blocks = np.concatenate([base.blocks[keep], faces])
+    keys = np.concatenate([base.block_keys[keep], block_keys(faces)])
+    return blocks, np.concatenate([base.block_areas[keep], shapely.area(faces)]), keys
+
+
+def block_keys(blocks: np.ndarray) -> np.ndarray:
+    """``(n, 6)`` position keys of blocks: centroid y, x, then bounds, rounded to 1 mm."""
+    if len(blocks) == 0:
+        return np.zeros((0, 6))
+    box = np.round(shapely.bounds(blocks), 3)
+    centre = np.round(shapely.get_coordinates(shapely.centroid(blocks)), 3)
+    keys: np.ndarray = np.column_stack(
+        [centre[:, 1], centre[:, 0], box[:, 3], box[:, 2], box[:, 1], box[:, 0]]
+    )
+    return keys
+
+
+def block_ranking(areas: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Block indices, largest first; equal areas (to 0.001 m²) by position, west then south.
+
+    ``keys`` from :func:`block_keys`.  The order does not depend on the order polygonize
+    gives the blocks in, so the blocks of a kept state with a few of them split again rank as
+    those of the whole network do.
+
+    >>> squares = np.array([shapely.box(10, 0, 20, 10), shapely.box(0, 0, 10, 10),
+    ...                     shapely.box(0, 10, 30, 20)])
+    >>> block_ranking(shapely.area(squares), block_keys(squares)).tolist()
+    [2, 1, 0]
+    """
+    if len(areas) == 0:
+        return np.zeros(0, dtype=np.int64)
+    ranking: np.ndarray = np.lexsort((*keys.T, -np.round(areas, 3)))
+    return ranking
+
+
+def _ranked_blocks(state: RoadState, area: BaseGeometry, crs: Any, n: int) -> list[dict[str, Any]]:
+    """The ``n`` largest blocks inside ``area`` (:func:`block_ranking`), area and lon/lat."""
+    if state.blocks is None or state.block_areas is None:
+        return []
+    blocks, areas = state.blocks, state.block_areas
+    shapely.prepare(area)
+    ranked = block_ranking(areas, state.block_keys)
+    order = _first_inside(area, blocks, ranked, n)
+    centres = shapely.point_on_surface(blocks[order])
+    lon, lat = lonlat(shapely.get_x(centres), shapely.get_y(centres), crs)
+    return [
+        {"area_m2": round(float(a), 1), "lon": round(float(x), 6), "lat": round(float(y), 6)}
+        for a, x, y in zip(areas[order], lon, lat, strict=True)
+    ]

@@ -1,0 +1,218 @@
+"""Per-county intermediate state of the indicators, kept by the content of its inputs.
+
+A what-if scenario changes one layer of a county and recomputes the indicators that read it
+(:mod:`gis.scenarios`).  What those indicators build from the layers the edit did *not*
+change (the walk graph, the join of the population cells to it, the dissolved parks, ...) is
+the same as for the stored county, so it is kept here and reused.
+
+Every entry is keyed by a BLAKE2b digest of the inputs it was computed from (the geometries
+as WKB, the arrays as bytes, the parameters as text): an input changed in any coordinate or
+number is a different key and a miss, never a stale hit.  Each cache is bounded (a few
+entries, least recently used dropped first) and thread-safe (the server computes in
+threads).  Values are shared between callers and must not be modified: arrays stored here are
+made read-only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+T = TypeVar("T")
+
+
+class WKBs:
+    """Geometries serialised once (WKB, ``b"-"`` for a missing one), to digest several slices.
+
+    >>> g = np.array([shapely.Point(0, 0), None, shapely.Point(1, 1)], dtype=object)
+    >>> digest_of(WKBs(g)) == digest_of(g), digest_of(WKBs(g)[:2]) == digest_of(g[:2])
+    (True, True)
+    """
+
+    def __init__(self, geoms: np.ndarray, wkbs: np.ndarray | None = None) -> None:
+        if wkbs is None:
+            wkbs = np.asarray(shapely.to_wkb(geoms, include_srid=False), dtype=object)
+            wkbs[shapely.is_missing(geoms)] = b"-"
+        self.wkbs = wkbs
+
+    def __len__(self) -> int:
+        return len(self.wkbs)
+
+    def __getitem__(self, cut: slice) -> WKBs:
+        return WKBs(np.zeros(0, dtype=object), self.wkbs[cut])
+
+
+def _feed(digest: Any, part: Any) -> None:
+    """Add one input to a digest, with its kind and length so inputs cannot run together."""
+    if isinstance(part, WKBs):
+        digest.update(b"G" + len(part).to_bytes(8, "little"))
+        digest.update(b"".join(part.wkbs.tolist()))
+    elif part is None:
+        digest.update(b"N")
+    elif isinstance(part, bytes):
+        digest.update(b"B" + len(part).to_bytes(8, "little") + part)
+    elif isinstance(part, str):
+        _feed(digest, part.encode())
+    elif isinstance(part, bool | int | float):
+        _feed(digest, repr(part).encode())
+    elif isinstance(part, np.ndarray) and part.dtype != object:
+        data = np.ascontiguousarray(part)
+        digest.update(f"A{data.dtype.str}{data.shape}".encode())
+        digest.update(data.tobytes())
+    elif isinstance(part, np.ndarray):  # geometries
+        # WKB is self-delimiting, so the geometries' WKB can be joined ("-" for a missing one)
+        wkbs = np.asarray(shapely.to_wkb(part, include_srid=False), dtype=object)
+        wkbs[shapely.is_missing(part)] = b"-"
+        digest.update(b"G" + len(part).to_bytes(8, "little"))
+        digest.update(b"".join(wkbs.tolist()))
+    elif isinstance(part, tuple | list):
+        digest.update(b"T" + len(part).to_bytes(8, "little"))
+        for item in part:
+            _feed(digest, item)
+    else:
+        msg = f"cannot digest {type(part).__name__}"
+        raise TypeError(msg)
+
+
+def digest_of(*parts: Any) -> bytes:
+    """A BLAKE2b digest of the inputs (arrays, geometry arrays, numbers, text, tuples).
+
+    >>> a = np.array([1.0, 2.0])
+    >>> digest_of(a, "x") == digest_of(a.copy(), "x"), digest_of(a, "x") == digest_of(a, "y")
+    (True, False)
+    >>> digest_of(np.array([shapely.Point(0, 0)])) == digest_of(np.array([shapely.Point(0, 1)]))
+    False
+    """
+    digest = hashlib.blake2b(digest_size=32)
+    for part in parts:
+        _feed(digest, part)
+    return digest.digest()
+
+
+def geometries(gdf: gpd.GeoDataFrame | None) -> np.ndarray:
+    """A layer's geometries as an object array (empty for none)."""
+    if gdf is None:
+        return np.zeros(0, dtype=object)
+    return np.asarray(gdf.geometry.values, dtype=object)
+
+
+class StateCache:
+    """A bounded, thread-safe map from a digest to a value computed once.
+
+    >>> cache = StateCache("demo", 2)
+    >>> calls = []
+    >>> def make(n):
+    ...     calls.append(n)
+    ...     return n * 10
+    >>> [cache.get(digest_of(n), lambda n=n: make(n)) for n in (1, 2, 1, 3, 2)]
+    [10, 20, 10, 30, 20]
+    >>> calls, len(cache)
+    ([1, 2, 3, 2], 2)
+    """
+
+    def __init__(self, name: str, max_entries: int) -> None:
+        self.name = name
+        self.max_entries = max_entries
+        self._items: OrderedDict[bytes, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def peek(self, key: bytes) -> Any:
+        """The value of ``key`` or ``None`` (not counted, not computed)."""
+        if is_disabled():
+            return None
+        with self._lock:
+            return self._items.get(key)
+
+    def touch(self, key: bytes) -> None:
+        """Mark ``key`` as just used (a kept base another entry was grown from)."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+
+    def get(self, key: bytes, compute: Callable[[], T]) -> T:
+        """The value of ``key``, computed by ``compute()`` (outside the lock) on a miss."""
+        if is_disabled():
+            return compute()
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                self.hits += 1
+                value: T = self._items[key]
+                return value
+            self.misses += 1
+        value = compute()
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        """Drop every entry (tests)."""
+        with self._lock:
+            self._items.clear()
+            self.hits = self.misses = 0
+
+
+_DISABLED = threading.local()
+
+
+def is_disabled() -> bool:
+    """Whether this thread computes without the kept state (:func:`disabled`)."""
+    return bool(getattr(_DISABLED, "on", False))
+
+
+@contextmanager
+def disabled() -> Iterator[None]:
+    """Compute without any kept state in this thread: every cache misses and stores nothing.
+
+    For benchmarks and tests that need a full recomputation to compare with.
+
+    >>> cache = StateCache("demo", 2)
+    >>> with disabled():
+    ...     cache.get(b"k", lambda: 1), len(cache)
+    (1, 0)
+    """
+    before = is_disabled()
+    _DISABLED.on = True
+    try:
+        yield
+    finally:
+        _DISABLED.on = before
+
+
+def frozen(*arrays: np.ndarray) -> None:
+    """Make arrays read-only (values shared through a cache must not be changed in place)."""
+    for array in arrays:
+        if isinstance(array, np.ndarray):
+            array.setflags(write=False)
+
+
+def all_caches() -> Iterable[StateCache]:
+    """Every cache of the indicator modules (tests clear them)."""
+    return list(_REGISTRY)
+
+
+_REGISTRY: list[StateCache] = []
+
+
+def register(name: str, max_entries: int) -> StateCache:
+    """A new cache, listed by :func:`all_caches`."""
+    cache = StateCache(name, max_entries)
+    _REGISTRY.append(cache)
+    return cache
