@@ -35,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import ROOT, table, timed
+from benchmarks.common import ROOT, from_scratch, table, timed
 from benchmarks.mosaic import build_mosaic
 
 TARGET_INGEST_S = 60.0
@@ -94,6 +94,7 @@ def _exponent(value: float, base: float, area: float, base_area: float) -> str:
     return f"{math.log(value / base) / math.log(area / base_area):.2f}"
 
 
+@from_scratch
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=float, nargs="*", default=[250.0, 1000.0, 2000.0])

@@ -33,7 +33,7 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from benchmarks.common import load_demo_metric, table, timed
+from benchmarks.common import from_scratch, load_demo_metric, table, timed
 from benchmarks.itdp_baseline import itdp_coverage
 from benchmarks.synthetic import grid_arrays, grid_layers
 from gis.indicators.fitness_coverage import (
@@ -192,6 +192,7 @@ def node_join_pct(nodes: Any, edges: Any, sports: Any, population: Any) -> float
     return 100.0 * float(persons[covered].sum()) / float(persons.sum())
 
 
+@from_scratch
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--grid-nodes", type=int, default=100_000)

@@ -28,7 +28,7 @@ import sys
 import time
 import tracemalloc
 
-from benchmarks.common import ROOT, table, timed
+from benchmarks.common import ROOT, from_scratch, table, timed
 from benchmarks.synthetic import grid_arrays, grid_layers
 
 LIMIT_GB = 4.0
@@ -93,6 +93,7 @@ def measure(n: int) -> dict[str, float]:
     }
 
 
+@from_scratch
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])

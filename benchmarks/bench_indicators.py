@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks.common import demo_workspace_dir, table, timed
+from benchmarks.common import demo_workspace_dir, from_scratch, table, timed
 from gis.indicators import compute_all
 from gis.io import read_workspace
 from gis.report import county_report
@@ -21,6 +21,7 @@ from gis.settings import IndicatorSettings
 TARGET_S = 2.0
 
 
+@from_scratch
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)

@@ -22,7 +22,7 @@ import numpy as np
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
-from benchmarks.common import load_demo_metric, table, timed
+from benchmarks.common import from_scratch, load_demo_metric, table, timed
 from benchmarks.synthetic import grid_arrays
 from gis.indicators.fitness_coverage import _facility_geoms, node_coordinates, snap_facilities
 from gis.routing import edge_graph, multi_source_distances
@@ -59,6 +59,7 @@ def compare(
     ]
 
 
+@from_scratch
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--grid-nodes", type=int, nargs="*", default=[100_000, 1_000_000])

@@ -31,7 +31,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from benchmarks.common import load_demo_metric, table
+from benchmarks.common import from_scratch, load_demo_metric, table
 from benchmarks.synthetic import CRS_GK, grid_arrays, grid_layers
 from gis.facility_types import FACILITIES_LAYER, LIFE_CIRCLE_TYPE_IDS
 from gis.indicators.fitness_coverage import compute_fitness_15min_coverage
@@ -116,6 +116,7 @@ def measure(
     ]
 
 
+@from_scratch
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--grid-nodes", type=int, default=100_000)

@@ -19,7 +19,7 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from benchmarks.common import load_demo_metric, table, timed
+from benchmarks.common import from_scratch, load_demo_metric, table, timed
 from gis.indicators import compute_all
 from gis.projection import apply_projects, project_indicators
 from gis.settings import IndicatorSettings
@@ -55,6 +55,7 @@ def demo_projects(ws: Workspace, settings: IndicatorSettings) -> gpd.GeoDataFram
     ).to_crs(4326)
 
 
+@from_scratch
 def main(argv: list[str] | None = None) -> int:
     """Print the projected figures and the timings."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks.common import demo_workspace_dir, table, timed
+from benchmarks.common import demo_workspace_dir, from_scratch, table, timed
 from gis.io import read_workspace
 from gis.report import county_report
 from gis.settings import DEFAULT_SETTINGS
@@ -21,6 +21,7 @@ from layers.mapimage import PictureLayer, attribution_lines, data_date, render_m
 from layers.report_doc import build_content, render_report
 
 
+@from_scratch
 def main(argv: list[str] | None = None) -> int:
     """Print the timings and their ratios to the indicator run."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])

@@ -18,11 +18,13 @@ import json
 import time
 from pathlib import Path
 
+from benchmarks.common import from_scratch
 from gis.indicators.road_density import compute_road_density
 from gis.io import read_workspace
 from gis.settings import IndicatorSettings
 
 
+@from_scratch
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workspace", type=Path)

@@ -20,7 +20,7 @@ import argparse
 import time
 from typing import Any
 
-from benchmarks.common import load_demo_metric, table, timed
+from benchmarks.common import from_scratch, load_demo_metric, table, timed
 from benchmarks.synthetic import grid_arrays, grid_layers
 from gis.indicators import compute_all
 from gis.indicators.fitness_coverage import (
@@ -114,6 +114,7 @@ def _optimal_text(*, optimal: bool, gap_pct: float | None) -> str:
     return "no (no bound)" if gap_pct is None else f"no ({gap_pct:.2f} %)"
 
 
+@from_scratch
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--grid-nodes", type=int, default=100_000)
