@@ -191,6 +191,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--edits", type=int, default=20, help="scenarios per edit kind [20]")
     parser.add_argument("--mosaic-km2", type=float, default=1000.0, help="mosaic area [1000]")
     parser.add_argument("--mosaic-edits", type=int, default=5, help="per kind on the mosaic [5]")
+    parser.add_argument(
+        "--workspace",
+        type=Path,
+        action="append",
+        default=[],
+        help="also time an ingested workspace (repeatable; --mosaic-edits edits per kind)",
+    )
     args = parser.parse_args(argv)
     from gis.io import read_workspace
 
@@ -210,6 +217,10 @@ def main(argv: list[str] | None = None) -> int:
         demo = read_workspace(demo_workspace_dir()).to_metric()
         rows = run_workspace(demo, args.edits, "demo", demo_api())
         print(table(rows, head), flush=True)
+    for folder in args.workspace:
+        ws = read_workspace(folder).to_metric()
+        label = str(ws.metadata.get("name") or folder.name)
+        print(table(run_workspace(ws, args.mosaic_edits, label), head), flush=True)
     if args.mosaic_km2 > 0:
         from benchmarks.mosaic_workspace import build_mosaic_workspace
 
