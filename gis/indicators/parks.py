@@ -31,6 +31,7 @@ from gis.indicators._common import (
     polygon_parts,
     reason,
     require_all_metric,
+    robust_overlay,
 )
 from gis.indicators._grow import Dissolved, Growth, derived, grown_clip, grown_union, multipolygon
 from gis.indicators._state import digest_of, geometries
@@ -278,12 +279,14 @@ def _clipped(
     area_key = digest_of(geometries(built_up))
     if growth is None:
         return derived(
-            digest_of(key, area_key), "in built-up", lambda: dissolved.geom.intersection(area)
+            digest_of(key, area_key),
+            "in built-up",
+            lambda: robust_overlay(shapely.intersection, dissolved.geom, area),
         )
     base_clip = derived(
         digest_of(growth.base_key, area_key),
         "in built-up",
-        lambda: growth.base.geom.intersection(area),
+        lambda: robust_overlay(shapely.intersection, growth.base.geom, area),
     )
     return grown_clip(base_clip, growth, area)
 
@@ -312,7 +315,8 @@ def _served(
 
     def full(geom: BaseGeometry) -> tuple[float, BaseGeometry, dict[str, int]]:
         zone, counts = _service_zone(geom, settings)
-        return homes.intersection(zone).area, homes.difference(zone), counts
+        served = robust_overlay(shapely.intersection, homes, zone)
+        return served.area, robust_overlay(shapely.difference, homes, zone), counts
 
     monotone = (
         settings.big_park_m2 >= settings.small_park_m2
