@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -149,6 +150,36 @@ def list_layers(county_id: str, query: dict[str, Any]) -> Response:
     return vary_by_viewer(cached_json(key, compute), private=private)
 
 
+def _geojson_for_viewer(
+    kind: str,
+    county_id: str,
+    layer: str,
+    settings: Any,
+    parts: tuple[Any, ...],
+    compute: Callable[..., dict[str, Any]],
+) -> Response:
+    """A layer answer cached per county version, layer, settings, ``parts`` and viewer.
+
+    ``compute(private=...)`` builds the JSON for this viewer (non-public records for the county's
+    staff only); the answer varies by viewer and is served as ``application/geo+json``.
+    """
+    store = get_store()
+    private = viewer_sees_private(county_id)
+    key = (
+        kind,
+        county_id,
+        store.version(county_id),
+        layer,
+        settings_key(settings),
+        *parts,
+        viewer_key(private=private),
+    )
+    response = vary_by_viewer(cached_json(key, lambda: compute(private=private)), private=private)
+    if response.status_code == 200:
+        response.mimetype = "application/geo+json"
+    return response
+
+
 @bp.get("/counties/<county_id>/layers/<layer>")
 @bp.input(FeatureQuery, location="query", arg_name="query")
 @bp.output(FeatureCollectionOut, content_type="application/geo+json")
@@ -162,25 +193,11 @@ def list_layers(county_id: str, query: dict[str, Any]) -> Response:
     responses={304: "Not modified"},
 )
 def get_features(county_id: str, layer: str, query: dict[str, Any]) -> Response:
-    store = get_store()
     settings = settings_from(query)
     bbox = parse_bbox(query.get("bbox"))
     limit, offset, zoom = query["limit"], query["offset"], query.get("zoom")
-    private = viewer_sees_private(county_id)
-    key = (
-        "features",
-        county_id,
-        store.version(county_id),
-        layer,
-        settings_key(settings),
-        limit,
-        offset,
-        zoom,
-        bbox,
-        viewer_key(private=private),
-    )
 
-    def compute() -> dict[str, Any]:
+    def compute(*, private: bool) -> dict[str, Any]:
         frame = visible_layer(county_id, layer, settings, private=private)
         effective_zoom = zoom
         if effective_zoom is None and len(frame) > BIG_LAYER_FEATURES:
@@ -210,10 +227,8 @@ def get_features(county_id: str, layer: str, query: dict[str, Any]) -> Response:
         collection["links"] = links
         return collection
 
-    response = vary_by_viewer(cached_json(key, compute), private=private)
-    if response.status_code == 200:
-        response.mimetype = "application/geo+json"
-    return response
+    parts = (limit, offset, zoom, bbox)
+    return _geojson_for_viewer("features", county_id, layer, settings, parts, compute)
 
 
 class ViewQuery(IndicatorQuery):
@@ -290,23 +305,11 @@ def _view_bbox(text: str) -> tuple[float, float, float, float]:
     responses={304: "Not modified"},
 )
 def get_view(county_id: str, layer: str, query: dict[str, Any]) -> Response:
-    store = get_store()
     settings = settings_from(query)
     bbox = _view_bbox(query["bbox"])
     zoom = int(query["zoom"])
-    private = viewer_sees_private(county_id)
-    key = (
-        "view",
-        county_id,
-        store.version(county_id),
-        layer,
-        settings_key(settings),
-        bbox,
-        zoom,
-        viewer_key(private=private),
-    )
 
-    def compute() -> dict[str, Any]:
+    def compute(*, private: bool) -> dict[str, Any]:
         index = visible_index(county_id, layer, settings, private=private)
         answer = view_collection(index, bbox, zoom=zoom)
         params = {k: v for k, v in query.items() if k != "bbox" and v is not None}
@@ -321,10 +324,7 @@ def get_view(county_id: str, layer: str, query: dict[str, Any]) -> Response:
             ref["href"] = f"{href}?{urlencode(params)}"
         return answer
 
-    response = vary_by_viewer(cached_json(key, compute), private=private)
-    if response.status_code == 200:
-        response.mimetype = "application/geo+json"
-    return response
+    return _geojson_for_viewer("view", county_id, layer, settings, (bbox, zoom), compute)
 
 
 class ViewFeatureQuery(IndicatorQuery):
@@ -361,22 +361,10 @@ class FeatureOut(Schema):
 def get_view_feature(
     county_id: str, layer: str, feature_id: int, query: dict[str, Any]
 ) -> Response:
-    store = get_store()
     settings = settings_from(query)
     zoom = int(query["zoom"])
-    private = viewer_sees_private(county_id)
-    key = (
-        "view-feature",
-        county_id,
-        store.version(county_id),
-        layer,
-        settings_key(settings),
-        feature_id,
-        zoom,
-        viewer_key(private=private),
-    )
 
-    def compute() -> dict[str, Any]:
+    def compute(*, private: bool) -> dict[str, Any]:
         index = visible_index(county_id, layer, settings, private=private)
         feature = view_feature(index, feature_id, zoom=zoom)
         if feature is None:
@@ -388,7 +376,5 @@ def get_view_feature(
             )
         return feature
 
-    response = vary_by_viewer(cached_json(key, compute), private=private)
-    if response.status_code == 200:
-        response.mimetype = "application/geo+json"
-    return response
+    parts = (feature_id, zoom)
+    return _geojson_for_viewer("view-feature", county_id, layer, settings, parts, compute)
