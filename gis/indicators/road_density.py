@@ -284,22 +284,37 @@ def _counted_lengths(
     a way without repeats is its clipped line (``clipped``, the ways clipped to ``area``),
     the others are clipped segment by segment.
     """
-    shapely.prepare(area)
-    has_repeat = np.zeros(len(ways), dtype=bool)
-    has_repeat[segments.way[~segments.first]] = True
-    clip_len = np.zeros(len(ways))
-    whole = np.flatnonzero(~has_repeat)
-    clip_len[whole] = shapely.length(clipped[whole])
-    own = np.flatnonzero(segments.first & has_repeat[segments.way])
-    clip_len += np.bincount(
-        segments.way[own],
-        weights=_inside_lengths(_segment_lines(segments, own), area),
-        minlength=len(ways),
-    )
-    repeats = np.flatnonzero(~segments.first)
-    repeated_m = float(_inside_lengths(_segment_lines(segments, repeats), area).sum())
+    clip_len, repeated_m = _inside_counted(len(ways), segments, clipped, area)
     paired = _paired_lengths(ways, segments, clip_len, clipped, area, gap_m)
     return clip_len - 0.5 * paired, paired, repeated_m
+
+
+def _inside_counted(
+    n_ways: int, segments: Segments, clipped: np.ndarray, area: BaseGeometry
+) -> tuple[np.ndarray, float]:
+    """Each way's counted length inside ``area`` (m) and the repeated segments' length (m).
+
+    A way without repeats is its clipped line (``clipped``); the others are their first
+    occurrences, clipped segment by segment.
+    """
+    shapely.prepare(area)
+    has_repeat = np.zeros(n_ways, dtype=bool)
+    has_repeat[segments.way[~segments.first]] = True
+    lengths = np.zeros(n_ways)
+    whole = np.flatnonzero(~has_repeat)
+    lengths[whole] = shapely.length(clipped[whole])
+    counted = np.flatnonzero(segments.first & has_repeat[segments.way])
+    if len(counted):
+        lengths += np.bincount(
+            segments.way[counted],
+            weights=_inside_lengths(_segment_lines(segments, counted), area),
+            minlength=n_ways,
+        )
+    repeats = np.flatnonzero(~segments.first)
+    repeated_m = 0.0
+    if len(repeats):
+        repeated_m = float(_inside_lengths(_segment_lines(segments, repeats), area).sum())
+    return lengths, repeated_m
 
 
 def _paired_lengths(
@@ -875,23 +890,8 @@ def _grown_state(
     seen = np.array([tuple(k) in base.segment_keys for k in keys.tolist()], dtype=bool)
     segments = Segments(own.a, own.b, own.way, own.first & ~seen)
     clipped = clip_lines(geoms, area) if len(geoms) else np.zeros(0, dtype=object)
-    shapely.prepare(area)
-    has_repeat = np.zeros(len(new), dtype=bool)
-    has_repeat[segments.way[~segments.first]] = True
-    lengths = np.zeros(len(new))
-    whole = np.flatnonzero(~has_repeat)
-    lengths[whole] = shapely.length(clipped[whole])
-    counted = np.flatnonzero(segments.first & has_repeat[segments.way])
-    if len(counted):
-        lengths += np.bincount(
-            segments.way[counted],
-            weights=_inside_lengths(_segment_lines(segments, counted), area),
-            minlength=len(new),
-        )
-    repeats = np.flatnonzero(~segments.first)
-    repeated_m = base.repeated_m
-    if len(repeats):
-        repeated_m += float(_inside_lengths(_segment_lines(segments, repeats), area).sum())
+    lengths, new_repeated_m = _inside_counted(len(new), segments, clipped, area)
+    repeated_m = base.repeated_m + new_repeated_m
     dead_xy, inner, counts = _grown_dead_ends(base, added, geoms, area, settings)
     blocks, areas, ranking_keys = _grown_blocks(base, clipped)
     urban = gpd.GeoDataFrame(
