@@ -92,10 +92,21 @@ def test_residential_hectares_dissolve_overlaps() -> None:
     assert DEFAULT_PERSONS_PER_HA == 250.0
 
 
+# corner coordinates in metres to the millimetre, as surveyed data holds them: GEOS's union
+# divides by zero on corners such as 1.4e-248 m next to 0 m and warns, which the suite makes an
+# error (a CI run drew one on 2026-12-03)
+MM = st.floats(0, 900).map(lambda v: round(v, 3))
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.floats(0, 900), st.floats(0, 900), st.floats(1, 400), st.floats(1, 400)),
+        st.tuples(
+            MM,
+            MM,
+            st.floats(1, 400),
+            st.floats(1, 400),
+        ),
         min_size=1,
         max_size=8,
     ),
