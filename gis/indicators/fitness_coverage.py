@@ -486,6 +486,9 @@ def cell_network(
                 join = grown_join(base.join, base.access_m, edges.lines, kept, cells_xy)
             if join is not None:
                 _NETWORKS.touch(base_key)  # the stored county's network stays kept
+                with _KNOWN_LOCK:
+                    if base_key in _KNOWN_NETWORKS:
+                        _KNOWN_NETWORKS.move_to_end(base_key)
                 break
         if join is None:
             net = join_cells(graph, node_xy, edges, cells_xy)
@@ -505,6 +508,8 @@ def cell_network(
         with _KNOWN_LOCK:
             _KNOWN_NETWORKS[key] = (len(walk_nodes), nodes_key(len(walk_nodes)))
             _KNOWN_NETWORKS.move_to_end(key)
+            for gone in [k for k in _KNOWN_NETWORKS if _NETWORKS.peek(k) is None]:
+                del _KNOWN_NETWORKS[gone]  # registered as long as the network is kept
             while len(_KNOWN_NETWORKS) > _NETWORKS.max_entries:
                 _KNOWN_NETWORKS.popitem(last=False)
     return net, key
@@ -545,17 +550,14 @@ def kept_edges(
     rows that are base rows (same geometry, ends and length), or ``None`` when they are not in
     the base's order.
     """
-    old, new = base_wkb.tolist(), wkb.tolist()
-    kept: list[int] = []
-    j = 0
-    for row in new:
-        while j < len(old) and old[j] != row:
-            j += 1
-        if j == len(old):
-            break
-        kept.append(j)
-        j += 1
-    idx = np.asarray(kept, dtype=np.int64)
+    runs = _matching_runs(base_wkb, wkb)
+    if runs is None:
+        return None
+    idx = (
+        np.concatenate([np.arange(j, j + n, dtype=np.int64) for j, n in runs])
+        if runs
+        else np.zeros(0, dtype=np.int64)
+    )
     m = len(idx)
     same = (
         np.array_equal(base.u[idx], edges.u[:m])
@@ -563,6 +565,42 @@ def kept_edges(
         and np.array_equal(base.length_m[idx], edges.length_m[:m])
     )
     return idx if same else None
+
+
+_MAX_RUNS = 256
+
+
+def _matching_runs(old: np.ndarray, new: np.ndarray) -> list[tuple[int, int]] | None:
+    """The leading rows of ``new`` found in ``old`` in order, as runs ``(old start, length)``.
+
+    Each row of ``new`` is matched with the next equal row of ``old`` after the previous
+    match (rows of ``old`` between are skipped: removed), until a row of ``new`` is not found
+    (appended rows).  The runs of equal rows are compared as whole arrays, so a network with
+    a few edges removed is matched in a few vectorised passes; ``None`` after
+    :data:`_MAX_RUNS` runs (not a network grown from ``old``).
+
+    >>> o = np.array([b"a", b"b", b"c", b"d"], dtype=object)
+    >>> _matching_runs(o, np.array([b"a", b"c", b"d", b"x"], dtype=object))
+    [(0, 1), (2, 2)]
+    >>> _matching_runs(o, np.array([b"x", b"a"], dtype=object))
+    []
+    """
+    runs: list[tuple[int, int]] = []
+    i = j = 0
+    while i < len(new) and j < len(old):
+        n = min(len(new) - i, len(old) - j)
+        differ = np.flatnonzero(new[i : i + n] != old[j : j + n])
+        same = int(differ[0]) if len(differ) else n
+        if same:
+            runs.append((j, same))
+            i, j = i + same, j + same
+        if i == len(new) or j == len(old):
+            break
+        found = np.flatnonzero(old[j:] == new[i])  # old[j] was removed: the next equal row
+        if len(found) == 0 or len(runs) >= _MAX_RUNS:
+            return runs if len(found) == 0 else None
+        j += int(found[0])
+    return runs
 
 
 def grown_join(

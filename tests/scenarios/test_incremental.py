@@ -19,6 +19,8 @@ import numpy as np
 import pytest
 import shapely
 import shapely.ops
+from hypothesis import given
+from hypothesis import strategies as st
 from pyproj import CRS
 from shapely.geometry import LineString, Point, box, mapping
 
@@ -453,3 +455,68 @@ def test_grown_join_with_cut_edges_equals_the_join_of_the_whole_network() -> Non
     np.testing.assert_array_equal(got.edge, want.edge)
     np.testing.assert_allclose(got.access_m, want.access_m, rtol=0, atol=1e-9)
     np.testing.assert_allclose(got.fraction, want.fraction, rtol=0, atol=1e-12)
+
+
+def test_road_edits_in_a_row_keep_growing_the_stored_network(
+    hand: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More road edits than kept networks: each still grows the stored county's join.
+
+    The stored network was once forgotten as a base after three edits (its registration
+    dropped while the network itself was kept), and every later road joined all cells again.
+    """
+    ws, settings, now = hand
+    compute_all(ws, settings)  # the stored county's network kept, as the app has it
+    joined: list[int] = []
+    real = fitness_coverage.join_cells
+    monkeypatch.setattr(fitness_coverage, "join_cells", lambda *a: joined.append(1) or real(*a))
+    for i in range(_NETWORKS.max_entries + 3):
+        x = 200.0 + 200.0 * (i % 8)
+        line = LineString([(x, 200.0), (x + 200.0, 600.0)])  # crosses a street: edges cut
+        edits = parse_edits([{"op": "add", "layer": "roads", "geometry": _lonlat(line)}])
+        result = evaluate(ws, edits, settings, before=now)
+        assert not result.full_recompute
+    assert joined == []
+
+
+def _matching_runs_by_loop(old: list[bytes], new: list[bytes]) -> list[int]:
+    kept: list[int] = []
+    j = 0
+    for row in new:
+        while j < len(old) and old[j] != row:
+            j += 1
+        if j == len(old):
+            break
+        kept.append(j)
+        j += 1
+    return kept
+
+
+@given(
+    st.lists(st.binary(min_size=1, max_size=2), min_size=0, max_size=40),
+    st.lists(st.booleans(), min_size=40, max_size=40),
+    st.lists(st.binary(min_size=1, max_size=2), max_size=5),
+)
+def test_matching_runs_match_row_by_row(
+    old: list[bytes], drop: list[bool], appended: list[bytes]
+) -> None:
+    from gis.indicators.fitness_coverage import _matching_runs
+
+    new = [row for row, gone in zip(old, drop, strict=False) if not gone] + appended
+    runs = _matching_runs(np.array(old, dtype=object), np.array(new, dtype=object))
+    assert runs is not None
+    got = [j + k for j, n in runs for k in range(n)]
+    assert got == _matching_runs_by_loop(old, new)
+
+
+def test_wkb_of_a_copied_layer_is_taken_by_identity_and_equals_serialising() -> None:
+    rng = np.random.default_rng(3)
+    geoms = np.asarray(shapely.points(rng.uniform(0, 1e5, size=(3000, 2))), dtype=object)
+    plain = lambda g: [shapely.to_wkb(x, include_srid=False) for x in g]  # noqa: E731
+    assert _state.wkb_array(geoms).tolist() == plain(geoms)
+    edited = np.concatenate([geoms[:1000], geoms[1001:], [Point(1.5, 2.5)]])
+    edited[5] = Point(-1, -1)  # a changed row among kept objects
+    assert _state.wkb_array(edited).tolist() == plain(edited)
+    assert _state.digest_of(edited) == _state.digest_of(np.array(list(edited), dtype=object))
+    with _state.disabled():
+        assert _state.wkb_array(edited).tolist() == plain(edited)
