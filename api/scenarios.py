@@ -24,7 +24,6 @@ from flask import Response, current_app, request
 from api.auth import ForbiddenError, User, csrf_token, current_user, ensure_can_write
 from api.common import IndicatorQuery, get_store, settings_from
 from gis.errors import ValidationError
-from gis.facility_types import FACILITIES_LAYER
 from gis.scenario_exports import scenario_gpkg
 from gis.scenarios import Edit, evaluate, parse_edits
 from gis.settings import IndicatorSettings
@@ -184,18 +183,14 @@ def run(
     """
     store = get_store()
     _report, before = store.report(county_id, settings)
-    wants_circle = (
-        life_circle if life_circle is not None else any(e.layer == FACILITIES_LAYER for e in edits)
-    )
-    circle = store.life_circle(county_id, settings)[1] if wants_circle else None
     result = evaluate(
         metric_workspace(county_id),
         edits,
         settings,
         before=before,
         province_docs=_province_docs(settings.year),
-        life_circle=wants_circle,
-        life_circle_before=circle,
+        life_circle=life_circle,
+        life_circle_before=lambda: store.life_circle(county_id, settings)[1],
     ).to_dict()
     result["workspace_version"] = store.version(county_id)
     result["parameters"] = {

@@ -1066,7 +1066,7 @@ def evaluate(
     rules: AssessmentRules = DEFAULT_RULES,
     province_docs: Sequence[Mapping[str, Any]] = (),
     life_circle: bool | None = None,
-    life_circle_before: LifeCircle | None = None,
+    life_circle_before: LifeCircle | Callable[[], LifeCircle] | None = None,
 ) -> ScenarioResult:
     """Apply ``edits`` to a copy of ``ws_metric`` and compare every indicator before → after.
 
@@ -1090,9 +1090,9 @@ def evaluate(
         Compare the 15-minute life circle before → after too (``ScenarioResult.life_circle``;
         it does not enter the grade).  ``None`` (default): when an edit touches the
         ``facilities`` layer, whose types only the life circle reads.
-    life_circle_before : LifeCircle, optional
-        The current life circle of the same workspace and settings (the app's cache); computed
-        when needed and not given.
+    life_circle_before : LifeCircle or callable returning one, optional
+        The current life circle of the same workspace and settings (the app's cache, asked
+        for only when the life circle is compared); computed when needed and not given.
     """
     current = list(before) if before is not None else compute_all(ws_metric, settings)
     applied = apply_edits(ws_metric, edits)
@@ -1131,9 +1131,11 @@ def _life_circle_changes(
     ws_metric: Workspace,
     applied: AppliedScenario,
     settings: IndicatorSettings,
-    before: LifeCircle | None,
+    before: LifeCircle | Callable[[], LifeCircle] | None,
 ) -> list[IndicatorChange]:
     """The life circle before → after, computed after only when an edit touched its inputs."""
+    if callable(before):
+        before = before()
     if before is None:
         before = life_circle_of(
             ws_metric, settings, age_structure(ws_metric.metadata.get("adcode"))

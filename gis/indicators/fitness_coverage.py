@@ -584,6 +584,8 @@ def _matching_runs(old: np.ndarray, new: np.ndarray) -> list[tuple[int, int]] | 
     [(0, 1), (2, 2)]
     >>> _matching_runs(o, np.array([b"x", b"a"], dtype=object))
     []
+    >>> _matching_runs(np.array([b"a", b"b\\0"], dtype=object), np.array([b"b\\0"], dtype=object))
+    [(1, 1)]
     """
     runs: list[tuple[int, int]] = []
     i = j = 0
@@ -596,7 +598,9 @@ def _matching_runs(old: np.ndarray, new: np.ndarray) -> list[tuple[int, int]] | 
             i, j = i + same, j + same
         if i == len(new) or j == len(old):
             break
-        found = np.flatnonzero(old[j:] == new[i])  # old[j] was removed: the next equal row
+        # old[j] was removed: the next equal row (compared as objects: numpy would read a
+        # bytes scalar as a fixed-width string and drop its trailing zero bytes)
+        found = np.flatnonzero(old[j:] == new[i : i + 1])
         if len(found) == 0 or len(runs) >= _MAX_RUNS:
             return runs if len(found) == 0 else None
         j += int(found[0])

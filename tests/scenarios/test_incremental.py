@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import shapely
 import shapely.ops
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from pyproj import CRS
 from shapely.geometry import LineString, Point, box, mapping
@@ -497,6 +497,7 @@ def _matching_runs_by_loop(old: list[bytes], new: list[bytes]) -> list[int]:
     st.lists(st.booleans(), min_size=40, max_size=40),
     st.lists(st.binary(min_size=1, max_size=2), max_size=5),
 )
+@example([b"a", b"b\x00"], [True] + [False] * 39, [])  # a WKB may end in a zero byte
 def test_matching_runs_match_row_by_row(
     old: list[bytes], drop: list[bool], appended: list[bytes]
 ) -> None:
