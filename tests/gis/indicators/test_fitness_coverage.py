@@ -257,3 +257,41 @@ def test_translation_leaves_coverage_unchanged(data, dx: float, dy: float) -> No
     assert [s["persons_added"] for s in moved.details["suggested_sites"]] == pytest.approx(
         [s["persons_added"] for s in base.details["suggested_sites"]]
     )
+
+
+def _snap_by_brute_force(shapes, node_xy, snap_m):
+    """Every (shape, node) distance: nodes within snap_m and each shape's nearest."""
+    import shapely
+
+    best: dict[int, float] = {}
+    pts = shapely.points(node_xy)
+    for shape in shapes:
+        d = shapely.distance(shape, pts)
+        for n in [*np.flatnonzero(d <= snap_m).tolist(), int(np.argmin(d))]:
+            best[n] = min(best.get(n, np.inf), float(d[n]))
+    nodes = sorted(best)
+    return nodes, [best[n] for n in nodes]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 2000), st.floats(0, 2000), st.floats(1, 400), st.floats(1, 300)),
+        min_size=1,
+        max_size=6,
+    ),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([0.0, 30.0, 100.0]),
+)
+def test_shapes_snap_to_the_nodes_within_reach_and_their_nearest(rects, seed, snap_m) -> None:
+    """Polygon and line facilities on the k-d tree equal every distance worked out."""
+    import shapely
+
+    rng = np.random.default_rng(seed)
+    node_xy = rng.uniform(-500, 2500, size=(int(rng.integers(1, 300)), 2))
+    shapes = [box(x, y, x + w, y + h) for x, y, w, h in rects]
+    shapes[0] = shapely.LineString([(rects[0][0], rects[0][1]), (rects[0][0] + 900, 50)])
+    got_nodes, got_off = snap_facilities(np.array(shapes, dtype=object), node_xy, snap_m)
+    want_nodes, want_off = _snap_by_brute_force(shapes, node_xy, snap_m)
+    assert got_nodes.tolist() == want_nodes
+    assert got_off == pytest.approx(want_off, abs=1e-9)
