@@ -36,6 +36,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
 from typing import Any
 
 import geopandas as gpd
@@ -390,7 +391,7 @@ def _snap_shapes(
     def exact(idx: np.ndarray, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         near = tree.query_ball_point(centre[idx], r=reach, return_sorted=False)
         fac = np.repeat(idx, [len(p) for p in near])
-        nodes = np.fromiter((n for p in near for n in p), dtype=np.int64, count=len(fac))
+        nodes = np.fromiter(chain.from_iterable(near), dtype=np.int64, count=len(fac))
         dist = shapely.distance(shapes[fac], shapely.points(node_xy[nodes]))
         return fac, nodes, np.asarray(dist, dtype=np.float64)
 

@@ -33,6 +33,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -682,9 +683,9 @@ class RoadState:
     block_areas: np.ndarray | None
 
     @cached_property
-    def segment_keys(self) -> set[tuple[int, int, int, int]]:
+    def segment_keys(self) -> KeyRows:
         """The undirected 1 cm keys of every segment."""
-        return set(map(tuple, _segment_keys(self.segments.a, self.segments.b).tolist()))
+        return KeyRows(_segment_keys(self.segments.a, self.segments.b))
 
     @cached_property
     def distinct_wkb(self) -> set[bytes]:
@@ -763,10 +764,16 @@ def remember_roads(roads: gpd.GeoDataFrame | None) -> None:
         key = hit[1]
     else:
         key = _digest_rows(_roads_content(roads), len(roads))
-        with _KNOWN_LOCK:
-            _REMEMBERED.clear()  # the last frame only (holding it keeps its id unique)
-            _REMEMBERED[id(roads)] = (roads, key)
+        _remember_frame(roads, key)
     _note_roads(key, len(roads))
+
+
+def _remember_frame(roads: gpd.GeoDataFrame, key: bytes) -> None:
+    if is_disabled():
+        return
+    with _KNOWN_LOCK:
+        _REMEMBERED.clear()  # the last frame only (holding it keeps its id unique)
+        _REMEMBERED[id(roads)] = (roads, key)
 
 
 def _note_roads(key: bytes, rows: int) -> None:
@@ -817,6 +824,7 @@ def road_state(
         kept = grown
         return _ROAD_STATES.get(key, lambda: kept)
     _note_roads(rows_key, len(roads))
+    _remember_frame(roads, rows_key)  # the county's own roads: a later what-if's base
     return _ROAD_STATES.get(key, lambda: _full_state(roads, area, settings))
 
 
@@ -858,6 +866,45 @@ def _full_state(
     )
 
 
+class KeyRows:
+    """A set of integer rows (segment keys) answering membership for many rows at once.
+
+    Rows are found by a 64-bit mix of their values (sorted once) and confirmed whole, so
+    two rows mixing alike are still told apart.  A Python set of 120,000 tuples took 0.14 s
+    to build on a county's first what-if road at 1,000 km².
+
+    >>> rows = KeyRows(np.array([[1, 2, 3, 4], [5, 6, 7, 8]]))
+    >>> rows.contains(np.array([[5, 6, 7, 8], [1, 2, 3, 5], [1, 2, 3, 4]])).tolist()
+    [True, False, True]
+    """
+
+    def __init__(self, rows: np.ndarray) -> None:
+        self.rows = np.asarray(rows, dtype=np.int64)  # (n, k)
+        mixed = self._mix(self.rows)
+        self.order = np.argsort(mixed, kind="stable")
+        self.sorted = mixed[self.order]
+
+    @staticmethod
+    def _mix(rows: np.ndarray) -> np.ndarray:
+        mixed = np.zeros(len(rows), dtype=np.uint64)
+        for i in range(rows.shape[1]):
+            odd = np.uint64((0x9E3779B97F4A7C15 * (2 * i + 1)) % 2**64 | 1)
+            mixed = (mixed ^ rows[:, i].astype(np.uint64)) * odd
+            mixed ^= mixed >> np.uint64(29)
+        return mixed
+
+    def contains(self, rows: np.ndarray) -> npt.NDArray[np.bool_]:
+        """Whether each row is one of the set's."""
+        rows = np.asarray(rows, dtype=np.int64)
+        mixed = self._mix(rows)
+        lo = np.searchsorted(self.sorted, mixed, side="left")
+        hi = np.searchsorted(self.sorted, mixed, side="right")
+        found = np.zeros(len(rows), dtype=bool)
+        for i in np.flatnonzero(hi > lo):
+            found[i] = bool((self.rows[self.order[lo[i] : hi[i]]] == rows[i]).all(axis=1).any())
+        return found
+
+
 def _segment_keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Undirected keys of segments: ends at 1 cm, lower end first (:func:`unique_segments`)."""
     ka, kb = np.round(a * 100.0).astype(np.int64), np.round(b * 100.0).astype(np.int64)
@@ -887,7 +934,7 @@ def _grown_state(
         return None  # the kept state has no blocks to split
     own = unique_segments(geoms)
     keys = _segment_keys(own.a, own.b)
-    seen = np.array([tuple(k) in base.segment_keys for k in keys.tolist()], dtype=bool)
+    seen = base.segment_keys.contains(keys)
     segments = Segments(own.a, own.b, own.way, own.first & ~seen)
     clipped = clip_lines(geoms, area) if len(geoms) else np.zeros(0, dtype=object)
     lengths, new_repeated_m = _inside_counted(len(new), segments, clipped, area)

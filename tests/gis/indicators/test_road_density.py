@@ -410,3 +410,24 @@ def test_a_way_drawn_out_and_back_pairs_the_same_wherever_it_lies() -> None:
             translated(roads(rows), dx, 0.0), translated(BUILT, dx, 0.0), settings=S, provenance={}
         )
         assert moved.value == pytest.approx(density(rows), abs=1e-6)
+
+
+@given(
+    st.lists(st.tuples(*[st.integers(-3, 3)] * 4), max_size=30),
+    st.lists(st.tuples(*[st.integers(-3, 3)] * 4), max_size=30),
+)
+def test_key_rows_answer_membership_as_a_set_of_tuples(base, asked) -> None:
+    import numpy as np
+
+    from gis.indicators.road_density import KeyRows
+
+    class Colliding(KeyRows):  # every row mixes alike: the whole rows must decide
+        @staticmethod
+        def _mix(rows: np.ndarray) -> np.ndarray:
+            return np.zeros(len(rows), dtype=np.uint64)
+
+    want = [a in set(base) for a in asked]
+    for kind in (KeyRows, Colliding):
+        rows = kind(np.array(base, dtype=np.int64).reshape(len(base), 4))
+        got = rows.contains(np.array(asked, dtype=np.int64).reshape(len(asked), 4))
+        assert got.tolist() == want
