@@ -67,7 +67,7 @@ class _WkbMemo:
     """
 
     min_rows = 1_000
-    max_arrays = 6
+    max_arrays = 12
 
     def __init__(self) -> None:
         # per kept array: (geometries, sorted addresses, their rows, WKB)
