@@ -11,8 +11,8 @@ drawn reproducibly (seeded) inside the built-up area, times
   (:func:`gis.indicators.compute_all`, with the indicators' kept state switched off,
   :func:`gis.indicators._state.disabled`) and graded, measured in the same run;
 
-and, on the demonstration workspace, ``api``: ``POST /api/v1/counties/<c>/scenarios/evaluate``
-through the Flask test client (auth, JSON in and out included), what the page waits for.
+and ``api``: ``POST /api/v1/counties/<c>/scenarios/evaluate`` through the Flask test client
+(auth, JSON in and out included), what the page waits for, on every workspace timed.
 Prints p50 / p95 (ms) per kind and over all edits, and baseline ÷ scenario.
 
     .venv/bin/python -m benchmarks.bench_scenarios [--edits 20] [--mosaic-km2 1000]
@@ -142,14 +142,14 @@ def _row(label: str, kind: str, times: dict[str, list[float]]) -> list[str]:
     ]
 
 
-def demo_api() -> Callable[[list[dict[str, Any]]], Any]:
-    """A POST of the evaluate route through the Flask test client, as a staff member."""
+def county_api(folder: Path) -> Callable[[list[dict[str, Any]]], Any]:
+    """A POST of the evaluate route for the workspace ``folder`` (Flask test client, staff)."""
     from app import create_app
 
     instance = Path(tempfile.mkdtemp(prefix="bench-scenarios-"))
     app = create_app(
         {
-            "WORKSPACES_DIR": str(demo_workspace_dir().parent),
+            "WORKSPACES_DIR": str(folder.parent),
             "TESTING": True,
             "USERS_DB": str(instance / "users.sqlite"),
             "RATELIMIT_ENABLED": False,
@@ -157,7 +157,7 @@ def demo_api() -> Callable[[list[dict[str, Any]]], Any]:
         instance_path=str(instance),
     )
     runner = app.test_cli_runner()
-    county = demo_workspace_dir().name
+    county = folder.name
     runner.invoke(
         args=[
             "users",
@@ -215,12 +215,13 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if args.edits > 0:
         demo = read_workspace(demo_workspace_dir()).to_metric()
-        rows = run_workspace(demo, args.edits, "demo", demo_api())
+        rows = run_workspace(demo, args.edits, "demo", county_api(demo_workspace_dir()))
         print(table(rows, head), flush=True)
     for folder in args.workspace:
         ws = read_workspace(folder).to_metric()
         label = str(ws.metadata.get("name") or folder.name)
-        print(table(run_workspace(ws, args.mosaic_edits, label), head), flush=True)
+        rows = run_workspace(ws, args.mosaic_edits, label, county_api(folder))
+        print(table(rows, head), flush=True)
     if args.mosaic_km2 > 0:
         from benchmarks.mosaic_workspace import build_mosaic_workspace
 
@@ -229,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
             built = build_mosaic_workspace(args.mosaic_km2, tmp / "mosaic")
             big = read_workspace(built["path"]).to_metric()
             label = f"mosaic {args.mosaic_km2:g} km²"
-            print(table(run_workspace(big, args.mosaic_edits, label), head), flush=True)
+            api = county_api(Path(built["path"]))
+            print(table(run_workspace(big, args.mosaic_edits, label, api), head), flush=True)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     print(
