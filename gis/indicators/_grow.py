@@ -55,6 +55,8 @@ def remember(*frames: gpd.GeoDataFrame | None) -> None:
 
 
 def _note(key: bytes, rows: int) -> None:
+    if is_disabled():  # a full recomputation registers nothing (a later edit would match it)
+        return
     with _KNOWN_LOCK:
         _KNOWN[key] = rows
         _KNOWN.move_to_end(key)

@@ -777,6 +777,8 @@ def _remember_frame(roads: gpd.GeoDataFrame, key: bytes) -> None:
 
 
 def _note_roads(key: bytes, rows: int) -> None:
+    if is_disabled():  # a full recomputation registers nothing
+        return
     with _KNOWN_LOCK:
         _KNOWN_ROADS[key] = rows
         _KNOWN_ROADS.move_to_end(key)

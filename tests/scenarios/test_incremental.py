@@ -521,3 +521,29 @@ def test_wkb_of_a_copied_layer_is_taken_by_identity_and_equals_serialising() -> 
     assert _state.digest_of(edited) == _state.digest_of(np.array(list(edited), dtype=object))
     with _state.disabled():
         assert _state.wkb_array(edited).tolist() == plain(edited)
+
+
+def test_a_full_recomputation_registers_no_base(hand: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """compute_all of an edited copy with the kept state off leaves later edits growing.
+
+    It once registered the edited layers as bases: the same edit then matched a base of its
+    own length, nothing grew, and a park edit unioned every park again (5 s at 1,000 km²).
+    """
+    ws, settings, now = hand
+    compute_all(ws, settings)
+    raw = HANDMADE_EDITS["small park alone"] + HANDMADE_EDITS["road"]
+    edits = parse_edits(raw)
+    with _state.disabled():
+        compute_all(apply_edits(ws, edits).workspace, settings)
+    grown: list[str] = []
+    real = _grow._grow
+    monkeypatch.setattr(_grow, "_grow", lambda label, *a: grown.append(label) or real(label, *a))
+    real_road = road_density._grown_state
+    monkeypatch.setattr(
+        road_density, "_grown_state", lambda *a: grown.append("roads") or real_road(*a)
+    )
+    for cache in _state.all_caches():  # nothing kept from the edit itself
+        cache.clear()
+    compute_all(ws, settings)
+    evaluate(ws, edits, settings, before=now)
+    assert {"public parks", "green space and parks", "roads"} <= set(grown)
