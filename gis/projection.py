@@ -49,7 +49,7 @@ from gis.assessment import DEFAULT_RULES, Assessment, AssessmentRules, assess
 from gis.crs import require_metric
 from gis.errors import CrsError, Problem, ValidationError
 from gis.indicators import compute_all
-from gis.indicators._common import dissolve, polygon_parts
+from gis.indicators._common import _polygonal, dissolve, pieces_of, polygon_parts
 from gis.report import in_metric_crs
 from gis.result import IndicatorResult
 from gis.settings import IndicatorSettings
@@ -289,6 +289,9 @@ class _Draft:
     edge_tree: shapely.STRtree | None = None
     edge_geoms: np.ndarray | None = None
     removed: set[int] = field(default_factory=set)  # stored walk edges (rows) cut by crossings
+    added_parks: list[BaseGeometry] = field(default_factory=list)  # park outlines applied
+    park_parts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    park_tree: shapely.STRtree | None = None
 
     def add(self, layer: str, row: dict[str, Any]) -> None:
         """Queue one feature for ``layer``."""
@@ -390,8 +393,8 @@ def _apply_park(
             "a park project needs its outline (a polygon); a point or a line has no area",
         )
     outline = shapely.union_all(parts)
-    new_inside = outline.intersection(draft.area).difference(draft.parks)
-    draft.parks = shapely.union_all([draft.parks, outline])
+    new_inside_m2 = _new_park_area(draft, outline)
+    draft.added_parks.append(outline)
     feature = {"name": head[1], "project_id": head[0], "geometry": outline}
     draft.add("parks", {**feature, "leisure": "park"})
     draft.add("green_space", {**feature, "kind": "park"})
@@ -406,9 +409,29 @@ def _apply_park(
         note_en=f"park +{area_m2:,.0f} m²",
         details={
             "area_m2": round(area_m2, 2),
-            "new_park_in_built_up_m2": round(float(new_inside.area), 2),
+            "new_park_in_built_up_m2": round(new_inside_m2, 2),
         },
     )
+
+
+def _new_park_area(draft: _Draft, outline: BaseGeometry) -> float:
+    """m² of ``outline`` inside the built-up area and not yet park (stored or projected).
+
+    Worked out near the outline only: the built-up area's pieces (:func:`pieces_of`, disjoint,
+    so their areas add up) and the park parts it meets, not the whole county's geometries
+    (0.15 s per drawn park at 1,000 km²).
+    """
+    if draft.park_tree is None:
+        parts = shapely.get_parts(_polygonal(draft.parks))
+        draft.park_parts = parts[~shapely.is_empty(parts)]
+        draft.park_tree = shapely.STRtree(draft.park_parts)
+    near = draft.park_parts[draft.park_tree.query(outline, predicate="intersects")]
+    added = [p for p in draft.added_parks if p.intersects(outline)]
+    parks = shapely.union_all([*near, *added])
+    pieces = pieces_of(draft.area)
+    hit = pieces[shapely.intersects(pieces, outline)]
+    inside = shapely.difference(shapely.intersection(hit, outline), parks)
+    return float(shapely.area(inside).sum())
 
 
 def _apply_sports(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from functools import lru_cache
 from typing import Any
@@ -15,6 +14,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gis.crs import require_metric
 from gis.errors import CrsError
+from gis.indicators._state import digest_of
 from gis.result import IndicatorResult, Status, empty_layer, judged
 from gis.settings import IndicatorSettings
 
@@ -180,10 +180,7 @@ def dissolve(gdf: gpd.GeoDataFrame | None) -> BaseGeometry:
     if gdf is None or len(gdf) == 0:
         return shapely.Polygon()
     raw = np.asarray(gdf.geometry.values, dtype=object)
-    digest = hashlib.blake2b(digest_size=32)
-    for wkb in shapely.to_wkb(raw, include_srid=False):
-        digest.update(b"-" if wkb is None else len(wkb).to_bytes(8, "little") + wkb)
-    key = digest.digest()
+    key = digest_of("dissolve", raw)
     with _DISSOLVED_LOCK:
         cached = _DISSOLVED.pop(key, None)
         if cached is not None:
@@ -348,7 +345,8 @@ def polygon_parts(geom: BaseGeometry) -> list[BaseGeometry]:
     if geom.is_empty:
         return []
     parts = shapely.get_parts(_polygonal(geom))
-    return [p for p in parts if not p.is_empty and p.area > 0]
+    parts = parts[~shapely.is_empty(parts)]
+    return list(parts[shapely.area(parts) > 0])
 
 
 def parts_layer(geom: BaseGeometry, crs: Any, **columns: Any) -> gpd.GeoDataFrame:
@@ -358,7 +356,8 @@ def parts_layer(geom: BaseGeometry, crs: Any, **columns: Any) -> gpd.GeoDataFram
         layer = empty_layer(crs)
         layer["area_m2"] = np.zeros(0)
         return layer
-    data: dict[str, Any] = {"area_m2": [round(p.area, 2) for p in parts]}
+    areas = shapely.area(np.asarray(parts, dtype=object)).tolist()
+    data: dict[str, Any] = {"area_m2": [round(a, 2) for a in areas]}
     data.update({k: [v] * len(parts) for k, v in columns.items()})
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(parts, crs=crs), crs=crs)
 

@@ -204,7 +204,11 @@ def multipolygon(parts: Sequence[BaseGeometry] | np.ndarray) -> BaseGeometry:
     >>> multipolygon([shapely.box(0, 0, 1, 1), shapely.Polygon()]).area
     1.0
     """
-    kept = [p for p in parts if p is not None and not p.is_empty and p.area > 0]
-    if not kept:
+    geoms = np.asarray(list(parts), dtype=object)
+    if len(geoms):
+        geoms = geoms[~shapely.is_missing(geoms)]
+        geoms = geoms[~shapely.is_empty(geoms)]
+        geoms = geoms[shapely.area(geoms) > 0]
+    if not len(geoms):
         return shapely.Polygon()
-    return cast(BaseGeometry, shapely.multipolygons(np.asarray(kept, dtype=object)))
+    return cast(BaseGeometry, shapely.multipolygons(geoms))
