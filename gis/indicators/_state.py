@@ -59,20 +59,22 @@ class _WkbMemo:
     A what-if copy of a county's layer holds the stored layer's geometry objects (pandas
     concatenation copies references) with a few edited rows; serialising its 100,000 walk
     edges again for a digest took 0.1 s per edit at 1,000 km².  Arrays of at least
-    :attr:`min_rows` geometries are kept (at most :attr:`max_arrays`, least recently used
-    dropped) with their WKB; a later array's geometries that *are* kept objects take their
-    WKB, only the others are serialised.  Keeping the array keeps its objects alive, so an
-    address cannot be reused by another object meanwhile, and shapely geometries are
-    immutable: identity implies the same WKB.
+    :attr:`min_rows` geometries are kept (at most :attr:`max_arrays` and :attr:`max_bytes` of
+    WKB, least recently used dropped) with their WKB; a later array's geometries that *are*
+    kept objects take their WKB, only the others are serialised.  Keeping the array keeps its
+    objects alive, so an address cannot be reused by another object meanwhile, and shapely
+    geometries are immutable: identity implies the same WKB.
     """
 
     min_rows = 1_000
     max_arrays = 12
+    max_bytes = 128 * 2**20  # of WKB kept in all (a 2,000 km² county's walk network ~40 MB)
 
     def __init__(self) -> None:
-        # per kept array: (geometries, sorted addresses, their rows, WKB)
-        self._arrays: OrderedDict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
-        self._arrays = OrderedDict()
+        # per kept array: (geometries, sorted addresses, their rows, WKB, bytes of WKB)
+        self._arrays: OrderedDict[
+            int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]
+        ] = OrderedDict()
         self._lock = threading.Lock()
 
     def wkbs(self, geoms: np.ndarray) -> np.ndarray:
@@ -83,7 +85,7 @@ class _WkbMemo:
         todo = np.ones(len(geoms), dtype=bool)
         with self._lock:
             kept = list(self._arrays.items())
-        for key, (_, sorted_ids, rows, wkbs) in reversed(kept):
+        for key, (_, sorted_ids, rows, wkbs, _size) in reversed(kept):
             pos = np.minimum(np.searchsorted(sorted_ids, ids[todo]), len(sorted_ids) - 1)
             hit = sorted_ids[pos] == ids[todo]
             if not hit.any():
@@ -98,14 +100,16 @@ class _WkbMemo:
                 break
         if todo.any():
             out[todo] = _serialised(geoms[todo])
-        if todo.sum() * 2 > len(geoms):  # mostly new objects: keep this array
+        size = sum(map(len, out)) if todo.sum() * 2 > len(geoms) else self.max_bytes + 1
+        if size <= self.max_bytes:  # mostly new objects: keep this array
             order = np.argsort(ids, kind="stable")
             frozen(out)
             with self._lock:
-                self._arrays[id(geoms)] = (geoms, ids[order], order, out)
+                self._arrays[id(geoms)] = (geoms, ids[order], order, out, size)
                 self._arrays.move_to_end(id(geoms))
-                while len(self._arrays) > self.max_arrays:
-                    self._arrays.popitem(last=False)
+                total = sum(entry[4] for entry in self._arrays.values())
+                while len(self._arrays) > self.max_arrays or total > self.max_bytes:
+                    total -= self._arrays.popitem(last=False)[1][4]
             out = out.copy()
         return out
 

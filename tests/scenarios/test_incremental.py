@@ -523,6 +523,20 @@ def test_wkb_of_a_copied_layer_is_taken_by_identity_and_equals_serialising() -> 
         assert _state.wkb_array(edited).tolist() == plain(edited)
 
 
+def test_the_wkb_memo_keeps_at_most_its_byte_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    memo = _state._WkbMemo()
+    monkeypatch.setattr(memo, "max_bytes", 60_000)  # 2,500 points: 52,500 bytes of WKB
+    rng = np.random.default_rng(4)
+    arrays = [
+        np.asarray(shapely.points(rng.uniform(0, 1e5, size=(2500, 2))), dtype=object)
+        for _ in range(3)
+    ]
+    for geoms in arrays:
+        assert memo.wkbs(geoms).tolist() == shapely.to_wkb(geoms, include_srid=False).tolist()
+    assert len(memo._arrays) == 1 and next(iter(memo._arrays.values()))[0] is arrays[-1]
+    assert sum(e[4] for e in memo._arrays.values()) <= 60_000
+
+
 def test_a_full_recomputation_registers_no_base(hand: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """compute_all of an edited copy with the kept state off leaves later edits growing.
 
