@@ -32,6 +32,7 @@ from gis.indicators._common import (
     reason,
     require_all_metric,
     robust_overlay,
+    union_polygons,
 )
 from gis.indicators._grow import Dissolved, Growth, derived, grown_clip, grown_union, multipolygon
 from gis.indicators._state import digest_of, geometries
@@ -264,7 +265,7 @@ def green_union(green_space: gpd.GeoDataFrame | None, parks: gpd.GeoDataFrame | 
     return grown_union(
         "green space and parks",
         [green_space, parks],
-        lambda f: shapely.union_all([dissolve(f[0]), dissolve(f[1])]),
+        lambda f: union_polygons([dissolve(f[0]), dissolve(f[1])]),
     )
 
 
