@@ -227,9 +227,11 @@ def union_polygons(polys: Sequence[BaseGeometry] | np.ndarray) -> BaseGeometry:
     n = len(parts)
     graph = sp.coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
     _, label = connected_components(graph, directed=False)
-    order = np.argsort(label, kind="stable")
-    groups = np.split(order, np.flatnonzero(np.diff(label[order])) + 1)
-    out = [parts[g[0]] if len(g) == 1 else shapely.union_all(parts[g]) for g in groups if len(g)]
+    alone = np.bincount(label)[label] == 1  # most parts meet no other: kept as they are
+    crowded = np.flatnonzero(~alone)
+    order = crowded[np.argsort(label[crowded], kind="stable")]
+    groups = np.split(order, np.flatnonzero(np.diff(label[order])) + 1) if len(order) else []
+    out = [*parts[alone], *(shapely.union_all(parts[g]) for g in groups)]
     merged = shapely.get_parts(np.asarray(out, dtype=object))
     merged = merged[~shapely.is_empty(merged)]
     if len(merged) == 1:
