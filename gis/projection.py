@@ -49,7 +49,8 @@ from gis.assessment import DEFAULT_RULES, Assessment, AssessmentRules, assess
 from gis.crs import require_metric
 from gis.errors import CrsError, Problem, ValidationError
 from gis.indicators import compute_all
-from gis.indicators._common import _polygonal, dissolve, pieces_of, polygon_parts
+from gis.indicators._common import dissolve, pieces_of, polygon_parts
+from gis.indicators._grow import Dissolved
 from gis.report import in_metric_crs
 from gis.result import IndicatorResult
 from gis.settings import IndicatorSettings
@@ -278,7 +279,7 @@ class _Draft:
     ws: Workspace
     snap_m: float
     area: BaseGeometry
-    parks: BaseGeometry
+    parks: Dissolved  # the stored parks dissolved, their parts and STRtree made when asked
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     node_xy: FloatArray = field(default_factory=lambda: np.zeros((0, 2)))
     tree: cKDTree | None = None
@@ -290,8 +291,6 @@ class _Draft:
     edge_geoms: np.ndarray | None = None
     removed: set[int] = field(default_factory=set)  # stored walk edges (rows) cut by crossings
     added_parks: list[BaseGeometry] = field(default_factory=list)  # park outlines applied
-    park_parts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
-    park_tree: shapely.STRtree | None = None
 
     def add(self, layer: str, row: dict[str, Any]) -> None:
         """Queue one feature for ``layer``."""
@@ -344,7 +343,7 @@ def apply_projects(
     check_projects(projects)
     metric = projects.to_crs(ws_metric.metric_crs)
     area, parks = dissolve(ws_metric.layers["built_up"]), dissolve(ws_metric.layer("parks"))
-    draft = _Draft(ws_metric, snap_m, area, parks)
+    draft = _Draft(ws_metric, snap_m, area, Dissolved(parks))
     rows = (row for _, row in metric.iterrows())
     geoms = list(metric.geometry.values)
     applied = [_apply_one(draft, row, geom) for row, geom in zip(rows, geoms, strict=True)]
@@ -421,11 +420,7 @@ def _new_park_area(draft: _Draft, outline: BaseGeometry) -> float:
     so their areas add up) and the park parts it meets, not the whole county's geometries
     (0.15 s per drawn park at 1,000 km²).
     """
-    if draft.park_tree is None:
-        parts = shapely.get_parts(_polygonal(draft.parks))
-        draft.park_parts = parts[~shapely.is_empty(parts)]
-        draft.park_tree = shapely.STRtree(draft.park_parts)
-    near = draft.park_parts[draft.park_tree.query(outline, predicate="intersects")]
+    near = draft.parks.parts[draft.parks.tree.query(outline, predicate="intersects")]
     added = [p for p in draft.added_parks if p.intersects(outline)]
     parks = shapely.union_all([*near, *added])
     pieces = pieces_of(draft.area)
