@@ -21,8 +21,6 @@ stored county's layers, so the first edit already finds them).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -34,14 +32,13 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from gis.indicators._common import _polygonal
-from gis.indicators._state import digest_of, geometries, is_disabled, register
+from gis.indicators._state import KnownBases, digest_of, geometries, register
 
 T = TypeVar("T")
 
 KNOWN_LAYERS = 16
 """How many layer contents (digest → row count) are remembered as possible bases."""
-_KNOWN: OrderedDict[bytes, int] = OrderedDict()
-_KNOWN_LOCK = threading.Lock()
+_KNOWN = KnownBases(KNOWN_LAYERS)
 _UNIONS = register("dissolved layers", 8)
 _DERIVED = register("overlays of dissolved layers", 16)
 
@@ -51,25 +48,12 @@ def remember(*frames: gpd.GeoDataFrame | None) -> None:
     for frame in frames:
         if frame is not None:
             geoms = geometries(frame)
-            _note(digest_of(geoms), len(geoms))
-
-
-def _note(key: bytes, rows: int) -> None:
-    if is_disabled():  # a full recomputation registers nothing (a later edit would match it)
-        return
-    with _KNOWN_LOCK:
-        _KNOWN[key] = rows
-        _KNOWN.move_to_end(key)
-        while len(_KNOWN) > KNOWN_LAYERS:
-            _KNOWN.popitem(last=False)
+            _KNOWN.note(digest_of(geoms), len(geoms))
 
 
 def _base_rows(geoms: np.ndarray) -> tuple[int, bytes] | None:
     """The longest remembered layer that ``geoms`` starts with: its rows and digest."""
-    if is_disabled():
-        return None
-    with _KNOWN_LOCK:
-        known = dict(_KNOWN)
+    known = dict(_KNOWN.snapshot())
     lengths = sorted({n for n in known.values() if n <= len(geoms)}, reverse=True)
     for n in lengths:
         key = digest_of(geoms[:n])
@@ -137,7 +121,7 @@ def grown_union(
         if all(b is not None for b in bases) and added > 0:
             return _grow(label, frames, arrays, bases, build)  # type: ignore[arg-type]
     for key, g in zip(full_keys, arrays, strict=True):
-        _note(key, len(g))
+        _KNOWN.note(key, len(g))
     return _UNIONS.get(full_key, lambda: Dissolved(build(frames))), full_key, None
 
 

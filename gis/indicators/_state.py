@@ -276,6 +276,59 @@ def disabled() -> Iterator[None]:
         _DISABLED.on = before
 
 
+class KnownBases:
+    """Inputs a later, grown input may start with (a stored layer, a stored network): key → value.
+
+    Bounded (the newest ``max_entries``, a base grown from is moved to the newest end) and
+    thread-safe.  Nothing is registered while the kept state is off (:func:`disabled`): a full
+    recomputation of an edited copy would otherwise be found as the base of that same edit,
+    which then grows nothing.
+
+    >>> known = KnownBases(2)
+    >>> for key, rows in ((b"a", 1), (b"b", 2), (b"c", 3)):
+    ...     known.note(key, rows)
+    >>> known.touch(b"b"); known.snapshot()
+    [(b'c', 3), (b'b', 2)]
+    >>> with disabled():
+    ...     known.note(b"d", 4); known.snapshot()
+    []
+    """
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._items: OrderedDict[bytes, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def note(self, key: bytes, value: Any) -> None:
+        """Register ``key`` as the newest base (nothing while the kept state is off)."""
+        if is_disabled():
+            return
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+
+    def touch(self, key: bytes) -> None:
+        """Mark a registered base as just grown from."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+
+    def keep_only(self, keep: Callable[[bytes], bool]) -> None:
+        """Drop the bases for which ``keep(key)`` is false (their state is no longer kept)."""
+        with self._lock:
+            for key in [k for k in self._items if not keep(k)]:
+                del self._items[key]
+
+    def snapshot(self) -> list[tuple[bytes, Any]]:
+        """The bases, oldest first (none while the kept state is off)."""
+        if is_disabled():
+            return []
+        with self._lock:
+            return list(self._items.items())
+
+
 def frozen(*arrays: np.ndarray) -> None:
     """Make arrays read-only (values shared through a cache must not be changed in place)."""
     for array in arrays:

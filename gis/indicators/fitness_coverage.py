@@ -31,8 +31,6 @@ covering with the same cell join, exact or greedy, see :func:`suggest_sites`).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -50,7 +48,15 @@ from scipy.spatial import cKDTree
 
 from gis.errors import CrsError, ValidationError
 from gis.indicators._common import dissolve, lonlat, make_result, reason, require_all_metric
-from gis.indicators._state import WKBs, digest_of, frozen, geometries, is_disabled, register
+from gis.indicators._state import (
+    KnownBases,
+    WKBs,
+    digest_of,
+    frozen,
+    geometries,
+    is_disabled,
+    register,
+)
 from gis.result import IndicatorResult, empty_layer
 from gis.routing import (
     TIE_M,
@@ -516,9 +522,7 @@ def cell_network(
                 join = grown_join(base.join, base.access_m, edges.lines, kept, cells_xy)
             if join is not None:
                 _NETWORKS.touch(base_key)  # the stored county's network stays kept
-                with _KNOWN_LOCK:
-                    if base_key in _KNOWN_NETWORKS:
-                        _KNOWN_NETWORKS.move_to_end(base_key)
+                _KNOWN_NETWORKS.touch(base_key)
                 break
         if join is None:
             net = join_cells(graph, node_xy, edges, cells_xy)
@@ -535,18 +539,12 @@ def cell_network(
 
     net = _NETWORKS.get(key, build)
     if not is_disabled():
-        with _KNOWN_LOCK:
-            _KNOWN_NETWORKS[key] = (len(walk_nodes), nodes_key(len(walk_nodes)))
-            _KNOWN_NETWORKS.move_to_end(key)
-            for gone in [k for k in _KNOWN_NETWORKS if _NETWORKS.peek(k) is None]:
-                del _KNOWN_NETWORKS[gone]  # registered as long as the network is kept
-            while len(_KNOWN_NETWORKS) > _NETWORKS.max_entries:
-                _KNOWN_NETWORKS.popitem(last=False)
+        _KNOWN_NETWORKS.note(key, (len(walk_nodes), nodes_key(len(walk_nodes))))
+        _KNOWN_NETWORKS.keep_only(lambda k: _NETWORKS.peek(k) is not None)  # while kept
     return net, key
 
 
-_KNOWN_NETWORKS: OrderedDict[bytes, tuple[int, bytes]] = OrderedDict()
-_KNOWN_LOCK = threading.Lock()
+_KNOWN_NETWORKS = KnownBases(_NETWORKS.max_entries)
 
 
 def _kept_bases(
@@ -559,8 +557,7 @@ def _kept_bases(
     """
     if _NETWORKS.peek(key) is not None:
         return []
-    with _KNOWN_LOCK:
-        known = [] if is_disabled() else list(_KNOWN_NETWORKS.items())
+    known = _KNOWN_NETWORKS.snapshot()
     out: list[tuple[bytes, CellNetwork]] = []
     for base_key, (base_n, base_nodes) in reversed(known):
         if base_n <= n_nodes and nodes_key(base_n) == base_nodes:

@@ -26,7 +26,6 @@ blocks (the sparsest parts of the network).
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -47,7 +46,7 @@ from gis.indicators._common import (
     reason,
     require_all_metric,
 )
-from gis.indicators._state import WKBs, digest_of, geometries, is_disabled, register
+from gis.indicators._state import KnownBases, WKBs, digest_of, geometries, is_disabled, register
 from gis.result import IndicatorResult, empty_layer
 from gis.settings import ROAD_CLASS_NAMES, URBAN_ROAD_CLASSES, IndicatorSettings
 
@@ -718,8 +717,8 @@ class RoadState:
 ROAD_COLUMNS = ("road_class", "highway", "oneway", "name", "osm_id")
 """The columns the road density reads (with the geometry): part of the kept state's key."""
 _ROAD_STATES = register("road density state", 3)
-_KNOWN_ROADS: OrderedDict[bytes, int] = OrderedDict()
-_KNOWN_LOCK = threading.Lock()
+_KNOWN_ROADS = KnownBases(8)
+_REMEMBERED_LOCK = threading.Lock()
 
 
 def _roads_content(roads: gpd.GeoDataFrame) -> list[Any]:
@@ -758,32 +757,22 @@ def remember_roads(roads: gpd.GeoDataFrame | None) -> None:
     """
     if roads is None:
         return
-    with _KNOWN_LOCK:
+    with _REMEMBERED_LOCK:
         hit = _REMEMBERED.get(id(roads))
     if hit is not None and hit[0] is roads:
         key = hit[1]
     else:
         key = _digest_rows(_roads_content(roads), len(roads))
         _remember_frame(roads, key)
-    _note_roads(key, len(roads))
+    _KNOWN_ROADS.note(key, len(roads))
 
 
 def _remember_frame(roads: gpd.GeoDataFrame, key: bytes) -> None:
     if is_disabled():
         return
-    with _KNOWN_LOCK:
+    with _REMEMBERED_LOCK:
         _REMEMBERED.clear()  # the last frame only (holding it keeps its id unique)
         _REMEMBERED[id(roads)] = (roads, key)
-
-
-def _note_roads(key: bytes, rows: int) -> None:
-    if is_disabled():  # a full recomputation registers nothing
-        return
-    with _KNOWN_LOCK:
-        _KNOWN_ROADS[key] = rows
-        _KNOWN_ROADS.move_to_end(key)
-        while len(_KNOWN_ROADS) > 8:
-            _KNOWN_ROADS.popitem(last=False)
 
 
 def road_state(
@@ -808,8 +797,7 @@ def road_state(
     key = key_of(rows_key)
     grown: RoadState | None = None
     if _ROAD_STATES.peek(key) is None:
-        with _KNOWN_LOCK:
-            known = {} if is_disabled() else dict(_KNOWN_ROADS)
+        known = dict(_KNOWN_ROADS.snapshot())
         for n in sorted({n for n in known.values() if n < len(roads)}, reverse=True):
             base_rows = _digest_rows(content, n)
             if known.get(base_rows) != n:
@@ -825,7 +813,7 @@ def road_state(
     if grown is not None:
         kept = grown
         return _ROAD_STATES.get(key, lambda: kept)
-    _note_roads(rows_key, len(roads))
+    _KNOWN_ROADS.note(rows_key, len(roads))
     _remember_frame(roads, rows_key)  # the county's own roads: a later what-if's base
     return _ROAD_STATES.get(key, lambda: _full_state(roads, area, settings))
 

@@ -314,7 +314,7 @@ def test_grown_union_merges_locally_and_a_changed_row_is_a_miss(
 ) -> None:
     # only this test's layer remembered (an empty layer remembered by an earlier test would be
     # a base of every layer: growing from it is correct, but not what this test looks at)
-    monkeypatch.setattr(_grow, "_KNOWN", type(_grow._KNOWN)())
+    monkeypatch.setattr(_grow, "_KNOWN", _state.KnownBases(_grow.KNOWN_LAYERS))
     base = _frame([box(0, 0, 10, 10), box(10, 0, 20, 10), box(50, 50, 60, 60)])
     _grow.remember(base)
 
