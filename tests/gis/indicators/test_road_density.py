@@ -431,3 +431,56 @@ def test_key_rows_answer_membership_as_a_set_of_tuples(base, asked) -> None:
         rows = kind(np.array(base, dtype=np.int64).reshape(len(base), 4))
         got = rows.contains(np.array(asked, dtype=np.int64).reshape(len(asked), 4))
         assert got.tolist() == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2), st.floats(0, 100), st.floats(0, 100)), min_size=1, max_size=12
+    )
+)
+def test_union_lengths_are_the_lengths_of_the_unions(rows) -> None:
+    """Interval unions per group, against shapely's union of the same intervals as lines."""
+    import numpy as np
+
+    from gis.indicators.road_density import _union_lengths
+
+    rows = sorted((g, min(a, b), max(a, b)) for g, a, b in rows)
+    group = np.array([r[0] for r in rows])
+    ends = np.array([[r[1], r[2]] for r in rows])
+    got = dict(_union_lengths(group, ends))
+    for g in set(group.tolist()):
+        lines = [LineString([(a, 0), (b, 0)]) for k, a, b in rows if k == g and b > a]
+        want = unary_union(lines).length if lines else 0.0
+        assert got[g] == pytest.approx(want, abs=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(any_road, min_size=2, max_size=8), st.floats(1.0, 80.0))
+def test_near_same_road_pairs_are_every_pair_within_the_gap(rows, gap_m: float) -> None:
+    """The box-then-distance pairs are every ordered pair of the same road within the gap.
+
+    (An STRtree ``dwithin`` query, used before, missed two lines sharing an end when one
+    was 1e-113 m long.)
+    """
+    import numpy as np
+
+    from gis.indicators import road_density as rd
+
+    rows = _valid(rows)
+    if len(rows) < 2:
+        return
+    ways = rd._urban_ways(roads(rows))
+    geoms = np.asarray(ways.geometry.values, dtype=object)
+    names, classes = rd._names(ways), ways["road_class"].to_numpy(dtype=object)
+    want = [
+        (i, j)
+        for i in range(len(ways))
+        for j in range(len(ways))
+        if i != j
+        and rd._same_road_pairs(names[[i]], names[[j]], classes[[i]], classes[[j]])[0]
+        and shapely.distance(geoms[i], geoms[j]) <= gap_m
+    ]
+    pi, pj = rd._near_same_road(geoms, np.arange(len(ways)), names, classes, gap_m)
+    assert sorted(zip(pi.tolist(), pj.tolist(), strict=True)) == want
+    assert pi.tolist() == sorted(pi.tolist())  # grouped by way, as a query answers
