@@ -236,10 +236,12 @@ def _read_county(workspace: str | Path, database_url: str) -> Any:
 
 def _document(ws: Any, workspace: str | Path, year: int) -> dict[str, Any]:
     """Every indicator of ``ws`` for ``year`` and its assessment, as the result document."""
+    from gis.indicators._threads import sequential
     from gis.report import county_report
     from gis.settings import IndicatorSettings
 
-    report, results = county_report(ws, IndicatorSettings(year=int(year)))
+    with sequential():  # the batch keeps the cores busy with a county each
+        report, results = county_report(ws, IndicatorSettings(year=int(year)))
     return {
         "schema": RESULT_SCHEMA,
         "county_id": ws.county_id or Path(workspace).name,

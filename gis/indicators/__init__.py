@@ -14,6 +14,7 @@ from gis import county_data
 from gis.crs import require_metric
 from gis.indicators._common import NAMES as INDICATOR_NAMES
 from gis.indicators._common import dissolve, intersection_of
+from gis.indicators._threads import both
 from gis.indicators.county_figures import (
     compute_sewage_treatment_rate,
     compute_special_plans_approved_share,
@@ -136,16 +137,27 @@ def compute_all(ws: Workspace, settings: IndicatorSettings) -> list[IndicatorRes
     """
     built_up = ws.layers["built_up"]
     require_metric(built_up, "built_up")
-    parks = ws.layer("parks")
-    persons, source, is_estimate = urban_population(ws)
-    homes, homes_provenance = _housing(ws, built_up, parks, settings)
-    return [
-        compute_road_density(
+
+    def road_density() -> IndicatorResult:
+        return compute_road_density(
             ws.layers["roads"],
             built_up,
             settings=settings,
             provenance=_prov(ws, "roads", "built_up"),
-        ),
+        )
+
+    road, others = both(road_density, lambda: _area_indicators(ws, built_up, settings))
+    return [road, *others]
+
+
+def _area_indicators(
+    ws: Workspace, built_up: gpd.GeoDataFrame, settings: IndicatorSettings
+) -> list[IndicatorResult]:
+    """Every indicator but the road density, in :data:`INDICATOR_IDS` order."""
+    parks = ws.layer("parks")
+    persons, source, is_estimate = urban_population(ws)
+    homes, homes_provenance = _housing(ws, built_up, parks, settings)
+    return [
         compute_fitness_15min_coverage(
             ws.layers["walk_nodes"],
             ws.layers["walk_edges"],

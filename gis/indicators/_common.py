@@ -322,6 +322,39 @@ def pieces_of(area: BaseGeometry) -> np.ndarray:
     return pieces
 
 
+_COPIES: dict[int, tuple[BaseGeometry, BaseGeometry]] = {}
+
+
+def separate_copy(area: BaseGeometry) -> BaseGeometry:
+    """The same geometry as another object, the same one for the same ``area`` object.
+
+    GEOS builds a prepared geometry's indexes when first used, so one prepared geometry must
+    not be used by two threads at once (it crashed).  The road density runs beside the other
+    indicators (:func:`gis.indicators.compute_all`) on its own copy of the built-up area;
+    kept per area object (like :func:`pieces_of`) so its prepared indexes and pieces are
+    made once.  The copy is exact (WKB keeps every bit).
+
+    >>> from shapely import box
+    >>> a = box(0, 0, 1, 1)
+    >>> b = separate_copy(a)
+    >>> b is not a, b.equals_exact(a, 0.0), separate_copy(a) is b
+    (True, True, True)
+    """
+    with _DISSOLVED_LOCK:
+        hit = _COPIES.get(id(area))
+        if hit is not None and hit[0] is area:
+            return hit[1]
+    copy = shapely.from_wkb(shapely.to_wkb(area))
+    with _DISSOLVED_LOCK:
+        hit = _COPIES.get(id(area))
+        if hit is not None and hit[0] is area:
+            return hit[1]  # made meanwhile by another thread: one copy per area
+        _COPIES[id(area)] = (area, copy)  # holding the area keeps its id unique
+        while len(_COPIES) > DISSOLVE_CACHE_SIZE:
+            del _COPIES[next(iter(_COPIES))]
+    return copy
+
+
 def clip_lines(lines: np.ndarray, area: BaseGeometry) -> np.ndarray:
     """Each line intersected with ``area``: the same as ``shapely.intersection(lines, area)``.
 

@@ -20,6 +20,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import geopandas as gpd
@@ -249,17 +250,21 @@ class StateCache:
             self.hits = self.misses = 0
 
 
-_DISABLED = threading.local()
+_DISABLED: ContextVar[bool] = ContextVar("indicator_state_disabled", default=False)
 
 
 def is_disabled() -> bool:
-    """Whether this thread computes without the kept state (:func:`disabled`)."""
-    return bool(getattr(_DISABLED, "on", False))
+    """Whether this context computes without the kept state (:func:`disabled`).
+
+    A context variable, not a thread-local: the threads an indicator computation starts
+    (:mod:`gis.indicators._threads`) run in a copy of its context and see the same switch.
+    """
+    return _DISABLED.get()
 
 
 @contextmanager
 def disabled() -> Iterator[None]:
-    """Compute without any kept state in this thread: every cache misses and stores nothing.
+    """Compute without any kept state in this context: every cache misses and stores nothing.
 
     For benchmarks and tests that need a full recomputation to compare with.
 
@@ -268,12 +273,11 @@ def disabled() -> Iterator[None]:
     ...     cache.get(b"k", lambda: 1), len(cache)
     (1, 0)
     """
-    before = is_disabled()
-    _DISABLED.on = True
+    token = _DISABLED.set(True)
     try:
         yield
     finally:
-        _DISABLED.on = before
+        _DISABLED.reset(token)
 
 
 class KnownBases:

@@ -45,8 +45,10 @@ from gis.indicators._common import (
     missing_result,
     reason,
     require_all_metric,
+    separate_copy,
 )
 from gis.indicators._state import KnownBases, WKBs, digest_of, geometries, is_disabled, register
+from gis.indicators._threads import both
 from gis.result import IndicatorResult, empty_layer
 from gis.settings import ROAD_CLASS_NAMES, URBAN_ROAD_CLASSES, IndicatorSettings
 
@@ -109,7 +111,7 @@ def compute_road_density(
         "dead_end_edge_buffer_m": settings.dead_end_edge_buffer_m,
         "urban_road_classes": list(CLASS_ORDER),
     }
-    area = dissolve(built_up)
+    area = separate_copy(dissolve(built_up))  # its own: it runs beside the other indicators
     if area.area <= 0:
         return missing_result(
             INDICATOR_ID,
@@ -879,20 +881,28 @@ def _full_state(
     urban = _urban_ways(roads)
     geoms = np.asarray(urban.geometry.values, dtype=object)
     segments = unique_segments(geoms)
+    shapely.prepare(area)  # its prepared indexes serve one thread only: the blocks' reads none
     clipped = clip_lines(geoms, area)  # used twice
-    lengths_m, paired_m, repeated_m = _counted_lengths(
-        urban, segments, clipped, area, settings.dual_carriageway_gap_m
-    )
-    distinct = _distinct_ways(urban)
+
+    def faces() -> tuple[np.ndarray | None, np.ndarray | None]:
+        return _blocks(clipped, area, settings.sparsest_blocks_n)
+
+    def lengths_and_dead_ends() -> tuple[tuple[np.ndarray, np.ndarray, float], np.ndarray]:
+        lengths = _counted_lengths(urban, segments, clipped, area, settings.dual_carriageway_gap_m)
+        return lengths, _dead_end_points(driving)
+
     driving = _driving_lines(roads)
-    dead_xy = _dead_end_points(driving)
+    # the blocks on another core when one is free (GEOS releases the GIL), the rest here
+    (blocks, areas), ((lengths_m, paired_m, repeated_m), dead_xy) = both(
+        faces, lengths_and_dead_ends
+    )
     inner = (
         within_inner(area, np.asarray(shapely.points(dead_xy)), settings.dead_end_edge_buffer_m)
         if len(dead_xy)
         else np.zeros(0, dtype=bool)
     )
+    distinct = _distinct_ways(urban)
     counts = _dead_counts(np.asarray(distinct.geometry.values, dtype=object), dead_xy[inner])
-    blocks, areas = _blocks(clipped, area, settings.sparsest_blocks_n)
     return RoadState(
         urban,
         urban["road_class"].to_numpy(),

@@ -1,0 +1,100 @@
+"""Two parts of an indicator computation at once, on the machine's other cores.
+
+GEOS (through shapely's array functions) releases the GIL, so the road density and the
+other indicators, or the street blocks and the dual-carriageway pairing, can run at the same
+time in threads of one process.  A part is handed to another thread only when one of the
+process's spare slots is free (``BAICHENG_INDICATOR_THREADS``, default one fewer than the
+cores, at most 3); otherwise it runs in the calling thread.  So nested or concurrent
+computations never wait for one another's slots, and a machine with one core, or
+``BAICHENG_INDICATOR_THREADS=0``, computes everything in order as before.  The other thread
+runs in a copy of the caller's context (:func:`gis.indicators._state.disabled` holds there
+too) and its exception, if any, is raised in the caller.
+
+The province batch computes each county in one thread (:func:`sequential`): it already keeps
+every core busy with a county each, and it measures each county's CPU time by its thread.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+A = TypeVar("A")
+B = TypeVar("B")
+
+ENV_THREADS = "BAICHENG_INDICATOR_THREADS"
+MAX_SPARE = 3
+
+
+def spare_threads(environ: Mapping[str, str] = os.environ) -> int:
+    """Threads an indicator computation may start besides its own (``BAICHENG_INDICATOR_THREADS``).
+
+    >>> spare_threads({ENV_THREADS: "0"}), spare_threads({ENV_THREADS: "2"})
+    (0, 2)
+    >>> 0 <= spare_threads({}) <= MAX_SPARE
+    True
+    """
+    text = environ.get(ENV_THREADS, "").strip()
+    if text.isdigit():
+        return int(text)
+    return max(0, min(MAX_SPARE, (os.cpu_count() or 1) - 1))
+
+
+_SLOTS = threading.BoundedSemaphore(max(1, spare_threads()))
+_SEQUENTIAL: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "indicators_sequential", default=False
+)
+
+
+@contextmanager
+def sequential() -> Iterator[None]:
+    """Compute in the calling thread only, within the block (the province batch's counties)."""
+    token = _SEQUENTIAL.set(True)
+    try:
+        yield
+    finally:
+        _SEQUENTIAL.reset(token)
+
+
+def _take_slot() -> bool:
+    if _SEQUENTIAL.get() or spare_threads() == 0:
+        return False
+    return _SLOTS.acquire(blocking=False)
+
+
+def both(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
+    """``(first(), second())``, ``first`` on another thread when a slot is free.
+
+    ``second`` runs in the calling thread meanwhile.  An exception of either is raised here
+    once both have ended (``first``'s when both fail).
+
+    >>> both(lambda: 1 + 1, lambda: "two")
+    (2, 'two')
+    """
+    if not _take_slot():
+        return first(), second()
+    context = contextvars.copy_context()
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = context.run(first)
+        except BaseException as exc:  # noqa: BLE001 -- handed to the caller below
+            box["error"] = exc
+        finally:
+            _SLOTS.release()
+
+    worker = threading.Thread(target=run, name="indicators", daemon=True)
+    worker.start()
+    try:
+        second_value = second()
+    finally:
+        worker.join()
+    if "error" in box:
+        raise box["error"]
+    first_value: A = box["value"]
+    return first_value, second_value

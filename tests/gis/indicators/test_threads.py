@@ -1,0 +1,82 @@
+"""The indicators computed on two threads: the same results as in one, errors handed back."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from gis.indicators import _threads
+from gis.indicators._state import disabled, is_disabled
+
+
+def test_both_runs_the_first_on_another_thread_when_a_slot_is_free(monkeypatch) -> None:
+    monkeypatch.setenv(_threads.ENV_THREADS, "1")
+    here = threading.get_ident()
+    first, second = _threads.both(threading.get_ident, threading.get_ident)
+    assert second == here
+    assert first != here
+
+
+def test_without_spare_threads_or_in_the_batch_everything_runs_here(monkeypatch) -> None:
+    here = threading.get_ident()
+    monkeypatch.setenv(_threads.ENV_THREADS, "0")
+    assert _threads.both(threading.get_ident, threading.get_ident) == (here, here)
+    monkeypatch.setenv(_threads.ENV_THREADS, "1")
+    with _threads.sequential():
+        assert _threads.both(threading.get_ident, threading.get_ident) == (here, here)
+
+
+def test_nested_calls_never_wait_for_a_slot(monkeypatch) -> None:
+    """With every slot taken, a nested call runs in its own thread instead of waiting."""
+    monkeypatch.setenv(_threads.ENV_THREADS, "1")
+
+    def inner() -> tuple[int, int]:
+        return _threads.both(lambda: 1, lambda: 2)
+
+    assert _threads.both(inner, inner) == ((1, 2), (1, 2))
+
+
+def test_the_other_thread_sees_the_kept_state_switch(monkeypatch) -> None:
+    monkeypatch.setenv(_threads.ENV_THREADS, "1")
+    with disabled():
+        assert _threads.both(is_disabled, is_disabled) == (True, True)
+    assert _threads.both(is_disabled, is_disabled) == (False, False)
+
+
+def test_an_error_of_either_part_is_raised_after_both_ended(monkeypatch) -> None:
+    monkeypatch.setenv(_threads.ENV_THREADS, "1")
+    ended: list[str] = []
+
+    def fails() -> None:
+        raise ValueError("first")
+
+    def slow() -> str:
+        ended.append("second")
+        return "ok"
+
+    with pytest.raises(ValueError, match="first"):
+        _threads.both(fails, slow)
+    assert ended == ["second"]
+    with pytest.raises(KeyError):
+        _threads.both(lambda: 1, lambda: {}["x"])
+    # the slot was given back: the next call still gets another thread
+    here = threading.get_ident()
+    assert _threads.both(threading.get_ident, lambda: 0)[0] != here
+
+
+def test_the_indicators_are_the_same_on_one_thread_and_two(monkeypatch, demo_workspace) -> None:
+    """Every value, detail and gap layer of the demo, computed in order and on two threads."""
+    from gis.indicators import compute_all
+    from gis.settings import IndicatorSettings
+
+    def dump(threads: str) -> list:
+        monkeypatch.setenv(_threads.ENV_THREADS, threads)
+        with disabled():
+            results = compute_all(demo_workspace.to_metric(), IndicatorSettings())
+        return [
+            (r.id, r.value, repr(r.details), None if r.layer is None else r.layer.to_wkt().to_csv())
+            for r in results
+        ]
+
+    assert dump("1") == dump("0")
