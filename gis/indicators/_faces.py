@@ -1,0 +1,233 @@
+"""The faces of a noded line network (street blocks), traced with arrays, not GEOS's polygonizer.
+
+:func:`faces` returns the polygons ``shapely.polygonize`` returns for lines that meet only at
+shared vertices (``shapely.union_all``'s output): every bounded face of the network, dangles
+and cut edges left out, islands as holes.  At 2,000 km² (89,000 blocks from 230,000 noded
+lines) GEOS's polygonizer took 2.1 s CPU; tracing the faces as below takes a fraction of it.
+
+The network is cut into 2-point segments, each a pair of half-edges (one each way).  Around
+every vertex the half-edges leaving it are sorted by angle; the half-edge after ``h`` on the
+face to its left leaves ``h``'s end just clockwise of ``h``'s way back.  Following "after"
+from every half-edge walks every face's boundary once: counter-clockwise (positive area)
+around a bounded face, clockwise around the outside of each connected part.  An edge whose
+two half-edges lie on the same walk has the same face on both sides (a dangle or a bridge):
+those are removed and the walks traced again.  Walks are labelled and ordered with pointer
+jumping (``log2`` of the longest walk rounds of array gathers).  Each clockwise walk is a
+hole of the smallest counter-clockwise walk around it, or the outside if none.
+
+A walk that passes a vertex twice (a face pinched at a vertex: a loop touching the block's
+edge at one point) is not a valid ring; such faces, rare in street networks, are left to
+GEOS's polygonizer, given that face's own edges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+IntArray = npt.NDArray[np.int64]
+
+
+def faces(lines: np.ndarray) -> np.ndarray:
+    """Polygons of the bounded faces of noded lines (``shapely.polygonize``'s, any order).
+
+    ``lines`` must meet only at their ends, with no stretch twice (``union_all``'s parts);
+    points, empty and zero-length lines are ignored.
+
+    >>> from shapely import LineString
+    >>> grid = [LineString([(0, y), (2, y)]) for y in (0, 1)] + [
+    ...     LineString([(x, 0), (x, 1)]) for x in (0, 1, 2)] + [LineString([(2, 1), (3, 3)])]
+    >>> noded = shapely.get_parts(shapely.union_all(grid))
+    >>> sorted(p.area for p in faces(noded))
+    [1.0, 1.0]
+    """
+    lines = np.asarray(lines, dtype=object)
+    lines = lines[shapely.get_type_id(lines) == shapely.GeometryType.LINESTRING]
+    lines = lines[shapely.length(lines) > 0]
+    if len(lines) == 0:
+        return np.zeros(0, dtype=object)
+    net = _Network.of(lines)
+    keep = np.ones(len(lines), dtype=bool)
+    while True:  # trace, drop the lines with one face on both sides, trace again
+        edges = np.flatnonzero(keep)
+        origin, after = _half_edges(net, edges)
+        walk = _walks(after)
+        cut = walk[0::2] == walk[1::2]
+        if not cut.any():
+            break
+        keep[edges[cut]] = False  # removing every bridge leaves none: one more round at most
+        if not keep.any():
+            return np.zeros(0, dtype=object)
+    return _polygons(net, edges, origin, after, walk)
+
+
+@dataclass(frozen=True)
+class _Network:
+    """The lines' coordinates, where each starts and ends, its end nodes and shoelace sum."""
+
+    xy: np.ndarray
+    start: IntArray
+    stop: IntArray
+    node: IntArray  # (n, 2): the node at each line's start and end
+    along: np.ndarray  # per line, the sum of x_i y_i+1 - x_i+1 y_i (centred coordinates)
+
+    @classmethod
+    def of(cls, lines: np.ndarray) -> _Network:
+        xy, which = shapely.get_coordinates(lines, return_index=True)
+        start = np.searchsorted(which, np.arange(len(lines)))
+        stop = np.r_[start[1:], len(which)] - 1
+        ends = np.concatenate([xy[start], xy[stop]])
+        # ends matched exactly: a complex number sorts by x, then y
+        _, node = np.unique(ends.view(np.complex128).ravel(), return_inverse=True)
+        node = np.asarray(node).ravel()
+        c = xy - xy.mean(axis=0)  # centred: the products stay small
+        same = np.flatnonzero(which[1:] == which[:-1])
+        cross = c[same, 0] * c[same + 1, 1] - c[same + 1, 0] * c[same, 1]
+        along = np.bincount(which[same], weights=cross, minlength=len(lines))
+        nodes = np.column_stack([node[: len(lines)], node[len(lines) :]])
+        return cls(xy, start, stop, nodes, along)
+
+
+def _half_edges(net: _Network, edges: IntArray) -> tuple[IntArray, IntArray]:
+    """Half-edge ``2i`` runs line ``edges[i]`` forwards, ``2i + 1`` backwards: origins, "after".
+
+    ``after[h]`` is the half-edge that follows ``h`` on the face to its left: of those
+    leaving ``h``'s end, the one just clockwise of ``h``'s twin.
+    """
+    origin = net.node[edges].ravel()  # 2i: start -> stop, 2i + 1: stop -> start
+    s, e = net.start[edges], net.stop[edges]
+    first = np.empty((2 * len(edges), 2))
+    first[0::2] = net.xy[s + 1] - net.xy[s]  # leaving along the first or the last segment
+    first[1::2] = net.xy[e - 1] - net.xy[e]
+    angle = np.arctan2(first[:, 1], first[:, 0])
+    order = np.lexsort((angle, origin))  # around each vertex, counter-clockwise
+    sorted_origin = origin[order]
+    lowest = np.searchsorted(sorted_origin, sorted_origin, side="left")
+    highest = np.searchsorted(sorted_origin, sorted_origin, side="right") - 1
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    p = position[np.arange(len(origin)) ^ 1]  # where each half-edge's twin sits
+    after: IntArray = order[np.where(p == lowest[p], highest[p], p - 1)]
+    return origin, after
+
+
+def _walks(after: IntArray) -> IntArray:
+    """Each half-edge's walk, labelled by its least half-edge (pointer jumping).
+
+    After round ``k`` a label is the least of the ``2**k`` half-edges from it on; a round
+    that changes no label changes none later (each label is then at most the next one's).
+    """
+    label = np.arange(len(after))
+    step = after.copy()
+    while True:
+        least = np.minimum(label, label[step])
+        if np.array_equal(least, label):
+            return label
+        label, step = least, step[step]
+
+
+def _ranks(after: IntArray, walk: IntArray) -> IntArray:
+    """Each half-edge's place on its walk, counted from the walk's least half-edge."""
+    n = len(after)
+    step = np.where(walk[after] == after, -1, after)  # each walk cut open before its head
+    to_end = (step >= 0).astype(np.int64)  # steps to the walk's last half-edge
+    live = np.flatnonzero(step >= 0)
+    while len(live):
+        nxt = step[live]
+        to_end[live] += to_end[nxt]
+        step[live] = step[nxt]
+        live = live[step[live] >= 0]
+    length = np.bincount(walk, minlength=n)[walk]
+    ranks: IntArray = length - 1 - to_end
+    return ranks
+
+
+def _polygons(
+    net: _Network, edges: IntArray, origin: IntArray, after: IntArray, walk: IntArray
+) -> np.ndarray:
+    """The faces as polygons: counter-clockwise walks with the clockwise walks inside them."""
+    labels, compact = np.unique(walk, return_inverse=True)
+    compact = np.asarray(compact).ravel()
+    n_walks = len(labels)
+    # each half-edge's coordinates but its last, forwards or backwards along its line
+    line = np.repeat(edges, 2)
+    forwards = np.arange(len(line)) % 2 == 0
+    first = np.where(forwards, net.start[line], net.stop[line])
+    count = net.stop[line] - net.start[line]
+    along = net.along[line]
+    area = 0.5 * np.bincount(compact, weights=np.where(forwards, along, -along))
+    order = np.lexsort((_ranks(after, walk), compact))
+    offset = np.repeat(np.cumsum(count[order]) - count[order], count[order])
+    step = np.arange(int(count.sum())) - offset
+    index = np.repeat(first[order], count[order]) + np.where(
+        np.repeat(forwards[order], count[order]), step, -step
+    )
+    ring_of = np.repeat(compact[order], count[order])
+    start = np.searchsorted(ring_of, np.arange(n_walks))
+    stops = np.r_[start[1:], len(index)]
+    coords = np.insert(net.xy[index], stops, net.xy[index[start]], axis=0)  # closed
+    rings = np.asarray(
+        shapely.linearrings(coords, indices=np.insert(ring_of, stops, np.arange(n_walks))),
+        dtype=object,
+    )
+    pinched = _pinched(compact, origin, n_walks)
+    shells, holes = np.flatnonzero(area > 0), np.flatnonzero(area < 0)
+    owner = _owners(rings, shells, holes, area)
+    inside = owner >= 0
+    polygon_of = np.concatenate([np.arange(len(shells)), owner[inside]])
+    members = np.concatenate([shells, holes[inside]])
+    grouped = np.argsort(polygon_of, kind="stable")  # each shell first, then its holes
+    polygons = np.asarray(
+        shapely.polygons(rings[members[grouped]], indices=polygon_of[grouped]), dtype=object
+    )
+    bad = np.zeros(len(shells), dtype=bool)
+    bad[pinched[shells]] = True
+    bad[owner[inside][pinched[holes[inside]]]] = True
+    for i in np.flatnonzero(bad).tolist():
+        polygons[i] = _polygonized(polygons[i])
+    return polygons
+
+
+def _pinched(walk: IntArray, origin: IntArray, n_walks: int) -> npt.NDArray[np.bool_]:
+    """Which walks pass some vertex more than once."""
+    pairs = walk * (int(origin.max()) + 1) + origin
+    values, counts = np.unique(pairs, return_counts=True)
+    out = np.zeros(n_walks, dtype=bool)
+    out[values[counts > 1] // (int(origin.max()) + 1)] = True
+    return out
+
+
+def _owners(rings: np.ndarray, shells: IntArray, holes: IntArray, area: np.ndarray) -> IntArray:
+    """For each clockwise walk, the smallest shell (index into ``shells``) around it, or -1."""
+    owner = np.full(len(holes), -1, dtype=np.int64)
+    if len(holes) == 0 or len(shells) == 0:
+        return owner
+    outlines = np.asarray(shapely.polygons(rings[shells]), dtype=object)
+    points = shapely.get_point(rings[holes], 0)
+    hole_of, shell_of = shapely.STRtree(outlines).query(points, predicate="within")
+    if len(hole_of) == 0:
+        return owner
+    best = np.lexsort((area[shells][shell_of], hole_of))  # smallest area first per hole
+    first = best[np.r_[True, hole_of[best][1:] != hole_of[best][:-1]]]
+    owner[hole_of[first]] = shell_of[first]
+    return owner
+
+
+def _polygonized(face: shapely.Polygon) -> shapely.Polygon:
+    """A pinched face as GEOS's polygonizer makes it from the face's own edges.
+
+    Of the polygons made (the face, and the loops touching it), the face is the one with
+    the largest box.
+    """
+    edges = shapely.get_parts(shapely.union_all(shapely.get_rings(face)))
+    made = np.asarray(shapely.get_parts(shapely.polygonize(edges)), dtype=object)
+    if len(made) == 0:
+        return face
+    box = shapely.bounds(made)
+    size = (box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1])
+    best = np.lexsort((-shapely.area(made), -size))[0]
+    polygon: shapely.Polygon = made[best]
+    return polygon
