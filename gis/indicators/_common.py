@@ -249,6 +249,8 @@ def intersection_of(a: BaseGeometry, b: BaseGeometry) -> BaseGeometry:
     Meant for :func:`dissolve`'s results, which are the same objects while a layer is
     unchanged: the residential land inside the built-up area is needed by two indicators
     (1.8 s CPU each at 2,000 km²).  A pair is recognised by identity, never by value.
+    Two (valid) polygonal geometries are overlaid by :func:`clip_polygons` (``b`` cut in
+    pieces): the same point set less any lines and points.
 
     >>> from shapely import box
     >>> a, b = box(0, 0, 2, 2), box(1, 1, 3, 3)
@@ -262,7 +264,8 @@ def intersection_of(a: BaseGeometry, b: BaseGeometry) -> BaseGeometry:
             _INTERSECTED[key] = hit  # most recently used last
     if hit is not None and hit[0] is a and hit[1] is b:
         return hit[2]
-    out: BaseGeometry = a.intersection(b)
+    polygonal = {a.geom_type, b.geom_type} <= {"Polygon", "MultiPolygon"}
+    out: BaseGeometry = clip_polygons(a, b) if polygonal else a.intersection(b)
     with _DISSOLVED_LOCK:
         _INTERSECTED[key] = (a, b, out)  # holding a and b keeps their ids unique
         while len(_INTERSECTED) > DISSOLVE_CACHE_SIZE:
@@ -397,6 +400,143 @@ def clip_lines(lines: np.ndarray, area: BaseGeometry) -> np.ndarray:
     joined[split] = shapely.line_merge(joined[split], directed=True)
     out[edge[multi]] = joined
     return out
+
+
+def clip_polygons(
+    geom: BaseGeometry, area: BaseGeometry, *, pieces: np.ndarray | None = None
+) -> BaseGeometry:
+    """The polygonal part of ``geom ∩ area``, overlaid in pieces near the area's edge.
+
+    ``geom`` is polygonal with parts that do not overlap (a dissolve).  The same point set
+    as ``shapely.intersection(geom, area)`` less any lines and points: each part of ``geom``
+    the (prepared) area covers is kept as it is, one it misses is dropped, and only those
+    crossing its edge are intersected, each with the pieces of the area it meets
+    (``pieces``, by default :func:`pieces_of`), the pieces of a part unioned again where a
+    cut split them.  The overlay of a county's 8,500 green-space parts with its built-up
+    area of 146,000 vertices took 0.6 s whole and 0.3 s so.  Parts may come in another
+    order; an overlay GEOS fails is done on the 1 mm grid (as :func:`robust_overlay`).
+
+    >>> from shapely import box
+    >>> parks = shapely.MultiPolygon([box(1, 1, 2, 2), box(9, 0, 11, 1), box(20, 0, 21, 1)])
+    >>> clip_polygons(parks, box(0, 0, 10, 10)).area
+    2.0
+    """
+    parts = _polygons_of(np.asarray([geom], dtype=object))
+    inside, _ = _sides(parts, area, _pieces(area, pieces), outside=False)
+    return _multipolygon(inside)
+
+
+def split_polygons(
+    geom: BaseGeometry, area: BaseGeometry, *, pieces: np.ndarray | None = None
+) -> tuple[BaseGeometry, BaseGeometry]:
+    """``geom ∩ area`` and ``geom − area`` (polygonal parts), as :func:`clip_polygons`.
+
+    A part crossing the area's edge loses the pieces of the area it meets, one after the
+    other.
+
+    >>> from shapely import box
+    >>> homes = shapely.MultiPolygon([box(1, 1, 2, 2), box(9, 0, 11, 1), box(20, 0, 21, 1)])
+    >>> [g.area for g in split_polygons(homes, box(0, 0, 10, 10))]
+    [2.0, 2.0]
+    """
+    parts = _polygons_of(np.asarray([geom], dtype=object))
+    inside, outside = _sides(parts, area, _pieces(area, pieces), outside=True)
+    return _multipolygon(inside), _multipolygon(outside)
+
+
+def _pieces(area: BaseGeometry, pieces: np.ndarray | None) -> np.ndarray:
+    """The given pieces of ``area`` (prepared), or :func:`pieces_of` it."""
+    if pieces is None:
+        return pieces_of(area)
+    shapely.prepare(pieces)
+    return pieces
+
+
+def _sides(
+    parts: np.ndarray, area: BaseGeometry, pieces: np.ndarray, *, outside: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Polygons of ``parts ∩ area`` and (when ``outside``) of ``parts − area``."""
+    covered, meets = _located(parts, area, pieces)
+    edge = parts[meets & ~covered]
+    whole_in, whole_out = parts[covered], parts[~meets]
+    if len(edge) == 0:
+        return whole_in, whole_out
+    part_of, piece_of = shapely.STRtree(pieces).query(edge, predicate="intersects")
+    order = np.argsort(part_of, kind="stable")
+    part_of, piece_of = part_of[order], piece_of[order]
+    counts = np.bincount(part_of, minlength=len(edge))
+    rank = np.arange(len(part_of)) - np.searchsorted(part_of, np.arange(len(edge)))[part_of]
+    # every (part, piece) pair at once; a part's cuts joined again in one union per part
+    cuts = _overlay_each(shapely.intersection, edge[part_of], pieces[piece_of])
+    single = counts[part_of] == 1
+    multi = np.flatnonzero(counts > 1)
+    table = np.full((len(multi), int(counts.max(initial=1))), None, dtype=object)
+    table[np.searchsorted(multi, part_of[~single]), rank[~single]] = cuts[~single]
+    joined = _overlay_each(_union_rows, table, table) if len(multi) else table[:, 0]
+    inside = np.concatenate([whole_in, _polygons_of(cuts[single]), _polygons_of(joined)])
+    if not outside:
+        return inside, whole_out
+    rest = edge.copy()
+    for r in range(int(counts.max(initial=0))):  # the r-th piece each part meets
+        at = rank == r
+        rest[part_of[at]] = _overlay_each(
+            shapely.difference, rest[part_of[at]], pieces[piece_of[at]]
+        )
+    return inside, np.concatenate([whole_out, _polygons_of(rest)])
+
+
+def _located(
+    parts: np.ndarray, area: BaseGeometry, pieces: np.ndarray
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Which parts the area covers and which it meets (``covers``, ``intersects``).
+
+    Tested against the pieces first: a part a piece covers is covered, one whose box meets
+    no piece is not met; the (prepared) area itself answers for the others.
+    """
+    part_of, piece_of = shapely.STRtree(pieces).query(parts)
+    covered = np.zeros(len(parts), dtype=bool)
+    covered[part_of[shapely.covers(pieces[piece_of], parts[part_of])]] = True
+    meets = covered.copy()
+    meets[part_of] = True
+    maybe = np.flatnonzero(meets & ~covered)
+    shapely.prepare(area)
+    covered[maybe] = shapely.covers(area, parts[maybe])
+    maybe = maybe[~covered[maybe]]
+    meets[maybe] = shapely.intersects(area, parts[maybe])
+    return covered, meets
+
+
+def _overlay_each(op: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element-wise ``op(a, b)``, on the 1 mm grid if GEOS fails (as :func:`robust_overlay`)."""
+    try:
+        out = op(a, b)
+    except shapely.errors.GEOSException:
+        out = op(a, b, grid_size=SNAP_GRID_M)
+    return np.asarray(out, dtype=object)
+
+
+def _union_rows(table: np.ndarray, _: np.ndarray, grid_size: float | None = None) -> np.ndarray:
+    """The union of each row of ``table`` (for :func:`_overlay_each`; ``None`` ignored)."""
+    return np.asarray(shapely.union_all(table, grid_size=grid_size, axis=1), dtype=object)
+
+
+def _polygons_of(geoms: np.ndarray) -> np.ndarray:
+    """The non-empty polygons of the geometries' polygonal parts (lines and points dropped)."""
+    if len(geoms) == 0:
+        return np.zeros(0, dtype=object)
+    kind = shapely.get_type_id(geoms)
+    plain = (kind == shapely.GeometryType.POLYGON) | (kind == shapely.GeometryType.MULTIPOLYGON)
+    geoms = np.asarray(geoms, dtype=object).copy()
+    geoms[~plain] = [_polygonal(g) for g in geoms[~plain]]
+    parts = np.asarray(shapely.get_parts(geoms), dtype=object)
+    return parts[~shapely.is_empty(parts)]
+
+
+def _multipolygon(parts: np.ndarray) -> BaseGeometry:
+    """The polygons as one MultiPolygon, an empty polygon for none."""
+    if len(parts) == 0:
+        return shapely.Polygon()
+    return cast(BaseGeometry, shapely.multipolygons(parts))
 
 
 def _polygonal(geom: BaseGeometry) -> BaseGeometry:
