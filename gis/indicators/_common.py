@@ -224,7 +224,7 @@ def union_polygons(polys: Sequence[BaseGeometry] | np.ndarray) -> BaseGeometry:
         return shapely.union_all(geoms)
     parts = shapely.get_parts(geoms)
     parts = parts[~shapely.is_empty(parts)]
-    left, right = shapely.STRtree(parts).query(parts, predicate="intersects")
+    left, right = _meeting_pairs(parts)
     n = len(parts)
     graph = sp.coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
     _, label = connected_components(graph, directed=False)
@@ -238,6 +238,28 @@ def union_polygons(polys: Sequence[BaseGeometry] | np.ndarray) -> BaseGeometry:
     if len(merged) == 1:
         return cast(BaseGeometry, merged[0])
     return cast(BaseGeometry, shapely.multipolygons(merged))
+
+
+def _meeting_pairs(parts: np.ndarray) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """The pairs ``i < j`` of polygons that intersect, each tested by the larger one prepared.
+
+    An STRtree query with a predicate prepares the smaller polygon whose box meets a large
+    one's, and then costs the size of the large one: the 403 parts of a built-up area of
+    146,000 vertices (most of them islands in the holes of one) took 0.54 s so, 0.03 s here.
+
+    >>> from shapely import box
+    >>> _meeting_pairs(np.array([box(0, 0, 2, 2), box(1, 1, 3, 3), box(5, 5, 6, 6)]))
+    (array([0]), array([1]))
+    """
+    left, right = shapely.STRtree(parts).query(parts)  # boxes that meet
+    keep = left < right
+    left, right = left[keep], right[keep]
+    size = shapely.get_num_coordinates(parts)
+    first = size[left] >= size[right]
+    big, small = np.where(first, left, right), np.where(first, right, left)
+    shapely.prepare(parts[np.unique(big)])
+    hit = shapely.intersects(parts[big], parts[small])
+    return left[hit], right[hit]
 
 
 _INTERSECTED: dict[tuple[int, int], tuple[BaseGeometry, BaseGeometry, BaseGeometry]] = {}

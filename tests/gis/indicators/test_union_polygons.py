@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import shapely
 import shapely.affinity
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box
 
-from gis.indicators._common import union_polygons
+from gis.indicators._common import _meeting_pairs, union_polygons
 
 boxes = st.lists(
     st.tuples(st.integers(0, 40), st.integers(0, 40), st.integers(1, 12), st.integers(1, 12)),
@@ -36,3 +37,18 @@ def test_touching_and_nested_polygons_merge_and_disjoint_ones_stay() -> None:
     assert got.geom_type == "MultiPolygon" and len(got.geoms) == 2
     assert sorted(p.area for p in got.geoms) == [1.0, 2.0]
     assert union_polygons([shapely.MultiPolygon([box(0, 0, 1, 1), box(3, 0, 4, 1)])]).area == 2.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(boxes, st.booleans())
+def test_meeting_pairs_are_the_strtree_intersects_pairs(
+    rects: list[tuple[int, int, int, int]], rot: bool
+) -> None:
+    polys = [box(x, y, x + w, y + h).segmentize(0.5 + (x % 3)) for x, y, w, h in rects]
+    if rot:
+        polys = [shapely.affinity.rotate(p, 30, origin=(0, 0)) for p in polys]
+    parts = np.asarray(polys, dtype=object)
+    left, right = shapely.STRtree(parts).query(parts, predicate="intersects")
+    want = {(a, b) for a, b in zip(left.tolist(), right.tolist(), strict=True) if a < b}
+    got_left, got_right = _meeting_pairs(np.asarray(polys, dtype=object))
+    assert set(zip(got_left.tolist(), got_right.tolist(), strict=True)) == want
