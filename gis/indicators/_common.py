@@ -193,8 +193,8 @@ def dissolve(gdf: gpd.GeoDataFrame | None) -> BaseGeometry:
         return cached
     geoms = shapely.make_valid(raw)
     geoms = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)]
-    polys = [_polygonal(g) for g in geoms]
-    out: BaseGeometry = union_polygons([p for p in polys if not p.is_empty])
+    polys = _polygonal_each(geoms)
+    out: BaseGeometry = union_polygons(polys[~shapely.is_empty(polys)])
     with _DISSOLVED_LOCK:
         _DISSOLVED[key] = out
         while len(_DISSOLVED) > DISSOLVE_CACHE_SIZE:
@@ -546,12 +546,21 @@ def _polygons_of(geoms: np.ndarray) -> np.ndarray:
     """The non-empty polygons of the geometries' polygonal parts (lines and points dropped)."""
     if len(geoms) == 0:
         return np.zeros(0, dtype=object)
+    parts = np.asarray(shapely.get_parts(_polygonal_each(geoms)), dtype=object)
+    return parts[~shapely.is_empty(parts)]
+
+
+def _polygonal_each(geoms: np.ndarray) -> np.ndarray:
+    """:func:`_polygonal` of each geometry (polygons and multipolygons are kept as they are).
+
+    >>> [g.wkt for g in _polygonal_each(np.array([shapely.box(0, 0, 1, 1), shapely.Point(0, 0)]))]
+    ['POLYGON ((1 0, 1 1, 0 1, 0 0, 1 0))', 'POLYGON EMPTY']
+    """
+    geoms = np.array(geoms, dtype=object)  # a copy
     kind = shapely.get_type_id(geoms)
     plain = (kind == shapely.GeometryType.POLYGON) | (kind == shapely.GeometryType.MULTIPOLYGON)
-    geoms = np.asarray(geoms, dtype=object).copy()
     geoms[~plain] = [_polygonal(g) for g in geoms[~plain]]
-    parts = np.asarray(shapely.get_parts(geoms), dtype=object)
-    return parts[~shapely.is_empty(parts)]
+    return geoms
 
 
 def _multipolygon(parts: np.ndarray) -> BaseGeometry:

@@ -239,13 +239,14 @@ def _service_zone(
     parks: BaseGeometry, settings: IndicatorSettings
 ) -> tuple[BaseGeometry, dict[str, int]]:
     """Union of the service buffers of big and small parks (after dissolving)."""
-    big, small = [], []
-    for park in polygon_parts(parks):
-        if park.area >= settings.big_park_m2:
-            big.append(park.buffer(settings.big_park_radius_m))
-        elif park.area >= settings.small_park_m2:
-            small.append(park.buffer(settings.small_park_radius_m))
-    zone = shapely.union_all(big + small) if big or small else shapely.Polygon()
+    park = np.asarray(polygon_parts(parks), dtype=object)
+    size = shapely.area(park) if len(park) else np.zeros(0)
+    big = shapely.buffer(
+        park[size >= settings.big_park_m2], settings.big_park_radius_m, quad_segs=16
+    )
+    small = park[(size < settings.big_park_m2) & (size >= settings.small_park_m2)]
+    small = shapely.buffer(small, settings.small_park_radius_m, quad_segs=16)
+    zone = shapely.union_all([*big, *small]) if len(big) or len(small) else shapely.Polygon()
     return zone, {"big_parks": len(big), "small_parks": len(small)}
 
 
