@@ -274,7 +274,9 @@ def nearest_edge_points(edge_lines: npt.ArrayLike, points_xy: FloatArray) -> Edg
     step = (np.arange(len(owner)) - first[owner] + 0.5) / n_pieces[owner]
     centres = seg.a[owner] + step[:, None] * (seg.b[owner] - seg.a[owner])
     half_max = float((seg.length / n_pieces).max()) / 2.0
-    tree = cKDTree(centres)
+    # sliding-midpoint splits, not medians: half the build time (0.26 → 0.12 s for the 900,000
+    # pieces of 2,000 km²), queries as fast; the answer does not depend on the tree's shape
+    tree = cKDTree(centres, balanced_tree=False, compact_nodes=False)
     rows: list[tuple[IntArray, IntArray, FloatArray, FloatArray]] = []
     # points in chunks: the (points x k) candidate arrays stay a few tens of MB whatever the count
     for start in range(0, len(pts), JOIN_CHUNK_POINTS):

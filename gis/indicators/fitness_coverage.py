@@ -47,7 +47,14 @@ from pyproj import CRS
 from scipy.spatial import cKDTree
 
 from gis.errors import CrsError, ValidationError
-from gis.indicators._common import dissolve, lonlat, make_result, reason, require_all_metric
+from gis.indicators._common import (
+    dissolve,
+    lonlat,
+    make_result,
+    meets_interior,
+    reason,
+    require_all_metric,
+)
 from gis.indicators._state import (
     KnownBases,
     WKBs,
@@ -310,19 +317,17 @@ def _cells(
 def _touching(
     xy: npt.NDArray[np.float64], cell_m: float, built_up: gpd.GeoDataFrame
 ) -> npt.NDArray[np.bool_]:
-    """Which cells' squares overlap the built-up area (more than touch its edge)."""
+    """Which cells' squares overlap the built-up area (more than touch its edge).
+
+    Tested against the local pieces of the area (:func:`meets_interior`).
+    """
     area = dissolve(built_up)
-    shapely.prepare(area)
     half = cell_m / 2.0
     keep = np.zeros(len(xy), dtype=bool)
     for start in range(0, len(xy), CELL_CHUNK):  # a few MB of squares at a time
         x, y = xy[start : start + CELL_CHUNK, 0], xy[start : start + CELL_CHUNK, 1]
         squares = shapely.box(x - half, y - half, x + half, y + half)
-        # inside the area's interior: kept without the costly "touches" (edge cells only)
-        part = shapely.contains_properly(area, squares)
-        edge = np.flatnonzero(~part & shapely.intersects(area, squares))
-        part[edge] = ~shapely.touches(area, squares[edge])
-        keep[start : start + CELL_CHUNK] = part
+        keep[start : start + CELL_CHUNK] = meets_interior(area, squares)
     frozen(keep)
     return keep
 

@@ -23,6 +23,8 @@ from shapely.geometry.base import BaseGeometry
 
 from gis.indicators._common import (
     _polygonal,
+    area_pieces,
+    clip_polygons,
     dissolve,
     intersection_of,
     make_result,
@@ -31,7 +33,7 @@ from gis.indicators._common import (
     polygon_parts,
     reason,
     require_all_metric,
-    robust_overlay,
+    split_polygons,
     union_polygons,
 )
 from gis.indicators._grow import Dissolved, Growth, derived, grown_clip, grown_union, multipolygon
@@ -237,13 +239,14 @@ def _service_zone(
     parks: BaseGeometry, settings: IndicatorSettings
 ) -> tuple[BaseGeometry, dict[str, int]]:
     """Union of the service buffers of big and small parks (after dissolving)."""
-    big, small = [], []
-    for park in polygon_parts(parks):
-        if park.area >= settings.big_park_m2:
-            big.append(park.buffer(settings.big_park_radius_m))
-        elif park.area >= settings.small_park_m2:
-            small.append(park.buffer(settings.small_park_radius_m))
-    zone = shapely.union_all(big + small) if big or small else shapely.Polygon()
+    park = np.asarray(polygon_parts(parks), dtype=object)
+    size = shapely.area(park) if len(park) else np.zeros(0)
+    big = shapely.buffer(
+        park[size >= settings.big_park_m2], settings.big_park_radius_m, quad_segs=16
+    )
+    small = park[(size < settings.big_park_m2) & (size >= settings.small_park_m2)]
+    small = shapely.buffer(small, settings.small_park_radius_m, quad_segs=16)
+    zone = shapely.union_all([*big, *small]) if len(big) or len(small) else shapely.Polygon()
     return zone, {"big_parks": len(big), "small_parks": len(small)}
 
 
@@ -282,12 +285,12 @@ def _clipped(
         return derived(
             digest_of(key, area_key),
             "in built-up",
-            lambda: robust_overlay(shapely.intersection, dissolved.geom, area),
+            lambda: clip_polygons(dissolved.geom, area),
         )
     base_clip = derived(
         digest_of(growth.base_key, area_key),
         "in built-up",
-        lambda: robust_overlay(shapely.intersection, growth.base.geom, area),
+        lambda: clip_polygons(growth.base.geom, area),
     )
     return grown_clip(base_clip, growth, area)
 
@@ -316,8 +319,8 @@ def _served(
 
     def full(geom: BaseGeometry) -> tuple[float, BaseGeometry, dict[str, int]]:
         zone, counts = _service_zone(geom, settings)
-        served = robust_overlay(shapely.intersection, homes, zone)
-        return served.area, robust_overlay(shapely.difference, homes, zone), counts
+        served, gap = split_polygons(homes, zone, pieces=area_pieces(zone))  # zone not kept
+        return served.area, gap, counts
 
     monotone = (
         settings.big_park_m2 >= settings.small_park_m2
