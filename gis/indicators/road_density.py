@@ -404,9 +404,9 @@ def _own_lines(segments: Segments, ways: np.ndarray) -> np.ndarray:
     sel = np.flatnonzero(segments.first & np.isin(segments.way, ways))
     if len(sel) == 0:
         return out
-    which = np.searchsorted(ways, segments.way[sel])
-    multi = shapely.multilinestrings(_segment_lines(segments, sel), indices=which)
-    present = np.unique(which)
+    # ways with counted segments, numbered from 0 (shapely wants every index up to the last)
+    present, which = np.unique(np.searchsorted(ways, segments.way[sel]), return_inverse=True)
+    multi = shapely.multilinestrings(_segment_lines(segments, sel), indices=which.ravel())
     out[present] = shapely.line_merge(np.asarray(multi), directed=True)
     return out
 

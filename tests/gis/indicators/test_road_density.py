@@ -484,3 +484,23 @@ def test_near_same_road_pairs_are_every_pair_within_the_gap(rows, gap_m: float) 
     pi, pj = rd._near_same_road(geoms, np.arange(len(ways)), names, classes, gap_m)
     assert sorted(zip(pi.tolist(), pj.tolist(), strict=True)) == want
     assert pi.tolist() == sorted(pi.tolist())  # grouped by way, as a query answers
+
+
+def test_own_lines_of_ways_whose_first_has_no_counted_segment() -> None:
+    """Found by hypothesis: the first way asked had every segment counted by another way,
+    and shapely's multilinestrings refused indices not starting at 0."""
+    import numpy as np
+
+    from gis.indicators import road_density as rd
+
+    ways = np.array(
+        [
+            LineString([(0, 0), (100, 0)]),
+            LineString([(100, 0), (0, 0)]),  # all of it counted by way 0
+            LineString([(0, 20), (100, 20)]),
+        ],
+        dtype=object,
+    )
+    own = rd._own_lines(rd.unique_segments(ways), np.array([1, 2]))
+    assert own[0].is_empty
+    assert own[1].equals(ways[2])
