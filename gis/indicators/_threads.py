@@ -3,7 +3,7 @@
 GEOS (through shapely's array functions) releases the GIL, so the road density and the
 other indicators, or the street blocks and the dual-carriageway pairing, can run at the same
 time in threads of one process.  A part is handed to another thread only when one of the
-process's spare slots is free (``BAICHENG_INDICATOR_THREADS``, default one fewer than the
+process's spare slots is free (``BAICHENG_INDICATOR_THREADS``, default as many as the
 cores, at most 3); otherwise it runs in the calling thread.  So nested or concurrent
 computations never wait for one another's slots, and a machine with one core, or
 ``BAICHENG_INDICATOR_THREADS=0``, computes everything in order as before.  The other thread
@@ -41,7 +41,7 @@ def spare_threads(environ: Mapping[str, str] = os.environ) -> int:
     text = environ.get(ENV_THREADS, "").strip()
     if text.isdigit():
         return int(text)
-    return max(0, min(MAX_SPARE, (os.cpu_count() or 1) - 1))
+    return max(0, min(MAX_SPARE, (os.cpu_count() or 1)))
 
 
 _SLOTS = threading.BoundedSemaphore(max(1, spare_threads()))

@@ -862,19 +862,20 @@ def _full_state(
     def faces() -> tuple[np.ndarray | None, np.ndarray | None]:
         return _blocks(clipped, area, settings.sparsest_blocks_n)
 
-    def lengths_and_dead_ends() -> tuple[tuple[np.ndarray, np.ndarray, float], np.ndarray]:
+    def lengths_and_dead_ends() -> tuple[Any, np.ndarray, np.ndarray]:
         lengths = _counted_lengths(urban, segments, clipped, area, settings.dual_carriageway_gap_m)
-        return lengths, _dead_end_points(driving)
+        dead_xy = _dead_end_points(driving)
+        inner = (
+            within_inner(area, np.asarray(shapely.points(dead_xy)), settings.dead_end_edge_buffer_m)
+            if len(dead_xy)
+            else np.zeros(0, dtype=bool)
+        )
+        return lengths, dead_xy, inner
 
     driving = _driving_lines(roads)
     # the blocks on another core when one is free (GEOS releases the GIL), the rest here
-    (blocks, areas), ((lengths_m, paired_m, repeated_m), dead_xy) = both(
+    (blocks, areas), ((lengths_m, paired_m, repeated_m), dead_xy, inner) = both(
         faces, lengths_and_dead_ends
-    )
-    inner = (
-        within_inner(area, np.asarray(shapely.points(dead_xy)), settings.dead_end_edge_buffer_m)
-        if len(dead_xy)
-        else np.zeros(0, dtype=bool)
     )
     distinct = _distinct_ways(urban)
     counts = _dead_counts(np.asarray(distinct.geometry.values, dtype=object), dead_xy[inner])

@@ -80,3 +80,27 @@ def test_the_indicators_are_the_same_on_one_thread_and_two(monkeypatch, demo_wor
         ]
 
     assert dump("1") == dump("0")
+
+
+def test_a_separate_copy_has_its_own_pieces_cut_once(monkeypatch) -> None:
+    """The road density's copy of the built-up area takes copies of the original's pieces."""
+    import numpy as np
+    import shapely
+
+    from gis.indicators import _common
+
+    calls: list[int] = []
+    cut = _common.area_pieces
+
+    def counted(area, **kw):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return cut(area, max_vertices=40)
+
+    monkeypatch.setattr(_common, "area_pieces", counted)
+    area = shapely.segmentize(shapely.box(0, 0, 1000, 1000).difference(shapely.box(1, 1, 9, 9)), 50)
+    copy = _common.separate_copy(area)
+    mine, theirs = _common.pieces_of(copy), _common.pieces_of(area)
+    assert len(calls) == 1 and len(mine) > 1
+    assert shapely.to_wkb(mine).tolist() == shapely.to_wkb(theirs).tolist()
+    assert not any(a is b for a, b in zip(mine, theirs, strict=True))
+    assert _common.pieces_of(copy) is mine and np.isclose(shapely.area(mine).sum(), area.area)
