@@ -146,7 +146,11 @@ def compute_all(ws: Workspace, settings: IndicatorSettings) -> list[IndicatorRes
             provenance=_prov(ws, "roads", "built_up"),
         )
 
-    road, others = both(road_density, lambda: _area_indicators(ws, built_up, settings))
+    road, others = both(
+        road_density,
+        lambda: _area_indicators(ws, built_up, settings),
+        rows=len(ws.layers["roads"]),
+    )
     return [road, *others]
 
 

@@ -28,6 +28,8 @@ B = TypeVar("B")
 
 ENV_THREADS = "BAICHENG_INDICATOR_THREADS"
 MAX_SPARE = 3
+MIN_ROWS = 2_000
+"""Threads only for this many roads or more (a county of 50 km² of town has 2,600)."""
 
 
 def spare_threads(environ: Mapping[str, str] = os.environ) -> int:
@@ -66,16 +68,19 @@ def _take_slot() -> bool:
     return _SLOTS.acquire(blocking=False)
 
 
-def both(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
+def both(first: Callable[[], A], second: Callable[[], B], *, rows: int) -> tuple[A, B]:
     """``(first(), second())``, ``first`` on another thread when a slot is free.
 
-    ``second`` runs in the calling thread meanwhile.  An exception of either is raised here
-    once both have ended (``first``'s when both fail).
+    ``second`` runs in the calling thread meanwhile.  ``rows`` is the size of the work (the
+    county's roads): below :data:`MIN_ROWS` both run here, in order (on the embedded county,
+    526 roads, two threads took 0.27-0.34 s against 0.22-0.25 s in one: the Python parts
+    hold the GIL).  An exception of either is raised here once both have ended (``first``'s
+    when both fail).
 
-    >>> both(lambda: 1 + 1, lambda: "two")
+    >>> both(lambda: 1 + 1, lambda: "two", rows=MIN_ROWS)
     (2, 'two')
     """
-    if not _take_slot():
+    if rows < MIN_ROWS or not _take_slot():
         return first(), second()
     context = contextvars.copy_context()
     box: dict[str, Any] = {}

@@ -875,7 +875,7 @@ def _full_state(
     driving = _driving_lines(roads)
     # the blocks on another core when one is free (GEOS releases the GIL), the rest here
     (blocks, areas), ((lengths_m, paired_m, repeated_m), dead_xy, inner) = both(
-        faces, lengths_and_dead_ends
+        faces, lengths_and_dead_ends, rows=len(roads)
     )
     distinct = _distinct_ways(urban)
     counts = _dead_counts(np.asarray(distinct.geometry.values, dtype=object), dead_xy[inner])

@@ -9,11 +9,13 @@ import pytest
 from gis.indicators import _threads
 from gis.indicators._state import disabled, is_disabled
 
+BIG = _threads.MIN_ROWS
+
 
 def test_both_runs_the_first_on_another_thread_when_a_slot_is_free(monkeypatch) -> None:
     monkeypatch.setenv(_threads.ENV_THREADS, "1")
     here = threading.get_ident()
-    first, second = _threads.both(threading.get_ident, threading.get_ident)
+    first, second = _threads.both(threading.get_ident, threading.get_ident, rows=BIG)
     assert second == here
     assert first != here
 
@@ -21,10 +23,17 @@ def test_both_runs_the_first_on_another_thread_when_a_slot_is_free(monkeypatch) 
 def test_without_spare_threads_or_in_the_batch_everything_runs_here(monkeypatch) -> None:
     here = threading.get_ident()
     monkeypatch.setenv(_threads.ENV_THREADS, "0")
-    assert _threads.both(threading.get_ident, threading.get_ident) == (here, here)
+    assert _threads.both(threading.get_ident, threading.get_ident, rows=BIG) == (here, here)
     monkeypatch.setenv(_threads.ENV_THREADS, "1")
     with _threads.sequential():
-        assert _threads.both(threading.get_ident, threading.get_ident) == (here, here)
+        assert _threads.both(threading.get_ident, threading.get_ident, rows=BIG) == (here, here)
+
+
+def test_small_work_runs_in_order_here(monkeypatch) -> None:
+    monkeypatch.setenv(_threads.ENV_THREADS, "1")
+    here = threading.get_ident()
+    small = _threads.MIN_ROWS - 1
+    assert _threads.both(threading.get_ident, threading.get_ident, rows=small) == (here, here)
 
 
 def test_nested_calls_never_wait_for_a_slot(monkeypatch) -> None:
@@ -32,16 +41,16 @@ def test_nested_calls_never_wait_for_a_slot(monkeypatch) -> None:
     monkeypatch.setenv(_threads.ENV_THREADS, "1")
 
     def inner() -> tuple[int, int]:
-        return _threads.both(lambda: 1, lambda: 2)
+        return _threads.both(lambda: 1, lambda: 2, rows=BIG)
 
-    assert _threads.both(inner, inner) == ((1, 2), (1, 2))
+    assert _threads.both(inner, inner, rows=BIG) == ((1, 2), (1, 2))
 
 
 def test_the_other_thread_sees_the_kept_state_switch(monkeypatch) -> None:
     monkeypatch.setenv(_threads.ENV_THREADS, "1")
     with disabled():
-        assert _threads.both(is_disabled, is_disabled) == (True, True)
-    assert _threads.both(is_disabled, is_disabled) == (False, False)
+        assert _threads.both(is_disabled, is_disabled, rows=BIG) == (True, True)
+    assert _threads.both(is_disabled, is_disabled, rows=BIG) == (False, False)
 
 
 def test_an_error_of_either_part_is_raised_after_both_ended(monkeypatch) -> None:
@@ -56,19 +65,21 @@ def test_an_error_of_either_part_is_raised_after_both_ended(monkeypatch) -> None
         return "ok"
 
     with pytest.raises(ValueError, match="first"):
-        _threads.both(fails, slow)
+        _threads.both(fails, slow, rows=BIG)
     assert ended == ["second"]
     with pytest.raises(KeyError):
-        _threads.both(lambda: 1, lambda: {}["x"])
+        _threads.both(lambda: 1, lambda: {}["x"], rows=BIG)
     # the slot was given back: the next call still gets another thread
     here = threading.get_ident()
-    assert _threads.both(threading.get_ident, lambda: 0)[0] != here
+    assert _threads.both(threading.get_ident, lambda: 0, rows=BIG)[0] != here
 
 
 def test_the_indicators_are_the_same_on_one_thread_and_two(monkeypatch, demo_workspace) -> None:
     """Every value, detail and gap layer of the demo, computed in order and on two threads."""
     from gis.indicators import compute_all
     from gis.settings import IndicatorSettings
+
+    monkeypatch.setattr(_threads, "MIN_ROWS", 0)  # the demo's 526 roads: threads anyway
 
     def dump(threads: str) -> list:
         monkeypatch.setenv(_threads.ENV_THREADS, threads)
