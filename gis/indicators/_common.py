@@ -160,10 +160,10 @@ def require_all_metric(
 
 
 DISSOLVE_CACHE_SIZE = 8
-TOUCH_M = 1e-6
-"""Polygons nearer than this (1 µm) are unioned as touching (:func:`union_polygons`)."""
 """How many dissolved layers :func:`dissolve` keeps (by content), least recently used dropped
 first (a county's indicators dissolve about six layers; a what-if edit then finds them all)."""
+TOUCH_M = 1e-6
+"""Polygons nearer than this (1 µm) are unioned as touching (:func:`union_polygons`)."""
 _DISSOLVED: dict[bytes, BaseGeometry] = {}
 _DISSOLVED_LOCK = threading.Lock()  # the server computes in threads
 
@@ -518,7 +518,8 @@ def unions_by_row(
     """Per row, the union of the ``values`` whose ``row_of`` is that row, and which had several.
 
     A row of one value is that value as it is, a row of none is ``None``.  The rows of
-    several are unioned at once (a table padded with ``None``, which the union ignores).
+    several are unioned at once (a table padded with ``None``, which the union ignores), on
+    the 1 mm grid if GEOS fails (as :func:`robust_overlay`).
 
     >>> from shapely import box
     >>> u, several = unions_by_row(np.array([box(0, 0, 1, 1), box(5, 5, 6, 6), box(1, 0, 2, 1)]),
@@ -539,7 +540,8 @@ def unions_by_row(
         rank = np.arange(len(row_of)) - starts[row_of]
         table = np.full((n_rows, int(counts.max())), None, dtype=object)
         table[row_of, rank] = values
-        out[several] = shapely.union_all(table[several], axis=1)
+        rows = table[several]
+        out[several] = _overlay_each(_union_rows, rows, rows)
     return out, several
 
 
@@ -557,10 +559,8 @@ def local_areas(area: BaseGeometry, boxes: np.ndarray) -> np.ndarray:
     """
     pieces = pieces_of(area)
     box_of, piece_of = shapely.STRtree(pieces).query(boxes, predicate="intersects")
-    cuts = np.asarray(shapely.intersection(pieces[piece_of], boxes[box_of]), dtype=object)
-    flat = shapely.get_type_id(cuts) != shapely.GeometryType.GEOMETRYCOLLECTION
-    cuts[~flat] = [_polygonal(g) for g in cuts[~flat]]
-    kept = np.isin(shapely.get_type_id(cuts), [3, 6])  # Polygon, MultiPolygon
+    cuts = _polygonal_each(shapely.intersection(pieces[piece_of], boxes[box_of]))
+    kept = ~shapely.is_empty(cuts)
     out, _ = unions_by_row(cuts[kept], box_of[kept], len(boxes))
     out[shapely.is_missing(out)] = shapely.Polygon()
     return out
@@ -648,12 +648,8 @@ def _sides(
     rank = np.arange(len(part_of)) - np.searchsorted(part_of, np.arange(len(edge)))[part_of]
     # every (part, piece) pair at once; a part's cuts joined again in one union per part
     cuts = _overlay_each(shapely.intersection, edge[part_of], pieces[piece_of])
-    single = counts[part_of] == 1
-    multi = np.flatnonzero(counts > 1)
-    table = np.full((len(multi), int(counts.max(initial=1))), None, dtype=object)
-    table[np.searchsorted(multi, part_of[~single]), rank[~single]] = cuts[~single]
-    joined = _overlay_each(_union_rows, table, table) if len(multi) else table[:, 0]
-    inside = np.concatenate([whole_in, _polygons_of(cuts[single]), _polygons_of(joined)])
+    joined, _ = unions_by_row(cuts, part_of, len(edge))
+    inside = np.concatenate([whole_in, _polygons_of(joined[~shapely.is_missing(joined)])])
     if not outside:
         return inside, whole_out
     rest = edge.copy()
