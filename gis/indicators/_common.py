@@ -375,31 +375,30 @@ def pieces_of(area: BaseGeometry) -> np.ndarray:
     what-if road) cuts it the same way.  The pieces of a :func:`separate_copy` are copies of
     its original's pieces (a thread's own objects, cut once).
     """
+    kept = _kept_pieces(area)
+    if kept is not None:
+        return kept
+    with _PIECES_LOCK:
+        return _cut(area)
+
+
+def _kept_pieces(area: BaseGeometry) -> np.ndarray | None:
     with _DISSOLVED_LOCK:
         hit = _PIECES.get(id(area))
-        source = _COPIES_OF.get(id(area))
-    if hit is not None and hit[0] is area:
-        return hit[1]
-    with _PIECES_LOCK:
-        with _DISSOLVED_LOCK:
-            hit = _PIECES.get(id(area))
-        if hit is not None and hit[0] is area:
-            return hit[1]  # cut meanwhile by another thread
-        if source is not None and source[0] is area:
-            pieces = np.asarray(shapely.from_wkb(shapely.to_wkb(_cut(source[1]))), dtype=object)
-        else:
-            pieces = area_pieces(area)
-        _keep_pieces(area, pieces)
-    return pieces
+    return hit[1] if hit is not None and hit[0] is area else None
 
 
 def _cut(area: BaseGeometry) -> np.ndarray:
-    """The kept pieces of ``area``, cut now if they are not kept (``_PIECES_LOCK`` held)."""
+    """The pieces of ``area``: kept ones, a copy of its original's, or cut now (lock held)."""
+    kept = _kept_pieces(area)  # cut meanwhile by another thread?
+    if kept is not None:
+        return kept
     with _DISSOLVED_LOCK:
-        hit = _PIECES.get(id(area))
-    if hit is not None and hit[0] is area:
-        return hit[1]
-    pieces = area_pieces(area)
+        original = next((o for o, c in _COPIES.values() if c is area), None)
+    if original is not None:
+        pieces = np.asarray(shapely.from_wkb(shapely.to_wkb(_cut(original))), dtype=object)
+    else:
+        pieces = area_pieces(area)
     _keep_pieces(area, pieces)
     return pieces
 
@@ -414,7 +413,6 @@ def _keep_pieces(area: BaseGeometry, pieces: np.ndarray) -> None:
 
 
 _COPIES: dict[int, tuple[BaseGeometry, BaseGeometry]] = {}  # original id -> (original, copy)
-_COPIES_OF: dict[int, tuple[BaseGeometry, BaseGeometry]] = {}  # copy id -> (copy, original)
 
 
 def separate_copy(area: BaseGeometry) -> BaseGeometry:
@@ -442,11 +440,8 @@ def separate_copy(area: BaseGeometry) -> BaseGeometry:
         if hit is not None and hit[0] is area:
             return hit[1]  # made meanwhile by another thread: one copy per area
         _COPIES[id(area)] = (area, copy)  # holding the area keeps its id unique
-        _COPIES_OF[id(copy)] = (copy, area)
         while len(_COPIES) > DISSOLVE_CACHE_SIZE:
             del _COPIES[next(iter(_COPIES))]
-        while len(_COPIES_OF) > DISSOLVE_CACHE_SIZE:
-            del _COPIES_OF[next(iter(_COPIES_OF))]
     return copy
 
 
@@ -587,7 +582,7 @@ def clip_polygons(
     """
     parts = _polygons_of(np.asarray([geom], dtype=object))
     inside, _ = _sides(parts, area, _pieces(area, pieces), outside=False)
-    return _valid_or(_multipolygon(inside), shapely.intersection, geom, area)
+    return _valid_or(multipolygon(inside), shapely.intersection, geom, area)
 
 
 def split_polygons(
@@ -606,8 +601,8 @@ def split_polygons(
     parts = _polygons_of(np.asarray([geom], dtype=object))
     inside, outside = _sides(parts, area, _pieces(area, pieces), outside=True)
     return (
-        _valid_or(_multipolygon(inside), shapely.intersection, geom, area),
-        _valid_or(_multipolygon(outside), shapely.difference, geom, area),
+        _valid_or(multipolygon(inside), shapely.intersection, geom, area),
+        _valid_or(multipolygon(outside), shapely.difference, geom, area),
     )
 
 
@@ -717,11 +712,20 @@ def _polygonal_each(geoms: np.ndarray) -> np.ndarray:
     return geoms
 
 
-def _multipolygon(parts: np.ndarray) -> BaseGeometry:
-    """The polygons as one MultiPolygon, an empty polygon for none."""
-    if len(parts) == 0:
+def multipolygon(parts: Sequence[BaseGeometry] | np.ndarray) -> BaseGeometry:
+    """The non-empty polygons as one MultiPolygon (an empty polygon for none).
+
+    >>> multipolygon([shapely.box(0, 0, 1, 1), shapely.Polygon()]).area
+    1.0
+    """
+    geoms = np.asarray(list(parts), dtype=object)
+    if len(geoms):
+        geoms = geoms[~shapely.is_missing(geoms)]
+        geoms = geoms[~shapely.is_empty(geoms)]
+        geoms = geoms[shapely.area(geoms) > 0]
+    if not len(geoms):
         return shapely.Polygon()
-    return cast(BaseGeometry, shapely.multipolygons(parts))
+    return cast(BaseGeometry, shapely.multipolygons(geoms))
 
 
 def _polygonal(geom: BaseGeometry) -> BaseGeometry:
@@ -736,10 +740,7 @@ def _polygonal(geom: BaseGeometry) -> BaseGeometry:
 
 def polygon_parts(geom: BaseGeometry) -> list[BaseGeometry]:
     """Polygons of a (multi)polygon or collection, empty parts dropped."""
-    if geom.is_empty:
-        return []
-    parts = shapely.get_parts(_polygonal(geom))
-    parts = parts[~shapely.is_empty(parts)]
+    parts = _polygons_of(np.asarray([geom], dtype=object))
     return list(parts[shapely.area(parts) > 0])
 
 

@@ -24,14 +24,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TypeVar, cast
+from typing import TypeVar
 
 import geopandas as gpd
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from gis.indicators._common import _polygonal
+from gis.indicators._common import _polygonal, multipolygon
 from gis.indicators._state import KnownBases, digest_of, geometries, register
 
 T = TypeVar("T")
@@ -180,19 +180,3 @@ def grown_clip(base_clip: BaseGeometry, growth: Growth, area: BaseGeometry) -> B
     )
     added = _polygonal(merged.intersection(area))
     return multipolygon([*clip_parts[~inside], *shapely.get_parts(added)])
-
-
-def multipolygon(parts: Sequence[BaseGeometry] | np.ndarray) -> BaseGeometry:
-    """The non-empty polygons as one MultiPolygon (an empty polygon for none).
-
-    >>> multipolygon([shapely.box(0, 0, 1, 1), shapely.Polygon()]).area
-    1.0
-    """
-    geoms = np.asarray(list(parts), dtype=object)
-    if len(geoms):
-        geoms = geoms[~shapely.is_missing(geoms)]
-        geoms = geoms[~shapely.is_empty(geoms)]
-        geoms = geoms[shapely.area(geoms) > 0]
-    if not len(geoms):
-        return shapely.Polygon()
-    return cast(BaseGeometry, shapely.multipolygons(geoms))

@@ -29,6 +29,7 @@ from gis.indicators._common import (
     intersection_of,
     make_result,
     missing_result,
+    multipolygon,
     parts_layer,
     polygon_parts,
     reason,
@@ -36,7 +37,7 @@ from gis.indicators._common import (
     split_polygons,
     union_polygons,
 )
-from gis.indicators._grow import Dissolved, Growth, derived, grown_clip, grown_union, multipolygon
+from gis.indicators._grow import Dissolved, Growth, derived, grown_clip, grown_union
 from gis.indicators._state import digest_of, geometries
 from gis.result import IndicatorResult
 from gis.settings import IndicatorSettings
