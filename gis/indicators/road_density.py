@@ -212,15 +212,6 @@ class Segments:
     way: np.ndarray
     first: np.ndarray
 
-    def of_way(self, i: int) -> BaseGeometry:
-        """Way ``i``'s counted segments, merged (in drawing order) into lines where they join."""
-        lo, hi = np.searchsorted(self.way, [i, i + 1])
-        own = np.arange(lo, hi)[self.first[lo:hi]]
-        if len(own) == 0:
-            return shapely.MultiLineString()
-        lines = np.asarray(shapely.linestrings(np.stack([self.a[own], self.b[own]], axis=1)))
-        return shapely.line_merge(shapely.MultiLineString(list(lines)), directed=True)
-
 
 def unique_segments(geoms: np.ndarray) -> Segments:
     """Cut ways into 2-point segments and mark each undirected segment's first occurrence.
@@ -399,7 +390,7 @@ def _near_same_road(
 def _own_lines(segments: Segments, ways: np.ndarray) -> np.ndarray:
     """Each given way's counted segments merged (in drawing order) into lines where they join.
 
-    The array form of :meth:`Segments.of_way`: the same geometry for each way.
+    A way none of whose segments counts (all counted by an earlier way) is an empty line.
     """
     out = np.empty(len(ways), dtype=object)
     out[:] = [shapely.MultiLineString()] * len(ways)
