@@ -36,6 +36,7 @@ import pandas as pd
 import shapely
 
 from gis.errors import NotFoundError
+from gis.indicators._threads import holds_turn
 from gis.indicators.life_circle import LifeCircle
 from gis.result import IndicatorResult
 from gis.settings import IndicatorSettings
@@ -186,30 +187,39 @@ class LRU:
                 self._items.move_to_end(key)
                 return self._items[key]  # type: ignore[no-any-return]
             key_lock = self._key_locks.setdefault(key, threading.Lock())
-        with key_lock:
+        # A thread inside a computation never waits for a key: the key's holder may be
+        # waiting for the computation turn it holds (gis.indicators._threads).  It computes
+        # the value itself and does not keep it (the holder will).
+        if not key_lock.acquire(blocking=not holds_turn()):
+            return compute()
+        try:
+            return self._compute_held(key, compute)
+        finally:
+            key_lock.release()
+
+    def _compute_held(self, key: Any, compute: Callable[[], T]) -> T:
+        """``get_or_compute`` with the key's lock held."""
+        with self._lock:
+            if key in self._items:
+                return self._items[key]  # type: ignore[no-any-return]
+        try:
+            value = compute()
+        except BaseException:
             with self._lock:
-                if key in self._items:
-                    return self._items[key]  # type: ignore[no-any-return]
-            try:
-                value = compute()
-            except BaseException:
-                with self._lock:
-                    self._key_locks.pop(key, None)
-                raise
-            size = self._sizer(value) if self.max_bytes is not None else 0
-            with self._lock:
-                self._remove(key)
-                self._items[key] = value
-                self._sizes[key] = size
-                self.bytes += size
-                while len(self._items) > self.max_items or (
-                    self.max_bytes is not None
-                    and self.bytes > self.max_bytes
-                    and len(self._items) > 1
-                ):
-                    self._remove(next(iter(self._items)))
                 self._key_locks.pop(key, None)
-            return value
+            raise
+        size = self._sizer(value) if self.max_bytes is not None else 0
+        with self._lock:
+            self._remove(key)
+            self._items[key] = value
+            self._sizes[key] = size
+            self.bytes += size
+            while len(self._items) > self.max_items or (
+                self.max_bytes is not None and self.bytes > self.max_bytes and len(self._items) > 1
+            ):
+                self._remove(next(iter(self._items)))
+            self._key_locks.pop(key, None)
+        return value
 
     def _remove(self, key: Any) -> None:
         """Drop ``key`` (call with the lock held)."""

@@ -22,6 +22,7 @@ from shapely.geometry import shape
 
 from gis.crs import STORAGE_EPSG
 from gis.errors import ValidationError
+from gis.indicators._threads import one_at_a_time
 from gis.indicators.fitness_coverage import compute_fitness_15min_coverage
 from gis.report import in_metric_crs
 from gis.settings import IndicatorSettings
@@ -121,6 +122,7 @@ def _geojson_geometries(document: Any, source: str) -> list[Any]:
     return [document]
 
 
+@one_at_a_time
 def suggest_fitness_sites(
     ws: Workspace, settings: IndicatorSettings, request: SiteRequest
 ) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from gis.facility_types import FACILITIES_LAYER
+from gis.indicators._threads import one_at_a_time
 from gis.indicators.life_circle import AgeStructure, LifeCircle, compute_life_circle
 from gis.province import CENSUS_NAME, DATA_DIR
 from gis.report import county_summary, in_metric_crs
@@ -112,6 +113,7 @@ def life_circle_of(
     )
 
 
+@one_at_a_time
 def life_circle_report(
     ws: Workspace, settings: IndicatorSettings, *, data_dir: str | Path = DATA_DIR
 ) -> tuple[dict[str, Any], LifeCircle]:

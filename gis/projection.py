@@ -51,6 +51,7 @@ from gis.errors import CrsError, Problem, ValidationError
 from gis.indicators import compute_all
 from gis.indicators._common import dissolve, pieces_of, polygon_parts
 from gis.indicators._grow import Dissolved
+from gis.indicators._threads import one_at_a_time
 from gis.report import in_metric_crs
 from gis.result import IndicatorResult
 from gis.settings import IndicatorSettings
@@ -297,6 +298,7 @@ class _Draft:
         self.rows.setdefault(layer, []).append(row)
 
 
+@one_at_a_time
 def apply_projects(
     ws_metric: Workspace, projects: gpd.GeoDataFrame, *, snap_m: float = ROAD_SNAP_M
 ) -> tuple[Workspace, list[AppliedProject]]:
@@ -894,6 +896,7 @@ class ProjectedIndicators:
         }
 
 
+@one_at_a_time
 def project_indicators(
     ws_metric: Workspace,
     projects: gpd.GeoDataFrame,
@@ -969,6 +972,7 @@ def _parking_spaces(ws: Workspace) -> float | None:
     return float(pd.to_numeric(layer[PARKING_SPACES], errors="coerce").fillna(0).sum())
 
 
+@one_at_a_time
 def projected_report(
     ws: Workspace,
     projects: gpd.GeoDataFrame,

@@ -14,11 +14,13 @@ from pyproj import CRS
 
 from gis.assessment import DEFAULT_RULES, AssessmentRules, assess
 from gis.indicators import compute_all
+from gis.indicators._threads import one_at_a_time
 from gis.result import IndicatorResult
 from gis.settings import IndicatorSettings
 from gis.workspace import Workspace
 
 
+@one_at_a_time
 def county_report(
     ws: Workspace, settings: IndicatorSettings, rules: AssessmentRules = DEFAULT_RULES
 ) -> tuple[dict[str, Any], list[IndicatorResult]]:

@@ -59,6 +59,7 @@ from gis.indicators import (
 )
 from gis.indicators._common import dissolve
 from gis.indicators._grow import remember
+from gis.indicators._threads import one_at_a_time
 from gis.indicators.life_circle import LifeCircle
 from gis.indicators.parks import public_parks
 from gis.indicators.road_density import remember_roads
@@ -464,6 +465,7 @@ class AppliedScenario:
     edits: list[dict[str, Any]]
 
 
+@one_at_a_time
 def apply_edits(ws_metric: Workspace, edits: Sequence[Edit]) -> AppliedScenario:
     """A copy of ``ws_metric`` with ``edits`` applied; the workspace itself is not modified.
 
@@ -932,6 +934,7 @@ def affected_indicators(changed: frozenset[str] | set[str]) -> list[str]:
     return [i for i, inputs in INDICATOR_INPUTS.items() if inputs & changed]
 
 
+@one_at_a_time
 def recompute(
     ws_after: Workspace,
     changed: frozenset[str],
@@ -1057,6 +1060,7 @@ class ScenarioResult:
         }
 
 
+@one_at_a_time
 def evaluate(
     ws_metric: Workspace,
     edits: Sequence[Edit],

@@ -14,7 +14,7 @@ from gis import county_data
 from gis.crs import require_metric
 from gis.indicators._common import NAMES as INDICATOR_NAMES
 from gis.indicators._common import dissolve, intersection_of
-from gis.indicators._threads import both
+from gis.indicators._threads import both, one_at_a_time
 from gis.indicators.county_figures import (
     compute_sewage_treatment_rate,
     compute_special_plans_approved_share,
@@ -127,6 +127,7 @@ def _housing(
     return residential, prov
 
 
+@one_at_a_time
 def compute_all(ws: Workspace, settings: IndicatorSettings) -> list[IndicatorResult]:
     """All indicators, in :data:`INDICATOR_IDS` order, for a workspace in its metric CRS.
 
@@ -208,6 +209,7 @@ def _area_indicators(
     ]
 
 
+@one_at_a_time
 def compute_reported_targets(
     ws: Workspace, built_up: gpd.GeoDataFrame, settings: IndicatorSettings
 ) -> list[IndicatorResult]:

@@ -12,19 +12,30 @@ too) and its exception, if any, is raised in the caller.
 
 The province batch computes each county in one thread (:func:`sequential`): it already keeps
 every core busy with a county each, and it measures each county's CPU time by its thread.
+
+One computation at a time per process (:func:`one_at_a_time`, on every public computation:
+indicators, life circle, what-if edits, projects).  Computations of one county share kept
+geometries (:mod:`gis.indicators._state`: dissolved layers, their pieces, networks), and GEOS
+builds a prepared geometry's indexes when it is first used, so two computations reading one
+kept polygon at once corrupted memory (two threads computing a 50 km² county at once crashed
+the process in 3 of 5 tries).  A computation's own threads (:func:`both`) pass, as do nested
+calls.  A thread that holds the turn must never wait for a lock whose holder may wait for the
+turn: the app's caches compute a missing value themselves instead (:func:`holds_turn`).
 """
 
 from __future__ import annotations
 
 import contextvars
+import functools
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 A = TypeVar("A")
 B = TypeVar("B")
+P = ParamSpec("P")
 
 ENV_THREADS = "BAICHENG_INDICATOR_THREADS"
 MAX_SPARE = 3
@@ -60,6 +71,52 @@ def sequential() -> Iterator[None]:
         yield
     finally:
         _SEQUENTIAL.reset(token)
+
+
+_TURN = threading.Lock()
+_HOLDS_TURN: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "indicators_holds_turn", default=False
+)
+
+
+def holds_turn() -> bool:
+    """Whether this thread is inside a computation (its own, or its caller's through :func:`both`).
+
+    >>> holds_turn()
+    False
+    >>> with turn():
+    ...     holds_turn()
+    True
+    """
+    return _HOLDS_TURN.get()
+
+
+@contextmanager
+def turn() -> Iterator[None]:
+    """The process's one computation turn, within the block (waits while another computes).
+
+    Re-entered freely by the holder and by the threads it starts with :func:`both`.
+    """
+    if _HOLDS_TURN.get():
+        yield
+        return
+    with _TURN:
+        token = _HOLDS_TURN.set(True)
+        try:
+            yield
+        finally:
+            _HOLDS_TURN.reset(token)
+
+
+def one_at_a_time(func: Callable[P, A]) -> Callable[P, A]:
+    """``func`` run in the process's computation :func:`turn`."""
+
+    @functools.wraps(func)
+    def in_turn(*args: P.args, **kwargs: P.kwargs) -> A:
+        with turn():
+            return func(*args, **kwargs)
+
+    return in_turn
 
 
 def _take_slot() -> bool:

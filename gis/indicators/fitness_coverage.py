@@ -64,6 +64,7 @@ from gis.indicators._state import (
     is_disabled,
     register,
 )
+from gis.indicators._threads import one_at_a_time
 from gis.result import IndicatorResult, empty_layer
 from gis.routing import (
     TIE_M,
@@ -121,6 +122,7 @@ class CoverageArrays:
         return float(persons[self.covered].sum()) / total if total > 0 else 0.0
 
 
+@one_at_a_time
 def compute_fitness_15min_coverage(
     walk_nodes: gpd.GeoDataFrame,
     walk_edges: gpd.GeoDataFrame,

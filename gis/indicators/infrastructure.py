@@ -31,6 +31,7 @@ from gis.indicators._common import (
     reason,
     require_all_metric,
 )
+from gis.indicators._threads import one_at_a_time
 from gis.result import IndicatorResult, empty_layer
 from gis.settings import TARGET_YEAR_2020, IndicatorSettings
 
@@ -63,6 +64,7 @@ def _in_area(gdf: gpd.GeoDataFrame, area: Any) -> np.ndarray:
     return inside
 
 
+@one_at_a_time
 def compute_parking_per_100_cars(
     parking: gpd.GeoDataFrame | None,
     built_up: gpd.GeoDataFrame,
@@ -177,6 +179,7 @@ def _unknown_points(unknown: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"name": list(names)}, geometry=gpd.GeoSeries(points, crs=crs), crs=crs)
 
 
+@one_at_a_time
 def compute_sewer_network_coverage(
     sewer_pipes: gpd.GeoDataFrame | None,
     built_up: gpd.GeoDataFrame,

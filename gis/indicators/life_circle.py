@@ -39,6 +39,7 @@ from geopandas.array import GeometryArray
 
 from gis.facility_types import FACILITIES_LAYER, FacilityType
 from gis.indicators._common import reason, require_all_metric
+from gis.indicators._threads import one_at_a_time
 from gis.indicators.fitness_coverage import (
     CellNetwork,
     _cells,
@@ -164,6 +165,7 @@ def facilities_of_type(facility: FacilityType, sources: FacilitySources) -> tupl
     return geoms, present
 
 
+@one_at_a_time
 def compute_life_circle(
     walk_nodes: gpd.GeoDataFrame,
     walk_edges: gpd.GeoDataFrame,

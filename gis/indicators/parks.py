@@ -39,6 +39,7 @@ from gis.indicators._common import (
 )
 from gis.indicators._grow import Dissolved, Growth, derived, grown_clip, grown_union
 from gis.indicators._state import digest_of, geometries
+from gis.indicators._threads import one_at_a_time
 from gis.result import IndicatorResult
 from gis.settings import IndicatorSettings
 
@@ -53,6 +54,7 @@ def public_parks(parks: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
     return parks[~access.isin(NOT_PUBLIC_ACCESS).to_numpy()]
 
 
+@one_at_a_time
 def compute_park_green_per_capita(
     parks: gpd.GeoDataFrame | None,
     built_up: gpd.GeoDataFrame,
@@ -126,6 +128,7 @@ def compute_park_green_per_capita(
     )
 
 
+@one_at_a_time
 def compute_green_space_ratio(
     green_space: gpd.GeoDataFrame | None,
     built_up: gpd.GeoDataFrame,
@@ -175,6 +178,7 @@ def compute_green_space_ratio(
     )
 
 
+@one_at_a_time
 def compute_park_service_coverage(
     parks: gpd.GeoDataFrame | None,
     residential: gpd.GeoDataFrame | None,

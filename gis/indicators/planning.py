@@ -27,10 +27,12 @@ from gis.indicators._common import (
     reason,
     require_all_metric,
 )
+from gis.indicators._threads import one_at_a_time
 from gis.result import IndicatorResult
 from gis.settings import APPROVED_PLAN_STATUSES, COMPLETED_DESIGN_STATUSES, IndicatorSettings
 
 
+@one_at_a_time
 def compute_regulatory_plan_coverage(
     plans: gpd.GeoDataFrame | None,
     built_up: gpd.GeoDataFrame,
@@ -71,6 +73,7 @@ def compute_regulatory_plan_coverage(
     )
 
 
+@one_at_a_time
 def compute_urban_design_coverage(
     urban_designs: gpd.GeoDataFrame | None,
     key_areas: gpd.GeoDataFrame | None,

@@ -50,7 +50,7 @@ from gis.indicators._common import (
 )
 from gis.indicators._faces import faces as network_faces
 from gis.indicators._state import KnownBases, WKBs, digest_of, geometries, is_disabled, register
-from gis.indicators._threads import both
+from gis.indicators._threads import both, one_at_a_time
 from gis.result import IndicatorResult, empty_layer
 from gis.settings import ROAD_CLASS_NAMES, URBAN_ROAD_CLASSES, IndicatorSettings
 
@@ -65,6 +65,7 @@ OPPOSITE_COS = -0.7  # tangents within ~45 degrees of opposite count as a dual c
 CLASS_ORDER = ("expressway", "arterial", "secondary", "branch")
 
 
+@one_at_a_time
 def compute_road_density(
     roads: gpd.GeoDataFrame,
     built_up: gpd.GeoDataFrame,

@@ -485,3 +485,42 @@ def test_lru_computes_once_under_concurrency() -> None:
     for i in range(10):
         cache.get_or_compute(i, lambda i=i: i)
     assert cache.get_or_compute(9, lambda: -1) == 9 and cache.get_or_compute(0, lambda: -1) == -1
+
+
+def test_a_computation_never_waits_for_a_key_whose_holder_waits_for_it() -> None:
+    """No deadlock between the cache's key locks and the one-computation-at-a-time turn.
+
+    A what-if evaluation (in its turn) asks the cache for the county's life circle while
+    another request holds that key and waits for the turn to compute it: the evaluation
+    computes the value itself instead of waiting, then the other request computes and keeps it.
+    """
+    from gis.indicators._threads import turn
+
+    cache = LRU(4)
+    holder_in = threading.Event()
+    kept: list[str] = []
+
+    def holder() -> None:
+        def compute() -> str:
+            holder_in.set()
+            with turn():  # waits until the evaluation below has ended
+                return "holder's"
+
+        kept.append(cache.get_or_compute("life circle", compute))
+
+    evaluation_got: list[str] = []
+
+    def evaluation() -> None:
+        with turn():
+            other = threading.Thread(target=holder, daemon=True)
+            other.start()
+            assert holder_in.wait(10)
+            evaluation_got.append(cache.get_or_compute("life circle", lambda: "evaluation's"))
+        other.join(10)
+
+    runner = threading.Thread(target=evaluation, daemon=True)
+    runner.start()
+    runner.join(20)
+    assert not runner.is_alive(), "deadlock: the turn's holder waited for a key"
+    assert evaluation_got == ["evaluation's"] and kept == ["holder's"]
+    assert cache.get_or_compute("life circle", lambda: "again") == "holder's"

@@ -228,3 +228,46 @@ def test_the_api_returns_the_life_circle_beside_the_grade(sc_app: Any, tmp_path:
     bad = client.post(url, json={"edits": [edit], "life_circle": "yes"}, headers=staff)
     assert bad.status_code == 400
     assert "life_circle" in bad.get_json()["message"]
+
+
+def test_concurrent_requests_of_a_cold_county_all_finish(sc_app: Any) -> None:
+    """What-if edits, the life circle and the indicators asked at once of a cold cache.
+
+    The computations take turns in the process (two at once crashed it), and an edit that
+    asks the cache for the life circle while another request computes it must not deadlock.
+    """
+    import threading
+
+    app, accounts, _ws = sc_app
+    app.extensions["gis_store"].clear()
+    staff = accounts.header("staff")
+    built = app.extensions["gis_store"].backend.read_layer(DEMO_ID, "built_up")
+    utm = built.estimate_utm_crs()
+    centre = built.to_crs(utm).union_all().representative_point()
+    point = gpd.GeoSeries([centre], crs=utm).to_crs(4326).iloc[0]
+    edit = {"op": "add", "layer": "facilities", "facility_type": "kindergarten"}
+    edit["geometry"] = dict(mapping(point))
+    base = f"/api/v1/counties/{DEMO_ID}"
+    asks = [
+        ("post", f"{base}/scenarios/evaluate", {"edits": [edit]}),
+        ("get", f"{base}/life-circle", None),
+        ("post", f"{base}/scenarios/evaluate", {"edits": [edit]}),
+        ("get", f"{base}/indicators", None),
+    ]
+    start = threading.Barrier(len(asks))
+    statuses: dict[int, int] = {}
+
+    def ask(i: int) -> None:
+        method, url, body = asks[i]
+        client = app.test_client()
+        start.wait()
+        resp = client.post(url, json=body, headers=staff) if method == "post" else client.get(url)
+        statuses[i] = resp.status_code
+
+    workers = [threading.Thread(target=ask, args=(i,), daemon=True) for i in range(len(asks))]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=300)
+    assert not any(w.is_alive() for w in workers), "requests still waiting: deadlock"
+    assert statuses == dict.fromkeys(range(len(asks)), 200)

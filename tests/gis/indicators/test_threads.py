@@ -115,3 +115,90 @@ def test_a_separate_copy_has_its_own_pieces_cut_once(monkeypatch) -> None:
     assert shapely.to_wkb(mine).tolist() == shapely.to_wkb(theirs).tolist()
     assert not any(a is b for a, b in zip(mine, theirs, strict=True))
     assert _common.pieces_of(copy) is mine and np.isclose(shapely.area(mine).sum(), area.area)
+
+
+class Overlap:
+    """Counts the threads inside a region at once; the first in waits a while for a second."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._came = threading.Event()
+        self.inside = 0
+        self.most = 0
+
+    def enter(self) -> None:
+        with self._lock:
+            self.inside += 1
+            self.most = max(self.most, self.inside)
+            first = self.inside == 1
+        if first:
+            self._came.clear()
+            self._came.wait(0.5)  # long enough for another thread to come in, if it can
+        else:
+            self._came.set()
+
+    def leave(self) -> None:
+        with self._lock:
+            self.inside -= 1
+
+
+def test_one_computation_at_a_time_and_its_own_threads_pass(monkeypatch) -> None:
+    """Two threads' computations take turns; nested calls and the computation's threads pass."""
+    monkeypatch.setenv(_threads.ENV_THREADS, "1")
+    overlap = Overlap()
+
+    @_threads.one_at_a_time
+    def computation() -> tuple[bool, bool]:
+        overlap.enter()
+        try:
+            nested = _threads.one_at_a_time(_threads.holds_turn)()  # re-entered, no wait
+            return _threads.both(_threads.holds_turn, lambda: nested, rows=BIG)
+        finally:
+            overlap.leave()
+
+    outcomes: list[tuple[bool, bool]] = []
+    workers = [threading.Thread(target=lambda: outcomes.append(computation())) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+    assert not any(w.is_alive() for w in workers), "a computation waited for its own turn"
+    assert outcomes == [(True, True), (True, True)]
+    assert overlap.most == 1
+    assert not _threads.holds_turn()
+
+
+def test_two_computations_of_one_county_take_turns(monkeypatch, demo_workspace) -> None:
+    """Two threads computing the demo at once: never in the indicators together, same results.
+
+    Both share the kept dissolves and pieces, whose prepared indexes GEOS builds on first use:
+    at once, two threads crashed the process on a 50 km² county (3 of 5 tries).
+    """
+    import gis.indicators as indicators
+    from gis.indicators import compute_all
+    from gis.settings import IndicatorSettings
+
+    overlap = Overlap()
+    real = indicators._area_indicators
+
+    def area_indicators(*args, **kwargs):  # type: ignore[no-untyped-def]
+        overlap.enter()
+        try:
+            return real(*args, **kwargs)
+        finally:
+            overlap.leave()
+
+    monkeypatch.setattr(indicators, "_area_indicators", area_indicators)
+    ws = demo_workspace.to_metric()
+    values: list[list[float | None]] = []
+
+    def run() -> None:
+        values.append([r.value for r in compute_all(ws, IndicatorSettings())])
+
+    workers = [threading.Thread(target=run) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=300)
+    assert len(values) == 2 and values[0] == values[1]
+    assert overlap.most == 1
