@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from functools import lru_cache
 from typing import Any, cast
 
@@ -164,8 +165,66 @@ DISSOLVE_CACHE_SIZE = 8
 first (a county's indicators dissolve about six layers; a what-if edit then finds them all)."""
 TOUCH_M = 1e-6
 """Polygons nearer than this (1 µm) are unioned as touching (:func:`union_polygons`)."""
-_DISSOLVED: dict[bytes, BaseGeometry] = {}
-_DISSOLVED_LOCK = threading.Lock()  # the server computes in threads
+
+
+class _Kept:
+    """The last few values by key, least recently used dropped first; thread-safe.
+
+    A key made of object ids (``id(area)``) is only unique while the object lives, so such
+    a value is kept with its ``owners``: holding them keeps their ids from being reused, and
+    a value is found only for the very same objects.  Two threads making the same value at
+    once both get the first one kept (one object per key, as callers that compare by
+    identity need).
+
+    >>> kept = _Kept(2)
+    >>> a = shapely.Point(0, 0)
+    >>> kept.put((id(a),), "first", owners=(a,)), kept.put((id(a),), "second", owners=(a,))
+    ('first', 'first')
+    >>> kept.get((id(a),), owners=(a,)), kept.get((id(a),), owners=(shapely.Point(0, 0),))
+    ('first', None)
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, tuple[tuple[Any, ...], Any]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: Hashable, *, owners: tuple[Any, ...] = ()) -> Any:
+        """The value kept for ``key`` and these very ``owners``, or ``None``."""
+        with _KEPT_LOCK:
+            hit = self._items.get(key)
+            if hit is None or not _same(hit[0], owners):
+                return None
+            self._items.move_to_end(key)
+            return hit[1]
+
+    def put(self, key: Hashable, value: Any, *, owners: tuple[Any, ...] = ()) -> Any:
+        """Keep ``value`` unless one is kept for ``key`` already; return the kept one."""
+        with _KEPT_LOCK:
+            hit = self._items.get(key)
+            if hit is not None and _same(hit[0], owners):
+                self._items.move_to_end(key)
+                return hit[1]
+            self._items[key] = (owners, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+            return value
+
+    def owner_of(self, value: Any) -> Any:
+        """The first owner of the entry whose value *is* ``value``, or ``None``."""
+        with _KEPT_LOCK:
+            return next((o[0] for o, v in self._items.values() if v is value and o), None)
+
+
+def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
+
+
+_KEPT_LOCK = threading.Lock()  # the server computes in threads
+_DISSOLVED = _Kept(DISSOLVE_CACHE_SIZE)
 
 
 def dissolve(gdf: gpd.GeoDataFrame | None) -> BaseGeometry:
@@ -187,20 +246,13 @@ def dissolve(gdf: gpd.GeoDataFrame | None) -> BaseGeometry:
         return shapely.Polygon()
     raw = np.asarray(gdf.geometry.values, dtype=object)
     key = digest_of("dissolve", raw)
-    with _DISSOLVED_LOCK:
-        cached = _DISSOLVED.pop(key, None)
-        if cached is not None:
-            _DISSOLVED[key] = cached  # most recently used last
+    cached: BaseGeometry | None = _DISSOLVED.get(key)
     if cached is not None:
         return cached
     geoms = shapely.make_valid(raw)
     geoms = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)]
     polys = _polygonal_each(geoms)
-    out: BaseGeometry = union_polygons(polys[~shapely.is_empty(polys)])
-    with _DISSOLVED_LOCK:
-        _DISSOLVED[key] = out
-        while len(_DISSOLVED) > DISSOLVE_CACHE_SIZE:
-            del _DISSOLVED[next(iter(_DISSOLVED))]
+    out: BaseGeometry = _DISSOLVED.put(key, union_polygons(polys[~shapely.is_empty(polys)]))
     return out
 
 
@@ -298,7 +350,7 @@ def _meeting_pairs(parts: np.ndarray) -> tuple[npt.NDArray[np.intp], npt.NDArray
     return left[hit], right[hit]
 
 
-_INTERSECTED: dict[tuple[int, int], tuple[BaseGeometry, BaseGeometry, BaseGeometry]] = {}
+_INTERSECTED = _Kept(DISSOLVE_CACHE_SIZE)
 
 
 def intersection_of(a: BaseGeometry, b: BaseGeometry) -> BaseGeometry:
@@ -316,19 +368,13 @@ def intersection_of(a: BaseGeometry, b: BaseGeometry) -> BaseGeometry:
     (True, 1.0)
     """
     key = (id(a), id(b))
-    with _DISSOLVED_LOCK:
-        hit = _INTERSECTED.pop(key, None)
-        if hit is not None:
-            _INTERSECTED[key] = hit  # most recently used last
-    if hit is not None and hit[0] is a and hit[1] is b:
-        return hit[2]
+    hit: BaseGeometry | None = _INTERSECTED.get(key, owners=(a, b))
+    if hit is not None:
+        return hit
     polygonal = {a.geom_type, b.geom_type} <= {"Polygon", "MultiPolygon"}
     out: BaseGeometry = clip_polygons(a, b) if polygonal else a.intersection(b)
-    with _DISSOLVED_LOCK:
-        _INTERSECTED[key] = (a, b, out)  # holding a and b keeps their ids unique
-        while len(_INTERSECTED) > DISSOLVE_CACHE_SIZE:
-            del _INTERSECTED[next(iter(_INTERSECTED))]
-    return out
+    kept: BaseGeometry = _INTERSECTED.put(key, out, owners=(a, b))
+    return kept
 
 
 PIECE_VERTICES = 2_000
@@ -361,7 +407,7 @@ def area_pieces(area: BaseGeometry, *, max_vertices: int = PIECE_VERTICES) -> np
     return np.asarray(out, dtype=object)
 
 
-_PIECES: dict[int, tuple[BaseGeometry, np.ndarray]] = {}
+_PIECES = _Kept(DISSOLVE_CACHE_SIZE)
 
 
 _PIECES_LOCK = threading.Lock()  # pieces are cut once, whichever thread asks first
@@ -383,9 +429,8 @@ def pieces_of(area: BaseGeometry) -> np.ndarray:
 
 
 def _kept_pieces(area: BaseGeometry) -> np.ndarray | None:
-    with _DISSOLVED_LOCK:
-        hit = _PIECES.get(id(area))
-    return hit[1] if hit is not None and hit[0] is area else None
+    kept: np.ndarray | None = _PIECES.get(id(area), owners=(area,))
+    return kept
 
 
 def _cut(area: BaseGeometry) -> np.ndarray:
@@ -393,8 +438,7 @@ def _cut(area: BaseGeometry) -> np.ndarray:
     kept = _kept_pieces(area)  # cut meanwhile by another thread?
     if kept is not None:
         return kept
-    with _DISSOLVED_LOCK:
-        original = next((o for o, c in _COPIES.values() if c is area), None)
+    original = _COPIES.owner_of(area)
     if original is not None:
         pieces = np.asarray(shapely.from_wkb(shapely.to_wkb(_cut(original))), dtype=object)
     else:
@@ -406,13 +450,10 @@ def _cut(area: BaseGeometry) -> np.ndarray:
 def _keep_pieces(area: BaseGeometry, pieces: np.ndarray) -> None:
     shapely.prepare(pieces)  # once, before other threads can see them
     pieces.setflags(write=False)
-    with _DISSOLVED_LOCK:
-        _PIECES[id(area)] = (area, pieces)  # holding the area keeps its id unique
-        while len(_PIECES) > DISSOLVE_CACHE_SIZE:
-            del _PIECES[next(iter(_PIECES))]
+    _PIECES.put(id(area), pieces, owners=(area,))
 
 
-_COPIES: dict[int, tuple[BaseGeometry, BaseGeometry]] = {}  # original id -> (original, copy)
+_COPIES = _Kept(DISSOLVE_CACHE_SIZE)  # id(original) -> its copy
 
 
 def separate_copy(area: BaseGeometry) -> BaseGeometry:
@@ -430,18 +471,13 @@ def separate_copy(area: BaseGeometry) -> BaseGeometry:
     >>> b is not a, b.equals_exact(a, 0.0), separate_copy(a) is b
     (True, True, True)
     """
-    with _DISSOLVED_LOCK:
-        hit = _COPIES.get(id(area))
-        if hit is not None and hit[0] is area:
-            return hit[1]
-    copy = shapely.from_wkb(shapely.to_wkb(area))
-    with _DISSOLVED_LOCK:
-        hit = _COPIES.get(id(area))
-        if hit is not None and hit[0] is area:
-            return hit[1]  # made meanwhile by another thread: one copy per area
-        _COPIES[id(area)] = (area, copy)  # holding the area keeps its id unique
-        while len(_COPIES) > DISSOLVE_CACHE_SIZE:
-            del _COPIES[next(iter(_COPIES))]
+    hit: BaseGeometry | None = _COPIES.get(id(area), owners=(area,))
+    if hit is not None:
+        return hit
+    # made meanwhile by another thread? then that one: one copy per area
+    copy: BaseGeometry = _COPIES.put(
+        id(area), shapely.from_wkb(shapely.to_wkb(area)), owners=(area,)
+    )
     return copy
 
 
