@@ -31,7 +31,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from gis.indicators._common import _polygonal, multipolygon
+from gis.indicators._common import _polygonal, clip_polygons, multipolygon
 from gis.indicators._state import KnownBases, digest_of, geometries, register
 
 T = TypeVar("T")
@@ -178,5 +178,5 @@ def grown_clip(base_clip: BaseGeometry, growth: Growth, area: BaseGeometry) -> B
         if len(clip_parts)
         else np.zeros(0, dtype=bool)
     )
-    added = _polygonal(merged.intersection(area))
+    added = clip_polygons(merged, area)  # cut by the area's kept pieces, not the whole area
     return multipolygon([*clip_parts[~inside], *shapely.get_parts(added)])
