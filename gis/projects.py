@@ -767,8 +767,8 @@ def summarise(frame: gpd.GeoDataFrame) -> dict[str, Any]:
     invest = [_clean(v) or 0.0 for v in frame["investment_wan_yuan"].tolist()]
     progress = [_clean(v) or 0.0 for v in frame["progress_pct"].tolist()]
     total = sum(invest)
-    if total > 0:
-        weighted = sum(i * p for i, p in zip(invest, progress, strict=True)) / total
+    if total > 0:  # shares of the total first: i * p / total underflowed for tiny sums
+        weighted = sum(i / total * p for i, p in zip(invest, progress, strict=True))
     else:
         weighted = sum(progress) / len(progress) if progress else 0.0
     return {

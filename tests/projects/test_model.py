@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon
 
@@ -250,6 +250,7 @@ def test_figures_by_hand() -> None:
     assert summarise(frame.iloc[0:0])["progress_pct"] is None
 
 
+@example([(5e-324, 1.5, "passed")])  # 5e-324 * 1.5 / 5e-324 was 2.0 (underflow)
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(
