@@ -36,7 +36,7 @@ import pandas as pd
 import shapely
 
 from gis.errors import NotFoundError
-from gis.indicators._threads import holds_turn
+from gis.indicators import holds_turn
 from gis.indicators.life_circle import LifeCircle
 from gis.result import IndicatorResult
 from gis.settings import IndicatorSettings

@@ -14,7 +14,7 @@ from gis import county_data
 from gis.crs import require_metric
 from gis.indicators._common import NAMES as INDICATOR_NAMES
 from gis.indicators._common import dissolve, intersection_of
-from gis.indicators._threads import both, one_at_a_time
+from gis.indicators._threads import both, holds_turn, one_at_a_time
 from gis.indicators.county_figures import (
     compute_sewage_treatment_rate,
     compute_special_plans_approved_share,
@@ -69,6 +69,7 @@ __all__ = [
     "compute_special_plans_approved_share",
     "compute_urban_design_coverage",
     "compute_water_supply_coverage",
+    "holds_turn",
     "urban_population",
 ]
 
