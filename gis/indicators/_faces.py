@@ -49,8 +49,27 @@ def faces(lines: np.ndarray) -> np.ndarray:
     lines = lines[shapely.length(lines) > 0]
     if len(lines) == 0:
         return np.zeros(0, dtype=object)
-    net = _Network.of(lines)
-    keep = np.ones(len(lines), dtype=bool)
+    return _traced(_Network.of(lines))
+
+
+def segment_faces(nodes: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """:func:`faces` of 2-point segments: node coordinates ``(k, 2)``, segments ``(m, 2)``.
+
+    The segments join distinct nodes and meet only at their ends, each once
+    (:func:`gis.indicators._noding.noded_segments`).
+
+    >>> square = np.array([(0, 0), (1, 0), (1, 1), (0, 1)], dtype=float)
+    >>> [p.area for p in segment_faces(square, np.array([[0, 1], [1, 2], [2, 3], [0, 3]]))]
+    [1.0]
+    """
+    if len(edges) == 0:
+        return np.zeros(0, dtype=object)
+    return _traced(_Network.of_segments(np.asarray(nodes, dtype=float), np.asarray(edges)))
+
+
+def _traced(net: _Network) -> np.ndarray:
+    """The bounded faces of the network (:func:`faces`)."""
+    keep = np.ones(len(net.start), dtype=bool)
     while True:  # trace, drop the lines with one face on both sides, trace again
         edges = np.flatnonzero(keep)
         origin, after = _half_edges(net, edges)
@@ -89,6 +108,16 @@ class _Network:
         along = np.bincount(which[same], weights=cross, minlength=len(lines))
         nodes = np.column_stack([node[: len(lines)], node[len(lines) :]])
         return cls(xy, start, stop, nodes, along)
+
+    @classmethod
+    def of_segments(cls, nodes: np.ndarray, edges: np.ndarray) -> _Network:
+        ends = edges.ravel()
+        xy = nodes[ends]
+        start = np.arange(0, len(ends), 2, dtype=np.int64)
+        c = nodes - nodes.mean(axis=0)  # centred: the products stay small
+        p, q = c[edges[:, 0]], c[edges[:, 1]]
+        along = p[:, 0] * q[:, 1] - q[:, 0] * p[:, 1]
+        return cls(xy, start, start + 1, edges, along)
 
 
 def _half_edges(net: _Network, edges: IntArray) -> tuple[IntArray, IntArray]:

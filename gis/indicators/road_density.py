@@ -48,7 +48,8 @@ from gis.indicators._common import (
     require_all_metric,
     separate_copy,
 )
-from gis.indicators._faces import faces as network_faces
+from gis.indicators._faces import segment_faces
+from gis.indicators._noding import noded_segments
 from gis.indicators._state import KnownBases, WKBs, digest_of, geometries, is_disabled, register
 from gis.indicators._threads import both, one_at_a_time
 from gis.result import IndicatorResult, empty_layer
@@ -1091,8 +1092,7 @@ def _blocks(
     if n <= 0 or len(clipped) == 0:
         return None, None
     lines = np.concatenate([shapely.get_parts(clipped), shapely.get_parts(outline)])
-    noded = shapely.union_all(lines[~shapely.is_empty(lines)])
-    blocks = network_faces(shapely.get_parts(noded))  # GEOS's polygonize's polygons, faster
+    blocks = segment_faces(*noded_segments(lines))  # GEOS's union and polygonize, faster
     blocks = blocks[shapely.area(blocks) > 0]
     return blocks, shapely.area(blocks)
 
@@ -1115,8 +1115,7 @@ def _grown_blocks(
     if len(met) == 0:
         return base.blocks, base.block_areas, base.block_keys
     outlines = shapely.get_parts(shapely.boundary(base.blocks[met]))
-    noded = shapely.union_all(np.concatenate([outlines, parts]))
-    faces = network_faces(shapely.get_parts(noded))
+    faces = segment_faces(*noded_segments(np.concatenate([outlines, parts])))
     faces = faces[shapely.area(faces) > 0]
     inside = np.zeros(len(faces), dtype=bool)
     if len(faces):

@@ -11,7 +11,7 @@ from typing import Any
 import geopandas as gpd
 import pytest
 import shapely
-from handmade import roads, square, translated
+from handmade import layer, roads, square, translated
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
@@ -247,6 +247,25 @@ def test_largest_blocks_are_reported() -> None:
     ]
     assert [b["area_m2"] for b in blocks] == pytest.approx([500_000, 350_000, 150_000])
     assert 113 < blocks[0]["lon"] < 115
+
+
+def test_roads_cut_at_an_oblique_edge_close_their_blocks() -> None:
+    """A street cut where it crosses the area's edge ends on that edge, so it splits the block.
+
+    The cut point of an oblique edge is a rounding error (about 1e-10 m) off the edge;
+    GEOS's floating-point union left such ends unjoined, and three of these strips
+    showed as one block of 275,100 m².
+    """
+    area = shapely.Polygon([(0, 0), (1000, 0), (1300, 1000), (300, 1000)])
+    rows = [
+        ([(-100, 37.3 + 91.7 * k), (1500, 37.3 + 91.7 * k)], "branch", False, f"s{k}")
+        for k in range(11)
+    ]
+    result = compute_road_density(
+        roads(rows), layer([area]), settings=IndicatorSettings(sparsest_blocks_n=3), provenance={}
+    )
+    # eleven streets 91.7 m apart: strips of 1000 m x 91.7 m (the first and last are smaller)
+    assert [b["area_m2"] for b in result.details["sparsest_blocks"]] == [91_700.0] * 3
 
 
 def test_empty_built_up_is_not_computable_and_degrees_are_refused() -> None:
