@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 NODE_TOLERANCE_M = 1e-6
 """An end this close to another segment (m) lies on it: above rounding errors of cut points
@@ -121,8 +122,14 @@ def _piece_pairs(
     return ei[keep], ej[keep]
 
 
-def _candidate_pairs(a: FloatArray, b: FloatArray, tol_m: float) -> tuple[IntArray, IntArray]:
-    """Pairs of segments whose boxes, grown by the tolerance, meet (each pair once)."""
+def _candidate_pairs(
+    a: FloatArray, b: FloatArray, tol_m: float, *, across: int | None = None
+) -> tuple[IntArray, IntArray]:
+    """Pairs of segments whose boxes, grown by the tolerance, meet (each pair once).
+
+    With ``across``, only pairs of a segment numbered below it with one at or above it
+    (lines against an area's edge), the first of each pair below.
+    """
     x0, x1 = np.minimum(a[:, 0], b[:, 0]) - tol_m, np.maximum(a[:, 0], b[:, 0]) + tol_m
     y0, y1 = np.minimum(a[:, 1], b[:, 1]) - tol_m, np.maximum(a[:, 1], b[:, 1]) + tol_m
     # cells of about twice the median segment: fewer pairs in a cell than larger cells give,
@@ -137,11 +144,24 @@ def _candidate_pairs(a: FloatArray, b: FloatArray, tol_m: float) -> tuple[IntArr
     k = np.arange(len(seg)) - np.repeat(np.cumsum(count) - count, count)
     rows = int(cy1.max()) + 1
     key = (cx0[seg] + k % nx[seg]) * rows + cy0[seg] + k // nx[seg]
-    order = np.argsort(key, kind="stable")
-    key, seg = key[order], seg[order]
-    partners = np.searchsorted(key, key, side="right") - 1 - np.arange(len(key))
-    first = np.repeat(np.arange(len(key)), partners)  # each entry with those after it in its cell
-    second = first + 1 + np.arange(len(first)) - np.repeat(np.cumsum(partners) - partners, partners)
+    if across is None:  # each entry with those after it in its cell
+        order = np.argsort(key, kind="stable")
+        key, seg = key[order], seg[order]
+        lowest = np.arange(1, len(key) + 1)
+        highest = np.searchsorted(key, key, side="right")
+    else:  # each entry of the first set with those of the second in its cell
+        second_set = (seg >= across).astype(np.int64)
+        both = key * 2 + second_set
+        order = np.argsort(both, kind="stable")
+        both, key, seg = both[order], key[order], seg[order]
+        lowest = np.searchsorted(both, key * 2 + 1, side="left")
+        highest = np.where(
+            second_set[order] == 1, lowest, np.searchsorted(both, key * 2 + 1, "right")
+        )
+    partners = highest - lowest
+    first = np.repeat(np.arange(len(key)), partners)
+    second = np.repeat(lowest, partners) + np.arange(len(first))
+    second -= np.repeat(np.cumsum(partners) - partners, partners)
     i, j, here = seg[first], seg[second], key[first]
     # each pair only in the cell holding the lower-left corner of the boxes' overlap
     corner = ((np.maximum(x0[i], x0[j]) - ox) // cell).astype(np.int64) * rows + (
@@ -311,3 +331,115 @@ def _split(
     starts, stops = all_xy[same], all_xy[same + 1]
     real = ~_same(starts, stops)
     return starts[real], stops[real], all_seg[same][real]
+
+
+def clipped_lines(
+    lines: np.ndarray, area: BaseGeometry, *, tol_m: float = NODE_TOLERANCE_M
+) -> np.ndarray:
+    """Each line's part inside the polygonal ``area``, cut with arrays.
+
+    The point set of ``shapely.intersection(line, area)`` (its lines; a line meeting the
+    area only at points gives an empty line; a stretch drawn twice is kept twice, where
+    GEOS's overlay dissolves it) to the tolerance: the lines' segments are cut
+    where the area's edge crosses them (the crossing computed as in :func:`noded_segments`)
+    and where an edge vertex lies on them; a piece is kept when its middle is in the area
+    or within the tolerance of its edge (a stretch along the edge), and consecutive pieces
+    are joined again.  A cut end lies a rounding error (about 1e-10 m) off the edge, well
+    within the tolerance at which :func:`noded_segments` joins it there.
+
+    >>> from shapely import LineString, box
+    >>> out = clipped_lines(np.array([LineString([(5, 5), (15, 5), (15, 15), (5, 15)]),
+    ...                               LineString([(20, 20), (30, 30)])]), box(0, 0, 10, 10))
+    >>> [g.wkt for g in out]
+    ['LINESTRING (5 5, 10 5)', 'LINESTRING EMPTY']
+    """
+    lines = np.asarray(lines, dtype=object)
+    out = np.empty(len(lines), dtype=object)
+    out[:] = [shapely.LineString()] * len(lines)
+    parts, part_of = shapely.get_parts(lines, return_index=True)
+    xy, which = shapely.get_coordinates(parts, return_index=True)
+    inner = np.flatnonzero(which[1:] == which[:-1])
+    a, b, seg_part = xy[inner], xy[inner + 1], which[inner]
+    real = ~_same(a, b)
+    a, b, seg_part = a[real], b[real], seg_part[real]
+    edge = shapely.boundary(area)
+    ea, eb = segments_of(np.array([edge], dtype=object))
+    if len(a) == 0:
+        return out
+    n = len(a)
+    li, ej = _candidate_pairs(np.concatenate([a, ea]), np.concatenate([b, eb]), tol_m, across=n)
+    ej -= n
+    seg, cuts, start_on, stop_on = _cuts(a[li], b[li], ea[ej], eb[ej], li, tol_m)
+    pa, pb, parent = _split(a, b, seg, cuts)
+    # the pieces between two points on the edge (cuts, vertices within the tolerance of it)
+    # are all in or all out: one test each, of its longest piece
+    vertex_on = np.zeros(n, dtype=bool)  # each segment's start
+    vertex_on[li[start_on]] = True
+    following = li[stop_on] + 1  # a segment's end is the next one's start, in the same part
+    following = following[following < n]
+    vertex_on[following[seg_part[following] == seg_part[following - 1]]] = True
+    starts_segment = np.r_[True, parent[1:] != parent[:-1]]
+    new_part = np.r_[True, seg_part[parent[1:]] != seg_part[parent[:-1]]]
+    event = new_part | ~starts_segment | vertex_on[parent]
+    run = np.cumsum(event) - 1
+    length = np.hypot(pb[:, 0] - pa[:, 0], pb[:, 1] - pa[:, 1])
+    order = np.lexsort((-length, run))
+    longest = order[np.r_[True, run[order][1:] != run[order][:-1]]]
+    mid = (pa[longest] + pb[longest]) / 2.0
+    shapely.prepare(area)
+    inside = shapely.intersects_xy(area, mid[:, 0], mid[:, 1])
+    outside = np.flatnonzero(~inside)
+    if len(outside):
+        shapely.prepare(edge)
+        inside[outside] = shapely.dwithin(edge, shapely.points(mid[outside]), tol_m)
+    k = np.flatnonzero(inside[run])
+    if len(k) == 0:
+        return out
+    part = seg_part[parent[k]]
+    pa, pb = pa[k], pb[k]
+    new_run = np.r_[True, (part[1:] != part[:-1]) | ~_same(pb[:-1], pa[1:])]
+    run = np.cumsum(new_run) - 1
+    starts = np.flatnonzero(new_run)
+    coords = np.insert(pb, starts, pa[starts], axis=0)  # each run: its start, then every end
+    runs = np.asarray(
+        shapely.linestrings(coords, indices=np.insert(run, starts, run[starts])), dtype=object
+    )
+    line_of = part_of[part[starts]]
+    count = np.bincount(line_of, minlength=len(lines))
+    single = np.flatnonzero(count[line_of] == 1)
+    out[line_of[single]] = runs[single]
+    several = np.flatnonzero(count[line_of] > 1)
+    if len(several):
+        owners, which_line = np.unique(line_of[several], return_inverse=True)
+        out[owners] = shapely.multilinestrings(runs[several], indices=which_line.ravel())
+    return out
+
+
+def _cuts(
+    s0: FloatArray, s1: FloatArray, e0: FloatArray, e1: FloatArray, seg: IntArray, tol_m: float
+) -> tuple[IntArray, FloatArray, npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Where the area's edge segments ``e`` cut the line segments ``s`` (``seg`` their numbers).
+
+    An edge vertex within the tolerance of a line segment's interior cuts it there; a proper
+    crossing cuts it at the computed point.  Also returns, per pair, whether the line
+    segment's start and its end lie within the tolerance of the edge segment.
+    """
+    out_seg: list[IntArray] = []
+    out_xy: list[FloatArray] = []
+    start_on = _point_segment_distance(s0, e0, e1) <= tol_m
+    stop_on = _point_segment_distance(s1, e0, e1) <= tol_m
+    touching = start_on | stop_on
+    for v in (e0, e1):
+        on = _on_interior(v, s0, s1, tol_m)
+        out_seg.append(seg[on])
+        out_xy.append(v[on])
+        touching |= _point_segment_distance(v, s0, s1) <= tol_m
+    rest = np.flatnonzero(~touching)
+    p0, p1, q0, q1 = s0[rest], s1[rest], e0[rest], e1[rest]
+    crossing = (np.sign(_cross(p0, p1, q0)) * np.sign(_cross(p0, p1, q1)) < 0) & (
+        np.sign(_cross(q0, q1, p0)) * np.sign(_cross(q0, q1, p1)) < 0
+    )
+    rest = rest[crossing]
+    out_seg.append(seg[rest])
+    out_xy.append(_intersection(s0[rest], s1[rest], e0[rest], e1[rest]))
+    return np.concatenate(out_seg), np.concatenate(out_xy), start_on, stop_on

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
+import shapely.affinity
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString
 
 from gis.indicators._faces import faces, segment_faces
-from gis.indicators._noding import NODE_TOLERANCE_M, noded_segments
+from gis.indicators._noding import NODE_TOLERANCE_M, clipped_lines, noded_segments
 
 
 def _segments(lines: list[LineString]) -> list[tuple[float, ...]]:
@@ -75,3 +76,46 @@ def test_same_length_and_faces_as_geos_union(raw: list[list[tuple[int, int]]]) -
     tree = shapely.STRtree(lines_out)
     i, j = tree.query(lines_out, predicate="crosses")
     assert len(i) == 0
+
+
+_at = st.floats(-50, 150, allow_nan=False)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.lists(st.tuples(_at, _at), min_size=2, max_size=5), min_size=1, max_size=8),
+    st.lists(
+        st.tuples(_coord, _coord, st.integers(5, 60), st.integers(5, 60)), min_size=1, max_size=4
+    ),
+    st.floats(0, 90),
+)
+def test_clipped_lines_are_geos_intersection_to_rounding(
+    raw: list[list[tuple[float, float]]], boxes: list[tuple[int, int, int, int]], angle: float
+) -> None:
+    """Random lines against a rotated union of boxes far from the origin (projected metres)."""
+    x0, y0 = 412_345.678, 3_404_567.891
+    area = shapely.union_all(
+        [shapely.box(8 * x, 8 * y, 8 * x + w, 8 * y + h) for x, y, w, h in boxes]
+    )
+    area = shapely.affinity.translate(shapely.affinity.rotate(area, angle, origin=(0, 0)), x0, y0)
+    lines = np.array([LineString([(x + x0, y + y0) for x, y in c]) for c in raw], dtype=object)
+    # no stretch drawn twice: GEOS's overlay dissolves those, the clip keeps each (the road
+    # density counts every segment once by itself)
+    once = np.array([abs(shapely.union_all([g]).length - g.length) < 1e-9 for g in lines])
+    lines = lines[(shapely.length(lines) > 0) & once]
+    mine = shapely.length(clipped_lines(lines, area))
+    # at least the exact intersection, at most that with the area grown by the tolerance
+    # (a stretch within it of the edge, as a road along an edge a rounding error outside),
+    # to a few tolerances (a corner within the tolerance of a line cuts it there, not at the
+    # crossings of its two edges a micrometre away)
+    least = _line_lengths(shapely.intersection(lines, area))
+    most = _line_lengths(shapely.intersection(lines, area.buffer(2 * NODE_TOLERANCE_M)))
+    assert np.all(mine >= least - 10 * NODE_TOLERANCE_M), (mine, least)
+    assert np.all(mine <= most + 10 * NODE_TOLERANCE_M), (mine, most)
+
+
+def _line_lengths(geoms: np.ndarray) -> np.ndarray:
+    """The length of each geometry's lines (an overlay gives points too)."""
+    return np.array(
+        [sum(p.length for p in shapely.get_parts(g) if p.geom_type == "LineString") for g in geoms]
+    )
