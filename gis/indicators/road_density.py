@@ -20,7 +20,10 @@ Urban roads are the GB/T 51328-2018 classes (``road_class`` other than
 ``"other"``).  The gap layer holds the dead-end roads (断头路): urban roads with
 a degree-1 end of the driving network inside the built-up area and farther than
 ``dead_end_edge_buffer_m`` from its edge.  The details list the largest street
-blocks (the sparsest parts of the network).
+blocks (the sparsest parts of the network): the faces of the clipped urban roads and
+the area's edge, noded with arrays (:mod:`gis.indicators._noding`), a road cut at the
+edge joined to it there.  A stretch of road lying along the edge (within 1 µm) is
+inside the area, as a road exactly on it is.
 """
 
 from __future__ import annotations
