@@ -111,13 +111,108 @@ class _Network:
 
     @classmethod
     def of_segments(cls, nodes: np.ndarray, edges: np.ndarray) -> _Network:
-        ends = edges.ravel()
-        xy = nodes[ends]
-        start = np.arange(0, len(ends), 2, dtype=np.int64)
+        """The network of segments joined into lines through the nodes of two segments.
+
+        Fewer, longer lines: tracing the faces costs by the line, not by the vertex.
+        """
+        chain, count = _chains(len(nodes), edges)
         c = nodes - nodes.mean(axis=0)  # centred: the products stay small
-        p, q = c[edges[:, 0]], c[edges[:, 1]]
-        along = p[:, 0] * q[:, 1] - q[:, 0] * p[:, 1]
-        return cls(xy, start, start + 1, edges, along)
+        org, dst = edges.ravel()[chain], edges[:, ::-1].ravel()[chain]
+        starts = np.cumsum(count) - count
+        # each line: its first node, then the end of each of its half-edges
+        points = np.insert(dst, starts, org[starts])
+        xy = nodes[points]
+        start = starts + np.arange(len(count))
+        stop = start + count
+        p, q = c[org], c[dst]
+        cross = p[:, 0] * q[:, 1] - q[:, 0] * p[:, 1]
+        along = np.add.reduceat(cross, starts) if len(cross) else np.zeros(0)
+        ends = np.column_stack([org[starts], dst[starts + count - 1]])
+        return cls(xy, start, stop, ends, along)
+
+
+def _chains(n_nodes: int, edges: IntArray) -> tuple[IntArray, IntArray]:
+    """The segments joined into chains through the nodes where exactly two meet.
+
+    Half-edge ``2i`` runs segment ``i`` from ``edges[i, 0]``, ``2i + 1`` back.  Returns the
+    half-edges of the chains, chain after chain, each in order (one direction of each
+    chain), and each chain's count of half-edges.  A
+    ring of such nodes only is cut open at its least half-edge.
+    """
+    m = len(edges)
+    half = np.arange(2 * m)
+    org, dst = edges.ravel(), edges[:, ::-1].ravel()
+    degree = np.bincount(org, minlength=n_nodes)
+    leaving = np.argsort(org, kind="stable")
+    first_leaving = np.searchsorted(org[leaving], np.arange(n_nodes))
+    through = degree[dst] == 2
+    c0 = leaving[first_leaving[dst[through]]]
+    c1 = leaving[np.minimum(first_leaving[dst[through]] + 1, 2 * m - 1)]
+    nxt = np.full(2 * m, -1, dtype=np.int64)
+    nxt[through] = np.where(c0 == (half[through] ^ 1), c1, c0)
+    end, to_end, ring = _follow(nxt)
+    was_ring = ring
+    keep = np.ones(2 * m, dtype=bool)
+    if ring.any():
+        # of a ring and its reverse, keep the one holding the lesser least half-edge; cut it
+        # open there
+        rings = np.flatnonzero(ring)
+        least = _least_on_rings(nxt, half, rings)
+        least_twin = _least_on_rings(nxt, half ^ 1, rings)
+        keep[rings] = least < least_twin
+        heads = rings[keep[rings] & (least == rings)]
+        nxt[rings[np.isin(nxt[rings], heads)]] = -1
+        end, to_end, ring = _follow(nxt)  # the reverse rings stay rings, left out
+        keep[ring] = False
+    # of an open chain and its reverse, keep the one whose start is less
+    chains = np.flatnonzero(~was_ring)
+    start_of = end[chains ^ 1] ^ 1  # the reverse of h ends at the twin of h's chain's start
+    keep[chains] = start_of < (end[chains] ^ 1)
+    members = np.flatnonzero(keep)
+    order = members[np.lexsort((-to_end[members], end[members]))]
+    new_chain = np.r_[True, end[order][1:] != end[order][:-1]]
+    count = np.diff(np.r_[np.flatnonzero(new_chain), len(order)])
+    return order, count
+
+
+def _follow(nxt: IntArray) -> tuple[IntArray, IntArray, npt.NDArray[np.bool_]]:
+    """From each half-edge along ``nxt`` to its last: that one, the steps, and if a ring.
+
+    Pointer jumping over the half-edges not yet at their end; a ring never ends.
+
+    A round in which no half-edge reaches its end leaves only rings: a chain longer than
+    ``2**k`` holds a half-edge exactly ``2**k`` steps from its end, which round ``k`` ends.
+    """
+    n = len(nxt)
+    last = nxt < 0
+    jump = np.where(last, np.arange(n), nxt)
+    steps = (~last).astype(np.int64)
+    active = np.flatnonzero(~last[jump])
+    while len(active):
+        target = jump[active]
+        steps_now = steps[active] + steps[target]
+        jump_now = jump[target]
+        steps[active], jump[active] = steps_now, jump_now
+        ended = last[jump_now]
+        if not ended.any():
+            break
+        active = active[~ended]
+    ring = np.zeros(n, dtype=bool)
+    ring[active] = True
+    return jump, steps, ring
+
+
+def _least_on_rings(nxt: IntArray, value: IntArray, rings: IntArray) -> IntArray:
+    """Per ring half-edge (``rings``), the least ``value`` on its ring."""
+    where = np.full(len(nxt), -1, dtype=np.int64)
+    where[rings] = np.arange(len(rings))
+    jump = where[nxt[rings]]
+    least = value[rings].copy()
+    while True:
+        now = np.minimum(least, least[jump])
+        if np.array_equal(now, least) and np.array_equal(now, now[jump]):
+            return least
+        least, jump = now, jump[jump]
 
 
 def _half_edges(net: _Network, edges: IntArray) -> tuple[IntArray, IntArray]:
