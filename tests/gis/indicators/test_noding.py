@@ -118,3 +118,15 @@ def _line_lengths(geoms: np.ndarray) -> np.ndarray:
     return np.array(
         [sum(p.length for p in shapely.get_parts(g) if p.geom_type == "LineString") for g in geoms]
     )
+
+
+def test_rings_alone_and_chains_through_two_segment_nodes_make_faces() -> None:
+    """A block with an island ring touching nothing, and a street ending inside the block."""
+    outer = LineString([(0, 0), (10, 0), (10, 10), (0, 10), (0, 0)])
+    island = LineString([(4, 4), (6, 4), (6, 6), (4, 6), (4, 4)])
+    dead_end = LineString([(10, 5), (8, 5), (7, 5)])
+    nodes, edges = noded_segments(np.array([outer, island, dead_end], dtype=object))
+    got = sorted(p.area for p in segment_faces(nodes, edges))
+    assert got == [4.0, 96.0]
+    holes = [len(p.interiors) for p in segment_faces(nodes, edges)]
+    assert sorted(holes) == [0, 1]
