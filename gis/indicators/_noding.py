@@ -221,14 +221,25 @@ def _crossings(
     touching = _same(ai, aj) | _same(ai, bj) | _same(bi, aj) | _same(bi, bj)
     for ends, s0, s1 in ((ai, aj, bj), (bi, aj, bj), (aj, ai, bi), (bj, ai, bi)):
         touching |= _point_segment_distance(ends, s0, s1) <= tol_m
-    rest = np.flatnonzero(~touching)
-    p0, p1, q0, q1 = ai[rest], bi[rest], aj[rest], bj[rest]
+    rest = _crossing(ai, bi, aj, bj, ~touching)
+    point = _merged(_intersection(ai[rest], bi[rest], aj[rest], bj[rest]), tol_m)
+    return np.concatenate([i[rest], j[rest]]), np.concatenate([point, point])
+
+
+def _crossing(
+    p0: FloatArray, p1: FloatArray, q0: FloatArray, q1: FloatArray, among: npt.NDArray[np.bool_]
+) -> IntArray:
+    """The rows (of those ``among``) where segments ``p`` and ``q`` properly cross.
+
+    Each segment's ends lie strictly on opposite sides of the other's line.
+    """
+    rest = np.flatnonzero(among)
+    p0, p1, q0, q1 = p0[rest], p1[rest], q0[rest], q1[rest]
     crossing = (np.sign(_cross(p0, p1, q0)) * np.sign(_cross(p0, p1, q1)) < 0) & (
         np.sign(_cross(q0, q1, p0)) * np.sign(_cross(q0, q1, p1)) < 0
     )
-    rest = rest[crossing]
-    point = _merged(_intersection(ai[rest], bi[rest], aj[rest], bj[rest]), tol_m)
-    return np.concatenate([i[rest], j[rest]]), np.concatenate([point, point])
+    out: IntArray = rest[crossing]
+    return out
 
 
 def _merged(points: FloatArray, tol_m: float) -> FloatArray:
@@ -434,12 +445,7 @@ def _cuts(
         out_seg.append(seg[on])
         out_xy.append(v[on])
         touching |= _point_segment_distance(v, s0, s1) <= tol_m
-    rest = np.flatnonzero(~touching)
-    p0, p1, q0, q1 = s0[rest], s1[rest], e0[rest], e1[rest]
-    crossing = (np.sign(_cross(p0, p1, q0)) * np.sign(_cross(p0, p1, q1)) < 0) & (
-        np.sign(_cross(q0, q1, p0)) * np.sign(_cross(q0, q1, p1)) < 0
-    )
-    rest = rest[crossing]
+    rest = _crossing(s0, s1, e0, e1, ~touching)
     out_seg.append(seg[rest])
     out_xy.append(_intersection(s0[rest], s1[rest], e0[rest], e1[rest]))
     return np.concatenate(out_seg), np.concatenate(out_xy), start_on, stop_on
