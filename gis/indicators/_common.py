@@ -513,7 +513,7 @@ def clip_lines(lines: np.ndarray, area: BaseGeometry) -> np.ndarray:
 
     Lines the (prepared) area covers are returned as they are, lines that miss it as empty;
     those crossing its edge are cut with arrays (:func:`gis.indicators._noding.clipped_lines`:
-    the same point set to rounding, a stretch along the edge counted as on it).
+    the same point set to 1 µm, a stretch along the edge counted as on it).
     Intersecting a line with a whole county's built-up area costs the size of the area,
     which made clipping every road quadratic in the county; overlaying each line with the
     pieces of the area it meets (:func:`area_pieces`) cost 2.5 s at 2,000 km².
