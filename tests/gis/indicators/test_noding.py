@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import shapely
 import shapely.affinity
 from hypothesis import given, settings
@@ -72,7 +73,7 @@ def test_same_length_and_faces_as_geos_union(raw: list[list[tuple[int, int]]]) -
     assert len(mine) == len(theirs)
     assert np.allclose(mine, theirs, rtol=0, atol=1e-9)
     # and each segment meets the others only at its ends
-    lines_out = shapely.linestrings(seg)
+    lines_out = np.asarray(shapely.linestrings(seg), dtype=object)
     tree = shapely.STRtree(lines_out)
     i, j = tree.query(lines_out, predicate="crosses")
     assert len(i) == 0
@@ -130,3 +131,13 @@ def test_rings_alone_and_chains_through_two_segment_nodes_make_faces() -> None:
     assert got == [4.0, 96.0]
     holes = [len(p.interiors) for p in segment_faces(nodes, edges)]
     assert sorted(holes) == [0, 1]
+
+
+def test_clipped_lines_leave_the_holes_out_and_keep_each_part_of_a_multiline() -> None:
+    area = shapely.box(0, 0, 100, 100).difference(shapely.box(40, 40, 60, 60))
+    crossing = LineString([(-10, 50), (110, 50)])  # through the hole
+    multi = shapely.MultiLineString([[(10, 10), (10, 200)], [(50, -50), (50, 20)]])
+    out = clipped_lines(np.array([crossing, multi], dtype=object), area)
+    assert out[0].length == pytest.approx(80.0) and len(shapely.get_parts(out[0])) == 2
+    assert out[1].length == pytest.approx(110.0) and len(shapely.get_parts(out[1])) == 2
+    assert shapely.equals(out[0], shapely.intersection(crossing, area))
