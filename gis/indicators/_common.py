@@ -19,7 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gis.crs import require_metric
 from gis.errors import CrsError
-from gis.indicators._noding import clipped_lines
+from gis.indicators._noding import Edge, clipped_lines
 from gis.indicators._state import digest_of
 from gis.result import IndicatorResult, Status, empty_layer, judged
 from gis.settings import IndicatorSettings
@@ -532,8 +532,24 @@ def clip_lines(lines: np.ndarray, area: BaseGeometry) -> np.ndarray:
     out[covered] = lines[covered]
     edge = np.flatnonzero(~covered & shapely.intersects(area, lines))
     if len(edge):
-        out[edge] = clipped_lines(lines[edge], area)
+        out[edge] = clipped_lines(lines[edge], area, edge=edge_of(area))
     return out
+
+
+_EDGES = _Kept(DISSOLVE_CACHE_SIZE)
+
+
+def edge_of(area: BaseGeometry) -> Edge:
+    """The area's :class:`~gis.indicators._noding.Edge`, kept per area object.
+
+    As :func:`pieces_of`: a what-if road is clipped against it, not against a new one each
+    time (0.1 s at 2,000 km²).
+    """
+    kept: Edge | None = _EDGES.get(id(area), owners=(area,))
+    if kept is not None:
+        return kept
+    made: Edge = _EDGES.put(id(area), Edge.of(area), owners=(area,))
+    return made
 
 
 def unions_by_row(

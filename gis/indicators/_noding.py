@@ -25,6 +25,8 @@ segment by at most the tolerance.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 import shapely
@@ -40,12 +42,33 @@ IntArray = npt.NDArray[np.int64]
 
 def segments_of(lines: np.ndarray) -> tuple[FloatArray, FloatArray]:
     """The 2-point segments (starts, ends) of the lines' parts, zero-length ones left out."""
-    parts = shapely.get_parts(np.asarray(lines, dtype=object))
+    a, b, _ = _segments(shapely.get_parts(np.asarray(lines, dtype=object)))
+    return a, b
+
+
+def _segments(parts: np.ndarray) -> tuple[FloatArray, FloatArray, IntArray]:
+    """The 2-point segments of single lines, in order, and the line each is of."""
     xy, which = shapely.get_coordinates(parts, return_index=True)
     inner = np.flatnonzero(which[1:] == which[:-1])
-    a, b = xy[inner], xy[inner + 1]
-    real = (a != b).any(axis=1)
-    return a[real], b[real]
+    a, b, part = xy[inner], xy[inner + 1], which[inner]
+    real = ~_same(a, b)
+    return a[real], b[real], part[real]
+
+
+@dataclass(frozen=True)
+class Edge:
+    """An area's edge for :func:`clipped_lines`: its segments and its outline (prepared)."""
+
+    a: FloatArray
+    b: FloatArray
+    outline: BaseGeometry
+
+    @classmethod
+    def of(cls, area: BaseGeometry) -> Edge:
+        outline = shapely.boundary(area)
+        shapely.prepare(outline)
+        a, b = segments_of(np.array([outline], dtype=object))
+        return cls(a, b, outline)
 
 
 def noded_segments(
@@ -347,7 +370,11 @@ def _split(
 
 
 def clipped_lines(
-    lines: np.ndarray, area: BaseGeometry, *, tol_m: float = NODE_TOLERANCE_M
+    lines: np.ndarray,
+    area: BaseGeometry,
+    *,
+    edge: Edge | None = None,
+    tol_m: float = NODE_TOLERANCE_M,
 ) -> np.ndarray:
     """Each line's part inside the polygonal ``area``, cut with arrays.
 
@@ -371,15 +398,16 @@ def clipped_lines(
     out = np.empty(len(lines), dtype=object)
     out[:] = [shapely.LineString()] * len(lines)
     parts, part_of = shapely.get_parts(lines, return_index=True)
-    xy, which = shapely.get_coordinates(parts, return_index=True)
-    inner = np.flatnonzero(which[1:] == which[:-1])
-    a, b, seg_part = xy[inner], xy[inner + 1], which[inner]
-    real = ~_same(a, b)
-    a, b, seg_part = a[real], b[real], seg_part[real]
-    edge = shapely.boundary(area)
-    ea, eb = segments_of(np.array([edge], dtype=object))
+    a, b, seg_part = _segments(parts)
     if len(a) == 0:
         return out
+    edge = Edge.of(area) if edge is None else edge
+    # the edge's segments near the lines only (a what-if road meets a few of 146,000)
+    x0, y0 = np.minimum(a, b).min(axis=0) - tol_m
+    x1, y1 = np.maximum(a, b).max(axis=0) + tol_m
+    lo, hi = np.minimum(edge.a, edge.b), np.maximum(edge.a, edge.b)
+    near = (lo[:, 0] <= x1) & (hi[:, 0] >= x0) & (lo[:, 1] <= y1) & (hi[:, 1] >= y0)
+    ea, eb = edge.a[near], edge.b[near]
     n = len(a)
     li, ej = _candidate_pairs(np.concatenate([a, ea]), np.concatenate([b, eb]), tol_m, across=n)
     ej -= n
@@ -404,8 +432,7 @@ def clipped_lines(
     inside = shapely.intersects_xy(area, mid[:, 0], mid[:, 1])
     outside = np.flatnonzero(~inside)
     if len(outside):
-        shapely.prepare(edge)
-        inside[outside] = shapely.dwithin(edge, shapely.points(mid[outside]), tol_m)
+        inside[outside] = shapely.dwithin(edge.outline, shapely.points(mid[outside]), tol_m)
     k = np.flatnonzero(inside[run])
     if len(k) == 0:
         return out
