@@ -47,6 +47,7 @@ from gis.indicators._common import (
     lonlat,
     make_result,
     missing_result,
+    point_numbers,
     reason,
     require_all_metric,
     separate_copy,
@@ -654,10 +655,9 @@ def _dead_end_points(lines: np.ndarray) -> np.ndarray:
     stops = np.r_[starts[1:] - 1, len(coords) - 1]
     is_end[starts] = True
     is_end[stops] = True
-    keys = np.round(coords * 100).astype(np.int64)
-    _, inverse = np.unique(keys, axis=0, return_inverse=True)
-    degree = np.bincount(inverse.ravel(), weights=np.where(is_end, 1, 2))
-    dead = np.flatnonzero(is_end & (degree[inverse.ravel()] == 1))
+    inverse = point_numbers(np.round(coords * 100).astype(np.int64))
+    degree = np.bincount(inverse, weights=np.where(is_end, 1, 2))
+    dead = np.flatnonzero(is_end & (degree[inverse] == 1))
     # An end lying on another way without a shared vertex (a T in uploaded data) is connected.
     ends = shapely.points(coords[dead])
     end_idx, line_idx = shapely.STRtree(lines).query(ends, predicate="dwithin", distance=0.01)
