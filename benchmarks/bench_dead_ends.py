@@ -15,28 +15,22 @@ Run::
 
 from __future__ import annotations
 
-import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 import shapely
 
+from benchmarks.common import workspace_and_repeat
 from gis.indicators._common import point_numbers
 from gis.indicators.road_density import _dead_end_points, _driving_lines
-from gis.io import read_workspace
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("workspace", type=Path)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args(argv)
-    ws = read_workspace(args.workspace).to_metric()
+    ws, repeat = workspace_and_repeat(__doc__, argv)
     lines = _driving_lines(ws.layers["roads"])
     keys = np.round(shapely.get_coordinates(lines) * 100).astype(np.int64)
     rows_s, packed_s = float("inf"), float("inf")
-    for _ in range(max(1, args.repeat)):
+    for _ in range(repeat):
         cpu = time.process_time()
         by_rows = np.unique(keys, axis=0, return_inverse=True)[1].ravel()
         rows_s = min(rows_s, time.process_time() - cpu)

@@ -19,20 +19,18 @@ Run::
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import shapely
 
+from benchmarks.common import workspace_and_repeat
 from gis.indicators._common import clip_lines, dissolve, pieces_of, unions_by_row
 from gis.indicators._faces import faces, segment_faces
 from gis.indicators._noding import clipped_lines, noded_segments
 from gis.indicators.road_density import _urban_ways
-from gis.io import read_workspace
 
 
 def _least_cpu_s(func: Callable[[], Any], repeat: int) -> tuple[float, Any]:
@@ -57,11 +55,7 @@ def pieces_clip(lines: np.ndarray, area: Any) -> np.ndarray:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("workspace", type=Path)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args(argv)
-    ws = read_workspace(args.workspace).to_metric()
+    ws, repeat = workspace_and_repeat(__doc__, argv)
     area = dissolve(ws.layers["built_up"])
     shapely.prepare(area)
     roads = np.asarray(_urban_ways(ws.layers["roads"]).geometry.values, dtype=object)
@@ -74,8 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     def array_blocks() -> np.ndarray:
         return segment_faces(*noded_segments(lines))
 
-    geos_s, before = _least_cpu_s(geos_blocks, args.repeat)
-    array_s, after = _least_cpu_s(array_blocks, args.repeat)
+    geos_s, before = _least_cpu_s(geos_blocks, repeat)
+    array_s, after = _least_cpu_s(array_blocks, repeat)
     a0, a1 = np.sort(shapely.area(before)), np.sort(shapely.area(after))
     a0, a1 = a0[a0 > 0], a1[a1 > 0]
     same = len(a0) == len(a1)
@@ -88,8 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     covered = shapely.covers(area, roads)
     edge = roads[~covered & shapely.intersects(area, roads)]
     pieces_of(area)  # cut once, outside the timing (both methods' callers have them)
-    pieces_s, old = _least_cpu_s(lambda: pieces_clip(edge, area), args.repeat)
-    arrays_s, new = _least_cpu_s(lambda: clipped_lines(edge, area), args.repeat)
+    pieces_s, old = _least_cpu_s(lambda: pieces_clip(edge, area), repeat)
+    arrays_s, new = _least_cpu_s(lambda: clipped_lines(edge, area), repeat)
     diff = float(np.abs(shapely.length(old) - shapely.length(new)).max()) if len(edge) else 0.0
     print(
         f"clip of {len(edge)} lines crossing the edge: pieces overlay {pieces_s:.2f} s, "

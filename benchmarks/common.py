@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import functools
 import statistics
 import tempfile
@@ -57,6 +58,17 @@ def load_demo_metric() -> Workspace:
     from gis.io import read_workspace
 
     return read_workspace(demo_workspace_dir()).to_metric()
+
+
+def workspace_and_repeat(doc: str, argv: list[str] | None) -> tuple[Workspace, int]:
+    """The metric workspace named on the command line and ``--repeat`` (default 3)."""
+    from gis.io import read_workspace
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("workspace", type=Path)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    return read_workspace(args.workspace).to_metric(), max(1, args.repeat)
 
 
 def timed(fn: Callable[[], T], repeat: int = 1) -> tuple[float, T]:
