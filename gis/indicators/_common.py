@@ -610,27 +610,6 @@ def unions_by_row(
     return out, several
 
 
-def local_areas(area: BaseGeometry, boxes: np.ndarray) -> np.ndarray:
-    """``area`` within each box, from the pieces of the area the box meets (:func:`pieces_of`).
-
-    The same point sets as ``shapely.intersection(area, boxes)`` (polygonal parts only), at
-    the cost of the few pieces near each box instead of the whole area each time.
-
-    >>> from shapely import box
-    >>> ring = box(0, 0, 100, 100).difference(box(10, 10, 90, 90))
-    >>> got = local_areas(ring, np.array([box(-5, -5, 20, 20), box(40, 40, 60, 60)]))
-    >>> [round(g.area, 6) for g in got]
-    [300.0, 0.0]
-    """
-    pieces = pieces_of(area)
-    box_of, piece_of = shapely.STRtree(pieces).query(boxes, predicate="intersects")
-    cuts = _polygonal_each(shapely.intersection(pieces[piece_of], boxes[box_of]))
-    kept = ~shapely.is_empty(cuts)
-    out, _ = unions_by_row(cuts[kept], box_of[kept], len(boxes))
-    out[shapely.is_missing(out)] = shapely.Polygon()
-    return out
-
-
 def clip_polygons(
     geom: BaseGeometry, area: BaseGeometry, *, pieces: np.ndarray | None = None
 ) -> BaseGeometry:
