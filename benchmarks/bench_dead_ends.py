@@ -6,7 +6,10 @@ coordinates rounded to 1 cm are numbered by the distinct point each is, as
 way before, which sorts the rows as records) against
 :func:`gis.indicators._common.point_numbers` (one packed integer per row), alternated, the
 least CPU time of ``--repeat`` runs each; then the whole dead-end search once.  The two
-numberings must agree.
+numberings must agree.  Then which dead ends lie farther than the settings' distance inside
+the dissolved built-up area: :func:`gis.indicators.road_density.within_inner` (one distance
+test per point) against GEOS's inner buffer of the whole area (once; it approximates the
+rule), with the number of points they decide differently.
 
 Run::
 
@@ -21,8 +24,9 @@ import numpy as np
 import shapely
 
 from benchmarks.common import workspace_and_repeat
-from gis.indicators._common import point_numbers
-from gis.indicators.road_density import _dead_end_points, _driving_lines
+from gis.indicators._common import dissolve, point_numbers
+from gis.indicators.road_density import _dead_end_points, _driving_lines, within_inner
+from gis.settings import IndicatorSettings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,6 +50,20 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(keys)} way vertices of {len(lines)} driving ways: unique rows {rows_s:.3f} s, "
         f"packed keys {packed_s:.3f} s (ratio {packed_s / rows_s:.2f}); "
         f"whole dead-end search now {search_s:.3f} s, {len(dead)} dead ends"
+    )
+    area, edge_m = dissolve(ws.layers["built_up"]), IndicatorSettings().dead_end_edge_buffer_m
+    pts = np.asarray(shapely.points(dead))
+    shapely.prepare(area)
+    cpu = time.process_time()
+    inner = within_inner(area, pts, edge_m)
+    rule_s = time.process_time() - cpu
+    cpu = time.process_time()
+    by_buffer = shapely.contains(area.buffer(-edge_m), pts)
+    buffer_s = time.process_time() - cpu
+    print(
+        f"{len(pts)} dead ends farther than {edge_m:g} m inside: distance rule {rule_s:.3f} s "
+        f"({int(inner.sum())}), whole inner buffer {buffer_s:.3f} s ({int(by_buffer.sum())}); "
+        f"ratio {rule_s / buffer_s:.3f}, decided differently {int((inner != by_buffer).sum())}"
     )
     return 0
 
