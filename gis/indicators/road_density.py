@@ -562,10 +562,10 @@ def within_inner(area: BaseGeometry, pts: np.ndarray, edge_m: float) -> np.ndarr
     edge (holes' rings included).  ``area.buffer(-edge_m)`` only approximates it: GEOS draws
     the buffer's arcs as chords and simplifies the area by 1 % of the distance first, so a
     point within about 1 % of ``edge_m`` of the inner edge can fall on either side (0.1 %
-    measured: ``tests/gis/indicators/test_within_inner.py``).  Buffering
-    a 2,000 km² built-up area (146,000 vertices) whole took 10 s CPU, buffering the area near
-    the few points in that band 0.5-1.2 s; this takes 0.1 s.  A negative ``edge_m`` (the
-    area grown) is the buffer itself.
+    measured: ``tests/gis/indicators/test_within_inner.py``).  Buffering a 2,000 km²
+    built-up area (146,000 vertices) whole took 10 s CPU, buffering the area near the few
+    points in that band 0.5-1.2 s; this takes 0.1 s.  A negative ``edge_m`` (the area
+    grown) is the buffer itself.
 
     >>> from shapely import box, points
     >>> pts = np.asarray(points([(500, 500), (50, 500), (101, 500), (99, 500), (-5, 0)]))
