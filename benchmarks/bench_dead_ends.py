@@ -1,15 +1,16 @@
-"""The road density's dead-end search: way ends numbered by packed keys against unique rows.
+"""The road density's dead-end search: way ends numbered as complex numbers against unique rows.
 
 On the driving ways of one workspace (read and reprojected once, outside the timing), the
 coordinates rounded to 1 cm are numbered by the distinct point each is, as
 :func:`gis.indicators.road_density._dead_end_points` does: ``np.unique(keys, axis=0)`` (the
 way before, which sorts the rows as records) against
-:func:`gis.indicators._common.point_numbers` (one packed integer per row), alternated, the
-least CPU time of ``--repeat`` runs each; then the whole dead-end search once.  The two
-numberings must agree.  Then which dead ends lie farther than the settings' distance inside
-the dissolved built-up area: :func:`gis.indicators.road_density.within_inner` (one distance
-test per point) against GEOS's inner buffer of the whole area (once; it approximates the
-rule), with the number of points they decide differently.
+:func:`gis.indicators._noding.distinct_points` (each row read as one complex number),
+alternated, the least CPU time of ``--repeat`` runs each; then the whole dead-end search
+once. The two numberings must agree. Then which dead ends lie farther than the settings'
+distance inside the dissolved built-up area:
+:func:`gis.indicators.road_density.within_inner` (one distance test per point) against
+GEOS's inner buffer of the whole area (once; it approximates the rule), with the number of
+points they decide differently.
 
 Run::
 
@@ -24,7 +25,8 @@ import numpy as np
 import shapely
 
 from benchmarks.common import workspace_and_repeat
-from gis.indicators._common import dissolve, point_numbers
+from gis.indicators._common import dissolve
+from gis.indicators._noding import distinct_points
 from gis.indicators.road_density import _dead_end_points, _driving_lines, within_inner
 from gis.settings import IndicatorSettings
 
@@ -32,23 +34,23 @@ from gis.settings import IndicatorSettings
 def main(argv: list[str] | None = None) -> int:
     ws, repeat = workspace_and_repeat(__doc__, argv)
     lines = _driving_lines(ws.layers["roads"])
-    keys = np.round(shapely.get_coordinates(lines) * 100).astype(np.int64)
-    rows_s, packed_s = float("inf"), float("inf")
+    keys = np.round(shapely.get_coordinates(lines) * 100)
+    rows_s, points_s = float("inf"), float("inf")
     for _ in range(repeat):
         cpu = time.process_time()
         by_rows = np.unique(keys, axis=0, return_inverse=True)[1].ravel()
         rows_s = min(rows_s, time.process_time() - cpu)
         cpu = time.process_time()
-        by_packing = point_numbers(keys)
-        packed_s = min(packed_s, time.process_time() - cpu)
-    if not np.array_equal(by_rows, by_packing):
+        by_points = distinct_points(keys)[1]
+        points_s = min(points_s, time.process_time() - cpu)
+    if not np.array_equal(by_rows, by_points):
         raise SystemExit("the two numberings differ")
     cpu = time.process_time()
     dead = _dead_end_points(lines)
     search_s = time.process_time() - cpu
     print(
         f"{len(keys)} way vertices of {len(lines)} driving ways: unique rows {rows_s:.3f} s, "
-        f"packed keys {packed_s:.3f} s (ratio {packed_s / rows_s:.2f}); "
+        f"complex view {points_s:.3f} s (ratio {points_s / rows_s:.2f}); "
         f"whole dead-end search now {search_s:.3f} s, {len(dead)} dead ends"
     )
     area, edge_m = dissolve(ws.layers["built_up"]), IndicatorSettings().dead_end_edge_buffer_m

@@ -46,13 +46,12 @@ from gis.indicators._common import (
     lonlat,
     make_result,
     missing_result,
-    point_numbers,
     reason,
     require_all_metric,
     separate_copy,
 )
 from gis.indicators._faces import segment_faces
-from gis.indicators._noding import noded_segments
+from gis.indicators._noding import distinct_points, noded_segments
 from gis.indicators._state import KnownBases, WKBs, digest_of, geometries, is_disabled, register
 from gis.indicators._threads import both, one_at_a_time
 from gis.result import IndicatorResult, empty_layer
@@ -624,7 +623,7 @@ def _dead_end_points(lines: np.ndarray) -> np.ndarray:
     stops = np.r_[starts[1:] - 1, len(coords) - 1]
     is_end[starts] = True
     is_end[stops] = True
-    inverse = point_numbers(np.round(coords * 100).astype(np.int64))
+    inverse = distinct_points(np.round(coords * 100))[1]
     degree = np.bincount(inverse, weights=np.where(is_end, 1, 2))
     dead = np.flatnonzero(is_end & (degree[inverse] == 1))
     # An end lying on another way without a shared vertex (a T in uploaded data) is connected.
