@@ -4,7 +4,7 @@ On the driving ways of one workspace (read and reprojected once, outside the tim
 coordinates rounded to 1 cm are numbered by the distinct point each is, as
 :func:`gis.indicators.road_density._dead_end_points` does: ``np.unique(keys, axis=0)`` (the
 way before, which sorts the rows as records) against
-:func:`gis.indicators._noding.distinct_points` (each row read as one complex number),
+:func:`gis.coords.distinct_points` (each row read as one complex number),
 alternated, the least CPU time of ``--repeat`` runs each; then the whole dead-end search
 once. The two numberings must agree. Then which dead ends lie farther than the settings'
 distance inside the dissolved built-up area:
@@ -25,8 +25,8 @@ import numpy as np
 import shapely
 
 from benchmarks.common import workspace_and_repeat
+from gis.coords import distinct_points
 from gis.indicators._common import dissolve
-from gis.indicators._noding import distinct_points
 from gis.indicators.road_density import _dead_end_points, _driving_lines, within_inner
 from gis.settings import IndicatorSettings
 

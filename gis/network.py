@@ -17,6 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from gis.coords import distinct_points
 from gis.crs import require_metric
 from gis.errors import ValidationError
 
@@ -86,7 +87,8 @@ def build_walk_network(
     if len(coords) == 0:
         return _empty_network(attrs, lines_metric.crs)
     is_first, is_last = _line_ends(line_idx)
-    vertex_key, key_count = _coordinate_keys(coords)
+    vertex_key = distinct_points(coords)[1]  # numbered in (x, then y) order
+    key_count = np.bincount(vertex_key)
     is_node = is_first | is_last | (key_count[vertex_key] >= 2)
     dense_line = np.cumsum(is_first) - 1  # lines numbered 0..L-1 after dropping degenerate ones
     edge_id, vertex = _edge_vertices(is_node, is_first, is_last, dense_line)
@@ -113,16 +115,6 @@ def _line_ends(line_idx: IntArray) -> tuple[BoolArray, BoolArray]:
     is_first = np.concatenate(([True], change))
     is_last = np.concatenate((change, [True]))
     return is_first, is_last
-
-
-def _coordinate_keys(coords: FloatArray) -> tuple[IntArray, IntArray]:
-    """An integer key per distinct coordinate (sorted by x, then y) and each key's count."""
-    order = np.lexsort((coords[:, 1], coords[:, 0]))
-    ordered = coords[order]
-    new = np.concatenate(([True], np.any(ordered[1:] != ordered[:-1], axis=1)))
-    keys = np.empty(len(coords), dtype=np.int64)
-    keys[order] = np.cumsum(new) - 1
-    return keys, np.bincount(keys)
 
 
 def _edge_vertices(

@@ -40,6 +40,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from gis.coords import distinct_points
 from gis.indicators._common import (
     clip_lines,
     dissolve,
@@ -51,7 +52,7 @@ from gis.indicators._common import (
     separate_copy,
 )
 from gis.indicators._faces import segment_faces
-from gis.indicators._noding import distinct_points, noded_segments
+from gis.indicators._noding import noded_segments
 from gis.indicators._state import KnownBases, WKBs, digest_of, geometries, is_disabled, register
 from gis.indicators._threads import both, one_at_a_time
 from gis.result import IndicatorResult, empty_layer

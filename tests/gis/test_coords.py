@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gis.indicators._noding import distinct_points
+from gis.coords import distinct_points
 
 # whole centimetres as the dead-end search rounds them, small and at projected magnitudes
 coordinate = st.one_of(st.integers(-5, 5), st.integers(-(10**12), 10**12)).map(float)
