@@ -187,12 +187,12 @@ def _candidate_pairs(
     second = np.repeat(lowest, partners) + np.arange(len(first))
     second -= np.repeat(np.cumsum(partners) - partners, partners)
     i, j, here = seg[first], seg[second], key[first]
-    # each pair only in the cell holding the lower-left corner of the boxes' overlap
-    corner = ((np.maximum(x0[i], x0[j]) - ox) // cell).astype(np.int64) * rows + (
-        (np.maximum(y0[i], y0[j]) - oy) // cell
-    ).astype(np.int64)
-    keep = (corner == here) & (x0[i] <= x1[j]) & (x0[j] <= x1[i])
-    keep &= (y0[i] <= y1[j]) & (y0[j] <= y1[i])
+    meet = (x0[i] <= x1[j]) & (x0[j] <= x1[i]) & (y0[i] <= y1[j]) & (y0[j] <= y1[i])
+    i, j, here = i[meet], j[meet], here[meet]
+    # each pair only in the cell holding the lower-left corner of the boxes' overlap (the
+    # cell numbers grow with the coordinates, so that cell's are the greater of the two's)
+    corner = np.maximum(cx0[i], cx0[j]) * rows + np.maximum(cy0[i], cy0[j])
+    keep = corner == here
     return i[keep], j[keep]
 
 

@@ -141,3 +141,41 @@ def test_clipped_lines_leave_the_holes_out_and_keep_each_part_of_a_multiline() -
     assert out[0].length == pytest.approx(80.0) and len(shapely.get_parts(out[0])) == 2
     assert out[1].length == pytest.approx(110.0) and len(shapely.get_parts(out[1])) == 2
     assert shapely.equals(out[0], shapely.intersection(crossing, area))
+
+
+# segments short and long (across many grid cells), some of them touching by the tolerance
+_coordinate = st.one_of(
+    st.integers(0, 20).map(float),
+    st.floats(0.0, 500.0, allow_nan=False),
+    st.integers(0, 20).map(lambda v: v + NODE_TOLERANCE_M / 2),
+)
+_segment = st.tuples(_coordinate, _coordinate, _coordinate, _coordinate)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_segment, min_size=2, max_size=40), st.integers(0, 40))
+def test_candidate_pairs_are_the_pairs_of_meeting_boxes(
+    rows: list[tuple[float, float, float, float]], split: int
+) -> None:
+    """Every pair of boxes grown by the tolerance that meet, once; across two sets too."""
+    from gis.indicators._noding import _candidate_pairs
+
+    xy = np.array(rows, dtype=np.float64)
+    a, b = xy[:, :2] + 3_500_000.0, xy[:, 2:] + 3_500_000.0  # projected magnitudes
+    tol = NODE_TOLERANCE_M
+    lo, hi = np.minimum(a, b) - tol, np.maximum(a, b) + tol
+    n = len(a)
+    want = {
+        (p, q)
+        for p in range(n)
+        for q in range(p + 1, n)
+        if (lo[p] <= hi[q]).all() and (lo[q] <= hi[p]).all()
+    }
+    i, j = _candidate_pairs(a, b, tol)
+    got = [(min(p, q), max(p, q)) for p, q in zip(i.tolist(), j.tolist(), strict=True)]
+    assert len(got) == len(set(got)) and set(got) == want
+    across = min(max(split, 1), n - 1)
+    i, j = _candidate_pairs(a, b, tol, across=across)
+    got = list(zip(i.tolist(), j.tolist(), strict=True))
+    assert len(got) == len(set(got))
+    assert set(got) == {(p, q) for p, q in want if p < across <= q}
