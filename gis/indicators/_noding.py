@@ -38,6 +38,11 @@ NODE_TOLERANCE_M = 1e-6
 """An end this close to another segment (m) lies on it: above rounding errors of cut points
 (about 1e-9 m at projected coordinates of millions of metres), far below any drawn detail."""
 
+MAX_CELLS_PER_SEGMENT = 16
+"""Grid cells per segment on average at most, for the candidate pairs: the 383,712 segments
+at 2,000 km² take 3 with cells of twice the median segment; a few long segments among
+many tiny ones would take billions (found by hypothesis), and the cells are made larger."""
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -160,13 +165,18 @@ def _candidate_pairs(
     # fewer cells per long segment than smaller ones
     cell = max(float(np.median(np.maximum(x1 - x0, y1 - y0))) * 2.0, 16.0 * tol_m)
     ox, oy = float(x0.min()), float(y0.min())
-    cx0, cx1 = ((x0 - ox) // cell).astype(np.int64), ((x1 - ox) // cell).astype(np.int64)
-    cy0, cy1 = ((y0 - oy) // cell).astype(np.int64), ((y1 - oy) // cell).astype(np.int64)
-    nx = cx1 - cx0 + 1
-    count = nx * (cy1 - cy0 + 1)
+    while True:  # larger where the median is tiny beside long segments (few real cells)
+        cx0, cx1 = ((x0 - ox) // cell).astype(np.int64), ((x1 - ox) // cell).astype(np.int64)
+        cy0, cy1 = ((y0 - oy) // cell).astype(np.int64), ((y1 - oy) // cell).astype(np.int64)
+        nx, ny = cx1 - cx0 + 1, cy1 - cy0 + 1
+        rows = int(cy1.max()) + 1
+        entries = float((nx.astype(np.float64) * ny).sum())
+        if entries <= MAX_CELLS_PER_SEGMENT * len(a) and (int(cx1.max()) + 1) * rows < 2**62:
+            break
+        cell *= 2.0
+    count = nx * ny
     seg = np.repeat(np.arange(len(a)), count)
     k = np.arange(len(seg)) - np.repeat(np.cumsum(count) - count, count)
-    rows = int(cy1.max()) + 1
     key = (cx0[seg] + k % nx[seg]) * rows + cy0[seg] + k // nx[seg]
     if across is None:  # each entry with those after it in its cell
         order = np.argsort(key, kind="stable")

@@ -179,3 +179,14 @@ def test_candidate_pairs_are_the_pairs_of_meeting_boxes(
     got = list(zip(i.tolist(), j.tolist(), strict=True))
     assert len(got) == len(set(got))
     assert set(got) == {(p, q) for p, q in want if p < across <= q}
+
+
+def test_candidate_pairs_of_one_long_segment_among_tiny_ones() -> None:
+    """Cells of twice the (tiny) median would have put the long segment in 3.9e9 cells."""
+    from gis.indicators._noding import _candidate_pairs
+
+    a = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0], [0.0, 0.0]]) + 3_500_000.0
+    b = a.copy()
+    b[4] += 500.0  # 500 m each way, the others zero-length
+    i, j = _candidate_pairs(a, b, NODE_TOLERANCE_M)
+    assert sorted(zip(i.tolist(), j.tolist(), strict=True)) == [(0, 4), (1, 4), (2, 4), (3, 4)]
