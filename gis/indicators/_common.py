@@ -385,7 +385,10 @@ PIECE_VERTICES = 2_000
 def area_pieces(area: BaseGeometry, *, max_vertices: int = PIECE_VERTICES) -> np.ndarray:
     """``area`` cut along quadrant lines until each piece has at most ``max_vertices``.
 
-    The pieces tile the area exactly (exact overlays with boxes, recursively: n log n).
+    The pieces tile the area exactly (cut with each quadrant, recursively: n log n).  Each
+    cut is GEOS's rectangle clipping, which only walks the rings (0.19 s against 0.48 s by
+    overlays with boxes for the 146,000 vertices of the built-up area at 2,000 km²); it
+    does not promise a valid result, so a cut that is not valid is made again as an overlay.
 
     >>> from shapely import box
     >>> ring = box(0, 0, 100, 100).difference(box(1, 1, 99, 99)).segmentize(1)
@@ -402,7 +405,10 @@ def area_pieces(area: BaseGeometry, *, max_vertices: int = PIECE_VERTICES) -> np
             continue
         xm, ym = (x0 + x1) / 2.0, (y0 + y1) / 2.0
         for q in ((x0, y0, xm, ym), (xm, y0, x1, ym), (x0, ym, xm, y1), (xm, ym, x1, y1)):
-            piece = _polygonal(shapely.intersection(geom, shapely.box(*q)))
+            piece = shapely.clip_by_rect(geom, *q)
+            if not piece.is_valid:
+                piece = shapely.intersection(geom, shapely.box(*q))
+            piece = _polygonal(piece)
             if not piece.is_empty:
                 stack.append((piece, q))
     return np.asarray(out, dtype=object)
