@@ -114,3 +114,34 @@ def test_intersection_of_polygons_is_clipped_in_pieces() -> None:
     got = intersection_of(geom, AREA)
     assert got.geom_type == "MultiPolygon"
     assert got.symmetric_difference(geom.intersection(AREA)).area < 1e-9
+
+
+def test_pieces_are_valid_where_the_rectangle_clip_is_not() -> None:
+    """A hole touching the shell at the corner of a quadrant: GEOS's rectangle clip of that
+    quadrant is not valid (a self-touching ring), so that piece is cut as an overlay."""
+    from gis.indicators._common import area_pieces
+
+    area = shapely.union_all(
+        [
+            shapely.from_wkt(
+                "POLYGON ((16 15, 16 1, 6 1, 6 5, 1 5, 1 13, 6 13, 6 15, 16 15),"
+                " (10 5, 10 9, 6 9, 6 5, 10 5))"
+            ),
+            box(16, 14, 17, 15),
+        ]
+    ).segmentize(0.05)
+    assert not shapely.clip_by_rect(area, 1.0, 1.0, 9.0, 8.0).is_valid  # the first quadrant
+    pieces = area_pieces(area, max_vertices=200)
+    assert len(pieces) > 4 and shapely.is_valid(pieces).all()
+    assert abs(shapely.area(pieces).sum() - area.area) <= 1e-9 * area.area
+    assert shapely.union_all(pieces).symmetric_difference(area).area <= 1e-9 * area.area
+
+
+def test_pieces_of_an_area_thinner_than_rounding() -> None:
+    """Quadrants of no width (the middle rounds onto an edge) are left out, not clipped."""
+    from gis.indicators._common import area_pieces
+
+    x = 3_500_000.0
+    sliver = shapely.Polygon([(x, 0), (np.nextafter(x, np.inf), 0), (x, 1000)]).segmentize(0.5)
+    pieces = area_pieces(sliver, max_vertices=100)
+    assert abs(shapely.area(pieces).sum() - sliver.area) <= 1e-6 * max(sliver.area, 1e-12)
