@@ -383,7 +383,7 @@ PIECE_VERTICES = 2_000
 
 AREA_CHECK_REL = 1e-11
 """How far (relative) the four quadrants' pieces may add up off their whole in
-:func:`area_pieces`: 1 cm² of 1,000 km², a thousand times what rounding leaves (7e-6 m² over
+:func:`area_pieces`: 100 cm² of 1,000 km², about a thousand times what rounding left (7e-6 m² over
 the 241 pieces at 2,000 km²), far less than any drawn ring."""
 
 
