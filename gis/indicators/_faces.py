@@ -330,16 +330,24 @@ def _pinched(walk: IntArray, origin: IntArray, n_walks: int) -> npt.NDArray[np.b
 
 
 def _owners(rings: np.ndarray, shells: IntArray, holes: IntArray, area: np.ndarray) -> IntArray:
-    """For each clockwise walk, the smallest shell (index into ``shells``) around it, or -1."""
+    """For each clockwise walk, the smallest shell (index into ``shells``) around it, or -1.
+
+    Only the shells whose boxes hold a hole's first point are made polygons to test it (at
+    2,000 km², 1,817 of 89,331 for 551 holes).
+    """
     owner = np.full(len(holes), -1, dtype=np.int64)
     if len(holes) == 0 or len(shells) == 0:
         return owner
-    outlines = np.asarray(shapely.polygons(rings[shells]), dtype=object)
     points = shapely.get_point(rings[holes], 0)
-    hole_of, shell_of = shapely.STRtree(outlines).query(points, predicate="within")
+    hole_of, shell_of = shapely.STRtree(rings[shells]).query(points)  # the boxes only
+    near, which = np.unique(shell_of, return_inverse=True)
+    outlines = np.asarray(shapely.polygons(rings[shells[near]]), dtype=object)
+    inside = shapely.within(points[hole_of], outlines[np.asarray(which).ravel()])
+    hole_of, shell_of = hole_of[inside], shell_of[inside]
     if len(hole_of) == 0:
         return owner
-    best = np.lexsort((area[shells][shell_of], hole_of))  # smallest area first per hole
+    # the smallest area first per hole (then the first shell, whatever order the tree gave)
+    best = np.lexsort((shell_of, area[shells][shell_of], hole_of))
     first = best[np.r_[True, hole_of[best][1:] != hole_of[best][:-1]]]
     owner[hole_of[first]] = shell_of[first]
     return owner
