@@ -33,6 +33,8 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from gis.coords import distinct_points
+
 IntArray = npt.NDArray[np.int64]
 
 
@@ -104,9 +106,7 @@ class _Network:
         start = np.searchsorted(which, np.arange(len(lines)))
         stop = np.r_[start[1:], len(which)] - 1
         ends = np.concatenate([xy[start], xy[stop]])
-        # ends matched exactly: a complex number sorts by x, then y
-        _, node = np.unique(ends.view(np.complex128).ravel(), return_inverse=True)
-        node = np.asarray(node).ravel()
+        node = distinct_points(ends)[1]  # ends matched exactly
         c = xy - xy.mean(axis=0)  # centred: the products stay small
         same = np.flatnonzero(which[1:] == which[:-1])
         cross = c[same, 0] * c[same + 1, 1] - c[same + 1, 0] * c[same, 1]
