@@ -391,11 +391,12 @@ def area_pieces(area: BaseGeometry, *, max_vertices: int = PIECE_VERTICES) -> np
     """``area`` cut along quadrant lines until each piece has at most ``max_vertices``.
 
     The pieces tile the area exactly (cut with each quadrant, recursively: n log n).  A cut
-    is GEOS's rectangle clipping, which only walks the rings (0.19 s against 0.48 s by
+    is GEOS's rectangle clipping, which only walks the rings (0.07 s against 0.48 s by
     overlays with boxes for the 146,000 vertices of the built-up area at 2,000 km²).  It
     promises neither a valid result nor, for rings lying on the rectangle's edge, all of the
-    area: where a quadrant's piece is not valid or the four do not add up to the area
-    (:data:`AREA_CHECK_REL`), that cut is made again by overlays with the quadrants' boxes.
+    area.  So where the four quadrants' pieces do not add up to the area
+    (:data:`AREA_CHECK_REL`), and for a final piece that is not valid, the piece is made again
+    as the overlay of the whole ``area`` with its quadrant's box.
 
     >>> from shapely import box
     >>> ring = box(0, 0, 100, 100).difference(box(1, 1, 99, 99)).segmentize(1)
@@ -404,27 +405,29 @@ def area_pieces(area: BaseGeometry, *, max_vertices: int = PIECE_VERTICES) -> np
     (True, True)
     """
     out: list[BaseGeometry] = []
+    quad_of: list[tuple[float, float, float, float]] = []
     stack = [(area, tuple(area.bounds))]
     while stack:
         geom, (x0, y0, x1, y1) = stack.pop()
         if shapely.get_num_coordinates(geom) <= max_vertices or (x1 - x0) + (y1 - y0) < 1.0:
             out.append(geom)
+            quad_of.append((x0, y0, x1, y1))
             continue
         xm, ym = (x0 + x1) / 2.0, (y0 + y1) / 2.0
         quads = [(x0, y0, xm, ym), (xm, y0, x1, ym), (x0, ym, xm, y1), (xm, ym, x1, y1)]
         quads = [q for q in quads if q[0] < q[2] and q[1] < q[3]]  # no width: no area
         pieces = [shapely.clip_by_rect(geom, *q) for q in quads]
         whole = geom.area
-        if not (
-            shapely.is_valid(pieces).all()
-            and abs(float(shapely.area(pieces).sum()) - whole) <= AREA_CHECK_REL * whole
-        ):
-            pieces = [shapely.intersection(geom, shapely.box(*q)) for q in quads]
+        if abs(float(shapely.area(pieces).sum()) - whole) > AREA_CHECK_REL * whole:
+            pieces = [shapely.intersection(area, shapely.box(*q)) for q in quads]
         for piece, q in zip(pieces, quads, strict=True):
             polygonal = _polygonal(piece)
             if not polygonal.is_empty:
                 stack.append((polygonal, q))
-    return np.asarray(out, dtype=object)
+    made = np.asarray(out, dtype=object)
+    for i in np.flatnonzero(~shapely.is_valid(made)).tolist():
+        made[i] = _polygonal(shapely.intersection(area, shapely.box(*quad_of[i])))
+    return made
 
 
 _PIECES = _Kept(DISSOLVE_CACHE_SIZE)
