@@ -24,7 +24,7 @@ import time
 import numpy as np
 import shapely
 
-from benchmarks.common import workspace_and_repeat
+from benchmarks.common import least_cpu_s, workspace_and_repeat
 from gis.coords import distinct_points
 from gis.indicators._common import dissolve
 from gis.indicators.road_density import _dead_end_points, _driving_lines, within_inner
@@ -35,14 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     ws, repeat = workspace_and_repeat(__doc__, argv)
     lines = _driving_lines(ws.layers["roads"])
     keys = np.round(shapely.get_coordinates(lines) * 100)
-    rows_s, points_s = float("inf"), float("inf")
-    for _ in range(repeat):
-        cpu = time.process_time()
-        by_rows = np.unique(keys, axis=0, return_inverse=True)[1].ravel()
-        rows_s = min(rows_s, time.process_time() - cpu)
-        cpu = time.process_time()
-        by_points = distinct_points(keys)[1]
-        points_s = min(points_s, time.process_time() - cpu)
+    (rows_s, points_s), (by_rows, by_points) = least_cpu_s(
+        repeat,
+        lambda: np.unique(keys, axis=0, return_inverse=True)[1].ravel(),
+        lambda: distinct_points(keys)[1],
+    )
     if not np.array_equal(by_rows, by_points):
         raise SystemExit("the two numberings differ")
     cpu = time.process_time()

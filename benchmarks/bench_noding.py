@@ -19,27 +19,16 @@ Run::
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import shapely
 
-from benchmarks.common import workspace_and_repeat
+from benchmarks.common import least_cpu_s, workspace_and_repeat
 from gis.indicators._common import clip_lines, dissolve, pieces_of, unions_by_row
 from gis.indicators._faces import faces, segment_faces
 from gis.indicators._noding import clipped_lines, noded_segments
 from gis.indicators.road_density import _urban_ways
-
-
-def _least_cpu_s(func: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    best, out = float("inf"), None
-    for _ in range(max(1, repeat)):
-        cpu = time.process_time()
-        out = func()
-        best = min(best, time.process_time() - cpu)
-    return best, out
 
 
 def pieces_clip(lines: np.ndarray, area: Any) -> np.ndarray:
@@ -68,8 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     def array_blocks() -> np.ndarray:
         return segment_faces(*noded_segments(lines))
 
-    geos_s, before = _least_cpu_s(geos_blocks, repeat)
-    array_s, after = _least_cpu_s(array_blocks, repeat)
+    (geos_s, array_s), (before, after) = least_cpu_s(repeat, geos_blocks, array_blocks)
     a0, a1 = np.sort(shapely.area(before)), np.sort(shapely.area(after))
     a0, a1 = a0[a0 > 0], a1[a1 > 0]
     same = len(a0) == len(a1)
@@ -82,8 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     covered = shapely.covers(area, roads)
     edge = roads[~covered & shapely.intersects(area, roads)]
     pieces_of(area)  # cut once, outside the timing (both methods' callers have them)
-    pieces_s, old = _least_cpu_s(lambda: pieces_clip(edge, area), repeat)
-    arrays_s, new = _least_cpu_s(lambda: clipped_lines(edge, area), repeat)
+    (pieces_s, arrays_s), (old, new) = least_cpu_s(
+        repeat, lambda: pieces_clip(edge, area), lambda: clipped_lines(edge, area)
+    )
     diff = float(np.abs(shapely.length(old) - shapely.length(new)).max()) if len(edge) else 0.0
     print(
         f"clip of {len(edge)} lines crossing the edge: pieces overlay {pieces_s:.2f} s, "

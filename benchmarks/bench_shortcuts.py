@@ -16,15 +16,11 @@ Alternated, the least CPU time of ``--repeat`` runs each.  Run::
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from benchmarks.common import workspace_and_repeat
+from benchmarks.common import least_cpu_s, workspace_and_repeat
 from gis.indicators._common import PIECE_VERTICES, _polygonal, area_pieces, dissolve
 from gis.indicators.road_density import (
     Segments,
@@ -60,21 +56,10 @@ def _all_merged(segments: Segments, ways: np.ndarray) -> np.ndarray:
     return np.asarray(shapely.line_merge(np.asarray(multi), directed=True), dtype=object)
 
 
-def _least(repeat: int, *runs: Callable[[], Any]) -> tuple[list[float], list[Any]]:
-    """The least CPU seconds of each run over ``repeat`` alternated rounds, and its result."""
-    best, results = [float("inf")] * len(runs), [None] * len(runs)
-    for _ in range(repeat):
-        for n, run in enumerate(runs):
-            cpu = time.process_time()
-            results[n] = run()
-            best[n] = min(best[n], time.process_time() - cpu)
-    return best, results
-
-
 def main(argv: list[str] | None = None) -> int:
     ws, repeat = workspace_and_repeat(__doc__, argv)
     area = dissolve(ws.layers["built_up"])
-    (before_s, now_s), (before, now) = _least(
+    (before_s, now_s), (before, now) = least_cpu_s(
         repeat, lambda: _pieces_by_overlays(area), lambda: area_pieces(area)
     )
     if len(before) != len(now) or not np.isclose(shapely.area(now).sum(), area.area, rtol=1e-9):
@@ -88,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     geoms = np.asarray(ways.geometry.values, dtype=object)
     segments = unique_segments(geoms)
     asked = np.unique(segments.way[segments.first])
-    (before_s, now_s), (before, now) = _least(
+    (before_s, now_s), (before, now) = least_cpu_s(
         repeat, lambda: _all_merged(segments, asked), lambda: _own_lines(segments, asked, geoms)
     )
     if not shapely.equals_exact(before, now, tolerance=0.0).all():

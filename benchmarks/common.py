@@ -71,6 +71,22 @@ def workspace_and_repeat(doc: str, argv: list[str] | None) -> tuple[Workspace, i
     return read_workspace(args.workspace).to_metric(), max(1, args.repeat)
 
 
+def least_cpu_s(repeat: int, *runs: Callable[[], Any]) -> tuple[list[float], list[Any]]:
+    """The least CPU seconds of each run over ``repeat`` rounds, and its last result.
+
+    The runs take turns within each round (a before and an after alternated), so a drift in
+    the machine's speed falls on both.
+    """
+    best: list[float] = [float("inf")] * len(runs)
+    results: list[Any] = [None] * len(runs)
+    for _ in range(max(1, repeat)):
+        for n, run in enumerate(runs):
+            cpu = time.process_time()
+            results[n] = run()
+            best[n] = min(best[n], time.process_time() - cpu)
+    return best, results
+
+
 def timed(fn: Callable[[], T], repeat: int = 1) -> tuple[float, T]:
     """Median wall time (s) of ``repeat`` calls and the last result."""
     times, result = [], None
