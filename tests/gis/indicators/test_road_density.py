@@ -560,3 +560,72 @@ def test_own_lines_of_ways_whose_first_has_no_counted_segment() -> None:
     own = rd._own_lines(rd.unique_segments(ways), np.array([1, 2]), ways)
     assert own[0].is_empty
     assert own[1].equals(ways[2])
+
+
+def _heading_way(start: tuple[float, float], heading_deg: float, turns: list[tuple[float, float]]):
+    """A way from ``start`` whose segments run at ``heading_deg`` plus each turn (deg, length)."""
+    import math
+
+    points = [start]
+    for turn, length in turns:
+        angle = math.radians(heading_deg + turn)
+        x, y = points[-1]
+        points.append((x + length * math.cos(angle), y + length * math.sin(angle)))
+    return LineString(points)
+
+
+# segments about a heading, some ways turning back on themselves (a hairpin, a loop ramp)
+_turns = st.lists(
+    st.tuples(st.one_of(st.floats(-60, 60), st.floats(-170, 170)), st.floats(0.5, 40)),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.tuples(st.floats(0, 60), st.floats(0, 60)),
+    st.tuples(st.floats(0, 60), st.floats(0, 60)),
+    st.floats(0, 360),
+    st.one_of(st.floats(-180, 180), st.sampled_from([0.0, 90.0, 135.0, 180.0])),
+    _turns,
+    _turns,
+    st.floats(2.0, 60.0),
+)
+def test_a_pair_left_out_as_running_alike_has_no_part_running_back(
+    start_a, start_b, heading: float, offset: float, turns_a, turns_b, gap_m: float
+) -> None:
+    """``_may_run_back`` may only leave out pairs in which the pairing finds nothing."""
+    import numpy as np
+
+    from gis.indicators import road_density as rd
+
+    a = _heading_way(start_a, heading, turns_a)
+    b = _heading_way(start_b, heading + offset, turns_b)
+    if a.length == 0 or b.length == 0:
+        return
+    geoms = np.array([a, b], dtype=object)
+    band = shapely.buffer(b, gap_m, quad_segs=16, cap_style="flat")
+    parts, _ = rd._opposite_parts(geoms[[0]], geoms[[1]], np.array([band], dtype=object))
+    if not rd._may_run_back(geoms, np.array([0]), np.array([1]))[0]:
+        assert len(parts) == 0 or shapely.length(parts).max() < 1e-9, [p.wkt for p in parts]
+
+
+def test_consecutive_ways_of_a_one_way_road_are_left_out_of_the_pairing() -> None:
+    """Ways joined end to end, running alike, are no pair; opposite or crossing ones are."""
+    import numpy as np
+
+    from gis.indicators import road_density as rd
+
+    geoms = np.array(
+        [
+            LineString([(0, 0), (100, 0), (200, 10)]),
+            LineString([(200, 10), (300, 30)]),  # a's continuation
+            LineString([(300, 20), (0, 20)]),  # the opposite carriageway
+            LineString([(150, -50), (150, 50)]),  # a crossing at 90°
+            LineString(),
+        ],
+        dtype=object,
+    )
+    pi, pj = np.array([0, 1, 0, 2, 0, 0]), np.array([1, 0, 2, 0, 3, 4])
+    assert rd._may_run_back(geoms, pi, pj).tolist() == [False, False, True, True, True, True]
