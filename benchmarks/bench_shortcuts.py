@@ -1,4 +1,4 @@
-"""Two shortcuts past GEOS work, each against the way before it, on one workspace.
+"""Three shortcuts past GEOS work, each against the way before it, on one workspace.
 
 1. The built-up area cut into pieces (:func:`gis.indicators._common.area_pieces`): GEOS's
    rectangle clipping of each quadrant (checked: valid, adding up to the area) against
@@ -8,6 +8,10 @@
    (:func:`gis.indicators.road_density._own_lines`, here of every urban way): a simple open
    way whose segments all count taken as it is, against every way's counted segments cut
    and merged again (the way before); the lines must be exactly equal.
+3. The dual-carriageway pairing (:func:`gis.indicators.road_density._paired_lengths`)
+   leaving out pairs of ways running alike (:func:`~gis.indicators.road_density._may_run_back`)
+   against every pair of the same road within the gap (the way before: that test made to
+   keep every pair); the paired lengths must be exactly equal.
 
 Alternated, the least CPU time of ``--repeat`` runs each.  Run::
 
@@ -16,19 +20,25 @@ Alternated, the least CPU time of ``--repeat`` runs each.  Run::
 
 from __future__ import annotations
 
+from unittest import mock
+
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from benchmarks.common import least_cpu_s, workspace_and_repeat
-from gis.indicators._common import PIECE_VERTICES, _polygonal, area_pieces, dissolve
+from gis.indicators import road_density
+from gis.indicators._common import PIECE_VERTICES, _polygonal, area_pieces, clip_lines, dissolve
 from gis.indicators.road_density import (
     Segments,
+    _inside_counted,
     _own_lines,
+    _paired_lengths,
     _segment_lines,
     _urban_ways,
     unique_segments,
 )
+from gis.settings import IndicatorSettings
 
 
 def _pieces_by_overlays(area: BaseGeometry) -> np.ndarray:
@@ -54,6 +64,11 @@ def _all_merged(segments: Segments, ways: np.ndarray) -> np.ndarray:
     which = np.searchsorted(ways, segments.way[sel])
     multi = shapely.multilinestrings(_segment_lines(segments, sel), indices=which)
     return np.asarray(shapely.line_merge(np.asarray(multi), directed=True), dtype=object)
+
+
+def _every_pair(_geoms: np.ndarray, pi: np.ndarray, _pj: np.ndarray) -> np.ndarray:
+    """The pairing before the direction test: every pair of the same road within the gap."""
+    return np.ones(len(pi), dtype=bool)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,6 +97,25 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{len(asked)} urban ways with counted segments, {taken} taken as they are: "
         f"all merged {before_s:.3f} s, shortcut {now_s:.3f} s (ratio {now_s / before_s:.2f})"
+    )
+    gap_m = IndicatorSettings().dual_carriageway_gap_m
+    clipped = clip_lines(geoms, area)
+    clip_len, _ = _inside_counted(len(ways), segments, clipped, area)
+
+    def paired() -> np.ndarray:
+        return _paired_lengths(ways, segments, clip_len, clipped, area, gap_m)
+
+    def paired_before() -> np.ndarray:
+        with mock.patch.object(road_density, "_may_run_back", _every_pair):
+            return paired()
+
+    (before_s, now_s), (before, now) = least_cpu_s(repeat, paired_before, paired)
+    if not np.array_equal(before, now):
+        raise SystemExit("the paired lengths differ")
+    print(
+        f"dual carriageways, {float(now.sum()) / 1000:.1f} km paired: every pair "
+        f"{before_s:.3f} s, pairs running alike left out {now_s:.3f} s "
+        f"(ratio {now_s / before_s:.2f})"
     )
     return 0
 

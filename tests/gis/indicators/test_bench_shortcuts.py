@@ -15,3 +15,4 @@ def test_the_shortcuts_benchmark_runs(
     assert main([str(demo_workspace_dir), "--repeat", "1"]) == 0  # exits on a difference
     out = capsys.readouterr().out
     assert "rectangle clips" in out and "taken as they are" in out
+    assert "pairs running alike left out" in out
