@@ -400,9 +400,9 @@ def _near_same_road(
 def _may_run_back(geoms: np.ndarray, pi: np.ndarray, pj: np.ndarray) -> npt.NDArray[np.bool_]:
     """Per pair of ways, whether a part of one may run back beside the other.
 
-    Not a pair each segment of which runs within :data:`SAME_WAY_DEG` of each segment of the
-    other (their whole geometries: the counted and clipped parts paired are pieces of those
-    segments).  A tangent of either (see :func:`_tangents`) is then a sum of its segments'
+    False for a pair each segment of which runs within :data:`SAME_WAY_DEG` of each segment
+    of the other (their whole geometries: the counted and clipped parts paired are pieces of
+    those segments).  A tangent of either (see :func:`_tangents`) is then a sum of its segments'
     directions with positive weights, so the two tangents' dot product is positive, never
     :data:`OPPOSITE_COS` or less.  (Only a piece a rounding error long, between a cut point
     and a vertex a rounding error away, has a direction of its own.)  Each way's directions
