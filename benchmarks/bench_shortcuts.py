@@ -66,7 +66,7 @@ def _all_merged(segments: Segments, ways: np.ndarray) -> np.ndarray:
     return np.asarray(shapely.line_merge(np.asarray(multi), directed=True), dtype=object)
 
 
-def _every_pair(_geoms: np.ndarray, pi: np.ndarray, _pj: np.ndarray) -> np.ndarray:
+def _every_pair(_segments: Segments, pi: np.ndarray, _pj: np.ndarray) -> np.ndarray:
     """The pairing before the direction test: every pair of the same road within the gap."""
     return np.ones(len(pi), dtype=bool)
 

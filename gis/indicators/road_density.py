@@ -345,7 +345,7 @@ def _paired_lengths(
     geoms = np.asarray(ways.geometry.values, dtype=object)
     names, classes = _names(ways), ways["road_class"].to_numpy(dtype=object)
     pi, pj = _near_same_road(geoms, idx, names, classes, gap_m)
-    keep = _may_run_back(geoms, pi, pj)
+    keep = _may_run_back(segments, pi, pj)
     pi, pj = pi[keep], pj[keep]
     if len(pi) == 0:
         return paired
@@ -397,57 +397,54 @@ def _near_same_road(
     return pi[near], pj[near]
 
 
-def _may_run_back(geoms: np.ndarray, pi: np.ndarray, pj: np.ndarray) -> npt.NDArray[np.bool_]:
+def _may_run_back(segments: Segments, pi: np.ndarray, pj: np.ndarray) -> npt.NDArray[np.bool_]:
     """Per pair of ways, whether a part of one may run back beside the other.
 
     False for a pair each segment of which runs within :data:`SAME_WAY_DEG` of each segment
-    of the other (their whole geometries: the counted and clipped parts paired are pieces of
-    those segments).  A tangent of either (see :func:`_tangents`) is then a sum of its segments'
-    directions with positive weights, so the two tangents' dot product is positive, never
-    :data:`OPPOSITE_COS` or less.  (Only a piece a rounding error long, between a cut point
-    and a vertex a rounding error away, has a direction of its own.)  Each way's directions
-    are held in an arc about their mean (:func:`_direction_arcs`); a pair whose arcs' farthest
-    directions are less than that angle apart is left out.  At 2,000 km² that is a third of
-    the 98,030 pairs (none of which paired anything), most of them a one-way road's
-    consecutive ways.
+    of the other (their segments in ``segments``, counted or not: the counted and clipped
+    parts paired are pieces of those).  A tangent of either (see :func:`_tangents`) is then a
+    sum of its segments' directions with positive weights, so the two tangents' dot product
+    is positive, never :data:`OPPOSITE_COS` or less.  (Only a piece a rounding error long,
+    between a cut point and a vertex a rounding error away, has a direction of its own.)
+    Each way's directions are held in an arc about their mean (:func:`_direction_arcs`); a
+    pair whose arcs' farthest directions are less than that angle apart is left out.  At
+    2,000 km² that is a third of the 98,030 pairs (none of which paired anything), most of
+    them a one-way road's consecutive ways.
     """
     keep = np.ones(len(pi), dtype=bool)
     if len(pi) == 0:
         return keep
-    ways, which = np.unique(np.concatenate([pi, pj]), return_inverse=True)
-    mean, half = _direction_arcs(geoms[ways])
-    wi, wj = which[: len(pi)], which[len(pi) :]
-    cos = np.clip((mean[wi] * mean[wj]).sum(axis=1), -1.0, 1.0)
-    spread = np.arccos(cos) + half[wi] + half[wj]
+    n_ways = int(max(pi.max(), pj.max())) + 1
+    mean, half = _direction_arcs(segments.b - segments.a, segments.way, n_ways)
+    cos = np.clip((mean[pi] * mean[pj]).sum(axis=1), -1.0, 1.0)
+    spread = np.arccos(cos) + half[pi] + half[pj]
     keep[spread < np.radians(SAME_WAY_DEG)] = False
     return keep
 
 
-def _direction_arcs(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each line's mean segment direction (unit) and the largest angle (rad) of one from it.
+def _direction_arcs(steps: np.ndarray, owner: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per owner ``0..n-1``, its steps' mean direction (unit) and their largest angle from it.
 
-    Zero-length segments have no direction and are left out; a line without direction, or
-    whose directions cancel out, gets an arc of π (any direction).
+    ``steps`` are ``(m, 2)`` segment vectors, ``owner`` the owner of each (those of owners
+    ``n`` and above are ignored); angles in radians.  Zero-length steps
+    have no direction and are left out; an owner without direction, or whose directions
+    cancel out, gets an arc of π (any direction).
 
-    >>> mean, half = _direction_arcs(np.array([shapely.LineString([(0, 0), (1, 0), (2, 1)])]))
+    >>> mean, half = _direction_arcs(np.array([[1.0, 0.0], [1.0, 1.0]]), np.array([0, 0]), 2)
     >>> np.round(np.degrees(half), 1).tolist()
-    [22.5]
+    [22.5, 180.0]
     """
-    parts, line_of = shapely.get_parts(lines, return_index=True)
-    xy, part_of = shapely.get_coordinates(parts, return_index=True)
-    inner = np.flatnonzero(part_of[1:] == part_of[:-1])
-    step = xy[inner + 1] - xy[inner]
-    norm = np.hypot(step[:, 0], step[:, 1])
-    real = norm > 0
-    unit = step[real] / norm[real][:, None]
-    owner = line_of[part_of[inner[real]]]
-    total = np.column_stack([np.bincount(owner, unit[:, k], minlength=len(lines)) for k in (0, 1)])
+    norm = np.hypot(steps[:, 0], steps[:, 1])
+    real = (norm > 0) & (owner < n)
+    unit = steps[real] / norm[real][:, None]
+    owner = owner[real]
+    total = np.column_stack([np.bincount(owner, unit[:, k], minlength=n) for k in (0, 1)])
     size = np.hypot(total[:, 0], total[:, 1])
     mean = np.where((size > 0)[:, None], total / np.where(size > 0, size, 1.0)[:, None], 0.0)
-    least = np.ones(len(lines))
+    least = np.ones(n)
     np.minimum.at(least, owner, (unit * mean[owner]).sum(axis=1))
     half = np.arccos(np.clip(least, -1.0, 1.0))  # 90° or more where the directions cancel
-    half[np.bincount(owner, minlength=len(lines)) == 0] = np.pi
+    half[np.bincount(owner, minlength=n) == 0] = np.pi
     return mean, half
 
 

@@ -607,7 +607,8 @@ def test_a_pair_left_out_as_running_alike_has_no_part_running_back(
     geoms = np.array([a, b], dtype=object)
     band = shapely.buffer(b, gap_m, quad_segs=16, cap_style="flat")
     parts, _ = rd._opposite_parts(geoms[[0]], geoms[[1]], np.array([band], dtype=object))
-    if not rd._may_run_back(geoms, np.array([0]), np.array([1]))[0]:
+    segments = rd.unique_segments(geoms)
+    if not rd._may_run_back(segments, np.array([0]), np.array([1]))[0]:
         assert len(parts) == 0 or shapely.length(parts).max() < 1e-9, [p.wkt for p in parts]
 
 
@@ -628,4 +629,5 @@ def test_consecutive_ways_of_a_one_way_road_are_left_out_of_the_pairing() -> Non
         dtype=object,
     )
     pi, pj = np.array([0, 1, 0, 2, 0, 0]), np.array([1, 0, 2, 0, 3, 4])
-    assert rd._may_run_back(geoms, pi, pj).tolist() == [False, False, True, True, True, True]
+    segments = rd.unique_segments(geoms)
+    assert rd._may_run_back(segments, pi, pj).tolist() == [False, False, True, True, True, True]
