@@ -56,13 +56,14 @@ from gis.indicators._common import (
     require_all_metric,
 )
 from gis.indicators._state import (
+    GeometryContent,
     KnownBases,
-    WKBs,
     digest_of,
     frozen,
     geometries,
     is_disabled,
     register,
+    wkb_array,
 )
 from gis.indicators._threads import one_at_a_time
 from gis.result import IndicatorResult, empty_layer
@@ -447,7 +448,7 @@ class CellNetwork:
     @cached_property
     def edge_wkb(self) -> np.ndarray:
         """The edges' geometries as WKB (to match a later network's edges against them)."""
-        return WKBs(self.edges.lines).wkbs
+        return wkb_array(self.edges.lines)
 
     @cached_property
     def node_tree(self) -> cKDTree:
@@ -492,11 +493,11 @@ def cell_network(
     )
     parts = (  # geometries serialised once: the full key and a kept network's prefix key
         ids,
-        WKBs(geometries(walk_nodes)),
+        GeometryContent(geometries(walk_nodes)),
         walk_edges["u"].to_numpy(),
         walk_edges["v"].to_numpy(),
         length,
-        WKBs(geometries(walk_edges)),
+        GeometryContent(geometries(walk_edges)),
     )
 
     def key_of(n_nodes: int, n_edges: int) -> bytes:
@@ -523,8 +524,10 @@ def cell_network(
         edges = walk_edge_arrays(walk_edges)
         graph = edge_graph(len(node_xy), edges.u, edges.v, edges.length_m)
         join = None
+        # the edges' WKB, to match them against a kept base's (a what-if only)
+        edge_wkb = parts[5].wkbs if bases else np.zeros(0, dtype=object)
         for base_key, base in bases:  # the most recent first; the first that grows
-            kept = kept_edges(base.edges, base.edge_wkb, edges, parts[5].wkbs)
+            kept = kept_edges(base.edges, base.edge_wkb, edges, edge_wkb)
             if kept is not None:
                 join = grown_join(base.join, base.access_m, edges.lines, kept, cells_xy)
             if join is not None:
@@ -541,7 +544,6 @@ def cell_network(
         frozen(node_xy, edges.u, edges.v, edges.length_m, edges.lines, net.access_m)
         frozen(graph.data, graph.indices, graph.indptr)
         frozen(net.join.point, net.join.edge, net.join.access_m, net.join.fraction)
-        net.__dict__["edge_wkb"] = parts[5].wkbs  # serialised already
         return net
 
     net = _NETWORKS.get(key, build)

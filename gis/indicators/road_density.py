@@ -53,7 +53,14 @@ from gis.indicators._common import (
 )
 from gis.indicators._faces import segment_faces
 from gis.indicators._noding import noded_segments
-from gis.indicators._state import KnownBases, WKBs, digest_of, geometries, is_disabled, register
+from gis.indicators._state import (
+    GeometryContent,
+    KnownBases,
+    digest_of,
+    geometries,
+    is_disabled,
+    register,
+)
 from gis.indicators._threads import both, one_at_a_time
 from gis.result import IndicatorResult, empty_layer
 from gis.settings import ROAD_CLASS_NAMES, URBAN_ROAD_CLASSES, IndicatorSettings
@@ -798,7 +805,7 @@ def _roads_content(roads: gpd.GeoDataFrame) -> list[Any]:
     ``road_class``: without the column the class comes from ``highway``, with it a missing
     class is ``other``.
     """
-    out: list[Any] = [WKBs(geometries(roads))]  # serialised once, digested in slices
+    out: list[Any] = [GeometryContent(geometries(roads))]  # read once, digested in slices
     for c in ROAD_COLUMNS:
         if c not in roads.columns:
             out.append(None if c == "road_class" else np.full(len(roads), "\0", dtype="<U1"))

@@ -281,6 +281,92 @@ def test_digest_sees_any_change() -> None:
     assert _state.digest_of((b"ab", b"c")) != _state.digest_of((b"a", b"bc"))
 
 
+def _drawn_geometry(kind: int, c: list[int]) -> Any:
+    """A geometry of a small kind, from a few small coordinates (so that arrays often agree)."""
+    x0, y0, x1, y1 = (float(v) for v in c)
+    made = [
+        lambda: None,
+        lambda: Point(x0, y0),
+        lambda: Point(x0, y0, y1),
+        lambda: Point(x0, y0, float("nan")),
+        lambda: shapely.Point(),
+        lambda: LineString([(x0, y0), (x1, y1)]),
+        lambda: LineString([(x0, y0, 0.0), (x1, y1, 1.0)]),
+        lambda: shapely.LinearRing([(x0, y0), (x1, y0), (x1, y1 + 1)]),
+        lambda: LineString([(x0, y0), (x1, y0), (x1, y1 + 1), (x0, y0)]),
+        lambda: box(x0, y0, x0 + 1 + x1, y0 + 1 + y1),
+        lambda: shapely.MultiLineString([[(x0, y0), (x1, y1)], [(x1, y1), (x0, y0)]]),
+        lambda: shapely.from_wkt(f"POINT M ({x0} {y0} {y1})"),
+        lambda: shapely.from_wkt(f"LINESTRING M ({x0} {y0} 1, {x1} {y1} {y0})"),
+    ]
+    return made[kind]()
+
+
+_KINDS = 13
+_GEOMETRY_ROWS = st.lists(
+    st.tuples(st.integers(0, _KINDS - 1), st.lists(st.integers(0, 2), min_size=4, max_size=4)),
+    max_size=8,
+)
+
+
+@given(
+    _GEOMETRY_ROWS,
+    st.integers(0, 7),
+    st.one_of(
+        st.none(),
+        st.integers(0, _KINDS - 1),  # the row made another kind, same coordinates
+        st.lists(st.integers(0, 2), min_size=4, max_size=4),  # same kind, other coordinates
+        st.just("swap"),  # the row and the next one swapped
+    ),
+    st.integers(0, 8),
+    st.integers(0, 8),
+)
+@example([(3, [0, 0, 0, 0])], 0, 1, 0, 1)  # a point with Z, all NaN, and one without
+@example([(4, [0, 0, 0, 0]), (1, [0, 0, 0, 0])], 0, "swap", 0, 2)  # empty, then not
+@example([(11, [0, 0, 0, 0]), (4, [0, 0, 0, 0])], 0, "swap", 0, 2)  # WKB, then empty
+@example([(2, [0, 0, 0, 1])], 0, [0, 0, 0, 2], 0, 1)  # another Z only
+@example([(11, [0, 0, 0, 1])], 0, [0, 0, 0, 2], 0, 1)  # another M only
+@example([(7, [0, 0, 1, 1])], 0, 8, 0, 1)  # a ring, a closed line
+@example([(9, [0, 0, 0, 0]), (9, [1, 1, 1, 1]), (9, [2, 2, 2, 2])], 0, None, 1, 3)
+@example([(5, [0, 0, 1, 1]), (6, [0, 1, 2, 2]), (9, [1, 1, 1, 1])], 0, None, 1, 3)
+def test_geometry_digests_see_every_change_and_slice_as_fresh_rows(
+    rows_a: list[Any], at: int, edit: Any, start: int, stop: int
+) -> None:
+    """Two geometry arrays digest alike exactly when their rows are the same geometries.
+
+    Same means the same type (a ring is not a line), dimension (Z, even all NaN, and M) and
+    coordinates: the type and the WKB.  The second array is the first with one row edited.  A
+    run of rows taken from :class:`~gis.indicators._state.GeometryContent` digests as the
+    same rows taken fresh (the roads and walk networks are digested in slices).
+    """
+    rows_b = list(rows_a)
+    if rows_a and edit is not None:
+        i = at % len(rows_a)
+        kind, coords = rows_a[i]
+        if edit == "swap":
+            j = (i + 1) % len(rows_a)
+            rows_b[i], rows_b[j] = rows_a[j], rows_a[i]
+        elif isinstance(edit, int):
+            rows_b[i] = (edit, coords)
+        else:
+            rows_b[i] = (kind, edit)
+    a = np.array([_drawn_geometry(k, c) for k, c in rows_a] + [0], dtype=object)[:-1]
+    b = np.array([_drawn_geometry(k, c) for k, c in rows_b] + [0], dtype=object)[:-1]
+
+    def rows(g: np.ndarray) -> list[Any]:
+        return [None if x is None else (x.geom_type, shapely.to_wkb(x)) for x in g]
+
+    same = rows(a) == rows(b)
+    assert (_state.digest_of(a) == _state.digest_of(b)) == same
+    content = _state.GeometryContent(a)
+    assert _state.digest_of(content) == _state.digest_of(a)
+    run = content[start:stop]
+    assert len(run) == len(a[start:stop])
+    assert _state.digest_of(run) == _state.digest_of(a[start:stop])
+    assert run.wkbs.tolist() == _state.wkb_array(a[start:stop]).tolist()
+    assert _state.digest_of(run[1:]) == _state.digest_of(a[start:stop][1:])  # a slice's slice
+
+
 def test_the_walk_network_is_kept_by_content_and_read_only() -> None:
     ws = handmade()
     nodes, edges = ws.layers["walk_nodes"], ws.layers["walk_edges"]
