@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
 from handmade import layer, roads, square, translated
@@ -19,7 +20,7 @@ from shapely.geometry import LineString, mapping
 from shapely.ops import unary_union
 
 from gis.errors import CrsError
-from gis.indicators.road_density import compute_road_density
+from gis.indicators.road_density import block_keys, block_ranking, compute_road_density
 from gis.ingest import IngestOptions, run_ingest
 from gis.io import read_workspace
 from gis.settings import IndicatorSettings
@@ -247,6 +248,31 @@ def test_largest_blocks_are_reported() -> None:
     ]
     assert [b["area_m2"] for b in blocks] == pytest.approx([500_000, 350_000, 150_000])
     assert 113 < blocks[0]["lon"] < 115
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.integers(1, 3), st.integers(1, 3)), min_size=1, max_size=30
+    ),
+    st.integers(0, 35),
+)
+def test_the_first_blocks_of_the_ranking_are_those_of_the_whole_ranking(
+    boxes: list[tuple[int, int, int]], first: int
+) -> None:
+    """Ranking only the first blocks places the same blocks as ranking them all.
+
+    Boxes of a few sizes at a few places, so that many areas tie (to 0.001 m²) and are
+    ordered by position: the whole ranking sorts every block by area, then by its
+    :func:`block_keys`; the first ``first`` of it are worked out from the largest blocks only.
+    """
+    blocks = np.array(
+        [shapely.box(10 * x, 0, 10 * x + w, h) for x, w, h in boxes] + [None], dtype=object
+    )[:-1]
+    areas = shapely.area(blocks)
+    whole = np.lexsort((*block_keys(blocks).T, -np.round(areas, 3)))
+    assert block_ranking(areas, blocks).tolist() == whole.tolist()
+    assert block_ranking(areas, blocks, first=first).tolist() == whole[:first].tolist()
 
 
 def test_roads_cut_at_an_oblique_edge_close_their_blocks() -> None:
