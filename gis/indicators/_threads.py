@@ -21,12 +21,20 @@ kept polygon at once corrupted memory (two threads computing a 50 km² county at
 the process in 3 of 5 tries).  A computation's own threads (:func:`both`) pass, as do nested
 calls.  A thread that holds the turn must never wait for a lock whose holder may wait for the
 turn: the app's caches compute a missing value themselves instead (:func:`holds_turn`).
+
+Python's cyclic garbage collector is paused while a computation holds the turn (and resumed
+after, if it was on).  A computation allocates millions of objects, few of them in cycles,
+and each full collection walks every tracked object of the process with the GIL held: at
+2,000 km² eight full collections took 0.65 s of a 7 s computation, time the other thread
+stood waiting.  Reference counting still frees the rest at once; cycles made meanwhile are
+collected once the computation is over.
 """
 
 from __future__ import annotations
 
 import contextvars
 import functools
+import gc
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -102,9 +110,13 @@ def turn() -> Iterator[None]:
         return
     with _TURN:
         token = _HOLDS_TURN.set(True)
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             yield
         finally:
+            if collecting:
+                gc.enable()
             _HOLDS_TURN.reset(token)
 
 

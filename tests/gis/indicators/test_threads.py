@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 
 import pytest
@@ -202,3 +203,27 @@ def test_two_computations_of_one_county_take_turns(monkeypatch, demo_workspace) 
         worker.join(timeout=300)
     assert len(values) == 2 and values[0] == values[1]
     assert overlap.most == 1
+
+
+def test_the_garbage_collector_is_paused_while_a_computation_holds_the_turn() -> None:
+    """Off within the turn, nested calls and errors included; back as it was after it."""
+
+    @_threads.one_at_a_time
+    def compute(fail: bool = False) -> tuple[bool, bool]:
+        inner = _threads.one_at_a_time(gc.isenabled)()  # a nested computation
+        if fail:
+            raise RuntimeError("failed")
+        return gc.isenabled(), inner
+
+    assert gc.isenabled()
+    assert compute() == (False, False)
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        compute(fail=True)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert compute() == (False, False)
+        assert not gc.isenabled()  # left off by whoever turned it off
+    finally:
+        gc.enable()
