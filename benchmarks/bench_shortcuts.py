@@ -1,4 +1,4 @@
-"""Three shortcuts past GEOS work, each against the way before it, on one workspace.
+"""Five shortcuts past GEOS work, each against the way before it, on one workspace.
 
 1. The built-up area cut into pieces (:func:`gis.indicators._common.area_pieces`): GEOS's
    rectangle clipping of each quadrant (checked: valid, adding up to the area) against
@@ -12,6 +12,14 @@
    leaving out pairs of ways running alike (:func:`~gis.indicators.road_density._may_run_back`)
    against every pair of the same road within the gap (the way before: that test made to
    keep every pair); the paired lengths must be exactly equal.
+4. The content digests of the walk edges, walk nodes and roads
+   (:class:`gis.indicators._state.GeometryContent`): points and lines as their coordinates
+   against every geometry serialised as WKB and hashed (the way before, written out here);
+   each must digest a copy of its array alike and the array less its last row otherwise.
+5. The sparsest blocks (:func:`gis.indicators.road_density._first_inside`): only the blocks
+   whose area reaches the reported ones' placed by position, against all blocks' positions
+   worked out and sorted (the way before, written out here); the reported blocks must be the
+   same.
 
 Alternated, the least CPU time of ``--repeat`` runs each.  Run::
 
@@ -20,6 +28,7 @@ Alternated, the least CPU time of ``--repeat`` runs each.  Run::
 
 from __future__ import annotations
 
+import hashlib
 from unittest import mock
 
 import numpy as np
@@ -29,13 +38,17 @@ from shapely.geometry.base import BaseGeometry
 from benchmarks.common import least_cpu_s, workspace_and_repeat
 from gis.indicators import road_density
 from gis.indicators._common import PIECE_VERTICES, _polygonal, area_pieces, clip_lines, dissolve
+from gis.indicators._state import digest_of, geometries
 from gis.indicators.road_density import (
     Segments,
+    _blocks,
+    _first_inside,
     _inside_counted,
     _own_lines,
     _paired_lengths,
     _segment_lines,
     _urban_ways,
+    block_keys,
     unique_segments,
 )
 from gis.settings import IndicatorSettings
@@ -69,6 +82,32 @@ def _all_merged(segments: Segments, ways: np.ndarray) -> np.ndarray:
 def _every_pair(_segments: Segments, pi: np.ndarray, _pj: np.ndarray) -> np.ndarray:
     """The pairing before the direction test: every pair of the same road within the gap."""
     return np.ones(len(pi), dtype=bool)
+
+
+def _wkb_digest(geoms: np.ndarray) -> bytes:
+    """A geometry array's digest before: every geometry's WKB, joined and hashed."""
+    wkbs = np.asarray(shapely.to_wkb(geoms, include_srid=False), dtype=object)
+    wkbs[shapely.is_missing(geoms)] = b"-"
+    digest = hashlib.blake2b(digest_size=32)
+    digest.update(b"G" + len(geoms).to_bytes(8, "little"))
+    digest.update(b"".join(wkbs.tolist()))
+    return digest.digest()
+
+
+def _first_inside_ranking_all(
+    area: BaseGeometry, blocks: np.ndarray, areas: np.ndarray, n: int
+) -> np.ndarray:
+    """The reported blocks before: every block's position worked out, all blocks sorted."""
+    ranked = np.lexsort((*block_keys(blocks).T, -np.round(areas, 3)))
+    found: list[np.ndarray] = []
+    count, start, batch = 0, 0, max(4 * n, 16)
+    while count < n and start < len(ranked):
+        part = ranked[start : start + batch]
+        hit = part[shapely.contains(area, shapely.point_on_surface(blocks[part]))]
+        found.append(hit)
+        count += len(hit)
+        start, batch = start + len(part), batch * 4
+    return np.concatenate(found)[:n] if found else np.zeros(0, dtype=np.int64)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,6 +155,33 @@ def main(argv: list[str] | None = None) -> int:
         f"dual carriageways, {float(now.sum()) / 1000:.1f} km paired: every pair "
         f"{before_s:.3f} s, pairs running alike left out {now_s:.3f} s "
         f"(ratio {now_s / before_s:.2f})"
+    )
+    for name in ("walk_edges", "walk_nodes", "roads"):
+        layer = geometries(ws.layers[name])
+        (before_s, now_s), _ = least_cpu_s(
+            repeat, lambda g=layer: _wkb_digest(g), lambda g=layer: digest_of(g)
+        )
+        same = digest_of(layer.copy()) == digest_of(layer)
+        if not same or (len(layer) and digest_of(layer[:-1]) == digest_of(layer)):
+            raise SystemExit(f"the digest of {name} misses a change")
+        print(
+            f"digest of {len(layer)} {name}: as WKB {before_s:.3f} s, "
+            f"as coordinates {now_s:.3f} s (ratio {now_s / max(before_s, 1e-9):.2f})"
+        )
+    n = IndicatorSettings().sparsest_blocks_n
+    blocks, areas = _blocks(clipped, area.boundary, n)
+    if blocks is None or areas is None:
+        return 0
+    (before_s, now_s), (before, now) = least_cpu_s(
+        repeat,
+        lambda: _first_inside_ranking_all(area, blocks, areas, n),
+        lambda: _first_inside(area, blocks, areas, n),
+    )
+    if before.tolist() != now.tolist():
+        raise SystemExit("the sparsest blocks differ")
+    print(
+        f"{n} sparsest of {len(blocks)} blocks: all ranked {before_s:.3f} s, "
+        f"the largest only {now_s:.3f} s (ratio {now_s / max(before_s, 1e-9):.2f})"
     )
     return 0
 

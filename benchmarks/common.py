@@ -61,14 +61,18 @@ def load_demo_metric() -> Workspace:
 
 
 def workspace_and_repeat(doc: str, argv: list[str] | None) -> tuple[Workspace, int]:
-    """The metric workspace named on the command line and ``--repeat`` (default 3)."""
+    """The metric workspace named on the command line and ``--repeat`` (default 3).
+
+    Without a workspace, the demonstration county's (as ``make bench`` runs every benchmark).
+    """
     from gis.io import read_workspace
 
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
-    parser.add_argument("workspace", type=Path)
+    parser.add_argument("workspace", type=Path, nargs="?", help="default: the demo county")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
-    return read_workspace(args.workspace).to_metric(), max(1, args.repeat)
+    ws_dir = args.workspace if args.workspace is not None else demo_workspace_dir()
+    return read_workspace(ws_dir).to_metric(), max(1, args.repeat)
 
 
 def least_cpu_s(repeat: int, *runs: Callable[[], Any]) -> tuple[list[float], list[Any]]:

@@ -16,3 +16,4 @@ def test_the_shortcuts_benchmark_runs(
     out = capsys.readouterr().out
     assert "rectangle clips" in out and "taken as they are" in out
     assert "pairs running alike left out" in out
+    assert "as coordinates" in out and "the largest only" in out
