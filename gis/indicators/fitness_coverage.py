@@ -983,14 +983,39 @@ def _candidate_reach(
     join: EdgeJoin,
     max_walk_m: float,
 ) -> list[np.ndarray]:
-    """For each candidate, the positions (into the uncovered cells) of the cells it would cover."""
+    """For each candidate, the positions (into the uncovered cells) of the cells it would cover.
+
+    A cell is covered when one of its join rows is within the walk (as
+    :func:`gis.routing.edge_point_walks` measures it: the access, then the nearer way along
+    the edge from a reached end).  Only the rows on edges with an end the candidate's search
+    reached are measured: a 15-minute walk reaches a few thousand of a county's nodes, and
+    measuring every uncovered cell's rows for every candidate took 0.45 s at 2,000 km².
+    """
     reach: list[np.ndarray] = []
-    # each batch makes (batch x join rows) walk matrices: size the batch by the wider of the two
+    limit = max_walk_m + 1e-9
+    u, v = edges.u[join.edge], edges.v[join.edge]
+    length = edges.length_m[join.edge]
+    # the join rows at each node (an edge's rows at both its ends), grouped by node
+    at_node = np.concatenate([u, v])
+    order = np.argsort(at_node, kind="stable")
+    node_rows = np.concatenate([np.arange(len(u)), np.arange(len(v))])[order]
+    first = np.searchsorted(at_node[order], np.arange(graph.shape[0] + 1))
+    # each batch makes a (batch x nodes) distance matrix and (batch x join rows) pairs at most
     width = max(graph.shape[0], len(join.point), 1)
     budget = max(1, REACH_BUDGET_CELLS * graph.shape[0] // width)
-    for _, dist in reach_matrix_batches(graph, candidates, max_walk_m, max_cells=budget):
-        walks = edge_point_walks(join, edges.u, edges.v, edges.length_m, dist)
-        reach.extend(np.flatnonzero(row) for row in walks <= max_walk_m + 1e-9)
+    for chunk, dist in reach_matrix_batches(graph, candidates, max_walk_m, max_cells=budget):
+        search, node = np.nonzero(dist <= limit)
+        count = first[node + 1] - first[node]
+        search = np.repeat(search, count)
+        step = np.arange(len(search)) - np.repeat(np.cumsum(count) - count, count)
+        rows = node_rows[np.repeat(first[node], count) + step]
+        t = join.fraction[rows]
+        via_u = dist[search, u[rows]] + t * length[rows]
+        via_v = dist[search, v[rows]] + (1.0 - t) * length[rows]
+        near = join.access_m[rows] + np.minimum(via_u, via_v) <= limit
+        key = np.unique(search[near] * max(join.n_points, 1) + join.point[rows[near]])
+        cut = np.searchsorted(key, np.arange(1, len(chunk)) * max(join.n_points, 1))
+        reach.extend(np.split(key % max(join.n_points, 1), cut))
     return reach
 
 

@@ -14,10 +14,15 @@ The candidates are the nodes at and beside the homes.  The node at 2700 reaches 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from handmade import cells, path_network, points, square
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from gis.indicators.fitness_coverage import compute_fitness_15min_coverage
+from gis.indicators import fitness_coverage
+from gis.indicators.fitness_coverage import WalkEdges, compute_fitness_15min_coverage
+from gis.routing import EdgeJoin, edge_graph, edge_point_walks, reach_matrix_batches
 from gis.settings import IndicatorSettings
 
 HOMES_X = [0, 900, 1800, 2700, 3600, 4500, 5400]
@@ -100,3 +105,60 @@ def test_a_fixed_site_covering_everyone_leaves_nothing_to_suggest() -> None:
     search = details["site_search"]
     assert search["method"] is None and search["persons_added"] is None
     assert set(search) == set(run("exact")["site_search"])  # the same keys either way
+
+
+def _dense_reach(graph, candidates, edges, join, max_walk_m):  # type: ignore[no-untyped-def]
+    """Each candidate's covered cells as before: every cell's walk, then its nearest row."""
+    out = []
+    for _, dist in reach_matrix_batches(graph, candidates, max_walk_m, max_cells=10**9):
+        walks = edge_point_walks(join, edges.u, edges.v, edges.length_m, dist)
+        out.extend(np.flatnonzero(row) for row in walks <= max_walk_m + 1e-9)
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(2, 12),
+    st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11), st.integers(1, 400)), max_size=30),
+    st.lists(
+        st.tuples(st.integers(0, 29), st.integers(0, 300), st.integers(0, 100)),
+        min_size=1,
+        max_size=25,
+    ),
+    st.integers(1, 3),
+    st.integers(50, 900),
+)
+@example(3, [(0, 1, 100), (1, 2, 50)], [(1, 0, 0)], 1, 100)  # reached at the very limit
+def test_each_candidate_covers_the_cells_its_walks_reach(
+    n_nodes: int,
+    links: list[tuple[int, int, int]],
+    rows: list[tuple[int, int, int]],
+    batch: int,
+    max_walk_m: int,
+) -> None:
+    """The cells measured from the edges a search reached are those every cell's walk gives.
+
+    Random networks (loops, parallel and unreached edges), cells joined to one edge or to
+    several at a tie, small search batches: the candidates' covered cells must be exactly
+    those of measuring every uncovered cell's walk for every candidate (the way before).
+    """
+    links = [(a % n_nodes, b % n_nodes, w) for a, b, w in links] or [(0, 1 % n_nodes, 10)]
+    u = np.array([a for a, _, _ in links], dtype=np.int64)
+    v = np.array([b for _, b, _ in links], dtype=np.int64)
+    length = np.array([float(w) for _, _, w in links])
+    edges = WalkEdges(u, v, length, np.zeros(len(u), dtype=object))
+    graph = edge_graph(n_nodes, u, v, length)
+    point = np.repeat(np.arange(len(rows)), 1 + np.arange(len(rows)) % 2)  # ties: two rows
+    pick = np.arange(len(point))
+    edge = np.array([rows[p][0] % len(u) for p in point], dtype=np.int64)
+    edge[1::3] = (edge[1::3] + 1) % len(u)
+    access = np.array([float(rows[p][1]) for p in point]) + pick % 3
+    fraction = np.array([rows[p][2] / 100.0 for p in point])
+    join = EdgeJoin(point, edge, access, fraction, len(rows))
+    candidates = np.arange(n_nodes, dtype=np.int64)
+    monkey_budget = batch * n_nodes  # a batch of ``batch`` searches
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fitness_coverage, "REACH_BUDGET_CELLS", monkey_budget)
+        got = fitness_coverage._candidate_reach(graph, candidates, edges, join, float(max_walk_m))
+    want = _dense_reach(graph, candidates, edges, join, float(max_walk_m))
+    assert [g.tolist() for g in got] == [w.tolist() for w in want]
