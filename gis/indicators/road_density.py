@@ -358,9 +358,8 @@ def _paired_lengths(
         return paired
     involved = np.union1d(pi, pj)
     own = _own_lines(segments, involved, geoms)  # each involved way's counted segments, merged
-    pos = {int(k): n for n, k in enumerate(involved.tolist())}
-    ri = np.array([pos[k] for k in pi.tolist()], dtype=np.int64)
-    rj = np.array([pos[k] for k in pj.tolist()], dtype=np.int64)
+    ri = np.searchsorted(involved, pi).astype(np.int64)  # positions in the sorted ``involved``
+    rj = np.searchsorted(involved, pj).astype(np.int64)
     firsts = np.unique(ri)
     clipped = np.empty(len(involved), dtype=object)
     same = shapely.equals_exact(own[firsts], geoms[involved[firsts]], tolerance=0.0)
