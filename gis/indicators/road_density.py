@@ -801,10 +801,10 @@ def _roads_content(roads: gpd.GeoDataFrame) -> list[Any]:
     out: list[Any] = [GeometryContent(geometries(roads))]  # read once, digested in slices
     for c in ROAD_COLUMNS:
         if c not in roads.columns:
-            out.append(None if c == "road_class" else np.full(len(roads), "\0", dtype="<U1"))
+            out.append(None if c == "road_class" else np.full(len(roads), "\0", dtype=object))
             continue
         column = roads[c]
-        text = column.astype(str).to_numpy(dtype=str)
+        text = column.astype(str).to_numpy(dtype=object)  # Python strings, joined as they are
         out.append(np.where(column.isna().to_numpy(), "\0", text))
     return out
 

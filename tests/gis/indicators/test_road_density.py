@@ -657,3 +657,27 @@ def test_consecutive_ways_of_a_one_way_road_are_left_out_of_the_pairing() -> Non
     pi, pj = np.array([0, 1, 0, 2, 0, 0]), np.array([1, 0, 2, 0, 3, 4])
     segments = rd.unique_segments(geoms)
     assert rd._may_run_back(segments, pi, pj).tolist() == [False, False, True, True, True, True]
+
+
+def test_the_kept_state_key_reads_a_missing_value_as_an_absent_column() -> None:
+    """Roads without names key the kept state as roads with every name missing; a name does not.
+
+    The road density reads a missing name, one-way flag or id as an absent one, so the two
+    share their kept state; any value given, or a coordinate moved, is another key.
+    """
+    from gis.indicators.road_density import _digest_rows, _roads_content
+
+    rows = [([(0, 0), (100, 0)], "branch", False, ""), ([(0, 0), (0, 100)], "arterial", True, "")]
+    named = roads(rows)
+    assert named["name"].isna().all()
+
+    def key(frame: gpd.GeoDataFrame) -> bytes:
+        return _digest_rows(_roads_content(frame), len(frame))
+
+    assert key(named) == key(named.drop(columns=["name"]))
+    assert key(named) == key(named.copy())
+    other = named.copy()
+    other.loc[1, "name"] = "人民路"
+    moved = named.copy()
+    moved.loc[0, "geometry"] = LineString([(0, 0), (100, 0.001)])
+    assert len({key(named), key(other), key(moved), key(named.drop(columns=["oneway"]))}) == 4
