@@ -1,4 +1,4 @@
-"""Five shortcuts past GEOS work, each against the way before it, on one workspace.
+"""Six shortcuts past GEOS work, each against the way before it, on one workspace.
 
 1. The built-up area cut into pieces (:func:`gis.indicators._common.area_pieces`): GEOS's
    rectangle clipping of each quadrant (checked: valid, adding up to the area) against
@@ -20,6 +20,10 @@
    whose area reaches the reported ones' placed by position, against all blocks' positions
    worked out and sorted (the way before, written out here); the reported blocks must be the
    same.
+6. The fitness indicator's site search (:func:`gis.indicators.fitness_coverage._candidate_reach`):
+   each candidate's walks measured on the edges its search reached, against every uncovered
+   cell's walk for every candidate (the way before, written out here); the indicator's value
+   and suggested sites must be the same.
 
 Alternated, the least CPU time of ``--repeat`` runs each.  Run::
 
@@ -29,6 +33,7 @@ Alternated, the least CPU time of ``--repeat`` runs each.  Run::
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 from unittest import mock
 
 import numpy as np
@@ -36,9 +41,9 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from benchmarks.common import least_cpu_s, workspace_and_repeat
-from gis.indicators import road_density
+from gis.indicators import fitness_coverage, road_density
 from gis.indicators._common import PIECE_VERTICES, _polygonal, area_pieces, clip_lines, dissolve
-from gis.indicators._state import digest_of, geometries
+from gis.indicators._state import digest_of, disabled, geometries
 from gis.indicators.road_density import (
     Segments,
     _blocks,
@@ -51,6 +56,7 @@ from gis.indicators.road_density import (
     block_keys,
     unique_segments,
 )
+from gis.routing import edge_point_walks, reach_matrix_batches
 from gis.settings import IndicatorSettings
 
 
@@ -110,6 +116,33 @@ def _first_inside_ranking_all(
     return np.concatenate(found)[:n] if found else np.zeros(0, dtype=np.int64)
 
 
+def _reach_of_every_cell(
+    graph: Any, candidates: np.ndarray, edges: Any, join: Any, max_walk_m: float
+) -> list[np.ndarray]:
+    """The site search's reach before: every uncovered cell's walk from every candidate."""
+    reach: list[np.ndarray] = []
+    width = max(graph.shape[0], len(join.point), 1)
+    budget = max(1, fitness_coverage.REACH_BUDGET_CELLS * graph.shape[0] // width)
+    for _, dist in reach_matrix_batches(graph, candidates, max_walk_m, max_cells=budget):
+        walks = edge_point_walks(join, edges.u, edges.v, edges.length_m, dist)
+        reach.extend(np.flatnonzero(row) for row in walks <= max_walk_m + 1e-9)
+    return reach
+
+
+def _fitness(ws: Any) -> Any:
+    """The fitness indicator of the workspace, its kept state off (each run from the layers)."""
+    with disabled():
+        return fitness_coverage.compute_fitness_15min_coverage(
+            ws.layers["walk_nodes"],
+            ws.layers["walk_edges"],
+            ws.layer("sports"),
+            ws.population,
+            ws.layers["built_up"],
+            settings=IndicatorSettings(),
+            provenance={},
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     ws, repeat = workspace_and_repeat(__doc__, argv)
     area = dissolve(ws.layers["built_up"])
@@ -167,6 +200,21 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"digest of {len(layer)} {name}: as WKB {before_s:.3f} s, "
             f"as coordinates {now_s:.3f} s (ratio {now_s / max(before_s, 1e-9):.2f})"
+        )
+    if ws.population is not None:
+
+        def fitness_before() -> Any:
+            with mock.patch.object(fitness_coverage, "_candidate_reach", _reach_of_every_cell):
+                return _fitness(ws)
+
+        (before_s, now_s), (before, now) = least_cpu_s(repeat, fitness_before, lambda: _fitness(ws))
+        if before.value != now.value or before.details.get("suggested_sites") != now.details.get(
+            "suggested_sites"
+        ):
+            raise SystemExit("the site search differs")
+        print(
+            f"fitness indicator with its site search: every cell's walks {before_s:.3f} s, "
+            f"reached edges only {now_s:.3f} s (ratio {now_s / max(before_s, 1e-9):.2f})"
         )
     n = IndicatorSettings().sparsest_blocks_n
     blocks, areas = _blocks(clipped, area.boundary, n)
