@@ -5,9 +5,10 @@ A what-if scenario changes one layer of a county and recomputes the indicators t
 change (the walk graph, the join of the population cells to it, the dissolved parks, ...) is
 the same as for the stored county, so it is kept here and reused.
 
-Every entry is keyed by a BLAKE2b digest of the inputs it was computed from (the geometries
-as WKB, the arrays as bytes, the parameters as text): an input changed in any coordinate or
-number is a different key and a miss, never a stale hit.  Each cache is bounded (a few
+Every entry is keyed by a BLAKE2b digest of the inputs it was computed from (points and lines
+as their coordinates, other geometries as WKB: :class:`GeometryContent`; the arrays as bytes,
+the parameters as text): an input changed in any coordinate or number is a different key and a
+miss, never a stale hit.  Each cache is bounded (a few
 entries, least recently used dropped first) and thread-safe (the server computes in
 threads).  Values are shared between callers and must not be modified: arrays stored here are
 made read-only.
