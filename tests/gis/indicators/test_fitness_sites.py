@@ -20,9 +20,10 @@ from handmade import cells, path_network, points, square
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.bench_shortcuts import _reach_of_every_cell
 from gis.indicators import fitness_coverage
 from gis.indicators.fitness_coverage import WalkEdges, compute_fitness_15min_coverage
-from gis.routing import EdgeJoin, edge_graph, edge_point_walks, reach_matrix_batches
+from gis.routing import EdgeJoin, edge_graph
 from gis.settings import IndicatorSettings
 
 HOMES_X = [0, 900, 1800, 2700, 3600, 4500, 5400]
@@ -107,15 +108,6 @@ def test_a_fixed_site_covering_everyone_leaves_nothing_to_suggest() -> None:
     assert set(search) == set(run("exact")["site_search"])  # the same keys either way
 
 
-def _dense_reach(graph, candidates, edges, join, max_walk_m):  # type: ignore[no-untyped-def]
-    """Each candidate's covered cells as before: every cell's walk, then its nearest row."""
-    out = []
-    for _, dist in reach_matrix_batches(graph, candidates, max_walk_m, max_cells=10**9):
-        walks = edge_point_walks(join, edges.u, edges.v, edges.length_m, dist)
-        out.extend(np.flatnonzero(row) for row in walks <= max_walk_m + 1e-9)
-    return out
-
-
 @settings(max_examples=200, deadline=None)
 @given(
     st.integers(2, 12),
@@ -140,7 +132,8 @@ def test_each_candidate_covers_the_cells_its_walks_reach(
 
     Random networks (loops, parallel and unreached edges), cells joined to one edge or to
     several at a tie, small search batches: the candidates' covered cells must be exactly
-    those of measuring every uncovered cell's walk for every candidate (the way before).
+    those of measuring every uncovered cell's walk for every candidate (the way before, as
+    benchmarks/bench_shortcuts.py times it).
     """
     links = [(a % n_nodes, b % n_nodes, w) for a, b, w in links] or [(0, 1 % n_nodes, 10)]
     u = np.array([a for a, _, _ in links], dtype=np.int64)
@@ -160,5 +153,5 @@ def test_each_candidate_covers_the_cells_its_walks_reach(
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(fitness_coverage, "REACH_BUDGET_CELLS", monkey_budget)
         got = fitness_coverage._candidate_reach(graph, candidates, edges, join, float(max_walk_m))
-    want = _dense_reach(graph, candidates, edges, join, float(max_walk_m))
+    want = _reach_of_every_cell(graph, candidates, edges, join, float(max_walk_m))
     assert [g.tolist() for g in got] == [w.tolist() for w in want]
