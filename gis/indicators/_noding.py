@@ -193,12 +193,52 @@ def _candidate_pairs(
             second_set[order] == 1, lowest, np.searchsorted(both, key * 2 + 1, "right")
         )
     partners = highest - lowest
-    first = np.repeat(np.arange(len(key)), partners)
-    second = np.repeat(lowest, partners) + np.arange(len(first))
-    second -= np.repeat(np.cumsum(partners) - partners, partners)
+    boxes = (x0[seg], x1[seg], y0[seg], y1[seg])  # each entry's box, in entry order
+    # the entries' pairs a few hundred thousand at a time: the same pairs, in the same order,
+    # in a tenth of the memory (at 2,000 km², 2.5 million pairs in cells, 700,000 kept)
+    ends = np.cumsum(partners)
+    steps = np.arange(PAIRS_PER_CHUNK, int(ends[-1]), PAIRS_PER_CHUNK)
+    bounds = np.r_[0, np.searchsorted(ends, steps), len(key)]
+    found = [
+        _pairs_in_cells(lowest, partners, boxes, seg, key, cx0, cy0, rows, int(c0), int(c1))
+        for c0, c1 in zip(bounds[:-1], bounds[1:], strict=True)
+        if c1 > c0
+    ]
+    if not found:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
+
+
+PAIRS_PER_CHUNK = 262_144
+"""Pairs of entries in a cell looked at a time by :func:`_candidate_pairs`."""
+
+
+def _pairs_in_cells(
+    lowest: IntArray,
+    partners: IntArray,
+    boxes: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+    seg: IntArray,
+    key: IntArray,
+    cx0: IntArray,
+    cy0: IntArray,
+    rows: int,
+    c0: int,
+    c1: int,
+) -> tuple[IntArray, IntArray]:
+    """Of the entries ``c0..c1`` paired with their partners, the pairs whose boxes meet.
+
+    An entry's partners are the ``partners`` entries from ``lowest`` on (those after it in
+    its cell); a pair is kept only in the cell of its boxes' overlap's lower-left corner.
+    """
+    count = partners[c0:c1]
+    first = np.repeat(np.arange(c0, c1), count)
+    shift = np.cumsum(count) - count - lowest[c0:c1]
+    second = np.arange(len(first)) - np.repeat(shift, count)
+    x0, x1, y0, y1 = boxes
+    meet = (x0[first] <= x1[second]) & (x0[second] <= x1[first])
+    meet &= (y0[first] <= y1[second]) & (y0[second] <= y1[first])
+    first, second = first[meet], second[meet]
     i, j, here = seg[first], seg[second], key[first]
-    meet = (x0[i] <= x1[j]) & (x0[j] <= x1[i]) & (y0[i] <= y1[j]) & (y0[j] <= y1[i])
-    i, j, here = i[meet], j[meet], here[meet]
     # each pair only in the cell holding the lower-left corner of the boxes' overlap (the
     # cell numbers grow with the coordinates, so that cell's are the greater of the two's)
     corner = np.maximum(cx0[i], cx0[j]) * rows + np.maximum(cy0[i], cy0[j])
@@ -252,28 +292,28 @@ def _crossings(
     Pairs sharing an end, or with an end within the tolerance of the other, do not cross.
     """
     ai, bi, aj, bj = a[i], b[i], a[j], b[j]
+    # the pairs crossing strictly first (29,173 of 942,267 at 2,000 km²), then of those the
+    # ones touching: the same rows as testing every pair for touches first
+    rest = np.flatnonzero(_crosses(ai, bi, aj, bj))
+    ai, bi, aj, bj = ai[rest], bi[rest], aj[rest], bj[rest]
     touching = _same(ai, aj) | _same(ai, bj) | _same(bi, aj) | _same(bi, bj)
     for ends, s0, s1 in ((ai, aj, bj), (bi, aj, bj), (aj, ai, bi), (bj, ai, bi)):
         touching |= _point_segment_distance(ends, s0, s1) <= tol_m
-    rest = _crossing(ai, bi, aj, bj, ~touching)
-    point = _merged(_intersection(ai[rest], bi[rest], aj[rest], bj[rest]), tol_m)
+    apart = ~touching
+    rest = rest[apart]
+    point = _merged(_intersection(ai[apart], bi[apart], aj[apart], bj[apart]), tol_m)
     return np.concatenate([i[rest], j[rest]]), np.concatenate([point, point])
 
 
-def _crossing(
-    p0: FloatArray, p1: FloatArray, q0: FloatArray, q1: FloatArray, among: npt.NDArray[np.bool_]
-) -> IntArray:
-    """The rows (of those ``among``) where segments ``p`` and ``q`` properly cross.
+def _crosses(p0: FloatArray, p1: FloatArray, q0: FloatArray, q1: FloatArray) -> np.ndarray:
+    """Per row, whether segments ``p`` and ``q`` properly cross.
 
     Each segment's ends lie strictly on opposite sides of the other's line.
     """
-    rest = np.flatnonzero(among)
-    p0, p1, q0, q1 = p0[rest], p1[rest], q0[rest], q1[rest]
-    crossing = (np.sign(_cross(p0, p1, q0)) * np.sign(_cross(p0, p1, q1)) < 0) & (
+    crossing: np.ndarray = (np.sign(_cross(p0, p1, q0)) * np.sign(_cross(p0, p1, q1)) < 0) & (
         np.sign(_cross(q0, q1, p0)) * np.sign(_cross(q0, q1, p1)) < 0
     )
-    out: IntArray = rest[crossing]
-    return out
+    return crossing
 
 
 def _merged(points: FloatArray, tol_m: float) -> FloatArray:
@@ -478,13 +518,16 @@ def _cuts(
     out_xy: list[FloatArray] = []
     start_on = _point_segment_distance(s0, e0, e1) <= tol_m
     stop_on = _point_segment_distance(s1, e0, e1) <= tol_m
-    touching = start_on | stop_on
     for v in (e0, e1):
         on = _on_interior(v, s0, s1, tol_m)
         out_seg.append(seg[on])
         out_xy.append(v[on])
-        touching |= _point_segment_distance(v, s0, s1) <= tol_m
-    rest = _crossing(s0, s1, e0, e1, ~touching)
+    # the pairs crossing strictly, less those touching (ends within the tolerance)
+    rest = np.flatnonzero(_crosses(s0, s1, e0, e1))
+    touching = start_on[rest] | stop_on[rest]
+    for v in (e0, e1):
+        touching |= _point_segment_distance(v[rest], s0[rest], s1[rest]) <= tol_m
+    rest = rest[~touching]
     out_seg.append(seg[rest])
     out_xy.append(_intersection(s0[rest], s1[rest], e0[rest], e1[rest]))
     return np.concatenate(out_seg), np.concatenate(out_xy), start_on, stop_on

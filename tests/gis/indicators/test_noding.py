@@ -153,12 +153,25 @@ _segment = st.tuples(_coordinate, _coordinate, _coordinate, _coordinate)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_segment, min_size=2, max_size=40), st.integers(0, 40))
+@given(st.lists(_segment, min_size=2, max_size=40), st.integers(0, 40), st.integers(1, 9))
 def test_candidate_pairs_are_the_pairs_of_meeting_boxes(
-    rows: list[tuple[float, float, float, float]], split: int
+    rows: list[tuple[float, float, float, float]], split: int, chunk: int
 ) -> None:
-    """Every pair of boxes grown by the tolerance that meet, once; across two sets too."""
-    from gis.indicators._noding import _candidate_pairs
+    """Every pair of boxes grown by the tolerance that meet, once; across two sets too.
+
+    The pairs in cells are looked at ``chunk`` at a time (a chunk of a few, or all at once,
+    must find the same pairs).
+    """
+    from unittest import mock
+
+    from gis.indicators import _noding
+
+    def _candidate_pairs(
+        a: np.ndarray, b: np.ndarray, tol: float, across: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        size = 10**9 if chunk == 9 else chunk
+        with mock.patch.object(_noding, "PAIRS_PER_CHUNK", size):
+            return _noding._candidate_pairs(a, b, tol, across=across)
 
     xy = np.array(rows, dtype=np.float64)
     a, b = xy[:, :2] + 3_500_000.0, xy[:, 2:] + 3_500_000.0  # projected magnitudes
