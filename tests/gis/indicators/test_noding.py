@@ -79,6 +79,21 @@ def test_same_length_and_faces_as_geos_union(raw: list[list[tuple[int, int]]]) -
     assert len(i) == 0
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_line, min_size=1, max_size=16), st.integers(1, 6))
+def test_pairs_looked_at_in_chunks_node_alike(raw: list[list[tuple[int, int]]], chunk: int) -> None:
+    """A few pairs at a time (candidates, touches, crossings) give the very same noding."""
+    from unittest import mock
+
+    from gis.indicators import _noding
+
+    lines = np.array([LineString(c) for c in raw], dtype=object)
+    nodes, edges = noded_segments(lines)
+    with mock.patch.object(_noding, "PAIRS_PER_CHUNK", chunk):
+        nodes_c, edges_c = noded_segments(lines)
+    assert np.array_equal(nodes, nodes_c) and np.array_equal(edges, edges_c)
+
+
 _at = st.floats(-50, 150, allow_nan=False)
 
 
