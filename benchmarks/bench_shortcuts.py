@@ -1,4 +1,4 @@
-"""Six shortcuts past GEOS work, each against the way before it, on one workspace.
+"""Seven shortcuts past needless work, each against the way before it, on one workspace.
 
 1. The built-up area cut into pieces (:func:`gis.indicators._common.area_pieces`): GEOS's
    rectangle clipping of each quadrant (checked: valid, adding up to the area) against
@@ -24,6 +24,11 @@
    each candidate's walks measured on the edges its search reached, against every uncovered
    cell's walk for every candidate (the way before, written out here); the indicator's value
    and suggested sites must be the same.
+7. The street blocks' noding (:func:`gis.indicators._noding.noded_segments`): the pairs of
+   segments looked at :data:`~gis.indicators._noding.PAIRS_PER_CHUNK` at a time, and the
+   pairs crossing strictly found before the touching ones are left out of them, against all
+   pairs at once and every pair tested for touches first (the way before: one chunk, the
+   crossings written out here); the nodes and segments must be exactly equal.
 
 Alternated, the least CPU time of ``--repeat`` runs each.  Run::
 
@@ -41,7 +46,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from benchmarks.common import least_cpu_s, workspace_and_repeat
-from gis.indicators import fitness_coverage, road_density
+from gis.indicators import _noding, fitness_coverage, road_density
 from gis.indicators._common import PIECE_VERTICES, _polygonal, area_pieces, clip_lines, dissolve
 from gis.indicators._state import digest_of, disabled, geometries
 from gis.indicators.road_density import (
@@ -127,6 +132,45 @@ def _reach_of_every_cell(
         walks = edge_point_walks(join, edges.u, edges.v, edges.length_m, dist)
         reach.extend(np.flatnonzero(row) for row in walks <= max_walk_m + 1e-9)
     return reach
+
+
+def _crossings_touches_first(
+    a: np.ndarray, b: np.ndarray, i: np.ndarray, j: np.ndarray, tol_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`gis.indicators._noding._crossings` as it was: every pair tested for touches."""
+    ai, bi, aj, bj = a[i], b[i], a[j], b[j]
+    same = _noding._same
+    touching = same(ai, aj) | same(ai, bj) | same(bi, aj) | same(bi, bj)
+    for ends, s0, s1 in ((ai, aj, bj), (bi, aj, bj), (aj, ai, bi), (bj, ai, bi)):
+        touching |= _noding._point_segment_distance(ends, s0, s1) <= tol_m
+    rest = np.flatnonzero(~touching)
+    rest = rest[_noding._crosses(ai[rest], bi[rest], aj[rest], bj[rest])]
+    point = _noding._merged(_noding._intersection(ai[rest], bi[rest], aj[rest], bj[rest]), tol_m)
+    return np.concatenate([i[rest], j[rest]]), np.concatenate([point, point])
+
+
+def _noded_at_once(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The noding as it was: all pairs in one chunk, touches tested first."""
+    with (
+        mock.patch.object(_noding, "PAIRS_PER_CHUNK", 2**62),
+        mock.patch.object(_noding, "_crossings", _crossings_touches_first),
+    ):
+        return _noding.noded_segments(lines)
+
+
+def _compare_noding(lines: np.ndarray, repeat: int) -> None:
+    """Print the street blocks' noding at once and in chunks (line 7), or stop if they differ."""
+
+    def now() -> tuple[np.ndarray, np.ndarray]:
+        return _noding.noded_segments(lines)
+
+    (before_s, now_s), (before, after) = least_cpu_s(repeat, lambda: _noded_at_once(lines), now)
+    if not all(np.array_equal(x, y) for x, y in zip(before, after, strict=True)):
+        raise SystemExit("the noding differs")
+    print(
+        f"noding of {len(lines)} lines into {len(after[1])} segments: all pairs at once "
+        f"{before_s:.3f} s, in chunks {now_s:.3f} s (ratio {now_s / max(before_s, 1e-9):.2f})"
+    )
 
 
 def _fitness(ws: Any) -> Any:
@@ -216,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
             f"fitness indicator with its site search: every cell's walks {before_s:.3f} s, "
             f"reached edges only {now_s:.3f} s (ratio {now_s / max(before_s, 1e-9):.2f})"
         )
+    _compare_noding(
+        np.concatenate([shapely.get_parts(clipped), shapely.get_parts(area.boundary)]), repeat
+    )
     n = IndicatorSettings().sparsest_blocks_n
     blocks, areas = _blocks(clipped, area.boundary, n)
     if blocks is None or areas is None:

@@ -901,7 +901,7 @@ def _full_state(
     def faces() -> tuple[np.ndarray | None, np.ndarray | None]:
         return _blocks(clipped, outline, settings.sparsest_blocks_n)
 
-    def lengths_and_dead_ends() -> tuple[Any, np.ndarray, np.ndarray]:
+    def lengths_and_dead_ends() -> tuple[Any, np.ndarray, np.ndarray, gpd.GeoDataFrame, np.ndarray]:
         lengths = _counted_lengths(urban, segments, clipped, area, settings.dual_carriageway_gap_m)
         dead_xy = _dead_end_points(driving)
         inner = (
@@ -909,15 +909,15 @@ def _full_state(
             if len(dead_xy)
             else np.zeros(0, dtype=bool)
         )
-        return lengths, dead_xy, inner
+        distinct = _distinct_ways(urban)
+        counts = _dead_counts(np.asarray(distinct.geometry.values, dtype=object), dead_xy[inner])
+        return lengths, dead_xy, inner, distinct, counts
 
     driving = _driving_lines(roads)
     # the blocks on another core when one is free (GEOS releases the GIL), the rest here
-    (blocks, areas), ((lengths_m, paired_m, repeated_m), dead_xy, inner) = both(
+    (blocks, areas), ((lengths_m, paired_m, repeated_m), dead_xy, inner, distinct, counts) = both(
         faces, lengths_and_dead_ends, rows=len(roads)
     )
-    distinct = _distinct_ways(urban)
-    counts = _dead_counts(np.asarray(distinct.geometry.values, dtype=object), dead_xy[inner])
     return RoadState(
         urban,
         urban["road_class"].to_numpy(),

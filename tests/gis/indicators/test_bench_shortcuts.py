@@ -17,4 +17,4 @@ def test_the_shortcuts_benchmark_runs(
     assert "rectangle clips" in out and "taken as they are" in out
     assert "pairs running alike left out" in out
     assert "as coordinates" in out and "the largest only" in out
-    assert "reached edges only" in out
+    assert "reached edges only" in out and "in chunks" in out
