@@ -29,7 +29,7 @@ inside the area, as a road exactly on it is.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -894,15 +894,19 @@ def _full_state(
     """Every part computed from the whole roads layer."""
     urban = _urban_ways(roads)
     geoms = np.asarray(urban.geometry.values, dtype=object)
-    segments = unique_segments(geoms)
     clipped = clip_lines(geoms, area)  # used twice
     outline = area.boundary  # the blocks' thread gets this, not the area the other one uses
+    driving = _driving_lines(roads)
 
     def faces() -> tuple[np.ndarray | None, np.ndarray | None]:
         return _blocks(clipped, outline, settings.sparsest_blocks_n)
 
-    def lengths_and_dead_ends() -> tuple[Any, np.ndarray, np.ndarray, gpd.GeoDataFrame, np.ndarray]:
-        lengths = _counted_lengths(urban, segments, clipped, area, settings.dual_carriageway_gap_m)
+    def all_but_blocks() -> RoadState:
+        # the segments here, not before the clip: the blocks wait only for the clipped lines
+        segments = unique_segments(geoms)
+        lengths_m, paired_m, repeated_m = _counted_lengths(
+            urban, segments, clipped, area, settings.dual_carriageway_gap_m
+        )
         dead_xy = _dead_end_points(driving)
         inner = (
             within_inner(area, np.asarray(shapely.points(dead_xy)), settings.dead_end_edge_buffer_m)
@@ -911,28 +915,25 @@ def _full_state(
         )
         distinct = _distinct_ways(urban)
         counts = _dead_counts(np.asarray(distinct.geometry.values, dtype=object), dead_xy[inner])
-        return lengths, dead_xy, inner, distinct, counts
+        return RoadState(
+            urban=urban,
+            classes=urban["road_class"].to_numpy(),
+            segments=segments,
+            lengths_m=lengths_m,
+            paired_m=paired_m,
+            repeated_m=repeated_m,
+            driving=driving,
+            dead_xy=dead_xy,
+            inner=inner,
+            distinct=distinct,
+            counts=counts,
+            blocks=None,  # from the other thread
+            block_areas=None,
+        )
 
-    driving = _driving_lines(roads)
     # the blocks on another core when one is free (GEOS releases the GIL), the rest here
-    (blocks, areas), ((lengths_m, paired_m, repeated_m), dead_xy, inner, distinct, counts) = both(
-        faces, lengths_and_dead_ends, rows=len(roads)
-    )
-    return RoadState(
-        urban,
-        urban["road_class"].to_numpy(),
-        segments,
-        lengths_m,
-        paired_m,
-        repeated_m,
-        driving,
-        dead_xy,
-        inner,
-        distinct,
-        counts,
-        blocks,
-        areas,
-    )
+    (blocks, areas), state = both(faces, all_but_blocks, rows=len(roads))
+    return replace(state, blocks=blocks, block_areas=areas)
 
 
 class KeyRows:
