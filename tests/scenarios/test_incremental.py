@@ -614,6 +614,21 @@ def test_wkb_of_a_copied_layer_is_taken_by_identity_and_equals_serialising() -> 
         assert _state.wkb_array(edited).tolist() == plain(edited)
 
 
+def test_the_wkb_memo_keeps_few_large_geometries_too() -> None:
+    """A built-up area of one polygon is serialised once, also with the kept state off."""
+    memo = _state._WkbMemo()
+    ring = shapely.Point(500_000, 3_000_000).buffer(1_000, quad_segs=3_000)  # 12,001 vertices
+    small = shapely.box(0, 0, 1, 1)
+    with _state.disabled():
+        first = memo.wkbs(np.array([ring], dtype=object))
+        again = memo.wkbs(np.array([ring], dtype=object))
+        few = memo.wkbs(np.array([small], dtype=object))
+        few_again = memo.wkbs(np.array([small], dtype=object))
+    assert again[0] is first[0] and first[0] == shapely.to_wkb(ring, include_srid=False)
+    assert few_again[0] is not few[0] and few[0] == few_again[0]  # not worth keeping
+    assert len(memo._arrays) == 1
+
+
 def test_the_wkb_memo_keeps_at_most_its_byte_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     memo = _state._WkbMemo()
     monkeypatch.setattr(memo, "max_bytes", 60_000)  # 2,500 points: 52,500 bytes of WKB
