@@ -199,13 +199,10 @@ def _candidate_pairs(
     ends = np.cumsum(partners)
     steps = np.arange(PAIRS_PER_CHUNK, int(ends[-1]), PAIRS_PER_CHUNK)
     bounds = np.r_[0, np.searchsorted(ends, steps), len(key)]
-    found = [
-        _pairs_in_cells(lowest, partners, boxes, seg, key, cx0, cy0, rows, int(c0), int(c1))
-        for c0, c1 in zip(bounds[:-1], bounds[1:], strict=True)
-        if c1 > c0
-    ]
-    if not found:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    found = [(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))]
+    for c0, c1 in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        if c1 > c0:
+            found.append(_pairs_in_cells(lowest, partners, boxes, seg, key, cx0, cy0, rows, c0, c1))
     return np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
 
 
@@ -278,7 +275,8 @@ def _touches(
     The rows of each kind of end (i's starts, i's ends, j's starts, j's ends) together, in
     pair order; the pairs looked at :data:`PAIRS_PER_CHUNK` at a time.
     """
-    found: list[list[tuple[IntArray, FloatArray]]] = [[], [], [], []]
+    none = (np.zeros(0, dtype=np.int64), np.zeros((0, 2)))
+    found: list[list[tuple[IntArray, FloatArray]]] = [[none], [], [], []]
     for lo in range(0, len(i), PAIRS_PER_CHUNK):
         ci, cj = i[lo : lo + PAIRS_PER_CHUNK], j[lo : lo + PAIRS_PER_CHUNK]
         ai, bi, aj, bj = a[ci], b[ci], a[cj], b[cj]
@@ -287,8 +285,6 @@ def _touches(
             on = _on_interior(ends, s0, s1, tol_m)
             rows.append((other[on], ends[on]))
     rows = [row for kind in found for row in kind]
-    if not rows:
-        return np.zeros(0, dtype=np.int64), np.zeros((0, 2))
     return np.concatenate([r[0] for r in rows]), np.concatenate([r[1] for r in rows])
 
 
