@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import shapely
 import shapely.affinity
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString
 
@@ -105,6 +105,9 @@ _at = st.floats(-50, 150, allow_nan=False)
     ),
     st.floats(0, 90),
 )
+# found by hypothesis: a line down the area's edge and back up it 5e-11 m aside, a stretch
+# drawn twice that neither GEOS's union of the line nor the test for it saw
+@example([[(0.0, 1.0), (0.0, 0.0), (5.2794416303128455e-11, 11.0)]], [(0, 0, 5, 5)], 0.0)
 def test_clipped_lines_are_geos_intersection_to_rounding(
     raw: list[list[tuple[float, float]]], boxes: list[tuple[int, int, int, int]], angle: float
 ) -> None:
@@ -115,9 +118,12 @@ def test_clipped_lines_are_geos_intersection_to_rounding(
     )
     area = shapely.affinity.translate(shapely.affinity.rotate(area, angle, origin=(0, 0)), x0, y0)
     lines = np.array([LineString([(x + x0, y + y0) for x, y in c]) for c in raw], dtype=object)
-    # no stretch drawn twice: GEOS's overlay dissolves those, the clip keeps each (the road
-    # density counts every segment once by itself)
-    once = np.array([abs(shapely.union_all([g]).length - g.length) < 1e-9 for g in lines])
+    # no stretch drawn twice, not even a rounding error aside: GEOS's overlay dissolves those,
+    # the clip keeps each (the road density counts every segment once by itself)
+    once = np.array(
+        [abs(shapely.union_all([g]).length - g.length) < 1e-9 and not _nearly_on_itself(g)
+         for g in lines]
+    )  # fmt: skip
     lines = lines[(shapely.length(lines) > 0) & once]
     mine = shapely.length(clipped_lines(lines, area))
     # between the clips by the area shrunk and grown by twice the tolerance: what lies
@@ -127,6 +133,20 @@ def test_clipped_lines_are_geos_intersection_to_rounding(
     most = _line_lengths(shapely.intersection(lines, area.buffer(2 * NODE_TOLERANCE_M)))
     assert np.all(mine >= least - 1e-7), (mine, least)
     assert np.all(mine <= most + 1e-7), (mine, most)
+
+
+def _nearly_on_itself(line: LineString) -> bool:
+    """Whether a vertex lies within twice the tolerance of a segment it is not an end of,
+    without being on it exactly (a line drawn back over itself a rounding error aside)."""
+    xy = shapely.get_coordinates(line)
+    for k, p in enumerate(xy):
+        for s in range(len(xy) - 1):
+            if s in (k - 1, k):
+                continue
+            d = shapely.Point(p).distance(LineString([xy[s], xy[s + 1]]))
+            if 0.0 < d <= 2 * NODE_TOLERANCE_M:
+                return True
+    return False
 
 
 def _line_lengths(geoms: np.ndarray) -> np.ndarray:
