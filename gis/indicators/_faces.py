@@ -77,9 +77,10 @@ def segment_faces(nodes: np.ndarray, edges: np.ndarray) -> np.ndarray:
 def _traced(net: _Network) -> np.ndarray:
     """The bounded faces of the network (:func:`faces`)."""
     keep = np.ones(len(net.start), dtype=bool)
+    all_origin, all_order = _around_nodes(net)  # once: a subset keeps its order
     while True:  # trace, drop the lines with one face on both sides, trace again
         edges = np.flatnonzero(keep)
-        origin, after = _half_edges(net, edges)
+        origin, after = _half_edges(all_origin, all_order, keep)
         walk = _walks(after)
         cut = walk[0::2] == walk[1::2]
         if not cut.any():
@@ -220,19 +221,37 @@ def _least_on_rings(nxt: IntArray, value: IntArray, rings: IntArray) -> IntArray
         least, jump = now, jump[jump]
 
 
-def _half_edges(net: _Network, edges: IntArray) -> tuple[IntArray, IntArray]:
-    """Half-edge ``2i`` runs line ``edges[i]`` forwards, ``2i + 1`` backwards: origins, "after".
+def _around_nodes(net: _Network) -> tuple[IntArray, IntArray]:
+    """Every half-edge's origin, and the half-edges in order around their origins.
 
-    ``after[h]`` is the half-edge that follows ``h`` on the face to its left: of those
-    leaving ``h``'s end, the one just clockwise of ``h``'s twin.
+    Half-edge ``2i`` runs line ``i`` forwards, ``2i + 1`` backwards; the order is by origin,
+    then counter-clockwise by the angle of the first segment leaving it (ties by number).
     """
-    origin = net.node[edges].ravel()  # 2i: start -> stop, 2i + 1: stop -> start
-    s, e = net.start[edges], net.stop[edges]
-    first = np.empty((2 * len(edges), 2))
+    origin = net.node.ravel()  # 2i: start -> stop, 2i + 1: stop -> start
+    s, e = net.start, net.stop
+    first = np.empty((2 * len(s), 2))
     first[0::2] = net.xy[s + 1] - net.xy[s]  # leaving along the first or the last segment
     first[1::2] = net.xy[e - 1] - net.xy[e]
     angle = np.arctan2(first[:, 1], first[:, 0])
-    order = np.lexsort((angle, origin))  # around each vertex, counter-clockwise
+    order: IntArray = np.lexsort((angle, origin))
+    return origin, order
+
+
+def _half_edges(
+    all_origin: IntArray, all_order: IntArray, keep: npt.NDArray[np.bool_]
+) -> tuple[IntArray, IntArray]:
+    """Origins and "after" of the half-edges of the lines ``keep`` holds, numbered among them.
+
+    Half-edge ``2k`` runs the ``k``-th kept line forwards, ``2k + 1`` backwards.
+    ``after[h]`` is the half-edge that follows ``h`` on the face to its left: of those
+    leaving ``h``'s end, the one just clockwise of ``h``'s twin.  The order around the nodes
+    is :func:`_around_nodes`' with the other lines' half-edges left out (a stable sort of
+    the kept ones alone gives the same).
+    """
+    kept = np.repeat(keep, 2)
+    number = np.cumsum(kept) - 1  # each kept half-edge's number among the kept
+    order = number[all_order[kept[all_order]]]
+    origin = all_origin[kept]
     sorted_origin = origin[order]
     lowest = np.searchsorted(sorted_origin, sorted_origin, side="left")
     highest = np.searchsorted(sorted_origin, sorted_origin, side="right") - 1
