@@ -319,12 +319,9 @@ def group_unions(parts: np.ndarray, groups: Sequence[np.ndarray]) -> list[BaseGe
     sizes = np.array([len(g) for g in groups], dtype=np.int64)
     small = np.flatnonzero(sizes <= TABLE_GROUP_MAX)
     if len(small):
-        size = sizes[small]
         members = np.concatenate([groups[k] for k in small.tolist()])
-        row = np.repeat(np.arange(len(small)), size)
-        rank = np.arange(len(members)) - np.repeat(np.cumsum(size) - size, size)
-        table = np.full((len(small), int(size.max())), None, dtype=object)
-        table[row, rank] = parts[members]
+        row = np.repeat(np.arange(len(small)), sizes[small])
+        table = row_table(parts[members], row, sizes[small])
         try:
             unions = np.asarray(shapely.union_all(table, axis=1), dtype=object)
         except shapely.errors.GEOSException:
@@ -634,22 +631,34 @@ def unions_by_row(
     >>> [None if g is None else g.area for g in u], several.tolist()
     ([2.0, 1.0, None], [True, False, False])
     """
-    values = np.asarray(values, dtype=object)
-    order = np.argsort(row_of, kind="stable")
-    row_of, values = np.asarray(row_of)[order], values[order]
     out = np.full(n_rows, None, dtype=object)
     counts = np.bincount(row_of, minlength=n_rows)
-    starts = np.searchsorted(row_of, np.arange(n_rows))
-    single = np.flatnonzero(counts == 1)
-    out[single] = values[starts[single]]
+    table = row_table(values, row_of, counts)
+    single = counts == 1
+    out[single] = table[single, 0]
     several = counts > 1
     if several.any():
-        rank = np.arange(len(row_of)) - starts[row_of]
-        table = np.full((n_rows, int(counts.max())), None, dtype=object)
-        table[row_of, rank] = values
         rows = table[several]
         out[several] = _overlay_each(_union_rows, rows, rows)
     return out, several
+
+
+def row_table(values: np.ndarray, row_of: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The ``values`` in a table of ``len(counts)`` rows padded with ``None``, in order per row.
+
+    ``counts`` is how many values each row has (``np.bincount(row_of)``); ``None`` is what
+    shapely's unions along a row ignore.
+
+    >>> row_table(np.array(["a", "b", "c"], dtype=object), np.array([1, 0, 1]), np.array([1, 2]))
+    array([['b', None],
+           ['a', 'c']], dtype=object)
+    """
+    order = np.argsort(row_of, kind="stable")
+    row = np.asarray(row_of)[order]
+    rank = np.arange(len(row)) - (np.cumsum(counts) - counts)[row]
+    table = np.full((len(counts), max(1, int(counts.max(initial=0)))), None, dtype=object)
+    table[row, rank] = np.asarray(values, dtype=object)[order]
+    return table
 
 
 def clip_polygons(

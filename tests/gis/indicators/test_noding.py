@@ -139,14 +139,11 @@ def _nearly_on_itself(line: LineString) -> bool:
     """Whether a vertex lies within twice the tolerance of a segment it is not an end of,
     without being on it exactly (a line drawn back over itself a rounding error aside)."""
     xy = shapely.get_coordinates(line)
-    for k, p in enumerate(xy):
-        for s in range(len(xy) - 1):
-            if s in (k - 1, k):
-                continue
-            d = shapely.Point(p).distance(LineString([xy[s], xy[s + 1]]))
-            if 0.0 < d <= 2 * NODE_TOLERANCE_M:
-                return True
-    return False
+    segments = shapely.linestrings(np.stack([xy[:-1], xy[1:]], axis=1))
+    d = shapely.distance(shapely.points(xy)[:, None], segments[None, :])
+    vertex, segment = np.indices(d.shape)
+    other = (segment != vertex) & (segment != vertex - 1)
+    return bool(((d > 0.0) & (d <= 2 * NODE_TOLERANCE_M) & other).any())
 
 
 def _line_lengths(geoms: np.ndarray) -> np.ndarray:
