@@ -228,8 +228,13 @@ var GIS_VIEW_CACHE_CELLS = 256;
 var GIS_VIEW_MAX_DATA_ZOOM = 17;
 var GIS_MERCATOR_MAX_LAT = 85.0511287798;
 
-/* Whether any view layer is waiting for its debounce or for an answer (tests, benchmarks). */
-function gisViewBusy() { return gisView.pending > 0 || gisView.scheduled > 0; }
+/* Whether any view layer is waiting for its debounce or for an answer, or the map is still
+   zooming (tests, benchmarks).  Leaflet ends a zoom animation (the page's first fitBounds) by
+   moving to its target, undoing a view set meanwhile, and fetches for it only then. */
+function gisViewBusy() {
+  var map = gisMap();
+  return gisView.pending > 0 || gisView.scheduled > 0 || Boolean(map && map._animatingZoom);
+}
 
 function gisTileX(lon, level) {
   var n = Math.pow(2, level);
