@@ -25,6 +25,7 @@ segment by at most the tolerance.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -267,6 +268,12 @@ def _on_interior(e: FloatArray, s0: FloatArray, s1: FloatArray, tol_m: float) ->
     return inside
 
 
+def _pair_chunks(i: IntArray, j: IntArray) -> Iterator[tuple[int, IntArray, IntArray]]:
+    """The pairs ``(i, j)`` :data:`PAIRS_PER_CHUNK` at a time: ``(first row, i, j)``."""
+    for lo in range(0, len(i), PAIRS_PER_CHUNK):
+        yield lo, i[lo : lo + PAIRS_PER_CHUNK], j[lo : lo + PAIRS_PER_CHUNK]
+
+
 def _touches(
     a: FloatArray, b: FloatArray, i: IntArray, j: IntArray, tol_m: float
 ) -> tuple[IntArray, FloatArray]:
@@ -277,8 +284,7 @@ def _touches(
     """
     none = (np.zeros(0, dtype=np.int64), np.zeros((0, 2)))
     found: list[list[tuple[IntArray, FloatArray]]] = [[none], [], [], []]
-    for lo in range(0, len(i), PAIRS_PER_CHUNK):
-        ci, cj = i[lo : lo + PAIRS_PER_CHUNK], j[lo : lo + PAIRS_PER_CHUNK]
+    for _, ci, cj in _pair_chunks(i, j):
         ai, bi, aj, bj = a[ci], b[ci], a[cj], b[cj]
         kinds = ((ai, cj, aj, bj), (bi, cj, aj, bj), (aj, ci, ai, bi), (bj, ci, ai, bi))
         for rows, (ends, other, s0, s1) in zip(found, kinds, strict=True):
@@ -299,8 +305,7 @@ def _crossings(
     # at PAIRS_PER_CHUNK at a time), then of those the ones touching: the same rows as
     # testing every pair for touches first
     crossing = [np.zeros(0, dtype=np.int64)]
-    for lo in range(0, len(i), PAIRS_PER_CHUNK):
-        ci, cj = i[lo : lo + PAIRS_PER_CHUNK], j[lo : lo + PAIRS_PER_CHUNK]
+    for lo, ci, cj in _pair_chunks(i, j):
         crossing.append(lo + np.flatnonzero(_crosses(a[ci], b[ci], a[cj], b[cj])))
     rest = np.concatenate(crossing)
     ai, bi, aj, bj = a[i[rest]], b[i[rest]], a[j[rest]], b[j[rest]]

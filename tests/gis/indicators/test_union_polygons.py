@@ -103,7 +103,7 @@ def test_groups_unioned_in_a_table_are_each_group_unioned(
     """The very geometries :func:`group_union` makes, whatever groups go into the table.
 
     The example's first group is one GEOS's union drops a box of: its check fails in the
-    table and it is made again by ``group_union``.
+    table and it is made again as ``group_union`` makes it then.
     """
     from unittest import mock
 
