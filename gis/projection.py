@@ -49,7 +49,7 @@ from gis.assessment import DEFAULT_RULES, Assessment, AssessmentRules, assess
 from gis.crs import require_metric
 from gis.errors import CrsError, Problem, ValidationError
 from gis.indicators import compute_all
-from gis.indicators._common import dissolve, pieces_of, polygon_parts
+from gis.indicators._common import dissolve, located_along, pieces_of, polygon_parts
 from gis.indicators._grow import Dissolved
 from gis.indicators._threads import one_at_a_time
 from gis.report import in_metric_crs
@@ -675,7 +675,7 @@ def _edge_row(draft: _Draft, kind: str, i: int) -> dict[str, Any]:
 
 def _along(line: BaseGeometry, point: BaseGeometry) -> float:
     """Distance along ``line`` to the point of it nearest ``point``."""
-    return float(shapely.line_locate_point(cast(LineString, line), cast(Point, point)))
+    return float(located_along(cast(LineString, line), cast(Point, point)))
 
 
 def _load_edges(draft: _Draft) -> None:

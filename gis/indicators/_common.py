@@ -585,6 +585,22 @@ def meets_interior(area: BaseGeometry, polygons: np.ndarray) -> npt.NDArray[np.b
     return out
 
 
+def located_along(lines: Any, points: Any) -> Any:
+    """``shapely.line_locate_point``: the distance along each line to its point nearest the point.
+
+    GEOS divides by a segment's squared length to project onto it; for a segment a rounding
+    error long (1e-170 m) that underflows to 0, the division raises a floating-point flag and
+    numpy a RuntimeWarning.  The answer is still right (the segment's two ends are one
+    distance along), so the flags are let pass here.
+
+    >>> line = shapely.LineString([(0, 0), (1, 0), (1, 1e-170), (2, 1e-170)])
+    >>> located_along(line, shapely.points([(1, 1), (3, 0)])).tolist()
+    [1.0, 2.0]
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return shapely.line_locate_point(lines, points)
+
+
 def clip_lines(lines: np.ndarray, area: BaseGeometry) -> np.ndarray:
     """Each line intersected with ``area``: ``shapely.intersection(lines, area)``'s lines.
 

@@ -44,6 +44,7 @@ from gis.coords import distinct_points
 from gis.indicators._common import (
     clip_lines,
     dissolve,
+    located_along,
     lonlat,
     make_result,
     missing_result,
@@ -541,7 +542,7 @@ def _tangents(lines: np.ndarray, points: np.ndarray) -> np.ndarray:
     Measured over up to 5 m either side; a degenerate line gives a zero vector.
     """
     length = shapely.length(lines)
-    s = shapely.line_locate_point(lines, points)
+    s = located_along(lines, points)
     step = np.minimum(5.0, np.maximum(length / 2.0, 1e-6))
     p0 = shapely.line_interpolate_point(lines, np.maximum(s - step, 0.0))
     p1 = shapely.line_interpolate_point(lines, np.minimum(s + step, length))
@@ -579,8 +580,8 @@ def _covered_lengths(lines: np.ndarray, parts: np.ndarray, starts: np.ndarray) -
         return out
     ends = np.column_stack(
         [
-            shapely.line_locate_point(lines[rows], shapely.get_point(parts[rows], 0)),
-            shapely.line_locate_point(lines[rows], shapely.get_point(parts[rows], -1)),
+            located_along(lines[rows], shapely.get_point(parts[rows], 0)),
+            located_along(lines[rows], shapely.get_point(parts[rows], -1)),
         ]
     )
     ends.sort(axis=1)
