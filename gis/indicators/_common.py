@@ -333,10 +333,9 @@ def group_unions(parts: np.ndarray, groups: Sequence[np.ndarray]) -> list[BaseGe
             whole = np.bincount(row, weights=~held, minlength=len(small)) == 0
             for k, union in zip(small[whole].tolist(), unions[whole], strict=True):
                 out[k] = union
-            at = np.cumsum(sizes[small]) - sizes[small]  # each small group's first member
             for s in np.flatnonzero(~whole).tolist():  # the same union_all failed its check
-                k, rows = int(small[s]), slice(at[s], at[s] + sizes[small[s]])
-                out[k] = _union_again(parts[groups[k]], inner[rows])
+                k = int(small[s])
+                out[k] = _union_again(parts[groups[k]], inner[row == s])
     return [
         union if union is not None else group_union(parts[groups[k]]) for k, union in enumerate(out)
     ]
